@@ -1,0 +1,131 @@
+//! What a verified delivery turns into.
+
+use std::fmt;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+/// A verified, parsed webhook delivery.
+///
+/// Only [`verify_and_parse`](crate::verify_and_parse) (or a provider's method of the same
+/// name) makes one from a request, after the signature or token checked out; the
+/// [`dangerous`](crate::dangerous) module makes one without verification, for replays and
+/// tests.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Delivery<E> {
+    /// The key to deduplicate on: identical retries of one event share it.
+    pub id: MessageId,
+    /// The typed event.
+    pub event: E,
+    /// When the sender says the event happened or was sent, where the provider says so.
+    pub timestamp: Option<OffsetDateTime>,
+}
+
+impl<E> Delivery<E> {
+    /// A delivery from its parts; for tests and for providers implemented outside the crate.
+    #[must_use]
+    pub fn new(id: MessageId, event: E, timestamp: Option<OffsetDateTime>) -> Self {
+        Self {
+            id,
+            event,
+            timestamp,
+        }
+    }
+
+    /// Replaces the event, keeping the id and timestamp.
+    pub fn map<F, T>(self, f: F) -> Delivery<T>
+    where
+        F: FnOnce(E) -> T,
+    {
+        Delivery {
+            id: self.id,
+            event: f(self.event),
+            timestamp: self.timestamp,
+        }
+    }
+}
+
+/// The identity of one event, namespaced by the provider that sent it.
+///
+/// It is the provider's own delivery id where it has one (receeve `messageId`, Standard
+/// Webhooks `webhook-id`, Palenca `data.webhook_id`); otherwise `sha256:` + the hex digest of
+/// the verified body, which identical retries share. [`MessageId::key`] is
+/// `"{provider}:{id}"`, so two providers' ids never collide in one idempotency store.
+///
+/// ```
+/// use webhook_receiver::MessageId;
+/// let id = MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91");
+/// assert_eq!(id.provider(), "receeve");
+/// assert_eq!(id.as_str(), "09feeb6f-350a-430a-a040-cd1c558cbc91");
+/// assert_eq!(id.key(), "receeve:09feeb6f-350a-430a-a040-cd1c558cbc91");
+/// let digest = MessageId::digest("munity", b"{}");
+/// assert!(digest.as_str().starts_with("sha256:"));
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageId {
+    /// `"{provider}:{id}"`; shared so that clones (one per store call) do not copy.
+    key: Arc<str>,
+    provider_len: usize,
+}
+
+impl MessageId {
+    /// A provider's own id. `provider` names the namespace (`"palenca"`, `"receeve"`,
+    /// `"munity"`, `"standard"` or a name of your own); it must not contain `:`, which is
+    /// replaced by `_` so the key stays unambiguous.
+    #[must_use]
+    pub fn new(provider: &str, id: &str) -> Self {
+        let provider = provider.replace(':', "_");
+        let provider_len = provider.len();
+        let mut key = provider;
+        key.reserve(1 + id.len());
+        key.push(':');
+        key.push_str(id);
+        Self {
+            key: key.into(),
+            provider_len,
+        }
+    }
+
+    /// The id of a delivery that carries none of its own: `sha256:` + the hex SHA-256 of the
+    /// verified bytes.
+    #[must_use]
+    pub fn digest(provider: &str, verified: &[u8]) -> Self {
+        let digest = Sha256::digest(verified);
+        let mut id = String::with_capacity(7 + 64);
+        id.push_str("sha256:");
+        id.push_str(&hex::encode(digest));
+        Self::new(provider, &id)
+    }
+
+    /// The provider namespace.
+    #[must_use]
+    pub fn provider(&self) -> &str {
+        self.key.get(..self.provider_len).unwrap_or_default()
+    }
+
+    /// The id within the provider's namespace.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.key.get(self.provider_len + 1..).unwrap_or_default()
+    }
+
+    /// The namespaced key, `"{provider}:{id}"`: what idempotency stores key on.
+    #[must_use]
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl fmt::Debug for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MessageId").field(&self.key()).finish()
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}

@@ -1,0 +1,186 @@
+//! The one error type of a delivery that cannot be accepted, and the start-up error of a
+//! misconfigured provider.
+
+use std::borrow::Cow;
+
+/// Why a delivery was not accepted.
+///
+/// Every variant maps to the HTTP status a receiver should answer with through
+/// [`Error::status`]: the sender then knows whether retrying can help. Messages name the
+/// condition only: a signature failure never echoes the expected signature, and no variant
+/// carries a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The body is larger than the provider's limit; it was rejected before any hashing.
+    #[error("body of {actual} bytes exceeds the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The configured limit in bytes.
+        limit: usize,
+        /// The body's length, or the length at which reading stopped.
+        actual: usize,
+    },
+    /// The header that should carry the signature is absent.
+    #[error("missing signature header `{header}`")]
+    MissingSignature {
+        /// The header that was looked up (lower case).
+        header: Cow<'static, str>,
+    },
+    /// The signature is present but cannot be a signature of this scheme: wrong encoding,
+    /// wrong length, missing prefix, empty, or no entry of a known version.
+    #[error("malformed signature: {reason}")]
+    MalformedSignature {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The signature is well-formed but no configured key produced it.
+    #[error("signature does not match")]
+    InvalidSignature,
+    /// The header that should carry the shared token is absent.
+    #[error("missing token header `{header}`")]
+    MissingToken {
+        /// The header that was looked up (lower case).
+        header: Cow<'static, str>,
+    },
+    /// The shared token does not match any configured token.
+    #[error("token does not match")]
+    InvalidToken,
+    /// A header the scheme needs (other than the signature) is absent.
+    #[error("missing header `{header}`")]
+    MissingHeader {
+        /// The header that was looked up (lower case).
+        header: Cow<'static, str>,
+    },
+    /// A header the scheme needs is present but unusable (not UTF-8, empty, or of the wrong
+    /// form).
+    #[error("malformed header `{header}`: {reason}")]
+    MalformedHeader {
+        /// The header (lower case).
+        header: Cow<'static, str>,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The delivery's timestamp is missing where the scheme needs one.
+    #[error("missing timestamp")]
+    MissingTimestamp,
+    /// The delivery's timestamp cannot be read.
+    #[error("malformed timestamp")]
+    MalformedTimestamp,
+    /// The delivery's timestamp is further from now than the configured tolerance (a replay,
+    /// or a badly skewed clock).
+    #[error("timestamp is {skew_seconds} s from now, outside the tolerance of {tolerance_seconds} s")]
+    TimestampOutOfTolerance {
+        /// Signed distance in seconds: positive when the timestamp is in the future.
+        skew_seconds: i64,
+        /// The configured tolerance in seconds.
+        tolerance_seconds: u64,
+    },
+    /// The body lacks the field that carries the signed content (receeve's
+    /// `payloadAsString`), so nothing in it can be verified.
+    #[error("missing signed field `{field}`")]
+    MissingSignedPayload {
+        /// The field's name as sent on the wire.
+        field: &'static str,
+    },
+    /// The body carries an unsigned copy of the signed content that disagrees with it
+    /// (receeve's `payload` object beside `payloadAsString`): a forged copy next to a genuine
+    /// signature.
+    #[error("unsigned `{field}` disagrees with the signed content")]
+    PayloadMismatch {
+        /// The field that disagrees.
+        field: &'static str,
+    },
+    /// The body is not well-formed JSON (syntax error, not UTF-8, truncated, nested too
+    /// deeply).
+    #[error("malformed payload: {0}")]
+    MalformedPayload(String),
+    /// The body is well-formed JSON but not of the shape the provider documents (a required
+    /// field is missing or of the wrong type).
+    #[error("unexpected payload shape: {0}")]
+    UnexpectedPayload(String),
+    /// The idempotency store could not be reached or answered with an error.
+    #[error("idempotency store unavailable: {0}")]
+    StoreUnavailable(String),
+}
+
+impl Error {
+    /// The HTTP status a receiver should answer with.
+    ///
+    /// | status | meaning | variants |
+    /// |---|---|---|
+    /// | 400 | the request is malformed | [`MalformedPayload`](Error::MalformedPayload) |
+    /// | 401 | it cannot be authenticated | signature, token, header, timestamp and signed-content variants |
+    /// | 413 | the body is too large | [`BodyTooLarge`](Error::BodyTooLarge) |
+    /// | 422 | valid JSON of the wrong shape | [`UnexpectedPayload`](Error::UnexpectedPayload) |
+    /// | 503 | the store is down; the sender should retry | [`StoreUnavailable`](Error::StoreUnavailable) |
+    ///
+    /// ```
+    /// use webhook_receiver::Error;
+    /// assert_eq!(Error::InvalidSignature.status(), 401);
+    /// assert_eq!(Error::BodyTooLarge { limit: 10, actual: 11 }.status(), 413);
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::BodyTooLarge { .. } => 413,
+            Error::MissingSignature { .. }
+            | Error::MalformedSignature { .. }
+            | Error::InvalidSignature
+            | Error::MissingToken { .. }
+            | Error::InvalidToken
+            | Error::MissingHeader { .. }
+            | Error::MalformedHeader { .. }
+            | Error::MissingTimestamp
+            | Error::MalformedTimestamp
+            | Error::TimestampOutOfTolerance { .. }
+            | Error::MissingSignedPayload { .. }
+            | Error::PayloadMismatch { .. } => 401,
+            Error::MalformedPayload(_) => 400,
+            Error::UnexpectedPayload(_) => 422,
+            Error::StoreUnavailable(_) => 503,
+        }
+    }
+
+    /// Whether the delivery failed authentication (status 401): the caller should log it as a
+    /// possible attack rather than a sender bug.
+    #[must_use]
+    pub fn is_authentication(&self) -> bool {
+        self.status() == 401
+    }
+
+    /// Classifies a `serde_json` failure on verified bytes: syntax problems are 400, a
+    /// well-formed document of the wrong shape is 422.
+    pub(crate) fn from_json(err: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        match err.classify() {
+            Category::Data => Error::UnexpectedPayload(err.to_string()),
+            Category::Syntax | Category::Eof | Category::Io => {
+                Error::MalformedPayload(err.to_string())
+            }
+        }
+    }
+}
+
+/// A provider or scheme could not be built from the given configuration: an empty secret, a
+/// secret that is not valid `whsec_`/hex/base64, an empty header name, a malformed key.
+///
+/// Raised at start-up, never per request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid webhook configuration: {reason}")]
+pub struct ConfigError {
+    reason: Cow<'static, str>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(reason: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+
+    /// What is wrong with the configuration.
+    #[must_use]
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}

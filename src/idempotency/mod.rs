@@ -1,0 +1,1 @@
+//! Process each event once (written by the idempotency work).

@@ -1,0 +1,235 @@
+//! The `Provider` trait and the one call that every integration goes through.
+
+use std::borrow::Cow;
+
+use time::OffsetDateTime;
+
+use crate::{Delivery, Error, Headers};
+
+/// The default body limit: 1 MiB. Larger bodies are [`Error::BodyTooLarge`] (413) before any
+/// hashing.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Bytes whose authenticity has been checked, ready to be parsed.
+///
+/// Only the verification schemes of this crate (and the explicitly named
+/// [`dangerous`](crate::dangerous) module) can make one, so a [`Provider::parse`] that takes it
+/// cannot be handed unverified input by mistake.
+///
+/// `payload` is what the signature covered and what must be parsed: the raw body for most
+/// schemes, the text of receeve's `payloadAsString` for receeve.
+#[derive(Debug, Clone)]
+pub struct Verified<'a> {
+    payload: Cow<'a, [u8]>,
+    id: Option<Cow<'a, str>>,
+    timestamp: Option<OffsetDateTime>,
+}
+
+impl<'a> Verified<'a> {
+    pub(crate) fn new(payload: impl Into<Cow<'a, [u8]>>) -> Self {
+        Self {
+            payload: payload.into(),
+            id: None,
+            timestamp: None,
+        }
+    }
+
+    /// Attaches a delivery id that the verification covered (Standard Webhooks' `webhook-id`
+    /// is part of the signed content), or that the provider sends beside the signed bytes.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<Cow<'a, str>>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Attaches the delivery's timestamp.
+    #[must_use]
+    pub fn with_timestamp(mut self, timestamp: OffsetDateTime) -> Self {
+        self.timestamp = Some(timestamp);
+        self
+    }
+
+    /// The verified bytes to parse.
+    #[must_use]
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The delivery id attached during verification, if any.
+    #[must_use]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The delivery timestamp attached during verification, if any.
+    #[must_use]
+    pub fn timestamp(&self) -> Option<OffsetDateTime> {
+        self.timestamp
+    }
+}
+
+/// A webhook sender: how its deliveries are authenticated, identified and parsed.
+///
+/// The crate ships [`Palenca`](crate::providers::palenca::Palenca),
+/// [`Receeve`](crate::providers::receeve::Receeve) and
+/// [`Munity`](crate::providers::munity::Munity). Implement it for a sender we do not ship with
+/// the schemes in [`verify`](crate::verify), and the integrations, idempotency layer and
+/// testing kit work with it unchanged.
+///
+/// A provider value is built once at start-up (building validates its secrets), is cheap to
+/// clone and is shared by every request.
+///
+/// ```
+/// use webhook_receiver::{Delivery, Error, Headers, MessageId, Provider, Secret, Verified};
+/// use webhook_receiver::verify::HmacScheme;
+///
+/// #[derive(Clone)]
+/// struct Acme { auth: HmacScheme }
+///
+/// #[derive(serde::Deserialize)]
+/// struct AcmeEvent { kind: String }
+///
+/// impl Provider for Acme {
+///     type Event = AcmeEvent;
+///     fn name(&self) -> &'static str { "acme" }
+///     fn verify<'a, H: Headers + ?Sized>(&self, headers: &H, body: &'a [u8]) -> Result<Verified<'a>, Error> {
+///         self.auth.verify(headers, body)
+///     }
+///     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<AcmeEvent>, Error> {
+///         let event = webhook_receiver::parse_json(verified.payload())?;
+///         Ok(Delivery::new(MessageId::digest(self.name(), verified.payload()), event, None))
+///     }
+/// }
+///
+/// let acme = Acme { auth: HmacScheme::new("x-acme-signature", Secret::new("k").unwrap()).unwrap() };
+/// let body = br#"{"kind":"ping"}"#;
+/// let signature = acme.auth.sign(body);
+/// let delivery = webhook_receiver::verify_and_parse(&acme, &[("X-Acme-Signature", signature)], body).unwrap();
+/// assert_eq!(delivery.event.kind, "ping");
+/// ```
+pub trait Provider: Send + Sync {
+    /// The typed event a delivery carries.
+    type Event;
+
+    /// The namespace of this provider's [`MessageId`](crate::MessageId)s (`"palenca"`, ...).
+    fn name(&self) -> &'static str;
+
+    /// The largest body accepted, in bytes. Default [`DEFAULT_BODY_LIMIT`].
+    fn body_limit(&self) -> usize {
+        DEFAULT_BODY_LIMIT
+    }
+
+    /// Authenticates a delivery from its headers and raw body bytes.
+    ///
+    /// # Errors
+    /// The authentication variants of [`Error`] (status 401), or
+    /// [`Error::MalformedPayload`] where the signed content must first be read out of the
+    /// body (receeve).
+    fn verify<'a, H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &'a [u8],
+    ) -> Result<Verified<'a>, Error>;
+
+    /// Turns verified bytes into a typed delivery.
+    ///
+    /// # Errors
+    /// [`Error::MalformedPayload`] (400) or [`Error::UnexpectedPayload`] (422), or a
+    /// provider-specific check on the parsed content (a timestamp outside the tolerance).
+    fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Self::Event>, Error>;
+
+    /// What [`verify`](Provider::verify) would hand to [`parse`](Provider::parse), without
+    /// checking any signature or token. Reached only through
+    /// [`dangerous::parse_unverified`](crate::dangerous::parse_unverified).
+    ///
+    /// The default hands over the whole body. Override it only where the signed content is
+    /// carried inside the body.
+    #[doc(hidden)]
+    fn extract_unverified<'a, H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &'a [u8],
+    ) -> Result<Verified<'a>, Error> {
+        let _ = headers;
+        Ok(Verified::new(body))
+    }
+
+    /// Verifies, then parses: the same as [`verify_and_parse`](crate::verify_and_parse).
+    ///
+    /// # Errors
+    /// As [`verify_and_parse`](crate::verify_and_parse).
+    fn verify_and_parse<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<Delivery<Self::Event>, Error>
+    where
+        Self: Sized,
+    {
+        verify_and_parse(self, headers, body)
+    }
+}
+
+/// The one call: checks the body limit, authenticates the delivery against the raw bytes, and
+/// only then parses it into a typed [`Delivery`].
+///
+/// Synchronous and free of I/O: run it in any framework, a queue consumer or a CLI.
+///
+/// # Errors
+/// [`Error::BodyTooLarge`] first, then whatever [`Provider::verify`] and [`Provider::parse`]
+/// report. [`Error::status`] gives the HTTP answer.
+pub fn verify_and_parse<P: Provider, H: Headers + ?Sized>(
+    provider: &P,
+    headers: &H,
+    body: &[u8],
+) -> Result<Delivery<P::Event>, Error> {
+    check_body_limit(provider.body_limit(), body.len())?;
+    let verified = provider.verify(headers, body)?;
+    provider.parse(verified)
+}
+
+/// [`Error::BodyTooLarge`] when `len` exceeds `limit`. Integrations call it while streaming.
+///
+/// # Errors
+/// [`Error::BodyTooLarge`].
+pub fn check_body_limit(limit: usize, len: usize) -> Result<(), Error> {
+    if len > limit {
+        return Err(Error::BodyTooLarge { limit, actual: len });
+    }
+    Ok(())
+}
+
+/// Parses verified JSON bytes into `T`, classifying failures as
+/// [`Error::MalformedPayload`] (400) or [`Error::UnexpectedPayload`] (422).
+///
+/// # Errors
+/// As above. `serde_json`'s nesting limit (128 levels) turns deeply nested input into
+/// [`Error::MalformedPayload`] rather than a stack overflow.
+pub fn parse_json<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::from_json(&e))
+}
+
+/// Parsing without verification, for replays of stored deliveries and for tests.
+///
+/// Everything here skips authentication. Never call it on a request that came from the
+/// network: anyone can forge such a body.
+pub mod dangerous {
+    use crate::{Delivery, Error, Headers, Provider};
+
+    /// Parses a delivery **without verifying its signature or token**.
+    ///
+    /// The body limit still applies. For receeve the event is read from `payloadAsString`,
+    /// as after verification.
+    ///
+    /// # Errors
+    /// [`Error::BodyTooLarge`], and the parse errors of [`Provider::parse`].
+    pub fn parse_unverified<P: Provider, H: Headers + ?Sized>(
+        provider: &P,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<Delivery<P::Event>, Error> {
+        super::check_body_limit(provider.body_limit(), body.len())?;
+        let extracted = provider.extract_unverified(headers, body)?;
+        provider.parse(extracted)
+    }
+}
