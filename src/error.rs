@@ -20,11 +20,11 @@ pub enum Error {
         /// The body's length, or the length at which reading stopped.
         actual: usize,
     },
-    /// The header that should carry the signature is absent.
-    #[error("missing signature header `{header}`")]
+    /// The signature is absent.
+    #[error("missing signature (`{location}`)")]
     MissingSignature {
-        /// The header that was looked up (lower case).
-        header: Cow<'static, str>,
+        /// Where it was looked for: a header name (lower case) or a body field.
+        location: Cow<'static, str>,
     },
     /// The signature is present but cannot be a signature of this scheme: wrong encoding,
     /// wrong length, missing prefix, empty, or no entry of a known version.

@@ -9,6 +9,9 @@ mod headers;
 mod provider;
 pub mod providers;
 mod secret;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod verify;
 mod wire;
 

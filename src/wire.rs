@@ -1,6 +1,6 @@
 //! Enums of documented wire strings that keep unknown values.
 
-/// Defines an enum of documented wire strings plus `Unknown(String)`, which round-trips every
+/// Defines an enum of documented wire strings plus `Other(String)`, which round-trips every
 /// string exactly: `from_wire(s).as_str() == s` for any `s`. Serialises as the string.
 macro_rules! wire_enum {
     (
@@ -15,19 +15,19 @@ macro_rules! wire_enum {
         pub enum $name {
             $( $(#[$vmeta])* #[doc = concat!("`", $wire, "`")] $variant, )+
             /// A value the documentation does not list (yet), kept as sent.
-            Unknown(String),
+            Other(String),
         }
 
         impl $name {
             /// Every documented value, in documentation order.
             pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
 
-            /// The value for a wire string; undocumented strings become `Unknown`.
+            /// The value for a wire string; undocumented strings become `Other`.
             #[must_use]
             pub fn from_wire(wire: &str) -> Self {
                 match wire {
                     $( $wire => $name::$variant, )+
-                    other => $name::Unknown(other.to_owned()),
+                    other => $name::Other(other.to_owned()),
                 }
             }
 
@@ -36,14 +36,14 @@ macro_rules! wire_enum {
             pub fn as_str(&self) -> &str {
                 match self {
                     $( $name::$variant => $wire, )+
-                    $name::Unknown(other) => other,
+                    $name::Other(other) => other,
                 }
             }
 
             /// Whether the value is one the documentation lists.
             #[must_use]
             pub fn is_known(&self) -> bool {
-                !matches!(self, $name::Unknown(_))
+                !matches!(self, $name::Other(_))
             }
         }
 

@@ -31,7 +31,7 @@ pub enum SignatureEncoding {
 /// per check.
 #[derive(Clone)]
 pub(crate) struct MacKeys {
-    keys: Arc<[HmacSha256]>,
+    pub(crate) keys: Arc<[HmacSha256]>,
 }
 
 impl MacKeys {
@@ -151,7 +151,7 @@ impl HmacScheme {
         let value = headers
             .get(&self.header)
             .ok_or_else(|| Error::MissingSignature {
-                header: self.header.clone(),
+                location: self.header.clone(),
             })?;
         let value = text(value).ok_or(Error::MalformedSignature {
             reason: "not UTF-8",
@@ -192,10 +192,6 @@ impl HmacScheme {
             Some(prefix) => format!("{prefix}{encoded}"),
             None => encoded,
         }
-    }
-
-    pub(crate) fn keys(&self) -> &MacKeys {
-        &self.keys
     }
 }
 

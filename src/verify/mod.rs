@@ -7,7 +7,7 @@
 //! Each scheme checks every key of its [`Keyring`](crate::Keyring), so secrets rotate without
 //! downtime, and compares in constant time through the MAC crate or `subtle`, never with `==`.
 
-mod hmac;
+pub(crate) mod hmac;
 mod token;
 
 pub use self::hmac::{HmacScheme, SignatureEncoding};
@@ -79,3 +79,4 @@ pub(crate) fn header_name(name: &str) -> Result<String, crate::ConfigError> {
     }
     Ok(name.to_ascii_lowercase())
 }
+pub(crate) mod standard; pub use self::standard::StandardScheme;

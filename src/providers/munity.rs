@@ -1,0 +1,317 @@
+//! Munity: workspace integration events.
+//!
+//! Every Munity webhook is an envelope
+//! `{"workspace_id", "customer_id", "event", "state", "payload"}` whose `payload` depends on
+//! `event`; the eight documented events are typed in [`Event`], any other is kept with its raw
+//! payload. Munity documents its format in Python-like notation without types, so ids are
+//! read as strings whether they arrive as strings or numbers.
+//!
+//! **Authentication.** Munity documents no signature. Receivers authenticate it with a secret
+//! they control: a [`TokenScheme`](crate::verify::TokenScheme) on a header you configure in
+//! Munity (or check a secret path segment in your router), or an
+//! [`HmacScheme`](crate::verify::HmacScheme) where your account signs.
+//!
+//! **Message id.** Munity sends none, so the id is the SHA-256 of the body: identical retries
+//! share it.
+//!
+//! ```
+//! use webhook_receiver::{Provider, Secret, verify::TokenScheme};
+//! use webhook_receiver::providers::munity::{Event, Munity};
+//!
+//! let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
+//! let body = br#"{"workspace_id":"w1","customer_id":"c1","event":"webhook_test","state":"s","payload":{"test":true}}"#;
+//! let delivery = munity.verify_and_parse(&[("X-Munity-Token", "t0ken")], body).unwrap();
+//! assert_eq!(delivery.event.event, Event::WebhookTest { test: true });
+//! ```
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::lenient;
+use crate::verify::Authentication;
+use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, MessageId, Provider, Verified};
+
+/// The namespace of Munity message ids.
+pub const NAME: &str = "munity";
+
+/// Receives Munity webhooks. Build once at start-up; clone freely.
+#[derive(Debug, Clone)]
+pub struct Munity {
+    auth: Authentication,
+    body_limit: usize,
+}
+
+impl Munity {
+    /// A receiver authenticating deliveries with `auth`: a
+    /// [`TokenScheme`](crate::verify::TokenScheme) or an
+    /// [`HmacScheme`](crate::verify::HmacScheme).
+    #[must_use]
+    pub fn new(auth: impl Into<Authentication>) -> Self {
+        Self {
+            auth: auth.into(),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// Sets the largest accepted body in bytes (default 1 MiB).
+    #[must_use]
+    pub fn with_body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = limit;
+        self
+    }
+
+    /// How deliveries are authenticated.
+    #[must_use]
+    pub fn authentication(&self) -> &Authentication {
+        &self.auth
+    }
+}
+
+impl Provider for Munity {
+    type Event = Webhook;
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    fn verify<'a, H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &'a [u8],
+    ) -> Result<Verified<'a>, Error> {
+        self.auth.verify(headers, body)
+    }
+
+    fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Webhook>, Error> {
+        let webhook = parse_webhook(verified.payload())?;
+        Ok(Delivery::new(
+            MessageId::digest(NAME, verified.payload()),
+            webhook,
+            None,
+        ))
+    }
+}
+
+/// Parses a Munity body.
+///
+/// # Errors
+/// [`Error::MalformedPayload`] for invalid JSON, [`Error::UnexpectedPayload`] when the envelope
+/// lacks `workspace_id` or `event`, or a documented event's payload lacks its fields.
+pub fn parse_webhook(bytes: &[u8]) -> Result<Webhook, Error> {
+    let wire: Wire<'_> = crate::parse_json(bytes)?;
+    let payload = wire.payload.map_or("null", RawValue::get).as_bytes();
+    let event = Event::parse(&wire.event, payload)?;
+    Ok(Webhook {
+        workspace_id: wire.workspace_id,
+        customer_id: wire.customer_id,
+        state: wire.state,
+        event,
+    })
+}
+
+#[derive(Deserialize)]
+struct Wire<'a> {
+    #[serde(deserialize_with = "lenient::string")]
+    workspace_id: String,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    customer_id: Option<String>,
+    event: std::borrow::Cow<'a, str>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    state: Option<String>,
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+}
+
+/// One Munity webhook: the envelope and its event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Webhook {
+    /// Your workspace.
+    pub workspace_id: String,
+    /// The customer id you passed to Munity's connect function.
+    pub customer_id: Option<String>,
+    /// The integration state you passed to the connect function: tells which connection this
+    /// is about.
+    pub state: Option<String>,
+    /// The event and its payload.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// A Munity event with its payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", content = "payload", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// `webhook_test`: sent when you test the webhook.
+    WebhookTest {
+        /// Always `true` in Munity's documentation.
+        #[serde(default)]
+        test: bool,
+    },
+    /// `integration_new_data_model`: a resource appeared in an integration.
+    IntegrationNewDataModel(DataModel),
+    /// `integration_updated_data_model`: a resource changed.
+    IntegrationUpdatedDataModel(DataModelUpdate),
+    /// `integration_deleted_data_model`: a resource was deleted.
+    IntegrationDeletedDataModel(DataModel),
+    /// `integration_installed`: an integration was installed.
+    IntegrationInstalled(IntegrationInstalled),
+    /// `integration_import_done`: an integration's import finished.
+    IntegrationImportDone(IntegrationImportDone),
+    /// `integration_cannot_refresh_oauth_token`: the OAuth token could not be refreshed.
+    IntegrationCannotRefreshOauthToken(OauthTokenError),
+    /// `integration_oauth_token_fixed`: the OAuth token works again.
+    IntegrationOauthTokenFixed(IntegrationRef),
+    /// An event Munity does not document (yet), with its raw payload.
+    #[serde(untagged)]
+    Other {
+        /// The event name as sent.
+        event: String,
+        /// The payload as sent (`null` when absent).
+        payload: Value,
+    },
+}
+
+impl Event {
+    fn parse(name: &str, payload: &[u8]) -> Result<Self, Error> {
+        Ok(match name {
+            "webhook_test" => {
+                #[derive(Deserialize)]
+                struct Test {
+                    #[serde(default)]
+                    test: bool,
+                }
+                let Test { test } = crate::parse_json(payload)?;
+                Event::WebhookTest { test }
+            }
+            "integration_new_data_model" => Event::IntegrationNewDataModel(crate::parse_json(payload)?),
+            "integration_updated_data_model" => {
+                Event::IntegrationUpdatedDataModel(crate::parse_json(payload)?)
+            }
+            "integration_deleted_data_model" => {
+                Event::IntegrationDeletedDataModel(crate::parse_json(payload)?)
+            }
+            "integration_installed" => Event::IntegrationInstalled(crate::parse_json(payload)?),
+            "integration_import_done" => Event::IntegrationImportDone(crate::parse_json(payload)?),
+            "integration_cannot_refresh_oauth_token" => {
+                Event::IntegrationCannotRefreshOauthToken(crate::parse_json(payload)?)
+            }
+            "integration_oauth_token_fixed" => {
+                Event::IntegrationOauthTokenFixed(crate::parse_json(payload)?)
+            }
+            other => Event::Other {
+                event: other.to_owned(),
+                payload: crate::parse_json(payload)?,
+            },
+        })
+    }
+
+    /// The event name as sent.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            Event::WebhookTest { .. } => "webhook_test",
+            Event::IntegrationNewDataModel(_) => "integration_new_data_model",
+            Event::IntegrationUpdatedDataModel(_) => "integration_updated_data_model",
+            Event::IntegrationDeletedDataModel(_) => "integration_deleted_data_model",
+            Event::IntegrationInstalled(_) => "integration_installed",
+            Event::IntegrationImportDone(_) => "integration_import_done",
+            Event::IntegrationCannotRefreshOauthToken(_) => "integration_cannot_refresh_oauth_token",
+            Event::IntegrationOauthTokenFixed(_) => "integration_oauth_token_fixed",
+            Event::Other { event, .. } => event,
+        }
+    }
+}
+
+/// A resource of an integration's data model (new or deleted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DataModel {
+    /// The integration the resource comes from.
+    #[serde(deserialize_with = "lenient::string")]
+    pub id: String,
+    /// The resource's id.
+    #[serde(deserialize_with = "lenient::string")]
+    pub resource_id: String,
+    /// The kind of resource, per your data mapping.
+    #[serde(rename = "type", deserialize_with = "lenient::string")]
+    pub kind: String,
+}
+
+/// An updated resource, with what changed and its full new data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DataModelUpdate {
+    /// The integration the resource comes from.
+    #[serde(deserialize_with = "lenient::string")]
+    pub id: String,
+    /// The resource's id.
+    #[serde(deserialize_with = "lenient::string")]
+    pub resource_id: String,
+    /// The kind of resource, per your data mapping.
+    #[serde(rename = "type", deserialize_with = "lenient::string")]
+    pub kind: String,
+    /// The differences between the old and new model (any JSON).
+    #[serde(default)]
+    pub diff: Value,
+    /// The full updated model (any JSON; can be large).
+    #[serde(default)]
+    pub data: Value,
+}
+
+/// An installed integration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IntegrationInstalled {
+    /// The integration.
+    #[serde(deserialize_with = "lenient::string")]
+    pub id: String,
+    /// The connector type.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub connector_type: Option<String>,
+    /// The integration's metadata (any JSON).
+    #[serde(default)]
+    pub metadata: Value,
+    /// The state given when the integration was created.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub state: Option<String>,
+}
+
+/// An integration whose import finished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IntegrationImportDone {
+    /// The integration.
+    #[serde(deserialize_with = "lenient::string")]
+    pub id: String,
+    /// The connector type.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub connector_type: Option<String>,
+}
+
+/// An integration whose OAuth token could not be refreshed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OauthTokenError {
+    /// The integration.
+    #[serde(deserialize_with = "lenient::string")]
+    pub id: String,
+    /// The error the refresh raised (usually a message).
+    #[serde(default)]
+    pub error: Value,
+}
+
+/// An integration, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IntegrationRef {
+    /// The integration.
+    #[serde(deserialize_with = "lenient::string")]
+    pub id: String,
+}

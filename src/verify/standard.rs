@@ -1,0 +1,416 @@
+//! [Standard Webhooks](https://www.standardwebhooks.com/) verification (Svix and the senders
+//! built on it): see [`StandardScheme`].
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use hmac::Mac as _;
+use time::OffsetDateTime;
+
+use super::hmac::{MacKeys, decode_base64_mac};
+use crate::clock::{Clock, SystemClock, check_tolerance};
+use crate::headers::text;
+use crate::{ConfigError, Error, Headers, Keyring, Secret, Verified};
+
+const WHSEC_PREFIX: &str = "whsec_";
+
+/// The names of the three headers of one header set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeaderNames {
+    pub(crate) id: &'static str,
+    pub(crate) timestamp: &'static str,
+    pub(crate) signature: &'static str,
+}
+
+impl HeaderNames {
+    /// The specification's names.
+    pub(crate) const WEBHOOK: Self = Self {
+        id: "webhook-id",
+        timestamp: "webhook-timestamp",
+        signature: "webhook-signature",
+    };
+
+    /// The names Svix sends.
+    pub(crate) const SVIX: Self = Self {
+        id: "svix-id",
+        timestamp: "svix-timestamp",
+        signature: "svix-signature",
+    };
+
+    /// The set a delivery uses: `webhook-` when any of its headers is present, else `svix-`
+    /// when any of those is, else `webhook-` (so errors name the specification's headers).
+    pub(crate) fn of<H: Headers + ?Sized>(headers: &H) -> Self {
+        let present = |names: Self| {
+            headers.get(names.id).is_some()
+                || headers.get(names.timestamp).is_some()
+                || headers.get(names.signature).is_some()
+        };
+        if !present(Self::WEBHOOK) && present(Self::SVIX) {
+            Self::SVIX
+        } else {
+            Self::WEBHOOK
+        }
+    }
+}
+
+/// [Standard Webhooks](https://www.standardwebhooks.com/) (Svix) verification: `v1`
+/// HMAC-SHA256 signatures over `{id}.{timestamp}.{body}`, with a replay window on the
+/// timestamp.
+///
+/// # The scheme
+///
+/// A delivery carries three headers (Svix also sends them as `svix-id`, `svix-timestamp` and
+/// `svix-signature`; the `webhook-` set is used when any of its headers is present, the
+/// `svix-` set otherwise). Header names match in any case.
+///
+/// | header | content |
+/// |---|---|
+/// | `webhook-id` | the message id, stable across retries: the deduplication key |
+/// | `webhook-timestamp` | when the attempt was sent, in unix seconds |
+/// | `webhook-signature` | a space-separated list of `v1,<base64>` entries |
+///
+/// Each `v1` entry is the base64 of HMAC-SHA256 over `{id}.{timestamp}.{raw body}`, keyed with
+/// the bytes of the secret (the sender shows it as `whsec_` + base64 of those bytes). A
+/// delivery is accepted when any well-formed `v1` entry matches any key of the [`Keyring`] and
+/// its timestamp lies within the tolerance of the [`Clock`] (300 s in either direction by
+/// default). An empty entry (`v1,`) never matches anything.
+///
+/// Entries of other versions are skipped. That includes `v1a` (asymmetric ed25519), which this
+/// crate does not support: a list holding only `v1a` entries is rejected as having no
+/// supported signature version ([`Error::MalformedSignature`]).
+///
+/// Built once at start-up and cheap to clone. Verification allocates nothing on the heap
+/// except the id string handed out in [`Verified`]: the signed content is fed to the MAC in
+/// parts, signatures are decoded onto the stack, and each key's MAC is computed once however
+/// many entries the header lists (so a long list cannot multiply the hashing of a large body).
+/// Comparison is constant-time (the MAC crate's `verify_slice`).
+///
+/// # Rotating a secret without downtime
+///
+/// 1. Add the new secret to the keyring, beside the old one, and deploy: both are accepted.
+/// 2. Switch the sender to the new secret.
+/// 3. Once no delivery signed with the old secret can still arrive (mind the sender's retry
+///    schedule), remove the old secret and deploy.
+///
+/// ```
+/// use webhook_receiver::Keyring;
+/// use webhook_receiver::verify::StandardScheme;
+///
+/// # fn main() -> Result<(), webhook_receiver::ConfigError> {
+/// let keys = Keyring::new(StandardScheme::parse_secret("whsec_bmV3LXNlY3JldC1ieXRlcw==")?)
+///     .with(StandardScheme::parse_secret("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")?);
+/// let scheme = StandardScheme::new(keys);
+/// # let _ = scheme;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Example
+///
+/// ```
+/// use std::sync::Arc;
+/// use webhook_receiver::clock::ManualClock;
+/// use webhook_receiver::verify::StandardScheme;
+///
+/// let scheme = StandardScheme::from_whsec("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
+///     .unwrap()
+///     .clock(Arc::new(ManualClock::at_unix(1_649_367_553)));
+/// let body = br#"{"email":"test@example.com","username":"test_user"}"#;
+/// let signature = scheme.sign("msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", 1_649_367_553, body);
+/// assert_eq!(signature, "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=");
+///
+/// let headers = [
+///     ("webhook-id", "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk"),
+///     ("webhook-timestamp", "1649367553"),
+///     ("webhook-signature", signature.as_str()),
+/// ];
+/// let verified = scheme.verify(&headers, body).unwrap();
+/// assert_eq!(verified.id(), Some("msg_27UH4WbU6Z5A5EzD8u03UvzRbpk"));
+///
+/// // The empty signature that once verified anything in a popular library:
+/// let forged = [
+///     ("webhook-id", "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk"),
+///     ("webhook-timestamp", "1649367553"),
+///     ("webhook-signature", "v1,"),
+/// ];
+/// assert!(scheme.verify(&forged, body).is_err());
+/// ```
+#[derive(Clone)]
+pub struct StandardScheme {
+    keys: MacKeys,
+    tolerance: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl StandardScheme {
+    /// The default replay window: 5 minutes either side of now, as the specification
+    /// requires.
+    pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+    /// A scheme checking every key of `keys`, with the default tolerance
+    /// ([`DEFAULT_TOLERANCE`](Self::DEFAULT_TOLERANCE)) and the system clock.
+    ///
+    /// `keys` are the raw key bytes; for `whsec_` secrets use [`from_whsec`](Self::from_whsec)
+    /// or [`parse_secret`](Self::parse_secret).
+    #[must_use]
+    pub fn new(keys: impl Into<Keyring>) -> Self {
+        Self {
+            keys: MacKeys::new(&keys.into()),
+            tolerance: Self::DEFAULT_TOLERANCE,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// A scheme with one secret given as the sender shows it: `whsec_` + base64 (the prefix
+    /// may be left out).
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the secret is empty or not base64.
+    pub fn from_whsec(secret: &str) -> Result<Self, ConfigError> {
+        Ok(Self::new(Self::parse_secret(secret)?))
+    }
+
+    /// Decodes a `whsec_` secret (the prefix may be left out) into its key bytes, to build a
+    /// [`Keyring`] of several.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the secret is empty or not base64.
+    pub fn parse_secret(secret: &str) -> Result<Secret, ConfigError> {
+        let secret = secret.trim();
+        let encoded = secret.strip_prefix(WHSEC_PREFIX).unwrap_or(secret);
+        let bytes = crate::secret::decode_base64_lenient(encoded)
+            .ok_or_else(|| ConfigError::new("secret is not `whsec_` followed by base64"))?;
+        Secret::new(bytes)
+    }
+
+    /// Sets the replay window: timestamps further than `tolerance` from now, in either
+    /// direction, are rejected. Default [`DEFAULT_TOLERANCE`](Self::DEFAULT_TOLERANCE) (300 s).
+    #[must_use]
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Sets where "now" comes from (default [`SystemClock`]); tests inject a
+    /// [`ManualClock`](crate::clock::ManualClock).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Authenticates a delivery: its id, timestamp (within the tolerance) and raw `body`
+    /// against the signature list. The returned [`Verified`] carries the body, the id and the
+    /// timestamp.
+    ///
+    /// The checks run in this order: id header, timestamp header and window (a cheap
+    /// rejection of replays before any hashing), signature list, MACs.
+    ///
+    /// # Errors
+    /// - [`Error::MissingHeader`] without an id header, [`Error::MalformedHeader`] when it is
+    ///   empty or not UTF-8;
+    /// - [`Error::MissingTimestamp`], [`Error::MalformedTimestamp`] (not unix seconds),
+    ///   [`Error::TimestampOutOfTolerance`];
+    /// - [`Error::MissingSignature`] without a signature header;
+    ///   [`Error::MalformedSignature`] when it is empty or holds no well-formed `v1` entry
+    ///   (an empty `v1,`, bad base64, not 32 bytes, only unknown versions);
+    ///   [`Error::InvalidSignature`] when well-formed `v1` entries are present but none
+    ///   matches any key.
+    pub fn verify<'a, H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &'a [u8],
+    ) -> Result<Verified<'a>, Error> {
+        let (id, timestamp) = self.check(headers, body)?;
+        Ok(Verified::new(body)
+            .with_id(id.to_owned())
+            .with_timestamp(timestamp))
+    }
+
+    /// [`verify`](Self::verify) without allocating: returns the id (borrowed from the
+    /// headers) and the timestamp.
+    pub(crate) fn check<'h, H: Headers + ?Sized>(
+        &self,
+        headers: &'h H,
+        body: &[u8],
+    ) -> Result<(&'h str, OffsetDateTime), Error> {
+        let names = HeaderNames::of(headers);
+        let id = read_id(headers, names)?;
+        let (timestamp_text, timestamp) = read_timestamp(headers, names)?;
+        check_tolerance(timestamp, self.clock.now(), self.tolerance)?;
+        let list = headers
+            .get(names.signature)
+            .ok_or(Error::MissingSignature {
+                location: Cow::Borrowed(names.signature),
+            })?;
+        let list = text(list).ok_or(Error::MalformedSignature {
+            reason: "not UTF-8",
+        })?;
+        self.check_list(
+            list,
+            &[
+                id.as_bytes(),
+                b".",
+                timestamp_text.as_bytes(),
+                b".",
+                body,
+            ],
+        )?;
+        Ok((id, timestamp))
+    }
+
+    /// Checks the signature list against the MAC of the concatenated `parts`.
+    fn check_list(&self, list: &str, parts: &[&[u8]]) -> Result<(), Error> {
+        // Classify the entries first: a list without a single usable entry is rejected
+        // without hashing the body.
+        let mut usable = false;
+        let mut first_problem = None;
+        for entry in entries(list) {
+            match entry {
+                Entry::V1(Ok(_)) => usable = true,
+                Entry::V1(Err(reason)) => {
+                    first_problem.get_or_insert(reason);
+                }
+                Entry::Unsupported => {}
+            }
+        }
+        if !usable {
+            let reason = match first_problem {
+                Some(reason) => reason,
+                None if list.is_empty() => "empty",
+                None => "no supported signature version",
+            };
+            return Err(Error::MalformedSignature { reason });
+        }
+        // Each key's MAC over the content is computed once; each entry then costs only the
+        // finalisation of a clone, compared in constant time by `verify_slice`.
+        for key in self.keys.keys.iter() {
+            let mut mac = key.clone();
+            for part in parts {
+                mac.update(part);
+            }
+            for entry in entries(list) {
+                if let Entry::V1(Ok(signature)) = entry {
+                    if mac.clone().verify_slice(&signature).is_ok() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Err(Error::InvalidSignature)
+    }
+
+    /// The `v1,<base64>` signature a genuine sender would put in `webhook-signature` for this
+    /// id, timestamp (unix seconds) and body, made with the primary secret.
+    #[must_use]
+    pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
+        let timestamp = timestamp.to_string();
+        let mac = self.keys.sign(&[
+            id.as_bytes(),
+            b".",
+            timestamp.as_bytes(),
+            b".",
+            body,
+        ]);
+        let mut out = String::with_capacity(3 + 44);
+        out.push_str("v1,");
+        base64::engine::general_purpose::STANDARD.encode_string(mac, &mut out);
+        out
+    }
+}
+
+impl AsRef<StandardScheme> for StandardScheme {
+    fn as_ref(&self) -> &StandardScheme {
+        self
+    }
+}
+
+impl std::fmt::Debug for StandardScheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StandardScheme")
+            .field("keys", &self.keys.len())
+            .field("tolerance", &self.tolerance)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+/// The id header's value: non-empty UTF-8.
+pub(crate) fn read_id<H: Headers + ?Sized>(headers: &H, names: HeaderNames) -> Result<&str, Error> {
+    let header = Cow::Borrowed(names.id);
+    let value = headers
+        .get(names.id)
+        .ok_or_else(|| Error::MissingHeader {
+            header: header.clone(),
+        })?;
+    match text(value) {
+        None => Err(Error::MalformedHeader {
+            header,
+            reason: "not UTF-8",
+        }),
+        Some("") => Err(Error::MalformedHeader {
+            header,
+            reason: "empty",
+        }),
+        Some(id) => Ok(id),
+    }
+}
+
+/// The timestamp header's text as sent (it is part of the signed content) and its value.
+pub(crate) fn read_timestamp<H: Headers + ?Sized>(
+    headers: &H,
+    names: HeaderNames,
+) -> Result<(&str, OffsetDateTime), Error> {
+    let value = headers
+        .get(names.timestamp)
+        .ok_or(Error::MissingTimestamp)?;
+    let text = text(value).ok_or(Error::MalformedTimestamp)?;
+    Ok((text, parse_unix_seconds(text)?))
+}
+
+/// Unix seconds: ASCII digits only (no sign, no fraction, no exponent).
+fn parse_unix_seconds(text: &str) -> Result<OffsetDateTime, Error> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::MalformedTimestamp);
+    }
+    let seconds: i64 = text.parse().map_err(|_| Error::MalformedTimestamp)?;
+    OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| Error::MalformedTimestamp)
+}
+
+/// One entry of the signature list.
+enum Entry {
+    /// A `v1` entry: its MAC decoded onto the stack, or why it cannot be one.
+    V1(Result<[u8; 32], &'static str>),
+    /// Another version (`v1a`, a future `v2`) or not `version,signature` at all: skipped.
+    Unsupported,
+}
+
+/// The entries of a signature list, separated by white space.
+fn entries(list: &str) -> impl Iterator<Item = Entry> + '_ {
+    list.split_ascii_whitespace().map(|entry| match entry.split_once(',') {
+        Some(("v1", "")) => Entry::V1(Err("empty v1 signature")),
+        Some(("v1", encoded)) => {
+            let mut mac = [0u8; 32];
+            Entry::V1(match decode_base64_mac(encoded, &mut mac) {
+                Ok(()) => Ok(mac),
+                Err(Error::MalformedSignature { reason }) => Err(reason),
+                Err(_) => Err("not 32 bytes of base64"),
+            })
+        }
+        _ => Entry::Unsupported,
+    })
+}
+
+/// The id and timestamp a delivery claims, read without any check, for
+/// [`dangerous::parse_unverified`](crate::dangerous::parse_unverified): absent or unreadable
+/// headers give `None`.
+pub(crate) fn read_unverified<H: Headers + ?Sized>(
+    headers: &H,
+) -> (Option<&str>, Option<OffsetDateTime>) {
+    let names = HeaderNames::of(headers);
+    let id = read_id(headers, names).ok();
+    let timestamp = read_timestamp(headers, names).ok().map(|(_, t)| t);
+    (id, timestamp)
+}
