@@ -11,3 +11,4 @@ mod lenient;
 pub mod munity;
 pub mod palenca;
 pub mod receeve;
+pub mod standard;

@@ -31,7 +31,7 @@
 //!
 //! let receeve = Receeve::hmac(Secret::new("shared-key").unwrap());
 //! let payload = r#"{"details":{"messageType":"event.claim.created.v1","claimRef":"C-1","amount":501,"currency":"EUR","dueDate":"2021-10-07"},"messageId":"09feeb6f-350a-430a-a040-cd1c558cbc91","timestamp":"2021-10-14T15:33:16.848Z"}"#;
-//! let body = receeve.sign(payload);
+//! let body = receeve.signed_body(payload);
 //! let delivery = receeve.verify_and_parse(&[("content-type", "application/json")], &body).unwrap();
 //! assert_eq!(delivery.id.as_str(), "09feeb6f-350a-430a-a040-cd1c558cbc91");
 //! match delivery.event.details {
@@ -129,7 +129,7 @@ impl Receeve {
     /// object): the envelope with `payload`, `signature` (hex, primary key) and
     /// `payloadAsString`.
     #[must_use]
-    pub fn sign(&self, payload: &str) -> Vec<u8> {
+    pub fn signed_body(&self, payload: &str) -> Vec<u8> {
         let Signing::Hmac { keys, encoding } = &self.signing;
         let mac = keys.sign(&[payload.as_bytes()]);
         let signature = match encoding {

@@ -1,0 +1,51 @@
+//! Helpers shared by the integration tests: providers configured as a user would.
+#![allow(dead_code, unreachable_pub)]
+
+use webhook_receiver::providers::munity::Munity;
+use webhook_receiver::providers::palenca::Palenca;
+use webhook_receiver::providers::receeve::Receeve;
+use webhook_receiver::verify::{HmacScheme, SignatureEncoding, TokenScheme};
+use webhook_receiver::{Keyring, Secret};
+
+pub const PALENCA_KEY: &str = "palenca-test-key";
+pub const MUNITY_KEY: &str = "munity-test-key";
+pub const RECEEVE_KEY: &str = "receeve-test-key";
+/// The header the tests agree with "Palenca" for its signature: Palenca does not publish one.
+pub const PALENCA_HEADER: &str = "x-palenca-signature";
+pub const MUNITY_HEADER: &str = "x-munity-signature";
+
+pub fn secret(text: &str) -> Secret {
+    Secret::new(text).unwrap()
+}
+
+pub fn palenca_with(keys: impl Into<Keyring>) -> Palenca {
+    Palenca::new(HmacScheme::new(PALENCA_HEADER, keys).unwrap().prefix("sha256="))
+}
+
+pub fn palenca() -> Palenca {
+    palenca_with(secret(PALENCA_KEY))
+}
+
+pub fn palenca_token(token: &str) -> Palenca {
+    Palenca::new(TokenScheme::new("x-palenca-token", secret(token)).unwrap())
+}
+
+pub fn munity() -> Munity {
+    Munity::new(
+        HmacScheme::new(MUNITY_HEADER, secret(MUNITY_KEY))
+            .unwrap()
+            .encoding(SignatureEncoding::Base64),
+    )
+}
+
+pub fn munity_token(token: &str) -> Munity {
+    Munity::new(TokenScheme::new("x-munity-token", secret(token)).unwrap())
+}
+
+pub fn receeve_with(keys: impl Into<Keyring>) -> Receeve {
+    Receeve::hmac(keys)
+}
+
+pub fn receeve() -> Receeve {
+    receeve_with(secret(RECEEVE_KEY))
+}

@@ -1,0 +1,251 @@
+//! receeve: the envelope, typed details, the signed-text-only rule and message types.
+
+mod common;
+
+use common::*;
+use webhook_receiver::clock::ManualClock;
+use webhook_receiver::providers::receeve::{Details, MessageKind, MessageType, Receeve};
+use webhook_receiver::testing::{self, Signer};
+use webhook_receiver::verify::SignatureEncoding;
+use webhook_receiver::{Error, MessageId, Provider};
+
+const NO_HEADERS: [(&str, &str); 0] = [];
+
+fn parse(receeve: &Receeve, body: &[u8]) -> Result<webhook_receiver::Delivery<webhook_receiver::providers::receeve::Message>, Error> {
+    receeve.verify_and_parse(&NO_HEADERS, body)
+}
+
+#[test]
+fn seed_example_parses_verbatim() {
+    let receeve = receeve();
+    let request = testing::receeve::claim_created().signed_with(&receeve);
+    let delivery = receeve
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap();
+    assert_eq!(
+        delivery.id,
+        MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91")
+    );
+    let message = delivery.event;
+    assert_eq!(
+        Some(message.timestamp),
+        delivery.timestamp,
+        "the delivery timestamp is payload.timestamp"
+    );
+    assert_eq!(message.timestamp.unix_timestamp(), 1_634_225_596);
+    let user = message.user.unwrap();
+    assert_eq!(user.id.as_deref(), Some("USER_ID"));
+    assert_eq!(user.pool_id.as_deref(), Some("POOL_ID"));
+    assert_eq!(user.originator.as_deref(), Some("ClientAPI"));
+    let Details::ClaimCreated(claim) = message.details else {
+        panic!("expected a typed claim");
+    };
+    assert_eq!(claim.message_type.to_string(), "event.claim.created.v1");
+    assert_eq!(claim.claim_ref, "PDN-922-claim-Oct14-00010");
+    assert_eq!(claim.receeve_claim_ref.as_deref(), Some("PDN-922-claim-Oct14-00010"));
+    assert_eq!(claim.account_reference.as_deref(), Some("PDN-922-Oct14-0001"));
+    assert_eq!(claim.amount, 501);
+    assert_eq!(claim.currency, "EUR");
+    assert_eq!(claim.due_date.unwrap().to_string(), "2021-10-07");
+}
+
+#[test]
+fn typed_payment_and_fees_and_raw_other_types() {
+    let receeve = receeve();
+    let payment = testing::receeve::claim_debt_payment_processing().signed_with(&receeve);
+    let Details::ClaimDebtPaymentProcessing(p) = parse(&receeve, payment.body()).unwrap().event.details else {
+        panic!("expected payment processing");
+    };
+    assert_eq!(p.provider_name, "stripe");
+    assert_eq!(p.tracking_id, "trk_0001");
+    assert_eq!(p.payment_reference.as_deref(), Some("PAY-0001"));
+
+    let fees = testing::receeve::account_amount_total_fees_updated().signed_with(&receeve);
+    let Details::AccountAmountTotalFeesUpdated(f) = parse(&receeve, fees.body()).unwrap().event.details else {
+        panic!("expected fees");
+    };
+    assert_eq!((f.amount, f.total_fees, f.total_amount), (501, 150, 651));
+
+    let other = testing::receeve::strategy_paused().signed_with(&receeve);
+    let Details::Other(o) = parse(&receeve, other.body()).unwrap().event.details else {
+        panic!("expected raw details");
+    };
+    assert_eq!(o.message_type.kind(), &MessageKind::StrategyPaused);
+    assert_eq!(o.fields["strategyId"], "default-strategy");
+    assert_eq!(o.fields["reason"], "debtor-request");
+}
+
+#[test]
+fn a_later_version_of_a_typed_event_arrives_raw() {
+    let receeve = receeve();
+    let v2 = testing::receeve::message("event.claim.created.v2", r#""claimRef":"C-1","amount":"5.01""#, "m-1")
+        .signed_with(&receeve);
+    let Details::Other(o) = parse(&receeve, v2.body()).unwrap().event.details else {
+        panic!("v2 must not be forced into the v1 struct");
+    };
+    assert_eq!(o.message_type.version(), Some(2));
+    assert_eq!(o.fields["amount"], "5.01");
+}
+
+#[test]
+fn forged_payload_beside_genuine_signature_is_rejected() {
+    let receeve = receeve();
+    let genuine = testing::receeve::claim_created().signed_with(&receeve);
+    let mut envelope: serde_json::Value = serde_json::from_slice(genuine.body()).unwrap();
+    envelope["payload"]["details"]["amount"] = 1.into();
+    let forged = serde_json::to_vec(&envelope).unwrap();
+    let err = parse(&receeve, &forged).unwrap_err();
+    assert!(matches!(err, Error::PayloadMismatch { field: "payload" }), "{err:?}");
+    assert_eq!(err.status(), 401);
+}
+
+#[test]
+fn reformatted_but_equal_payload_is_accepted() {
+    let receeve = receeve();
+    let genuine = testing::receeve::claim_created().signed_with(&receeve);
+    // Re-serialising the envelope compacts `payload` while `payloadAsString` keeps the
+    // original text: the same data, so it is accepted.
+    let envelope: serde_json::Value = serde_json::from_slice(genuine.body()).unwrap();
+    let compact = serde_json::to_vec(&envelope).unwrap();
+    assert_ne!(compact, genuine.body());
+    assert!(parse(&receeve, &compact).is_ok());
+}
+
+#[test]
+fn the_event_comes_from_the_signed_text_only() {
+    let receeve = receeve();
+    let genuine = testing::receeve::claim_created().signed_with(&receeve);
+    let mut envelope: serde_json::Value = serde_json::from_slice(genuine.body()).unwrap();
+    envelope.as_object_mut().unwrap().remove("payload");
+    let without_object = serde_json::to_vec(&envelope).unwrap();
+    let delivery = parse(&receeve, &without_object).unwrap();
+    assert_eq!(delivery.id.as_str(), "09feeb6f-350a-430a-a040-cd1c558cbc91");
+}
+
+#[test]
+fn duplicate_keys_cannot_smuggle_a_second_value() {
+    let receeve = receeve();
+    let genuine = testing::receeve::claim_created().signed_with(&receeve);
+    let envelope: serde_json::Value = serde_json::from_slice(genuine.body()).unwrap();
+    let signed = envelope["payloadAsString"].as_str().unwrap();
+    let signature = envelope["signature"].as_str().unwrap();
+    let forged_text = signed.replace("501", "1");
+
+    // A second payloadAsString after the genuine one.
+    let body = format!(
+        r#"{{"signature":{},"payloadAsString":{},"payloadAsString":{}}}"#,
+        serde_json::Value::from(signature),
+        serde_json::Value::from(signed),
+        serde_json::Value::from(forged_text.as_str()),
+    );
+    let err = parse(&receeve, body.as_bytes()).unwrap_err();
+    assert!(matches!(err, Error::UnexpectedPayload(_)), "{err:?}");
+
+    // A second payload object after the genuine one.
+    let body = format!(
+        r#"{{"payload":{signed},"payload":{forged_text},"signature":{},"payloadAsString":{}}}"#,
+        serde_json::Value::from(signature),
+        serde_json::Value::from(signed),
+    );
+    assert!(parse(&receeve, body.as_bytes()).is_err());
+
+    // Duplicate keys inside the signed text: the signer's own text, still refused rather than
+    // guessed at.
+    let doubled = r#"{"details":{"messageType":"event.claim.created.v1","claimRef":"C-1","amount":1,"amount":501,"currency":"EUR"},"messageId":"m-1","timestamp":"2021-10-14T15:33:16.848Z"}"#;
+    let request = receeve.sign(doubled.as_bytes());
+    let err = parse(&receeve, request.body()).unwrap_err();
+    assert_eq!(err.status(), 422, "{err:?}");
+}
+
+#[test]
+fn missing_pieces_each_have_their_error() {
+    let receeve = receeve();
+    let no_signed = br#"{"payload":{"details":{"messageType":"x"},"messageId":"m","timestamp":"2021-10-14T15:33:16.848Z"},"signature":"00"}"#;
+    let err = parse(&receeve, no_signed).unwrap_err();
+    assert!(matches!(err, Error::MissingSignedPayload { field: "payloadAsString" }), "{err:?}");
+    assert!(err.to_string().contains("payloadAsString"));
+
+    let no_signature = br#"{"payloadAsString":"{}"}"#;
+    let err = parse(&receeve, no_signature).unwrap_err();
+    assert!(matches!(err, Error::MissingSignature { .. }), "{err:?}");
+
+    let not_json = b"signature=abc";
+    assert!(matches!(parse(&receeve, not_json), Err(Error::MalformedPayload(_))));
+}
+
+#[test]
+fn hex_and_base64_signatures_are_both_accepted_unless_fixed() {
+    let payload = testing::receeve::claim_created();
+    let hex_signed = payload.signed_with(&receeve());
+    let base64_receeve = receeve().signature_encoding(SignatureEncoding::Base64);
+    let base64_signed = payload.signed_with(&base64_receeve);
+    let either = receeve();
+    assert!(parse(&either, hex_signed.body()).is_ok());
+    assert!(parse(&either, base64_signed.body()).is_ok());
+
+    let hex_only = receeve().signature_encoding(SignatureEncoding::Hex);
+    let err = parse(&hex_only, base64_signed.body()).unwrap_err();
+    assert!(matches!(err, Error::MalformedSignature { .. }), "{err:?}");
+    assert!(parse(&base64_receeve, hex_signed.body()).is_err());
+}
+
+#[test]
+fn timestamp_tolerance_is_opt_in() {
+    let request = testing::receeve::claim_created().signed_with(&receeve());
+    // 2021-10-14T15:33:16.848Z; the clock stands years later.
+    assert!(parse(&receeve(), request.body()).is_ok(), "off by default");
+
+    let sent = 1_634_225_596;
+    let clock = ManualClock::at_unix(sent + 299);
+    let windowed = receeve()
+        .timestamp_tolerance(std::time::Duration::from_secs(300))
+        .clock(std::sync::Arc::new(clock.clone()));
+    assert!(parse(&windowed, request.body()).is_ok());
+    clock.set_unix(sent + 301);
+    let err = parse(&windowed, request.body()).unwrap_err();
+    assert!(matches!(err, Error::TimestampOutOfTolerance { .. }), "{err:?}");
+    clock.set_unix(sent - 299);
+    assert!(parse(&windowed, request.body()).is_ok());
+    clock.set_unix(sent - 302);
+    assert!(parse(&windowed, request.body()).is_err());
+}
+
+#[test]
+fn every_catalogued_message_type_is_known_with_and_without_v1() {
+    let catalogue = include_str!("../../shared/providers/receeve-message-types.tsv");
+    let names: Vec<&str> = catalogue
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split('\t').nth(1))
+        .collect();
+    assert_eq!(names.len(), 76);
+    assert_eq!(MessageKind::KNOWN.len(), 76);
+    for name in names {
+        let base = name.strip_suffix(".v1").unwrap_or(name);
+        for wire in [base.to_owned(), format!("{base}.v1")] {
+            let parsed = MessageType::from_wire(&wire);
+            assert!(parsed.kind().is_known(), "{wire}");
+            assert!(parsed.kind().group().is_some());
+            assert_eq!(parsed.to_string(), wire);
+            let json = serde_json::to_string(&parsed).unwrap();
+            assert_eq!(serde_json::from_str::<MessageType>(&json).unwrap(), parsed);
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_message_type_string_round_trips(wire in "\\PC{0,40}(\\.v[0-9]{0,3})?") {
+        let parsed = MessageType::from_wire(&wire);
+        proptest::prop_assert_eq!(parsed.to_string(), wire.clone());
+        proptest::prop_assert_eq!(parsed.to_wire(), wire);
+    }
+}
+
+#[test]
+fn send_sync_and_redacted_debug() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<Receeve>();
+    let debug = format!("{:?}", receeve());
+    assert!(!debug.contains(RECEEVE_KEY), "{debug}");
+}
