@@ -1,0 +1,623 @@
+//! The in-memory idempotency store and `process_once`: races, lease expiry and takeover,
+//! retention, digests, capacity, and the HTTP answer of each outcome.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use webhook_receiver::MessageId;
+use webhook_receiver::clock::ManualClock;
+use webhook_receiver::idempotency::{
+    Claim, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, Lease,
+    MemoryStore, Outcome, ProcessOptions, StoreError, body_digest, process_once,
+};
+
+const START: i64 = 1_700_000_000;
+
+fn id(n: usize) -> MessageId {
+    MessageId::new("test", &format!("event-{n}"))
+}
+
+fn manual_store(capacity: usize) -> (MemoryStore, ManualClock) {
+    let clock = ManualClock::at_unix(START);
+    let store = MemoryStore::builder()
+        .capacity(capacity)
+        .clock(Arc::new(clock.clone()))
+        .build();
+    (store, clock)
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn advance(clock: &ManualClock, by: Duration) {
+    clock.advance(time::Duration::try_from(by).unwrap());
+}
+
+async fn acquire(store: &MemoryStore, id: &MessageId, lease: Duration) -> Lease {
+    match store.claim(id, lease).await.unwrap() {
+        Claim::Acquired(lease) => lease,
+        other => panic!("expected to acquire {id}, got {other:?}"),
+    }
+}
+
+#[test]
+fn store_and_its_futures_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    fn assert_send<T: Send>(_: &T) {}
+    let store = MemoryStore::new();
+    assert_send_sync(&store);
+    let id = id(0);
+    assert_send(&store.claim(&id, DEFAULT_LEASE));
+    let options = ProcessOptions::default();
+    assert_send(&process_once(&store, &id, &options, || async {
+        Ok::<_, Infallible>(())
+    }));
+}
+
+#[test]
+fn defaults_are_a_minute_lease_and_a_week_of_retention() {
+    assert_eq!(DEFAULT_LEASE, secs(60));
+    assert_eq!(DEFAULT_RETENTION, secs(7 * 24 * 3600));
+    let options = ProcessOptions::default();
+    assert_eq!(options.lease, DEFAULT_LEASE);
+    assert_eq!(options.retention, DEFAULT_RETENTION);
+    assert_eq!(options.digest, None);
+    assert_eq!(MemoryStore::new().capacity(), DEFAULT_CAPACITY);
+    assert_eq!(DEFAULT_CAPACITY, 100_000);
+}
+
+#[test]
+fn concurrent_deliveries_of_one_id_run_the_handler_once() {
+    const TASKS: usize = 64;
+    const IDS: usize = 1_000;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let store = MemoryStore::new();
+    runtime.block_on(async {
+        for n in 0..IDS {
+            let runs = Arc::new(AtomicUsize::new(0));
+            let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    let store = store.clone();
+                    let runs = Arc::clone(&runs);
+                    let barrier = Arc::clone(&barrier);
+                    tokio::spawn(async move {
+                        let id = id(n);
+                        barrier.wait().await;
+                        process_once(&store, &id, &ProcessOptions::default(), || async {
+                            runs.fetch_add(1, Ordering::SeqCst);
+                            // Give the other deliveries a chance to arrive mid-handler.
+                            tokio::task::yield_now().await;
+                            Ok::<_, Infallible>(())
+                        })
+                        .await
+                    })
+                })
+                .collect();
+            let mut processed = 0;
+            for task in tasks {
+                match task.await.unwrap() {
+                    Outcome::Processed(()) => processed += 1,
+                    Outcome::Duplicate => {}
+                    Outcome::InProgress { retry_after } => {
+                        assert!(retry_after > Duration::ZERO && retry_after <= DEFAULT_LEASE);
+                    }
+                    other => panic!("unexpected outcome for {n}: {other:?}"),
+                }
+            }
+            assert_eq!(runs.load(Ordering::SeqCst), 1, "handler runs for id {n}");
+            assert_eq!(processed, 1, "processed outcomes for id {n}");
+            assert_eq!(
+                store.claim(&id(n), DEFAULT_LEASE).await.unwrap(),
+                Claim::Completed
+            );
+        }
+    });
+    assert_eq!(store.len(), IDS);
+}
+
+#[tokio::test]
+async fn a_live_lease_answers_in_progress_with_the_time_left() {
+    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let lease = acquire(&store, &id(1), secs(30)).await;
+    assert_eq!(lease.id(), &id(1));
+    assert_eq!(lease.expires_at().unix_timestamp(), START + 30);
+    assert_eq!(
+        store.claim(&id(1), secs(30)).await.unwrap(),
+        Claim::InProgress {
+            retry_after: secs(30)
+        }
+    );
+    advance(&clock, secs(12));
+    assert_eq!(
+        store.claim(&id(1), secs(30)).await.unwrap(),
+        Claim::InProgress {
+            retry_after: secs(18)
+        }
+    );
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_taken_over_and_the_old_owner_changes_nothing() {
+    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let crashed = acquire(&store, &id(1), secs(30)).await;
+    advance(&clock, secs(30));
+
+    // The sender's retry takes the event over: nothing is lost.
+    let retry = acquire(&store, &id(1), secs(30)).await;
+    assert_ne!(crashed.token(), retry.token());
+
+    // The first worker wakes up: it can neither complete nor release the new owner's claim.
+    assert_eq!(
+        store.complete(&crashed, DEFAULT_RETENTION).await,
+        Err(StoreError::LeaseLost)
+    );
+    assert_eq!(store.release(&crashed).await, Err(StoreError::LeaseLost));
+    assert_eq!(
+        store.claim(&id(1), secs(30)).await.unwrap(),
+        Claim::InProgress {
+            retry_after: secs(30)
+        }
+    );
+
+    store.complete(&retry, DEFAULT_RETENTION).await.unwrap();
+    assert_eq!(
+        store.claim(&id(1), secs(30)).await.unwrap(),
+        Claim::Completed
+    );
+    assert_eq!(store.release(&crashed).await, Err(StoreError::LeaseLost));
+    assert_eq!(
+        store.claim(&id(1), secs(30)).await.unwrap(),
+        Claim::Completed
+    );
+}
+
+#[tokio::test]
+async fn a_lease_past_its_deadline_cannot_complete_even_without_a_takeover() {
+    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let slow = acquire(&store, &id(1), secs(30)).await;
+    advance(&clock, secs(31));
+    assert_eq!(
+        store.complete(&slow, DEFAULT_RETENTION).await,
+        Err(StoreError::LeaseLost)
+    );
+    assert_eq!(store.release(&slow).await, Err(StoreError::LeaseLost));
+    acquire(&store, &id(1), secs(30)).await;
+}
+
+#[tokio::test]
+async fn a_completed_or_released_lease_is_spent() {
+    let (store, _clock) = manual_store(DEFAULT_CAPACITY);
+    let lease = acquire(&store, &id(1), secs(30)).await;
+    store.complete(&lease, DEFAULT_RETENTION).await.unwrap();
+    assert_eq!(
+        store.complete(&lease, DEFAULT_RETENTION).await,
+        Err(StoreError::LeaseLost)
+    );
+    assert_eq!(store.release(&lease).await, Err(StoreError::LeaseLost));
+    assert_eq!(
+        store.claim(&id(1), secs(30)).await.unwrap(),
+        Claim::Completed
+    );
+
+    let lease = acquire(&store, &id(2), secs(30)).await;
+    store.release(&lease).await.unwrap();
+    assert_eq!(store.release(&lease).await, Err(StoreError::LeaseLost));
+    assert_eq!(
+        store.complete(&lease, DEFAULT_RETENTION).await,
+        Err(StoreError::LeaseLost)
+    );
+    // Released: the next delivery processes the event.
+    acquire(&store, &id(2), secs(30)).await;
+}
+
+#[tokio::test]
+async fn a_lease_on_another_id_or_from_another_store_is_lost() {
+    let (store, _clock) = manual_store(DEFAULT_CAPACITY);
+    let (other_store, _other_clock) = manual_store(DEFAULT_CAPACITY);
+    let ours = acquire(&store, &id(1), secs(30)).await;
+    let theirs = acquire(&other_store, &id(1), secs(30)).await;
+    assert_eq!(
+        store.complete(&theirs, DEFAULT_RETENTION).await,
+        Err(StoreError::LeaseLost)
+    );
+    // A lease made by hand carries a fresh token: it matches nobody's claim.
+    let forged = Lease::new(id(1), ours.expires_at());
+    assert_ne!(forged.token(), ours.token());
+    assert_eq!(store.release(&forged).await, Err(StoreError::LeaseLost));
+    store.complete(&ours, DEFAULT_RETENTION).await.unwrap();
+}
+
+#[tokio::test]
+async fn retention_expiry_makes_the_id_claimable_again() {
+    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let lease = acquire(&store, &id(1), secs(30)).await;
+    store.complete(&lease, secs(3600)).await.unwrap();
+    advance(&clock, secs(3599));
+    assert_eq!(
+        store.claim(&id(1), secs(30)).await.unwrap(),
+        Claim::Completed
+    );
+    advance(&clock, secs(1));
+    acquire(&store, &id(1), secs(30)).await;
+}
+
+#[tokio::test]
+async fn clones_share_their_records() {
+    let store = MemoryStore::new();
+    let clone = store.clone();
+    let lease = acquire(&store, &id(1), DEFAULT_LEASE).await;
+    clone.complete(&lease, DEFAULT_RETENTION).await.unwrap();
+    assert_eq!(
+        store.claim(&id(1), DEFAULT_LEASE).await.unwrap(),
+        Claim::Completed
+    );
+    assert_eq!(clone.len(), 1);
+}
+
+#[tokio::test]
+async fn ids_of_different_providers_do_not_collide() {
+    let store = MemoryStore::new();
+    acquire(&store, &MessageId::new("receeve", "42"), DEFAULT_LEASE).await;
+    acquire(&store, &MessageId::new("palenca", "42"), DEFAULT_LEASE).await;
+}
+
+#[tokio::test]
+async fn a_handler_error_releases_the_claim_so_a_retry_processes_the_event() {
+    let store = MemoryStore::new();
+    let options = ProcessOptions::default();
+    let runs = AtomicUsize::new(0);
+
+    let failed = process_once(&store, &id(1), &options, || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Err::<(), _>("database down")
+    })
+    .await;
+    assert!(matches!(
+        failed,
+        Outcome::HandlerFailed {
+            error: "database down",
+            release_error: None
+        }
+    ));
+    assert_eq!(failed.status(), 500);
+    assert_eq!(failed.retry_after(), None);
+
+    let retried = process_once(&store, &id(1), &options, || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, &str>(7)
+    })
+    .await;
+    assert!(matches!(retried, Outcome::Processed(7)));
+
+    let duplicate = process_once(&store, &id(1), &options, || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, &str>(8)
+    })
+    .await;
+    assert!(matches!(duplicate, Outcome::Duplicate));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_crashed_handler_is_processed_by_the_retry_after_its_lease() {
+    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let options = ProcessOptions::default().with_lease(secs(30));
+    // A handler that never finishes stands for a crash: its future is dropped mid-way.
+    let first = id(1);
+    let crashed = process_once(&store, &first, &options, || {
+        std::future::pending::<Result<(), Infallible>>()
+    });
+    {
+        let mut crashed = std::pin::pin!(crashed);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(crashed.as_mut().poll(&mut cx).is_pending());
+    }
+
+    let early = process_once(&store, &id(1), &options, || async {
+        Ok::<_, Infallible>(())
+    })
+    .await;
+    assert!(matches!(early, Outcome::InProgress { retry_after } if retry_after == secs(30)));
+    assert_eq!(early.status(), 409);
+    assert_eq!(early.retry_after(), Some(secs(30)));
+
+    advance(&clock, secs(30));
+    let retry = process_once(&store, &id(1), &options, || async {
+        Ok::<_, Infallible>(())
+    })
+    .await;
+    assert!(matches!(retry, Outcome::Processed(())));
+}
+
+#[tokio::test]
+async fn a_handler_that_outlives_its_lease_is_reported_unrecorded() {
+    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let options = ProcessOptions::default().with_lease(secs(10));
+    let outcome = process_once(&store, &id(1), &options, || async {
+        advance(&clock, secs(11));
+        Ok::<_, Infallible>("done")
+    })
+    .await;
+    assert!(matches!(
+        outcome,
+        Outcome::ProcessedUnrecorded {
+            value: "done",
+            error: StoreError::LeaseLost
+        }
+    ));
+    assert_eq!(outcome.status(), 200);
+    // Nothing was recorded: a later retry processes the event again (at-least-once).
+    acquire(&store, &id(1), secs(10)).await;
+}
+
+#[tokio::test]
+async fn the_same_id_with_a_different_body_is_a_conflict() {
+    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let original = body_digest(br#"{"amount":10}"#);
+    let tampered = body_digest(br#"{"amount":1000}"#);
+
+    let lease = match store
+        .claim_with_digest(&id(1), Some(original), secs(30))
+        .await
+        .unwrap()
+    {
+        Claim::Acquired(lease) => lease,
+        other => panic!("expected to acquire, got {other:?}"),
+    };
+    assert_eq!(
+        store
+            .claim_with_digest(&id(1), Some(tampered), secs(30))
+            .await
+            .unwrap(),
+        Claim::Conflict
+    );
+    assert_eq!(
+        store
+            .claim_with_digest(&id(1), Some(original), secs(30))
+            .await
+            .unwrap(),
+        Claim::InProgress {
+            retry_after: secs(30)
+        }
+    );
+    // Without a digest there is nothing to compare.
+    assert_eq!(
+        store.claim(&id(1), secs(30)).await.unwrap(),
+        Claim::InProgress {
+            retry_after: secs(30)
+        }
+    );
+
+    store.complete(&lease, secs(3600)).await.unwrap();
+    let options = ProcessOptions::default().with_digest(tampered);
+    let conflict = process_once(&store, &id(1), &options, || async {
+        Ok::<_, Infallible>(())
+    })
+    .await;
+    assert!(matches!(conflict, Outcome::Conflict));
+    assert_eq!(conflict.status(), 422);
+    assert_eq!(conflict.retry_after(), None);
+    let duplicate = process_once(
+        &store,
+        &id(1),
+        &ProcessOptions::default().with_digest(original),
+        || async { Ok::<_, Infallible>(()) },
+    )
+    .await;
+    assert!(matches!(duplicate, Outcome::Duplicate));
+
+    // Once the record has expired, the id is absent again and any body may claim it.
+    advance(&clock, secs(3600));
+    let again = process_once(&store, &id(1), &options, || async {
+        Ok::<_, Infallible>(())
+    })
+    .await;
+    assert!(matches!(again, Outcome::Processed(())));
+}
+
+#[tokio::test]
+async fn a_million_ids_never_hold_more_than_the_capacity() {
+    const CAPACITY: usize = 100_000;
+    let store = MemoryStore::with_capacity(CAPACITY);
+    assert_eq!(store.capacity(), CAPACITY);
+    for n in 0..1_000_000 {
+        let lease = acquire(&store, &id(n), DEFAULT_LEASE).await;
+        store.complete(&lease, DEFAULT_RETENTION).await.unwrap();
+        if n % 50_000 == 0 {
+            assert!(store.len() <= CAPACITY, "{} records", store.len());
+        }
+    }
+    assert!(store.len() <= CAPACITY, "{} records", store.len());
+    // The newest records are still remembered.
+    assert_eq!(
+        store.claim(&id(999_999), DEFAULT_LEASE).await.unwrap(),
+        Claim::Completed
+    );
+}
+
+#[tokio::test]
+async fn a_full_store_evicts_the_completed_records_closest_to_expiry_first() {
+    let (store, _clock) = manual_store(16);
+    for n in 0..16 {
+        let lease = acquire(&store, &id(n), secs(30)).await;
+        // id 0 expires first, id 15 last.
+        let hours = u64::try_from(n).unwrap() + 1;
+        store.complete(&lease, secs(hours * 3600)).await.unwrap();
+    }
+    assert_eq!(store.len(), 16);
+
+    acquire(&store, &id(100), secs(30)).await;
+    assert_eq!(store.len(), 16);
+    for n in 1..16 {
+        assert_eq!(
+            store.claim(&id(n), secs(30)).await.unwrap(),
+            Claim::Completed,
+            "id {n}"
+        );
+    }
+    // id 0 was evicted: a retry of it would be processed again.
+    acquire(&store, &id(0), secs(30)).await;
+    assert_eq!(store.len(), 16);
+}
+
+#[tokio::test]
+async fn a_store_full_of_events_in_progress_answers_full() {
+    let (store, clock) = manual_store(8);
+    let mut leases = Vec::new();
+    for n in 0..8 {
+        leases.push(acquire(&store, &id(n), secs(30)).await);
+    }
+    assert_eq!(store.claim(&id(8), secs(30)).await, Err(StoreError::Full));
+    let runs = AtomicUsize::new(0);
+    let outcome = process_once(&store, &id(8), &ProcessOptions::default(), || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, Infallible>(())
+    })
+    .await;
+    assert!(matches!(outcome, Outcome::StoreFailed(StoreError::Full)));
+    assert_eq!(outcome.status(), 503);
+    assert_eq!(runs.load(Ordering::SeqCst), 0);
+
+    // A completed record may be evicted for a new one; the in-progress ones stay.
+    let first = leases.remove(0);
+    store.complete(&first, DEFAULT_RETENTION).await.unwrap();
+    acquire(&store, &id(8), secs(30)).await;
+    for n in 1..8 {
+        assert!(matches!(
+            store.claim(&id(n), secs(30)).await.unwrap(),
+            Claim::InProgress { .. }
+        ));
+    }
+    assert_eq!(store.claim(&id(9), secs(30)).await, Err(StoreError::Full));
+
+    // Expired leases make room.
+    advance(&clock, secs(30));
+    acquire(&store, &id(9), secs(30)).await;
+    assert!(store.len() <= 8);
+}
+
+#[tokio::test]
+async fn a_sharded_full_store_answers_full_before_exceeding_its_capacity() {
+    const CAPACITY: usize = 4096;
+    let store = MemoryStore::with_capacity(CAPACITY);
+    let mut full = 0;
+    for n in 0..=CAPACITY {
+        match store.claim(&id(n), DEFAULT_LEASE).await {
+            Ok(Claim::Acquired(_)) => {}
+            Err(StoreError::Full) => full += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert!(full >= 1);
+    assert!(store.len() <= CAPACITY);
+}
+
+#[tokio::test]
+async fn a_capacity_of_zero_holds_one_record() {
+    let store = MemoryStore::with_capacity(0);
+    assert_eq!(store.capacity(), 1);
+    assert!(store.is_empty());
+    acquire(&store, &id(1), DEFAULT_LEASE).await;
+    assert_eq!(
+        store.claim(&id(2), DEFAULT_LEASE).await,
+        Err(StoreError::Full)
+    );
+}
+
+#[test]
+fn outcomes_map_to_http_answers() {
+    type O = Outcome<(), &'static str>;
+    let cases: Vec<(O, u16, Option<Duration>)> = vec![
+        (Outcome::Processed(()), 200, None),
+        (
+            Outcome::ProcessedUnrecorded {
+                value: (),
+                error: StoreError::LeaseLost,
+            },
+            200,
+            None,
+        ),
+        (Outcome::Duplicate, 200, None),
+        (
+            Outcome::InProgress {
+                retry_after: secs(42),
+            },
+            409,
+            Some(secs(42)),
+        ),
+        (Outcome::Conflict, 422, None),
+        (
+            Outcome::HandlerFailed {
+                error: "boom",
+                release_error: None,
+            },
+            500,
+            None,
+        ),
+        (Outcome::StoreFailed(StoreError::Full), 503, None),
+        (
+            Outcome::StoreFailed(StoreError::Unavailable("connection refused".into())),
+            503,
+            None,
+        ),
+    ];
+    for (outcome, status, retry_after) in cases {
+        assert_eq!(outcome.status(), status, "{outcome:?}");
+        assert_eq!(outcome.retry_after(), retry_after, "{outcome:?}");
+    }
+    assert_eq!(StoreError::LeaseLost.status(), 409);
+}
+
+/// A store of the user's own: here a wrapper that counts calls, written with `async fn`.
+#[derive(Clone, Default)]
+struct CountingStore {
+    inner: MemoryStore,
+    calls: Arc<AtomicUsize>,
+}
+
+impl IdempotencyStore for CountingStore {
+    async fn claim_with_digest(
+        &self,
+        id: &MessageId,
+        digest: Option<[u8; 32]>,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.claim_with_digest(id, digest, lease).await
+    }
+
+    async fn complete(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.complete(lease, retention).await
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.release(lease).await
+    }
+}
+
+#[tokio::test]
+async fn a_store_of_your_own_works_with_process_once_on_a_spawned_task() {
+    let store = CountingStore::default();
+    let calls = Arc::clone(&store.calls);
+    let outcome = tokio::spawn(async move {
+        process_once(&store, &id(1), &ProcessOptions::default(), || async {
+            Ok::<_, Infallible>(())
+        })
+        .await
+    })
+    .await
+    .unwrap();
+    assert!(matches!(outcome, Outcome::Processed(())));
+    // claim + complete
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -1,0 +1,130 @@
+//! Munity: the eight documented events, unknown events, loose id types, token and HMAC.
+
+mod common;
+
+use common::*;
+use webhook_receiver::providers::munity::Event;
+use webhook_receiver::testing::{self, Signer};
+use webhook_receiver::{Error, MessageId, Provider};
+
+#[test]
+fn every_documented_event_parses_to_its_variant() {
+    let munity = munity();
+    let expected = [
+        "webhook_test",
+        "integration_new_data_model",
+        "integration_updated_data_model",
+        "integration_deleted_data_model",
+        "integration_installed",
+        "integration_import_done",
+        "integration_cannot_refresh_oauth_token",
+        "integration_oauth_token_fixed",
+    ];
+    let fixtures = testing::munity::all();
+    assert_eq!(fixtures.len(), expected.len());
+    for (fixture, name) in fixtures.iter().zip(expected) {
+        let request = fixture.signed_with(&munity);
+        let delivery = munity
+            .verify_and_parse(request.headers(), request.body())
+            .unwrap();
+        let webhook = delivery.event;
+        assert_eq!(webhook.event.name(), name);
+        assert!(!matches!(webhook.event, Event::Other { .. }), "{name}");
+        assert_eq!(webhook.workspace_id, "ws_8f2c1a");
+        assert_eq!(webhook.customer_id.as_deref(), Some("cust_42"));
+        assert_eq!(webhook.state.as_deref(), Some("onboarding-7c1e"));
+        assert_eq!(delivery.id, MessageId::digest("munity", request.body()));
+    }
+}
+
+#[test]
+fn payload_fields_are_typed() {
+    let munity = munity();
+    let parse = |fixture: testing::Fixture| {
+        let request = fixture.signed_with(&munity);
+        munity
+            .verify_and_parse(request.headers(), request.body())
+            .unwrap()
+            .event
+            .event
+    };
+    assert_eq!(parse(testing::munity::webhook_test()), Event::WebhookTest { test: true });
+    let Event::IntegrationUpdatedDataModel(update) = parse(testing::munity::integration_updated_data_model()) else {
+        panic!("expected an update");
+    };
+    assert_eq!(update.resource_id, "res_1001");
+    assert_eq!(update.kind, "invoice");
+    assert_eq!(update.diff["amount"][1], 120);
+    assert_eq!(update.data["currency"], "EUR");
+    let Event::IntegrationInstalled(installed) = parse(testing::munity::integration_installed()) else {
+        panic!("expected an installation");
+    };
+    assert_eq!(installed.connector_type.as_deref(), Some("hubspot"));
+    assert_eq!(installed.metadata["portal"], "eu-1");
+    let Event::IntegrationCannotRefreshOauthToken(failure) = parse(testing::munity::integration_cannot_refresh_oauth_token()) else {
+        panic!("expected an oauth failure");
+    };
+    assert_eq!(failure.error, "invalid_grant: refresh token revoked");
+}
+
+#[test]
+fn numeric_ids_read_as_strings() {
+    let munity = munity();
+    let body = br#"{"workspace_id":17,"customer_id":42,"event":"integration_deleted_data_model","state":null,"payload":{"id":91,"resource_id":1001,"type":"invoice"}}"#;
+    let request = munity.sign(body);
+    let webhook = munity
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap()
+        .event;
+    assert_eq!(webhook.workspace_id, "17");
+    assert_eq!(webhook.customer_id.as_deref(), Some("42"));
+    assert_eq!(webhook.state, None);
+    let Event::IntegrationDeletedDataModel(model) = webhook.event else {
+        panic!("expected a deletion");
+    };
+    assert_eq!((model.id.as_str(), model.resource_id.as_str()), ("91", "1001"));
+}
+
+#[test]
+fn unknown_events_keep_name_and_payload() {
+    let munity = munity();
+    let body = br#"{"workspace_id":"w","customer_id":"c","event":"integration_paused","state":"s","payload":{"id":"int_1","reason":"quota"},"new_envelope_field":true}"#;
+    let request = munity.sign(body);
+    let event = munity
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap()
+        .event
+        .event;
+    let Event::Other { event, payload } = event else {
+        panic!("expected Other");
+    };
+    assert_eq!(event, "integration_paused");
+    assert_eq!(payload["reason"], "quota");
+}
+
+#[test]
+fn wrong_shape_of_a_documented_event_is_422() {
+    let munity = munity();
+    let request = munity.sign(br#"{"workspace_id":"w","event":"integration_new_data_model","payload":{"id":"int_1"}}"#);
+    let err = munity
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap_err();
+    assert!(matches!(err, Error::UnexpectedPayload(_)), "{err:?}");
+    let request = munity.sign(br#"{"event":"webhook_test","payload":{"test":true}}"#);
+    let err = munity
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap_err();
+    assert_eq!(err.status(), 422, "workspace_id is required: {err:?}");
+}
+
+#[test]
+fn token_authentication() {
+    let munity = munity_token("munity-url-secret");
+    let request = testing::munity::webhook_test().signed_with(&munity);
+    assert!(munity.verify_and_parse(request.headers(), request.body()).is_ok());
+    let forged = request.with_header("x-munity-token", "guess");
+    assert!(matches!(
+        munity.verify_and_parse(forged.headers(), forged.body()),
+        Err(Error::InvalidToken)
+    ));
+}
