@@ -68,7 +68,9 @@ pub enum Error {
     MalformedTimestamp,
     /// The delivery's timestamp is further from now than the configured tolerance (a replay,
     /// or a badly skewed clock).
-    #[error("timestamp is {skew_seconds} s from now, outside the tolerance of {tolerance_seconds} s")]
+    #[error(
+        "timestamp is {skew_seconds} s from now, outside the tolerance of {tolerance_seconds} s"
+    )]
     TimestampOutOfTolerance {
         /// Signed distance in seconds: positive when the timestamp is in the future.
         skew_seconds: i64,

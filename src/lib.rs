@@ -1,11 +1,88 @@
-//! webhook-receiver (crate docs written below).
+//! Receive webhooks safely: verify the raw bytes, then parse a typed event, then process it
+//! once.
+//!
+//! `webhook-receiver` turns a delivery (headers + raw body) into a verified, typed
+//! [`Delivery`] with one call, [`verify_and_parse`], or into an [`Error`] whose
+//! [`status`](Error::status) is the right HTTP answer. It knows Palenca, receeve and Munity
+//! (see [`providers`]), and any other HMAC-signed sender through the [`Provider`] trait and
+//! the schemes in [`verify`]. The core is synchronous, does no I/O and needs no framework.
+//!
+//! # Quick start
+//!
+//! ```
+//! use webhook_receiver::{Provider, Secret, verify_and_parse};
+//! use webhook_receiver::providers::receeve::{Details, Receeve};
+//!
+//! // Once, at start-up: secrets are checked here, not at the first request.
+//! let receeve = Receeve::hmac(Secret::new("shared-key").unwrap());
+//!
+//! // Per request: the raw body bytes and the headers, from any framework.
+//! # let payload = r#"{"details":{"messageType":"event.claim.created.v1","claimRef":"C-1","amount":501,"currency":"EUR"},"messageId":"m-1","timestamp":"2021-10-14T15:33:16.848Z"}"#;
+//! # let body = receeve.signed_body(payload);
+//! let headers = [("content-type", "application/json")];
+//! match verify_and_parse(&receeve, &headers, &body) {
+//!     Ok(delivery) => {
+//!         // delivery.id is the deduplication key; delivery.event the typed message.
+//!         if let Details::ClaimCreated(claim) = &delivery.event.details {
+//!             assert_eq!(claim.amount, 501);
+//!         }
+//!     }
+//!     Err(err) => {
+//!         // Answer err.status(): 400, 401, 413 or 422.
+//!         panic!("rejected with {}: {err}", err.status());
+//!     }
+//! }
+//! ```
+//!
+//! # Security model
+//!
+//! - **Verify first, on the raw bytes.** A provider's [`Provider::verify`] runs on the body
+//!   exactly as received and returns a [`Verified`] value that only verification can make;
+//!   [`Provider::parse`] takes that value. Parsing unverified input is possible only through
+//!   [`dangerous::parse_unverified`], for replays and tests.
+//! - **Constant-time comparison.** HMACs are checked with the MAC crate's `verify_slice`;
+//!   shared tokens are compared digest against digest with `subtle`. A signature that is empty
+//!   (`v1,`, `sha256=`), truncated or over-long is [`Error::MalformedSignature`], never a match.
+//! - **Rotation.** A [`Keyring`] holds several secrets; every one is tried.
+//! - **Only signed content counts.** receeve deliveries are parsed from the signed
+//!   `payloadAsString`; an unsigned `payload` that disagrees with it is
+//!   [`Error::PayloadMismatch`].
+//! - **Bounded work.** Bodies over the limit (default 1 MiB) are [`Error::BodyTooLarge`] before
+//!   any hashing; JSON nesting is bounded by `serde_json`'s limit, so hostile input is an
+//!   error, not a stack overflow. No input panics.
+//! - **Secrets stay secret.** [`Secret`] prints as `[redacted]`, has no `Display` or
+//!   `Serialize`, and errors never echo an expected signature.
+//! - **Unknown is not an error.** New event names and new fields parse (`Other` variants keep
+//!   the name and raw JSON); a missing *documented* field is [`Error::UnexpectedPayload`] (422).
+//! - `#![forbid(unsafe_code)]`.
+//!
+//! # Errors and HTTP statuses
+//!
+//! | status | when |
+//! |---|---|
+//! | 400 | not JSON, not UTF-8, nested too deeply |
+//! | 401 | missing, malformed or wrong signature or token; timestamp outside the window; forged unsigned copy |
+//! | 413 | body over the limit |
+//! | 422 | valid JSON of the wrong shape |
+//! | 503 | idempotency store unavailable |
+//!
+//! # Feature flags
+//!
+//! The default build has no feature: serde, serde_json, hmac, sha2, subtle, hex, base64,
+//! thiserror, time and uuid. No async runtime, HTTP client or database driver.
+//!
+//! - `http`: [`Headers`] for `http::HeaderMap`, and `SignedRequest::to_http_request`.
+//! - `testing`: the [`testing`](crate::testing) kit: fixtures for every documented example and
+//!   signers that produce what a real sender sends.
+
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod clock;
-pub mod idempotency;
 mod delivery;
 mod error;
 mod headers;
+pub mod idempotency;
 mod provider;
 pub mod providers;
 mod secret;
@@ -23,3 +100,8 @@ pub use provider::{
     verify_and_parse,
 };
 pub use secret::{Keyring, Secret};
+
+/// The README's examples, compiled and run as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -19,7 +19,8 @@ use webhook_receiver::verify::{HmacScheme, SignatureEncoding};
 use webhook_receiver::{MessageId, Provider};
 
 const PALENCA_FLAT_HMAC: &str = "17a9882df64706792d53e23fce420e35316e828ed41821add4fa15fabc069ced";
-const PALENCA_FLAT_SHA256: &str = "44e102f9ba88098f258d603483eff64793a8ed5387589598385641db5ec483c8";
+const PALENCA_FLAT_SHA256: &str =
+    "44e102f9ba88098f258d603483eff64793a8ed5387589598385641db5ec483c8";
 const MUNITY_TEST_HMAC: &str = "ca228fddbac70965c4b776aedea5292802873cb4b0b01fce28cd4a196a7b9f8c";
 const RECEEVE_CLAIM_HEX: &str = "40376c36760959a0d65ecc9f3841785c0b15d942dca125a8816663be703cf9b6";
 const RECEEVE_CLAIM_BASE64: &str = "QDdsNnYJWaDWXsyfOEF4XAsV2ULcoSWogWZjvnA8+bY=";
@@ -32,17 +33,29 @@ fn palenca_hmac_matches_openssl() {
     let delivery = palenca
         .verify_and_parse(&headers, body.content().as_bytes())
         .unwrap();
-    assert_eq!(delivery.id, MessageId::new("palenca", &format!("sha256:{PALENCA_FLAT_SHA256}")));
+    assert_eq!(
+        delivery.id,
+        MessageId::new("palenca", &format!("sha256:{PALENCA_FLAT_SHA256}"))
+    );
     // Upper-case hex is the same signature.
-    let upper = [(PALENCA_HEADER, format!("sha256={}", PALENCA_FLAT_HMAC.to_uppercase()))];
-    assert!(palenca.verify_and_parse(&upper, body.content().as_bytes()).is_ok());
+    let upper = [(
+        PALENCA_HEADER,
+        format!("sha256={}", PALENCA_FLAT_HMAC.to_uppercase()),
+    )];
+    assert!(
+        palenca
+            .verify_and_parse(&upper, body.content().as_bytes())
+            .is_ok()
+    );
 }
 
 #[test]
 fn munity_hmac_matches_python() {
     let body = testing::munity::webhook_test();
     let munity = webhook_receiver::providers::munity::Munity::new(
-        HmacScheme::new("x-sig", secret(MUNITY_KEY)).unwrap().encoding(SignatureEncoding::Hex),
+        HmacScheme::new("x-sig", secret(MUNITY_KEY))
+            .unwrap()
+            .encoding(SignatureEncoding::Hex),
     );
     assert!(
         munity
@@ -63,7 +76,9 @@ fn receeve_hmac_of_payload_as_string_matches_python_hex_and_base64() {
         );
         let receeve = Receeve::hmac(secret(RECEEVE_KEY));
         let no_headers: [(&str, &str); 0] = [];
-        let delivery = receeve.verify_and_parse(&no_headers, body.as_bytes()).unwrap();
+        let delivery = receeve
+            .verify_and_parse(&no_headers, body.as_bytes())
+            .unwrap();
         assert_eq!(delivery.id.as_str(), "09feeb6f-350a-430a-a040-cd1c558cbc91");
     }
 }
@@ -76,7 +91,11 @@ fn the_crate_signs_what_openssl_computes() {
         other => panic!("unexpected {other:?}"),
     };
     assert_eq!(
-        scheme.sign(testing::palenca::account_created_flat().content().as_bytes()),
+        scheme.sign(
+            testing::palenca::account_created_flat()
+                .content()
+                .as_bytes()
+        ),
         format!("sha256={PALENCA_FLAT_HMAC}")
     );
 }

@@ -48,20 +48,28 @@ fn payload_fields_are_typed() {
             .event
             .event
     };
-    assert_eq!(parse(testing::munity::webhook_test()), Event::WebhookTest { test: true });
-    let Event::IntegrationUpdatedDataModel(update) = parse(testing::munity::integration_updated_data_model()) else {
+    assert_eq!(
+        parse(testing::munity::webhook_test()),
+        Event::WebhookTest { test: true }
+    );
+    let Event::IntegrationUpdatedDataModel(update) =
+        parse(testing::munity::integration_updated_data_model())
+    else {
         panic!("expected an update");
     };
     assert_eq!(update.resource_id, "res_1001");
     assert_eq!(update.kind, "invoice");
     assert_eq!(update.diff["amount"][1], 120);
     assert_eq!(update.data["currency"], "EUR");
-    let Event::IntegrationInstalled(installed) = parse(testing::munity::integration_installed()) else {
+    let Event::IntegrationInstalled(installed) = parse(testing::munity::integration_installed())
+    else {
         panic!("expected an installation");
     };
     assert_eq!(installed.connector_type.as_deref(), Some("hubspot"));
     assert_eq!(installed.metadata["portal"], "eu-1");
-    let Event::IntegrationCannotRefreshOauthToken(failure) = parse(testing::munity::integration_cannot_refresh_oauth_token()) else {
+    let Event::IntegrationCannotRefreshOauthToken(failure) =
+        parse(testing::munity::integration_cannot_refresh_oauth_token())
+    else {
         panic!("expected an oauth failure");
     };
     assert_eq!(failure.error, "invalid_grant: refresh token revoked");
@@ -82,7 +90,10 @@ fn numeric_ids_read_as_strings() {
     let Event::IntegrationDeletedDataModel(model) = webhook.event else {
         panic!("expected a deletion");
     };
-    assert_eq!((model.id.as_str(), model.resource_id.as_str()), ("91", "1001"));
+    assert_eq!(
+        (model.id.as_str(), model.resource_id.as_str()),
+        ("91", "1001")
+    );
 }
 
 #[test]
@@ -105,7 +116,9 @@ fn unknown_events_keep_name_and_payload() {
 #[test]
 fn wrong_shape_of_a_documented_event_is_422() {
     let munity = munity();
-    let request = munity.sign(br#"{"workspace_id":"w","event":"integration_new_data_model","payload":{"id":"int_1"}}"#);
+    let request = munity.sign(
+        br#"{"workspace_id":"w","event":"integration_new_data_model","payload":{"id":"int_1"}}"#,
+    );
     let err = munity
         .verify_and_parse(request.headers(), request.body())
         .unwrap_err();
@@ -121,7 +134,11 @@ fn wrong_shape_of_a_documented_event_is_422() {
 fn token_authentication() {
     let munity = munity_token("munity-url-secret");
     let request = testing::munity::webhook_test().signed_with(&munity);
-    assert!(munity.verify_and_parse(request.headers(), request.body()).is_ok());
+    assert!(
+        munity
+            .verify_and_parse(request.headers(), request.body())
+            .is_ok()
+    );
     let forged = request.with_header("x-munity-token", "guess");
     assert!(matches!(
         munity.verify_and_parse(forged.headers(), forged.body()),

@@ -171,7 +171,9 @@ fn token_authentication() {
             .is_ok()
     );
 
-    let wrong = request.clone().with_header("x-palenca-token", "shared-tokeN");
+    let wrong = request
+        .clone()
+        .with_header("x-palenca-token", "shared-tokeN");
     let err = palenca
         .verify_and_parse(wrong.headers(), wrong.body())
         .unwrap_err();

@@ -11,7 +11,10 @@ use webhook_receiver::{Error, MessageId, Provider};
 
 const NO_HEADERS: [(&str, &str); 0] = [];
 
-fn parse(receeve: &Receeve, body: &[u8]) -> Result<webhook_receiver::Delivery<webhook_receiver::providers::receeve::Message>, Error> {
+fn parse(
+    receeve: &Receeve,
+    body: &[u8],
+) -> Result<webhook_receiver::Delivery<webhook_receiver::providers::receeve::Message>, Error> {
     receeve.verify_and_parse(&NO_HEADERS, body)
 }
 
@@ -42,8 +45,14 @@ fn seed_example_parses_verbatim() {
     };
     assert_eq!(claim.message_type.to_string(), "event.claim.created.v1");
     assert_eq!(claim.claim_ref, "PDN-922-claim-Oct14-00010");
-    assert_eq!(claim.receeve_claim_ref.as_deref(), Some("PDN-922-claim-Oct14-00010"));
-    assert_eq!(claim.account_reference.as_deref(), Some("PDN-922-Oct14-0001"));
+    assert_eq!(
+        claim.receeve_claim_ref.as_deref(),
+        Some("PDN-922-claim-Oct14-00010")
+    );
+    assert_eq!(
+        claim.account_reference.as_deref(),
+        Some("PDN-922-Oct14-0001")
+    );
     assert_eq!(claim.amount, 501);
     assert_eq!(claim.currency, "EUR");
     assert_eq!(claim.due_date.unwrap().to_string(), "2021-10-07");
@@ -53,7 +62,9 @@ fn seed_example_parses_verbatim() {
 fn typed_payment_and_fees_and_raw_other_types() {
     let receeve = receeve();
     let payment = testing::receeve::claim_debt_payment_processing().signed_with(&receeve);
-    let Details::ClaimDebtPaymentProcessing(p) = parse(&receeve, payment.body()).unwrap().event.details else {
+    let Details::ClaimDebtPaymentProcessing(p) =
+        parse(&receeve, payment.body()).unwrap().event.details
+    else {
         panic!("expected payment processing");
     };
     assert_eq!(p.provider_name, "stripe");
@@ -61,7 +72,9 @@ fn typed_payment_and_fees_and_raw_other_types() {
     assert_eq!(p.payment_reference.as_deref(), Some("PAY-0001"));
 
     let fees = testing::receeve::account_amount_total_fees_updated().signed_with(&receeve);
-    let Details::AccountAmountTotalFeesUpdated(f) = parse(&receeve, fees.body()).unwrap().event.details else {
+    let Details::AccountAmountTotalFeesUpdated(f) =
+        parse(&receeve, fees.body()).unwrap().event.details
+    else {
         panic!("expected fees");
     };
     assert_eq!((f.amount, f.total_fees, f.total_amount), (501, 150, 651));
@@ -78,8 +91,12 @@ fn typed_payment_and_fees_and_raw_other_types() {
 #[test]
 fn a_later_version_of_a_typed_event_arrives_raw() {
     let receeve = receeve();
-    let v2 = testing::receeve::message("event.claim.created.v2", r#""claimRef":"C-1","amount":"5.01""#, "m-1")
-        .signed_with(&receeve);
+    let v2 = testing::receeve::message(
+        "event.claim.created.v2",
+        r#""claimRef":"C-1","amount":"5.01""#,
+        "m-1",
+    )
+    .signed_with(&receeve);
     let Details::Other(o) = parse(&receeve, v2.body()).unwrap().event.details else {
         panic!("v2 must not be forced into the v1 struct");
     };
@@ -95,7 +112,10 @@ fn forged_payload_beside_genuine_signature_is_rejected() {
     envelope["payload"]["details"]["amount"] = 1.into();
     let forged = serde_json::to_vec(&envelope).unwrap();
     let err = parse(&receeve, &forged).unwrap_err();
-    assert!(matches!(err, Error::PayloadMismatch { field: "payload" }), "{err:?}");
+    assert!(
+        matches!(err, Error::PayloadMismatch { field: "payload" }),
+        "{err:?}"
+    );
     assert_eq!(err.status(), 401);
 }
 
@@ -162,7 +182,15 @@ fn missing_pieces_each_have_their_error() {
     let receeve = receeve();
     let no_signed = br#"{"payload":{"details":{"messageType":"x"},"messageId":"m","timestamp":"2021-10-14T15:33:16.848Z"},"signature":"00"}"#;
     let err = parse(&receeve, no_signed).unwrap_err();
-    assert!(matches!(err, Error::MissingSignedPayload { field: "payloadAsString" }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::MissingSignedPayload {
+                field: "payloadAsString"
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("payloadAsString"));
 
     let no_signature = br#"{"payloadAsString":"{}"}"#;
@@ -170,7 +198,10 @@ fn missing_pieces_each_have_their_error() {
     assert!(matches!(err, Error::MissingSignature { .. }), "{err:?}");
 
     let not_json = b"signature=abc";
-    assert!(matches!(parse(&receeve, not_json), Err(Error::MalformedPayload(_))));
+    assert!(matches!(
+        parse(&receeve, not_json),
+        Err(Error::MalformedPayload(_))
+    ));
 }
 
 #[test]
@@ -203,7 +234,10 @@ fn timestamp_tolerance_is_opt_in() {
     assert!(parse(&windowed, request.body()).is_ok());
     clock.set_unix(sent + 301);
     let err = parse(&windowed, request.body()).unwrap_err();
-    assert!(matches!(err, Error::TimestampOutOfTolerance { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::TimestampOutOfTolerance { .. }),
+        "{err:?}"
+    );
     clock.set_unix(sent - 299);
     assert!(parse(&windowed, request.body()).is_ok());
     clock.set_unix(sent - 302);

@@ -30,10 +30,17 @@ fn non_utf8_bodies_are_malformed() {
     // Invalid UTF-8 in a field receeve reads: malformed. (Elsewhere in an unsigned envelope it
     // is skipped, and the delivery fails for lack of signed content: still an error.)
     let err = receeve()
-        .verify_and_parse(&[("a", "b")], b"{\"payloadAsString\":\"\xff\",\"signature\":\"00\"}")
+        .verify_and_parse(
+            &[("a", "b")],
+            b"{\"payloadAsString\":\"\xff\",\"signature\":\"00\"}",
+        )
         .unwrap_err();
     assert!(matches!(err, Error::MalformedPayload(_)), "{err:?}");
-    assert!(receeve().verify_and_parse(&[("a", "b")], &body[..]).is_err());
+    assert!(
+        receeve()
+            .verify_and_parse(&[("a", "b")], &body[..])
+            .is_err()
+    );
 }
 
 #[test]
@@ -78,7 +85,11 @@ fn bodies_nested_ten_thousand_levels_are_errors_not_stack_overflows() {
         .unwrap_err();
     assert_eq!(err.status(), 400, "{err:?}");
     // A top-level array holds no `payloadAsString`: refused without recursing.
-    assert!(receeve.verify_and_parse(&[("a", "b")], &deep(10_000)).is_err());
+    assert!(
+        receeve
+            .verify_and_parse(&[("a", "b")], &deep(10_000))
+            .is_err()
+    );
 }
 
 #[test]
@@ -87,19 +98,39 @@ fn bodies_over_the_limit_are_413_before_verification() {
     let body = vec![b' '; 65];
     // No signature header at all: the size check comes first.
     let err = palenca.verify_and_parse(&[("a", "b")], &body).unwrap_err();
-    assert!(matches!(err, Error::BodyTooLarge { limit: 64, actual: 65 }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::BodyTooLarge {
+                limit: 64,
+                actual: 65
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(err.status(), 413);
     let at_limit = palenca.sign(&body[..64]);
     assert_ne!(
-        palenca.verify_and_parse(at_limit.headers(), at_limit.body()).unwrap_err().status(),
+        palenca
+            .verify_and_parse(at_limit.headers(), at_limit.body())
+            .unwrap_err()
+            .status(),
         413
     );
 
     let default = receeve();
     let big = vec![b'x'; webhook_receiver::DEFAULT_BODY_LIMIT + 1];
-    assert_eq!(default.verify_and_parse(&[("a", "b")], &big).unwrap_err().status(), 413);
     assert_eq!(
-        dangerous::parse_unverified(&default, &[("a", "b")], &big).unwrap_err().status(),
+        default
+            .verify_and_parse(&[("a", "b")], &big)
+            .unwrap_err()
+            .status(),
+        413
+    );
+    assert_eq!(
+        dangerous::parse_unverified(&default, &[("a", "b")], &big)
+            .unwrap_err()
+            .status(),
         413
     );
 }
@@ -109,12 +140,20 @@ fn unknown_fields_everywhere_parse() {
     let palenca = palenca();
     let body = br#"{"webhook_url":"u","new_top":1,"data":{"user_id":"d1c9b98b-3190-479e-99db-04060ff3997f","webhook_action":"login.retry","new_inner":[1,2]}}"#;
     let request = palenca.sign(body);
-    assert!(palenca.verify_and_parse(request.headers(), request.body()).is_ok());
+    assert!(
+        palenca
+            .verify_and_parse(request.headers(), request.body())
+            .is_ok()
+    );
 
     let receeve = receeve();
     let signed = r#"{"details":{"messageType":"event.claim.created.v1","claimRef":"C","amount":1,"currency":"EUR","newField":{"a":1}},"messageId":"m","timestamp":"2021-10-14T15:33:16.848Z","newTop":true,"user":{"id":"u","newUserField":1}}"#;
     let request = receeve.sign(signed.as_bytes());
-    assert!(receeve.verify_and_parse(request.headers(), request.body()).is_ok());
+    assert!(
+        receeve
+            .verify_and_parse(request.headers(), request.body())
+            .is_ok()
+    );
 }
 
 #[test]
@@ -134,9 +173,8 @@ fn arbitrary_bytes_never_panic() {
     ];
     for body in samples {
         let _ = receeve.verify_and_parse(&[("x", "y")], body);
-        for request in [palenca.sign(body)] {
-            let _ = palenca.verify_and_parse(request.headers(), request.body());
-        }
+        let request = palenca.sign(body);
+        let _ = palenca.verify_and_parse(request.headers(), request.body());
         let request = munity.sign(body);
         let _ = munity.verify_and_parse(request.headers(), request.body());
         let _ = dangerous::parse_unverified(&receeve, &[("x", "y")], body);
@@ -149,8 +187,13 @@ fn dangerous_path_skips_only_the_signature() {
     let request = receeve_with(secret("someone-else")).sign(
         br#"{"details":{"messageType":"event.note.created"},"messageId":"m-9","timestamp":"2021-10-14T15:33:16.848Z"}"#,
     );
-    assert!(receeve.verify_and_parse(request.headers(), request.body()).is_err());
-    let delivery = dangerous::parse_unverified(&receeve, request.headers(), request.body()).unwrap();
+    assert!(
+        receeve
+            .verify_and_parse(request.headers(), request.body())
+            .is_err()
+    );
+    let delivery =
+        dangerous::parse_unverified(&receeve, request.headers(), request.body()).unwrap();
     assert_eq!(delivery.id.as_str(), "m-9");
 }
 
@@ -178,7 +221,13 @@ fn debug_never_prints_a_secret() {
         format!("{:?}", secret("plain-secret")),
     ];
     for text in rendered {
-        for secret in [PALENCA_KEY, MUNITY_KEY, RECEEVE_KEY, "token-value-123", "plain-secret"] {
+        for secret in [
+            PALENCA_KEY,
+            MUNITY_KEY,
+            RECEEVE_KEY,
+            "token-value-123",
+            "plain-secret",
+        ] {
             assert!(!text.contains(secret), "{text}");
         }
     }

@@ -1,1 +1,534 @@
-//! Process each event once (written by the idempotency work).
+//! Process each event once, even when the sender retries, two deliveries race, or a handler
+//! crashes half way.
+//!
+//! Senders deliver at least once: Palenca retries when it gets no 200/201 within 30 s,
+//! receeve asks receivers to deduplicate on `messageId`, Standard Webhooks senders retry for
+//! days. An [`IdempotencyStore`] keyed on the delivery's [`MessageId`] turns that into "the
+//! handler runs once", and [`process_once`] does the whole dance around your handler.
+//!
+//! # The state machine
+//!
+//! Each message id is in one of three states:
+//!
+//! ```text
+//!            claim                       complete(lease, retention)
+//!  absent ─────────────> in progress ───────────────────────────────> completed
+//!    ^                   owner token,                                 retention deadline
+//!    │                   lease deadline                                     │
+//!    │   release(lease), or the lease deadline passes                      │
+//!    ├──────────────────────────────┘                                       │
+//!    │   the retention deadline passes                                     │
+//!    └──────────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! - [`claim`](IdempotencyStore::claim) is one atomic step: it answers
+//!   [`Claim::Acquired`] with a [`Lease`] (run the handler), [`Claim::InProgress`] (another
+//!   worker is on it: answer 409 with `Retry-After`), or [`Claim::Completed`] (a duplicate:
+//!   answer 200 without running the handler).
+//! - [`complete`](IdempotencyStore::complete) and [`release`](IdempotencyStore::release)
+//!   succeed only for the lease that currently owns the id, and only before its deadline.
+//!   Anyone else gets [`StoreError::LeaseLost`] and changes nothing.
+//! - A worker that crashes (or whose future is dropped) between `claim` and `complete` leaves
+//!   an in-progress record that expires with its lease; the sender's next retry then takes it
+//!   over and processes the event. Nothing is lost.
+//! - A record whose deadline has passed behaves exactly like an absent one: the next claim
+//!   acquires it. Stores may keep it around until they evict it; nobody can observe it.
+//!
+//! Defaults: a lease of [`DEFAULT_LEASE`] (60 s) and a retention of [`DEFAULT_RETENTION`]
+//! (7 days, longer than every documented retry schedule).
+//!
+//! # Body digests
+//!
+//! A claim can carry the SHA-256 of the verified body ([`body_digest`],
+//! [`ProcessOptions::with_digest`]). When a live record of the same id was claimed with a
+//! different digest, the store answers [`Claim::Conflict`] instead of treating the delivery
+//! as a duplicate: one id, two different events, and something upstream is wrong.
+//!
+//! # Example
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use webhook_receiver::MessageId;
+//! use webhook_receiver::idempotency::{MemoryStore, Outcome, ProcessOptions, process_once};
+//!
+//! # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+//! #     // Your runtime (tokio, async-std, ...) does this part in an application.
+//! #     let mut future = std::pin::pin!(future);
+//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! #     loop {
+//! #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+//! #             return output;
+//! #         }
+//! #     }
+//! # }
+//! # block_on(async {
+//! let store = MemoryStore::new();
+//! let options = ProcessOptions::default();
+//! let id = MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91");
+//!
+//! let first = process_once(&store, &id, &options, || async {
+//!     // Your handler: write to the database, enqueue a job, ...
+//!     Ok::<_, Infallible>("booked")
+//! })
+//! .await;
+//! assert!(matches!(first, Outcome::Processed("booked")));
+//! assert_eq!(first.status(), 200);
+//!
+//! // The sender retries: the handler does not run again, and the answer is still 200.
+//! let retry = process_once(&store, &id, &options, || async {
+//!     Ok::<_, Infallible>("booked twice")
+//! })
+//! .await;
+//! assert!(matches!(retry, Outcome::Duplicate));
+//! assert_eq!(retry.status(), 200);
+//! # });
+//! ```
+
+use std::collections::hash_map::RandomState;
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest as _, Sha256};
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::MessageId;
+
+mod memory;
+
+pub use memory::{DEFAULT_CAPACITY, MemoryStore, MemoryStoreBuilder};
+
+/// How long a claim owns a message id before another delivery may take it over: 60 s.
+///
+/// Choose a lease longer than your handler's worst case: a handler that outlives its lease
+/// may run a second time (see [`Outcome::ProcessedUnrecorded`]).
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+
+/// How long a completed message id is remembered: 7 days, longer than every documented retry
+/// schedule (Palenca, receeve, Standard Webhooks).
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// The SHA-256 of a delivery's verified body, for [`IdempotencyStore::claim_with_digest`] and
+/// [`ProcessOptions::with_digest`].
+///
+/// ```
+/// use webhook_receiver::idempotency::body_digest;
+/// assert_eq!(body_digest(b"{}"), body_digest(b"{}"));
+/// assert_ne!(body_digest(b"{}"), body_digest(b"[]"));
+/// ```
+#[must_use]
+pub fn body_digest(body: &[u8]) -> [u8; 32] {
+    Sha256::digest(body).into()
+}
+
+/// The answer to a [`claim`](IdempotencyStore::claim).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Claim {
+    /// The id was absent (or its previous record had expired): the caller owns it until the
+    /// lease's deadline and must [`complete`](IdempotencyStore::complete) or
+    /// [`release`](IdempotencyStore::release) it.
+    Acquired(Lease),
+    /// Another worker holds a live lease on the id. Answer 409 with a `Retry-After` header so
+    /// the sender comes back when the lease would have run out.
+    InProgress {
+        /// The time left on the other worker's lease.
+        retry_after: Duration,
+    },
+    /// The id was processed and is still within its retention: a duplicate. Answer 200
+    /// without running the handler.
+    Completed,
+    /// A live record of the id was claimed with a different body digest: one id, two
+    /// different events. Never treated as a duplicate.
+    Conflict,
+}
+
+/// The right to finish one claimed message id, handed out by
+/// [`Claim::Acquired`].
+///
+/// A lease names the id, an owner token and a deadline. Its fields are private: a lease can
+/// only be made by [`Lease::new`], which always draws a fresh owner token, so no code can
+/// make a lease that matches somebody else's claim.
+///
+/// The owner token is 128 bits: the low 64 are a process-wide counter (no two leases of one
+/// process ever share a token, so a worker whose lease was taken over can never match the
+/// new owner), and the high 64 are a SipHash, keyed by a std `RandomState` seeded once per
+/// process from the operating system, of that counter, the wall-clock time and the process
+/// id (so workers of different processes sharing one store differ too). Tokens tell owners
+/// apart; they are not secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    id: MessageId,
+    token: u128,
+    expires_at: OffsetDateTime,
+}
+
+impl Lease {
+    /// A lease on `id` with a fresh owner token, valid until `expires_at`.
+    ///
+    /// For implementors of [`IdempotencyStore`]: a store calls it when a claim succeeds,
+    /// records [`Lease::token`] with the id, and checks it in `complete` and `release`.
+    #[must_use]
+    pub fn new(id: MessageId, expires_at: OffsetDateTime) -> Self {
+        Self {
+            id,
+            token: new_owner_token(),
+            expires_at,
+        }
+    }
+
+    /// The claimed message id.
+    #[must_use]
+    pub fn id(&self) -> &MessageId {
+        &self.id
+    }
+
+    /// The owner token a store records with the claim.
+    #[must_use]
+    pub fn token(&self) -> u128 {
+        self.token
+    }
+
+    /// When the lease runs out: from then on another claim may take the id over, and
+    /// `complete` and `release` with this lease fail with [`StoreError::LeaseLost`].
+    #[must_use]
+    pub fn expires_at(&self) -> OffsetDateTime {
+        self.expires_at
+    }
+}
+
+fn new_owner_token() -> u128 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static SEED: OnceLock<RandomState> = OnceLock::new();
+
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    let mut hasher = SEED.get_or_init(RandomState::new).build_hasher();
+    hasher.write_u64(count);
+    hasher.write_u128(nanos);
+    hasher.write_u32(std::process::id());
+    (u128::from(hasher.finish()) << 64) | u128::from(count)
+}
+
+/// `now + duration`, saturating at the largest representable date.
+pub(crate) fn deadline(now: OffsetDateTime, duration: Duration) -> OffsetDateTime {
+    time::Duration::try_from(duration)
+        .ok()
+        .and_then(|duration| now.checked_add(duration))
+        .unwrap_or(PrimitiveDateTime::MAX.assume_utc())
+}
+
+/// Why an idempotency store could not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The lease no longer owns its message id: its deadline passed, another claim took the
+    /// id over, or it was already completed or released. Nothing was changed.
+    #[error("the lease on this message id was lost")]
+    LeaseLost,
+    /// The store has no room for another record: every record it may evict is still in
+    /// progress. The sender should retry later.
+    #[error("idempotency store is full of events in progress")]
+    Full,
+    /// The store could not be reached or answered with an error.
+    #[error("idempotency store unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    /// The HTTP status a receiver should answer with: 503 for [`Full`](StoreError::Full) and
+    /// [`Unavailable`](StoreError::Unavailable) (the sender should retry later), 409 for
+    /// [`LeaseLost`](StoreError::LeaseLost) (another worker owns the event now).
+    ///
+    /// ```
+    /// use webhook_receiver::idempotency::StoreError;
+    /// assert_eq!(StoreError::Full.status(), 503);
+    /// assert_eq!(StoreError::Unavailable("timeout".into()).status(), 503);
+    /// assert_eq!(StoreError::LeaseLost.status(), 409);
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        match self {
+            StoreError::LeaseLost => 409,
+            StoreError::Full | StoreError::Unavailable(_) => 503,
+        }
+    }
+}
+
+/// Where claims on message ids are recorded: [`MemoryStore`] in one process, or a shared
+/// database when the receiver runs as several instances.
+///
+/// Implement it for a store of your own; [`process_once`] and the integrations work with any
+/// implementation. Every store must keep this contract:
+///
+/// - Each method is one atomic step on the store: two concurrent claims of one id never both
+///   acquire it (no read-then-write window).
+/// - A record is live while `now` is strictly before its deadline (the lease deadline in
+///   progress, the retention deadline once completed). A record that is not live behaves
+///   exactly like an absent one.
+/// - `complete` and `release` succeed only while the lease is live and the record still
+///   carries its [`token`](Lease::token); otherwise they fail with
+///   [`StoreError::LeaseLost`] and change nothing.
+/// - A claim with a digest, on a live record claimed with a different digest, answers
+///   [`Claim::Conflict`]; when either side has no digest, digests are not compared.
+///
+/// The methods return `impl Future + Send`, so an implementation can be an `async fn` and the
+/// futures can be spawned on a multi-threaded runtime.
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `id` for `lease`, recording `digest` (the SHA-256 of the verified body, see
+    /// [`body_digest`]) with it when acquired.
+    ///
+    /// Answers [`Claim::Acquired`] when the id is absent or its record has expired,
+    /// [`Claim::Conflict`] when a live record carries a different digest,
+    /// [`Claim::InProgress`] with the time left on a live lease, and [`Claim::Completed`] for
+    /// a completed record within its retention.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the store cannot be reached, [`StoreError::Full`]
+    /// when it has no room for a new record.
+    fn claim_with_digest(
+        &self,
+        id: &MessageId,
+        digest: Option<[u8; 32]>,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+
+    /// Claims `id` for `lease` without a body digest: [`claim_with_digest`] with `None`.
+    ///
+    /// # Errors
+    ///
+    /// As [`claim_with_digest`].
+    ///
+    /// [`claim_with_digest`]: IdempotencyStore::claim_with_digest
+    fn claim(
+        &self,
+        id: &MessageId,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send {
+        self.claim_with_digest(id, None, lease)
+    }
+
+    /// Marks the leased id completed: claims answer [`Claim::Completed`] for `retention`
+    /// from now.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::LeaseLost`] when `lease` is past its deadline or no longer owns the id
+    /// (nothing is changed); [`StoreError::Unavailable`] when the store cannot be reached.
+    fn complete(
+        &self,
+        lease: &Lease,
+        retention: Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Gives the leased id up unprocessed: the next claim acquires it (the sender's retry
+    /// processes the event).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::LeaseLost`] when `lease` is past its deadline or no longer owns the id
+    /// (nothing is changed); [`StoreError::Unavailable`] when the store cannot be reached.
+    fn release(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// How [`process_once`] claims and records a delivery.
+///
+/// ```
+/// use std::time::Duration;
+/// use webhook_receiver::idempotency::{ProcessOptions, body_digest};
+///
+/// let options = ProcessOptions::new()
+///     .with_lease(Duration::from_secs(120))
+///     .with_digest(body_digest(b"{\"id\":1}"));
+/// assert_eq!(options.lease, Duration::from_secs(120));
+/// assert_eq!(options.retention, webhook_receiver::idempotency::DEFAULT_RETENTION);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProcessOptions {
+    /// How long the claim owns the id: [`DEFAULT_LEASE`] unless set. Longer than the
+    /// handler's worst case.
+    pub lease: Duration,
+    /// How long a processed id is remembered: [`DEFAULT_RETENTION`] unless set.
+    pub retention: Duration,
+    /// The SHA-256 of this delivery's verified body ([`body_digest`]), to detect one id sent
+    /// with two different bodies; `None` (the default) compares nothing.
+    pub digest: Option<[u8; 32]>,
+}
+
+impl ProcessOptions {
+    /// The defaults: [`DEFAULT_LEASE`], [`DEFAULT_RETENTION`], no digest.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            lease: DEFAULT_LEASE,
+            retention: DEFAULT_RETENTION,
+            digest: None,
+        }
+    }
+
+    /// Sets the lease.
+    #[must_use]
+    pub const fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Sets the retention.
+    #[must_use]
+    pub const fn with_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Sets the body digest of this delivery (see [`body_digest`]).
+    #[must_use]
+    pub const fn with_digest(mut self, digest: [u8; 32]) -> Self {
+        self.digest = Some(digest);
+        self
+    }
+}
+
+impl Default for ProcessOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What [`process_once`] did, and how to answer the sender ([`Outcome::status`],
+/// [`Outcome::retry_after`]).
+///
+/// | variant | status | the handler |
+/// |---|---|---|
+/// | [`Processed`](Outcome::Processed) | 200 | ran and succeeded |
+/// | [`ProcessedUnrecorded`](Outcome::ProcessedUnrecorded) | 200 | ran and succeeded, but may run again |
+/// | [`Duplicate`](Outcome::Duplicate) | 200 | did not run: already processed |
+/// | [`InProgress`](Outcome::InProgress) | 409 + `Retry-After` | did not run: another worker is on it |
+/// | [`Conflict`](Outcome::Conflict) | 422 | did not run: same id, different body |
+/// | [`HandlerFailed`](Outcome::HandlerFailed) | 500 | ran and failed; the sender retries |
+/// | [`StoreFailed`](Outcome::StoreFailed) | 503 | did not run: the store could not claim |
+#[derive(Debug)]
+#[non_exhaustive]
+#[must_use]
+pub enum Outcome<T, E> {
+    /// The handler ran, succeeded, and the id is recorded as completed.
+    Processed(T),
+    /// The handler ran and succeeded, but recording it failed: the lease ran out first
+    /// ([`StoreError::LeaseLost`], another worker may have taken the id over) or the store
+    /// was unreachable. Answer 200 (the work is done), but the event may be processed again
+    /// by another worker or a later retry: at-least-once in this corner. A lease longer than
+    /// the handler's worst case avoids it.
+    ProcessedUnrecorded {
+        /// What the handler returned.
+        value: T,
+        /// Why the completion was not recorded.
+        error: StoreError,
+    },
+    /// The id was already processed: the handler did not run.
+    Duplicate,
+    /// Another worker holds the id: the handler did not run. Answer 409 with `Retry-After`.
+    InProgress {
+        /// The time left on the other worker's lease.
+        retry_after: Duration,
+    },
+    /// A live record of the id carries a different body digest: the handler did not run.
+    ///
+    /// Answered with 422 rather than 409, so that logs and metrics tell this anomaly (one id,
+    /// two different events) from the ordinary race of [`InProgress`](Outcome::InProgress).
+    Conflict,
+    /// The handler ran and failed; the claim was released so the sender's retry processes
+    /// the event again. Answer 500.
+    HandlerFailed {
+        /// What the handler returned.
+        error: E,
+        /// Set when the release itself failed: the record then stays in progress until its
+        /// lease runs out, and retries get 409 until then.
+        release_error: Option<StoreError>,
+    },
+    /// The store could not claim the id: the handler did not run. Answer with the error's
+    /// status (503: the sender retries later).
+    StoreFailed(StoreError),
+}
+
+impl<T, E> Outcome<T, E> {
+    /// The HTTP status to answer the sender with (see the table on [`Outcome`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_receiver::idempotency::{Outcome, StoreError};
+    ///
+    /// assert_eq!(Outcome::<(), ()>::Duplicate.status(), 200);
+    /// let busy = Outcome::<(), ()>::InProgress { retry_after: Duration::from_secs(30) };
+    /// assert_eq!(busy.status(), 409);
+    /// assert_eq!(busy.retry_after(), Some(Duration::from_secs(30)));
+    /// assert_eq!(Outcome::<(), ()>::StoreFailed(StoreError::Full).status(), 503);
+    /// ```
+    pub fn status(&self) -> u16 {
+        match self {
+            Outcome::Processed(_) | Outcome::ProcessedUnrecorded { .. } | Outcome::Duplicate => 200,
+            Outcome::InProgress { .. } => 409,
+            Outcome::Conflict => 422,
+            Outcome::HandlerFailed { .. } => 500,
+            Outcome::StoreFailed(error) => error.status(),
+        }
+    }
+
+    /// For [`InProgress`](Outcome::InProgress), the time left on the other worker's lease:
+    /// send it as `Retry-After`, rounded up to whole seconds. `None` otherwise.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Outcome::InProgress { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+}
+
+/// Runs `handler` once per message id: claims `id`, runs the handler only when the claim is
+/// acquired, then records it completed on `Ok` or releases it on `Err`, and reports what
+/// happened as an [`Outcome`] that maps to the HTTP answer.
+///
+/// If the returned future is dropped or the handler panics after the claim, the record stays
+/// in progress until its lease runs out; the sender's next retry after that processes the
+/// event. Run the handler in a spawned task if it must not be cancelled with the request.
+///
+/// See the [module docs](self) for an example.
+pub async fn process_once<S, F, Fut, T, E>(
+    store: &S,
+    id: &MessageId,
+    options: &ProcessOptions,
+    handler: F,
+) -> Outcome<T, E>
+where
+    S: IdempotencyStore,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let claim = match store
+        .claim_with_digest(id, options.digest, options.lease)
+        .await
+    {
+        Ok(claim) => claim,
+        Err(error) => return Outcome::StoreFailed(error),
+    };
+    let lease = match claim {
+        Claim::Acquired(lease) => lease,
+        Claim::InProgress { retry_after } => return Outcome::InProgress { retry_after },
+        Claim::Completed => return Outcome::Duplicate,
+        Claim::Conflict => return Outcome::Conflict,
+    };
+    match handler().await {
+        Ok(value) => match store.complete(&lease, options.retention).await {
+            Ok(()) => Outcome::Processed(value),
+            Err(error) => Outcome::ProcessedUnrecorded { value, error },
+        },
+        Err(error) => Outcome::HandlerFailed {
+            error,
+            release_error: store.release(&lease).await.err(),
+        },
+    }
+}

@@ -190,7 +190,9 @@ impl Event {
                 let Test { test } = crate::parse_json(payload)?;
                 Event::WebhookTest { test }
             }
-            "integration_new_data_model" => Event::IntegrationNewDataModel(crate::parse_json(payload)?),
+            "integration_new_data_model" => {
+                Event::IntegrationNewDataModel(crate::parse_json(payload)?)
+            }
             "integration_updated_data_model" => {
                 Event::IntegrationUpdatedDataModel(crate::parse_json(payload)?)
             }
@@ -222,7 +224,9 @@ impl Event {
             Event::IntegrationDeletedDataModel(_) => "integration_deleted_data_model",
             Event::IntegrationInstalled(_) => "integration_installed",
             Event::IntegrationImportDone(_) => "integration_import_done",
-            Event::IntegrationCannotRefreshOauthToken(_) => "integration_cannot_refresh_oauth_token",
+            Event::IntegrationCannotRefreshOauthToken(_) => {
+                "integration_cannot_refresh_oauth_token"
+            }
             Event::IntegrationOauthTokenFixed(_) => "integration_oauth_token_fixed",
             Event::Other { event, .. } => event,
         }

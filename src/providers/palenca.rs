@@ -104,9 +104,12 @@ impl Provider for Palenca {
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event>, Error> {
         let event = parse_event(verified.payload())?;
         let id = match event.webhook_id {
-            Some(webhook_id) => {
-                MessageId::new(NAME, webhook_id.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
-            }
+            Some(webhook_id) => MessageId::new(
+                NAME,
+                webhook_id
+                    .hyphenated()
+                    .encode_lower(&mut Uuid::encode_buffer()),
+            ),
             None => MessageId::digest(NAME, verified.payload()),
         };
         Ok(Delivery::new(id, event, None))
@@ -126,7 +129,9 @@ pub fn parse_event(bytes: &[u8]) -> Result<Event, Error> {
     };
     let missing = |field: &str| Error::UnexpectedPayload(format!("missing field `{field}`"));
     Ok(Event {
-        action: fields.webhook_action.ok_or_else(|| missing("webhook_action"))?,
+        action: fields
+            .webhook_action
+            .ok_or_else(|| missing("webhook_action"))?,
         user_id: fields.user_id.ok_or_else(|| missing("user_id"))?,
         account_id: fields.account_id,
         country: fields.country,

@@ -53,9 +53,7 @@ use crate::clock::{Clock, SystemClock, check_tolerance};
 use crate::verify::SignatureEncoding;
 use crate::verify::hmac::{MacKeys, decode_mac};
 use crate::wire::wire_enum;
-use crate::{
-    DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified,
-};
+use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
 /// The namespace of receeve message ids.
 pub const NAME: &str = "receeve";

@@ -274,3 +274,6 @@ pub mod munity {
         integration_oauth_token_fixed,
     }
 }
+
+/// Standard Webhooks signing and the specification's example.
+pub mod standard;

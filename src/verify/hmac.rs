@@ -158,11 +158,11 @@ impl HmacScheme {
         })?;
         let value = match &self.prefix {
             None => value,
-            Some(prefix) => strip_prefix_ignore_case(value, prefix).ok_or(
-                Error::MalformedSignature {
+            Some(prefix) => {
+                strip_prefix_ignore_case(value, prefix).ok_or(Error::MalformedSignature {
                     reason: "missing the configured prefix",
-                },
-            )?,
+                })?
+            }
         };
         let signature = decode_mac(value, self.encoding)?;
         self.check(&[body], &signature)?;
@@ -258,11 +258,12 @@ pub(crate) fn decode_base64_mac(value: &str, out: &mut [u8; MAC_LEN]) -> Result<
         .map_err(|_| Error::MalformedSignature {
             reason: "not base64",
         })?;
-    let decoded = buf.get(..n).filter(|d| d.len() == MAC_LEN).ok_or(
-        Error::MalformedSignature {
+    let decoded = buf
+        .get(..n)
+        .filter(|d| d.len() == MAC_LEN)
+        .ok_or(Error::MalformedSignature {
             reason: "not 32 bytes of base64",
-        },
-    )?;
+        })?;
     out.copy_from_slice(decoded);
     Ok(())
 }

@@ -79,4 +79,5 @@ pub(crate) fn header_name(name: &str) -> Result<String, crate::ConfigError> {
     }
     Ok(name.to_ascii_lowercase())
 }
-pub(crate) mod standard; pub use self::standard::StandardScheme;
+pub(crate) mod standard;
+pub use self::standard::StandardScheme;

@@ -250,13 +250,7 @@ impl StandardScheme {
         })?;
         self.check_list(
             list,
-            &[
-                id.as_bytes(),
-                b".",
-                timestamp_text.as_bytes(),
-                b".",
-                body,
-            ],
+            &[id.as_bytes(), b".", timestamp_text.as_bytes(), b".", body],
         )?;
         Ok((id, timestamp))
     }
@@ -292,10 +286,10 @@ impl StandardScheme {
                 mac.update(part);
             }
             for entry in entries(list) {
-                if let Entry::V1(Ok(signature)) = entry {
-                    if mac.clone().verify_slice(&signature).is_ok() {
-                        return Ok(());
-                    }
+                if let Entry::V1(Ok(signature)) = entry
+                    && mac.clone().verify_slice(&signature).is_ok()
+                {
+                    return Ok(());
                 }
             }
         }
@@ -307,13 +301,9 @@ impl StandardScheme {
     #[must_use]
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
         let timestamp = timestamp.to_string();
-        let mac = self.keys.sign(&[
-            id.as_bytes(),
-            b".",
-            timestamp.as_bytes(),
-            b".",
-            body,
-        ]);
+        let mac = self
+            .keys
+            .sign(&[id.as_bytes(), b".", timestamp.as_bytes(), b".", body]);
         let mut out = String::with_capacity(3 + 44);
         out.push_str("v1,");
         base64::engine::general_purpose::STANDARD.encode_string(mac, &mut out);
@@ -340,11 +330,9 @@ impl std::fmt::Debug for StandardScheme {
 /// The id header's value: non-empty UTF-8.
 pub(crate) fn read_id<H: Headers + ?Sized>(headers: &H, names: HeaderNames) -> Result<&str, Error> {
     let header = Cow::Borrowed(names.id);
-    let value = headers
-        .get(names.id)
-        .ok_or_else(|| Error::MissingHeader {
-            header: header.clone(),
-        })?;
+    let value = headers.get(names.id).ok_or_else(|| Error::MissingHeader {
+        header: header.clone(),
+    })?;
     match text(value) {
         None => Err(Error::MalformedHeader {
             header,
@@ -389,18 +377,19 @@ enum Entry {
 
 /// The entries of a signature list, separated by white space.
 fn entries(list: &str) -> impl Iterator<Item = Entry> + '_ {
-    list.split_ascii_whitespace().map(|entry| match entry.split_once(',') {
-        Some(("v1", "")) => Entry::V1(Err("empty v1 signature")),
-        Some(("v1", encoded)) => {
-            let mut mac = [0u8; 32];
-            Entry::V1(match decode_base64_mac(encoded, &mut mac) {
-                Ok(()) => Ok(mac),
-                Err(Error::MalformedSignature { reason }) => Err(reason),
-                Err(_) => Err("not 32 bytes of base64"),
-            })
-        }
-        _ => Entry::Unsupported,
-    })
+    list.split_ascii_whitespace()
+        .map(|entry| match entry.split_once(',') {
+            Some(("v1", "")) => Entry::V1(Err("empty v1 signature")),
+            Some(("v1", encoded)) => {
+                let mut mac = [0u8; 32];
+                Entry::V1(match decode_base64_mac(encoded, &mut mac) {
+                    Ok(()) => Ok(mac),
+                    Err(Error::MalformedSignature { reason }) => Err(reason),
+                    Err(_) => Err("not 32 bytes of base64"),
+                })
+            }
+            _ => Entry::Unsupported,
+        })
 }
 
 /// The id and timestamp a delivery claims, read without any check, for

@@ -89,9 +89,11 @@ impl TokenScheme {
         headers: &H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let value = headers.get(&self.header).ok_or_else(|| Error::MissingToken {
-            header: self.header.clone(),
-        })?;
+        let value = headers
+            .get(&self.header)
+            .ok_or_else(|| Error::MissingToken {
+                header: self.header.clone(),
+            })?;
         let value = text(value).ok_or(Error::InvalidToken)?;
         let token = match &self.prefix {
             None => Some(value),

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: providers configured as a user would.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
@@ -19,7 +19,11 @@ pub fn secret(text: &str) -> Secret {
 }
 
 pub fn palenca_with(keys: impl Into<Keyring>) -> Palenca {
-    Palenca::new(HmacScheme::new(PALENCA_HEADER, keys).unwrap().prefix("sha256="))
+    Palenca::new(
+        HmacScheme::new(PALENCA_HEADER, keys)
+            .unwrap()
+            .prefix("sha256="),
+    )
 }
 
 pub fn palenca() -> Palenca {
