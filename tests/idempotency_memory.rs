@@ -621,4 +621,3 @@ async fn a_store_of_your_own_works_with_process_once_on_a_spawned_task() {
     // claim + complete
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
-

@@ -15,7 +15,8 @@ use crate::clock::{Clock, SystemClock};
 
 /// How many records a [`MemoryStore`] holds at most unless told otherwise: 100 000.
 ///
-/// A record is the key plus about 80 bytes, so the default stays within a few tens of MiB.
+/// A record takes a few hundred bytes with its key, so the default stays within a few tens
+/// of MiB.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 
 /// Shards are added for every this many records of capacity, up to [`MAX_SHARDS`].
@@ -319,7 +320,7 @@ impl Shard {
 
         let now_nanos = now.unix_timestamp_nanos();
         if let Some(record) = self.records.get_mut(id) {
-            if record.is_live(now_nanos) {
+            if record.is_live(now_nanos) && digest.is_none() {
                 if let (Some(theirs), Some(ours)) = (record.digest, digest)
                     && theirs != ours
                 {
