@@ -4,8 +4,9 @@
 //! `webhook-receiver` turns a delivery (headers + raw body) into a verified, typed
 //! [`Delivery`] with one call, [`verify_and_parse`], or into an [`Error`] whose
 //! [`status`](Error::status) is the right HTTP answer. It knows Palenca, receeve and Munity
-//! (see [`providers`]), and any other HMAC-signed sender through the [`Provider`] trait and
-//! the schemes in [`verify`]. The core is synchronous, does no I/O and needs no framework.
+//! (see [`providers`]), every sender that uses the Standard Webhooks scheme (Svix and many
+//! others, [`providers::standard`]), and any other HMAC-signed sender through the [`Provider`]
+//! trait and the schemes in [`verify`]. The core is synchronous, does no I/O and needs no framework.
 //!
 //! # Quick start
 //!
@@ -74,6 +75,15 @@
 //! - `http`: [`Headers`] for `http::HeaderMap`, and `SignedRequest::to_http_request`.
 //! - `testing`: the [`testing`](crate::testing) kit: fixtures for every documented example and
 //!   signers that produce what a real sender sends.
+//! - `public-key`: RSA PKCS#1 v1.5 and ECDSA P-256 signatures (SHA-256) from PEM keys, for
+//!   receeve's public-key variant (`Receeve::public_key`). Costs the RustCrypto `rsa` and
+//!   `p256` crates.
+//!
+//! # Rotating secrets without downtime
+//!
+//! Every scheme accepts several keys at once ([`Keyring`], or several PEM keys) and tries each:
+//! add the new secret next to the old one and deploy, let the sender switch to the new one,
+//! then remove the old and deploy again. No delivery is rejected in between.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -43,7 +43,8 @@ const MIN_INSERTS_BETWEEN_SWEEPS: usize = 64;
 ///   next touched, and each shard sweeps out all its expired records every so often (after
 ///   as many insertions as it holds records). The store also holds at most
 ///   [`capacity`](MemoryStore::capacity) records ([`DEFAULT_CAPACITY`] unless set), split
-///   evenly over the shards. When a new id lands in a full shard, the shard first drops its
+///   evenly over the shards (so a shard can be full a little before the whole store is).
+///   When a new id lands in a full shard, the shard first drops its
 ///   expired records, then, if still full, evicts the completed records closest to the end
 ///   of their retention (a batch of one sixteenth of the shard at a time). An in-progress
 ///   record is never evicted while its lease runs: if the shard holds nothing else, the claim
@@ -320,10 +321,8 @@ impl Shard {
 
         let now_nanos = now.unix_timestamp_nanos();
         if let Some(record) = self.records.get_mut(id) {
-            if record.is_live(now_nanos) && digest.is_none() {
-                if let (Some(theirs), Some(ours)) = (record.digest, digest)
-                    && theirs != ours
-                {
+            if record.is_live(now_nanos) {
+                if matches!((record.digest, digest), (Some(theirs), Some(ours)) if theirs != ours) {
                     return Ok(Claim::Conflict);
                 }
                 return Ok(match record.state {
@@ -363,13 +362,14 @@ impl Shard {
 
     /// Drops the expired records, then, if the shard is still full, the completed records
     /// closest to the end of their retention, a batch at a time. In-progress records stay.
+    ///
+    /// Two passes over the shard's table, which touch the records but not their keys.
     fn make_room(&mut self, now: i128) {
-        // One pass both sweeps and lists the candidates for eviction.
-        let mut completed: Vec<(i128, MessageId)> = Vec::new();
-        self.records.retain(|id, record| {
+        let mut completed: Vec<i128> = Vec::new();
+        self.records.retain(|_, record| {
             let live = record.is_live(now);
             if let (true, State::Completed { until }) = (live, record.state) {
-                completed.push((until, id.clone()));
+                completed.push(until);
             }
             live
         });
@@ -383,13 +383,16 @@ impl Shard {
         if batch == 0 {
             return;
         }
-        if batch < completed.len() {
-            // `batch - 1 < completed.len()`: the earliest `batch` deadlines end up first.
-            completed.select_nth_unstable_by_key(batch - 1, |(until, _)| *until);
-        }
-        for (_, id) in completed.iter().take(batch) {
-            self.records.remove(id);
-        }
+        // The `batch`-th earliest retention deadline: `batch - 1 < completed.len()`.
+        let (_, &mut threshold, _) = completed.select_nth_unstable(batch - 1);
+        let mut left = batch;
+        self.records.retain(|_, record| match record.state {
+            State::Completed { until } if left > 0 && until <= threshold => {
+                left -= 1;
+                false
+            }
+            _ => true,
+        });
     }
 }
 

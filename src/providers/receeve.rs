@@ -17,8 +17,9 @@
 //!
 //! **Signatures.** receeve's prose documents HMAC-SHA256 of `payloadAsString` with the shared
 //! key, which [`Receeve::hmac`] checks (hex or base64, told apart by length unless you fix the
-//! encoding). Its Node sample verifies an asymmetric signature instead: see
-//! [`Receeve::public_key`] (feature `public-key`) where available.
+//! encoding). Its Node sample verifies an asymmetric signature instead (a PEM public key,
+//! SHA-256, base64): `Receeve::public_key` checks RSA PKCS#1 v1.5 and ECDSA P-256 signatures
+//! (feature `public-key`). Both check every key they hold, so keys rotate without downtime.
 //!
 //! **Message id** is `payload.messageId`, which receeve documents as the deduplication key
 //! (delivery is at-least-once). **Timestamp**: `payload.timestamp`, the time the event reached
@@ -73,6 +74,8 @@ enum Signing {
         keys: MacKeys,
         encoding: SignatureEncoding,
     },
+    #[cfg(feature = "public-key")]
+    PublicKey(crate::verify::PublicKeyScheme),
 }
 
 impl Receeve {
@@ -92,11 +95,40 @@ impl Receeve {
         }
     }
 
-    /// Accepts only signatures in `encoding`.
+    /// A receiver checking asymmetric signatures of `payloadAsString` (base64), as receeve's
+    /// Node sample does with `crypto.createVerify("SHA256")`: RSA PKCS#1 v1.5 or ECDSA P-256
+    /// with SHA-256, the algorithm fixed by each key read at start-up. Several keys rotate like
+    /// a keyring.
+    ///
+    /// ```
+    /// use webhook_receiver::providers::receeve::Receeve;
+    /// use webhook_receiver::verify::PublicKeyScheme;
+    /// let pem = "-----BEGIN PUBLIC KEY-----
+    /// MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAETAez7YIPSDrX7yDEUWiVI6u/XXH9
+    /// 9bFgmOEn57el/PHctJ9sC0egWs5mplME/2ktUcQ4qS9B5j9KAmKuJbJhvg==
+    /// -----END PUBLIC KEY-----";
+    /// let receeve = Receeve::public_key(PublicKeyScheme::from_pem(pem).unwrap());
+    /// # let _ = receeve;
+    /// ```
+    #[cfg(feature = "public-key")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+    #[must_use]
+    pub fn public_key(keys: impl Into<crate::verify::PublicKeyScheme>) -> Self {
+        Self {
+            signing: Signing::PublicKey(keys.into()),
+            body_limit: DEFAULT_BODY_LIMIT,
+            tolerance: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Accepts only HMAC signatures in `encoding`. No effect on a public-key receiver, whose
+    /// signatures are always base64.
     #[must_use]
     pub fn signature_encoding(mut self, encoding: SignatureEncoding) -> Self {
-        let Signing::Hmac { encoding: e, .. } = &mut self.signing;
-        *e = encoding;
+        if let Signing::Hmac { encoding: e, .. } = &mut self.signing {
+            *e = encoding;
+        }
         self
     }
 
@@ -124,29 +156,42 @@ impl Receeve {
     }
 
     /// The body a genuine sender would post for `payload` (the JSON text of the `payload`
-    /// object): the envelope with `payload`, `signature` (hex, primary key) and
-    /// `payloadAsString`.
+    /// object): the envelope with `payload`, `signature` (HMAC with the primary key, hex unless
+    /// the encoding is fixed to base64) and `payloadAsString`.
+    ///
+    /// A public-key receiver holds no private key, so its envelope carries an empty signature
+    /// that will not verify: sign with `testing::receeve::KeySigner` instead.
     #[must_use]
     pub fn signed_body(&self, payload: &str) -> Vec<u8> {
-        let Signing::Hmac { keys, encoding } = &self.signing;
-        let mac = keys.sign(&[payload.as_bytes()]);
-        let signature = match encoding {
-            SignatureEncoding::Base64 => {
-                use base64::Engine as _;
-                base64::engine::general_purpose::STANDARD.encode(mac)
+        let signature = match &self.signing {
+            Signing::Hmac { keys, encoding } => {
+                let mac = keys.sign(&[payload.as_bytes()]);
+                match encoding {
+                    SignatureEncoding::Base64 => {
+                        use base64::Engine as _;
+                        base64::engine::general_purpose::STANDARD.encode(mac)
+                    }
+                    _ => hex::encode(mac),
+                }
             }
-            _ => hex::encode(mac),
+            #[cfg(feature = "public-key")]
+            Signing::PublicKey(_) => String::new(),
         };
         envelope(payload, &signature)
     }
 
     fn check_signature(&self, signed: &[u8], signature: &str) -> Result<(), Error> {
-        let Signing::Hmac { keys, encoding } = &self.signing;
-        let mac = decode_mac(signature.trim(), *encoding)?;
-        if keys.verify(&[signed], &mac) {
-            Ok(())
-        } else {
-            Err(Error::InvalidSignature)
+        match &self.signing {
+            Signing::Hmac { keys, encoding } => {
+                let mac = decode_mac(signature.trim(), *encoding)?;
+                if keys.verify(&[signed], &mac) {
+                    Ok(())
+                } else {
+                    Err(Error::InvalidSignature)
+                }
+            }
+            #[cfg(feature = "public-key")]
+            Signing::PublicKey(scheme) => scheme.verify_signature(signed, signature),
         }
     }
 }
@@ -166,11 +211,18 @@ pub(crate) fn envelope(payload: &str, signature: &str) -> Vec<u8> {
 
 impl fmt::Debug for Receeve {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Signing::Hmac { keys, encoding } = &self.signing;
-        f.debug_struct("Receeve")
-            .field("keys", &keys.len())
-            .field("encoding", encoding)
-            .field("body_limit", &self.body_limit)
+        let mut f = f.debug_struct("Receeve");
+        match &self.signing {
+            Signing::Hmac { keys, encoding } => {
+                f.field("hmac_keys", &keys.len())
+                    .field("encoding", encoding);
+            }
+            #[cfg(feature = "public-key")]
+            Signing::PublicKey(scheme) => {
+                f.field("public_keys", scheme);
+            }
+        }
+        f.field("body_limit", &self.body_limit)
             .field("tolerance", &self.tolerance)
             .finish_non_exhaustive()
     }

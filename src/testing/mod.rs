@@ -226,6 +226,34 @@ pub mod palenca {
 
 /// receeve fixtures: `payload` objects, which the signer wraps in the envelope.
 pub mod receeve {
+    /// Signs receeve envelopes with a private key, as a public-key sender does (feature
+    /// `public-key`): the counterpart of `Receeve::public_key`.
+    #[cfg(feature = "public-key")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+    #[derive(Debug, Clone)]
+    pub struct KeySigner(crate::verify::PrivateKey);
+
+    #[cfg(feature = "public-key")]
+    impl KeySigner {
+        /// A signer with `key`.
+        #[must_use]
+        pub fn new(key: crate::verify::PrivateKey) -> Self {
+            Self(key)
+        }
+    }
+
+    #[cfg(feature = "public-key")]
+    impl super::Signer for KeySigner {
+        fn sign(&self, content: &[u8]) -> super::SignedRequest {
+            let payload = String::from_utf8_lossy(content);
+            let signature = self.0.sign(payload.as_bytes());
+            super::json_request(
+                None,
+                crate::providers::receeve::envelope(&payload, &signature),
+            )
+        }
+    }
+
     fixtures! { "receeve":
         /// receeve's "Webhooks in Detail" example, verbatim.
         claim_created,

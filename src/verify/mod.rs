@@ -81,3 +81,9 @@ pub(crate) fn header_name(name: &str) -> Result<String, crate::ConfigError> {
 }
 pub(crate) mod standard;
 pub use self::standard::StandardScheme;
+#[cfg(feature = "public-key")]
+pub(crate) mod public_key;
+#[cfg(all(feature = "public-key", feature = "testing"))]
+pub use self::public_key::PrivateKey;
+#[cfg(feature = "public-key")]
+pub use self::public_key::{KeyAlgorithm, PublicKey, PublicKeyScheme};

@@ -285,12 +285,12 @@ impl StandardScheme {
             for part in parts {
                 mac.update(part);
             }
-            for entry in entries(list) {
-                if let Entry::V1(Ok(signature)) = entry
-                    && mac.clone().verify_slice(&signature).is_ok()
-                {
-                    return Ok(());
-                }
+            let matched = entries(list).any(|entry| match entry {
+                Entry::V1(Ok(signature)) => mac.clone().verify_slice(&signature).is_ok(),
+                _ => false,
+            });
+            if matched {
+                return Ok(());
             }
         }
         Err(Error::InvalidSignature)
