@@ -1,6 +1,7 @@
 //! receeve with public-key signatures (its Node sample's variant): envelopes signed with a
 //! private key verify against the PEM public key; OpenSSL's signature of the same text too.
 #![cfg(all(feature = "public-key", feature = "testing"))]
+#![allow(clippy::unwrap_used)]
 
 use webhook_receiver::providers::receeve::{Details, Receeve};
 use webhook_receiver::testing::{self, receeve::KeySigner};
