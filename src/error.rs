@@ -163,6 +163,15 @@ impl Error {
     }
 }
 
+impl From<crate::idempotency::StoreError> for Error {
+    /// A store failure seen by a caller that only deals in [`Error`]: always 503, so the
+    /// sender retries. (`LeaseLost` on its own is 409 in
+    /// [`StoreError::status`](crate::idempotency::StoreError::status).)
+    fn from(err: crate::idempotency::StoreError) -> Self {
+        Error::StoreUnavailable(err.to_string())
+    }
+}
+
 /// A provider or scheme could not be built from the given configuration: an empty secret, a
 /// secret that is not valid `whsec_`/hex/base64, an empty header name, a malformed key.
 ///

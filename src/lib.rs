@@ -73,7 +73,7 @@
 //! thiserror, time and uuid. No async runtime, HTTP client or database driver.
 //!
 //! - `http`: [`Headers`] for `http::HeaderMap`, and `SignedRequest::to_http_request`.
-//! - `testing`: the [`testing`](crate::testing) kit: fixtures for every documented example and
+//! - `testing`: the [`testing`] kit: fixtures for every documented example and
 //!   signers that produce what a real sender sends.
 //! - `public-key`: RSA PKCS#1 v1.5 and ECDSA P-256 signatures (SHA-256) from PEM keys, for
 //!   receeve's public-key variant (`Receeve::public_key`). Costs the RustCrypto `rsa` and
@@ -105,6 +105,7 @@ mod wire;
 pub use delivery::{Delivery, MessageId};
 pub use error::{ConfigError, Error};
 pub use headers::Headers;
+pub use idempotency::{IdempotencyStore, MemoryStore, process_once};
 pub use provider::{
     DEFAULT_BODY_LIMIT, Provider, Verified, check_body_limit, dangerous, parse_json,
     verify_and_parse,
