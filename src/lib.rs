@@ -93,6 +93,7 @@ mod delivery;
 mod error;
 mod headers;
 pub mod idempotency;
+pub mod integrations;
 mod provider;
 pub mod providers;
 mod secret;

@@ -126,6 +126,7 @@ impl Receeve {
     /// signatures are always base64.
     #[must_use]
     pub fn signature_encoding(mut self, encoding: SignatureEncoding) -> Self {
+        #[allow(irrefutable_let_patterns)] // refutable with the `public-key` feature
         if let Signing::Hmac { encoding: e, .. } = &mut self.signing {
             *e = encoding;
         }

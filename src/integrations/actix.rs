@@ -1,0 +1,1 @@
+//! actix-web integration (in progress).
