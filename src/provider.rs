@@ -119,7 +119,8 @@ pub trait Provider: Send + Sync {
         DEFAULT_BODY_LIMIT
     }
 
-    /// Authenticates a delivery from its headers and raw body bytes.
+    /// Authenticates a delivery from its headers and raw body bytes. The result may borrow
+    /// from both (an id read from a header), so that verification need not allocate.
     ///
     /// # Errors
     /// The authentication variants of [`Error`] (status 401), or
@@ -127,7 +128,7 @@ pub trait Provider: Send + Sync {
     /// body (receeve).
     fn verify<'a, H: Headers + ?Sized>(
         &self,
-        headers: &H,
+        headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error>;
 
@@ -147,7 +148,7 @@ pub trait Provider: Send + Sync {
     #[doc(hidden)]
     fn extract_unverified<'a, H: Headers + ?Sized>(
         &self,
-        headers: &H,
+        headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
         let _ = headers;

@@ -174,7 +174,7 @@ impl<T: DeserializeOwned + Send + Sync> Provider for StandardWebhooks<T> {
 
     fn verify<'a, H: Headers + ?Sized>(
         &self,
-        headers: &H,
+        headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
         self.inner.scheme.verify(headers, body)
@@ -193,13 +193,13 @@ impl<T: DeserializeOwned + Send + Sync> Provider for StandardWebhooks<T> {
     /// is checked (no signature, no tolerance).
     fn extract_unverified<'a, H: Headers + ?Sized>(
         &self,
-        headers: &H,
+        headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
         let (id, timestamp) = crate::verify::standard::read_unverified(headers);
         let mut extracted = Verified::new(body);
         if let Some(id) = id {
-            extracted = extracted.with_id(id.to_owned());
+            extracted = extracted.with_id(id);
         }
         if let Some(timestamp) = timestamp {
             extracted = extracted.with_timestamp(timestamp);

@@ -220,13 +220,11 @@ impl StandardScheme {
     ///   matches any key.
     pub fn verify<'a, H: Headers + ?Sized>(
         &self,
-        headers: &H,
+        headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
         let (id, timestamp) = self.check(headers, body)?;
-        Ok(Verified::new(body)
-            .with_id(id.to_owned())
-            .with_timestamp(timestamp))
+        Ok(Verified::new(body).with_id(id).with_timestamp(timestamp))
     }
 
     /// [`verify`](Self::verify) without allocating: returns the id (borrowed from the
