@@ -47,7 +47,8 @@ fn non_utf8_bodies_are_malformed() {
 fn bodies_nested_ten_thousand_levels_are_errors_not_stack_overflows() {
     let palenca = palenca();
     // At the top level the shape is wrong before any depth is reached (422); inside an unknown
-    // field the parser's nesting limit stops it (400). Neither recurses 10,000 levels.
+    // field the value is skipped without recursion (serde_json skips iteratively), so the
+    // delivery parses. Neither recurses 10,000 levels.
     let request = palenca.sign(&deep(10_000));
     let err = palenca
         .verify_and_parse(request.headers(), request.body())
@@ -58,10 +59,11 @@ fn bodies_nested_ten_thousand_levels_are_errors_not_stack_overflows() {
         String::from_utf8(deep(10_000)).unwrap()
     );
     let request = palenca.sign(nested.as_bytes());
-    let err = palenca
-        .verify_and_parse(request.headers(), request.body())
-        .unwrap_err();
-    assert!(matches!(err, Error::MalformedPayload(_)), "{err:?}");
+    assert!(
+        palenca
+            .verify_and_parse(request.headers(), request.body())
+            .is_ok()
+    );
 
     let munity = munity();
     let nested_payload = format!(

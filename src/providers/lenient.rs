@@ -1,33 +1,53 @@
 //! Field readers for payloads that are looser than their documentation.
 
-use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
 
 /// An optional string that senders also write as a number or a boolean; `null` and the
-/// literal text `"None"` (Python's null leaking into JSON) read as absent.
+/// literal text `"None"` (Python's null leaking into JSON) read as absent. Read in one pass
+/// (no buffering of the value).
 pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Loose {
-        Text(String),
-        Int(i64),
-        Uint(u64),
-        Float(f64),
-        Bool(bool),
+    struct Loose;
+    impl<'de> Visitor<'de> for Loose {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, a number, a boolean or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok((v != "None").then(|| v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok((v != "None").then_some(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
     }
-    Ok(match Option::<Loose>::deserialize(d)? {
-        None => None,
-        Some(Loose::Text(s)) if s == "None" => None,
-        Some(Loose::Text(s)) => Some(s),
-        Some(Loose::Int(n)) => Some(n.to_string()),
-        Some(Loose::Uint(n)) => Some(n.to_string()),
-        Some(Loose::Float(n)) => Some(n.to_string()),
-        Some(Loose::Bool(b)) => Some(b.to_string()),
-    })
+    d.deserialize_option(Loose)
 }
 
 /// A required id that senders write as a string or a number.
 pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    opt_string(d)?.ok_or_else(|| serde::de::Error::custom("expected a string or a number"))
+    opt_string(d)?.ok_or_else(|| de::Error::custom("expected a string or a number"))
 }
 
 /// An optional value of a wire enum where `"None"` also means absent.
@@ -36,7 +56,24 @@ where
     D: Deserializer<'de>,
     T: for<'a> From<&'a str>,
 {
-    Ok(Option::<std::borrow::Cow<'de, str>>::deserialize(d)?
-        .filter(|s| s != "None")
-        .map(|s| T::from(&s)))
+    struct Wire<T>(std::marker::PhantomData<T>);
+    impl<'de, T: for<'a> From<&'a str>> Visitor<'de> for Wire<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok((v != "None").then(|| T::from(v)))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    d.deserialize_option(Wire(std::marker::PhantomData))
 }

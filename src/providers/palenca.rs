@@ -122,10 +122,11 @@ impl Provider for Palenca {
 /// [`Error::MalformedPayload`] for invalid JSON, [`Error::UnexpectedPayload`] when neither the
 /// body nor its `data` carries `webhook_action` and `user_id`.
 pub fn parse_event(bytes: &[u8]) -> Result<Event, Error> {
-    let wire: Wire = crate::parse_json(bytes)?;
-    let (fields, webhook_url) = match wire.data {
-        Some(data) => (data, wire.webhook_url),
-        None => (wire.flat, wire.webhook_url),
+    let mut wire: Wire = crate::parse_json(bytes)?;
+    let webhook_url = wire.webhook_url.take();
+    let fields = match wire.data.take() {
+        Some(data) => *data,
+        None => wire,
     };
     let missing = |field: &str| Error::UnexpectedPayload(format!("missing field `{field}`"));
     Ok(Event {
@@ -178,18 +179,15 @@ impl Event {
     }
 }
 
+/// All three shapes in one pass: the flat shape's fields at the top level, or the envelope's
+/// `webhook_url` and `data` (the same fields one level down). One recursive struct instead of
+/// `#[serde(flatten)]`, which would buffer the whole object before reading it.
 #[derive(Deserialize)]
 struct Wire {
     #[serde(default)]
     webhook_url: Option<String>,
     #[serde(default)]
-    data: Option<Fields>,
-    #[serde(flatten)]
-    flat: Fields,
-}
-
-#[derive(Deserialize, Default)]
-struct Fields {
+    data: Option<Box<Wire>>,
     #[serde(default)]
     webhook_action: Option<WebhookAction>,
     #[serde(default)]

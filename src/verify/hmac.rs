@@ -27,6 +27,30 @@ pub enum SignatureEncoding {
     HexOrBase64,
 }
 
+const FEW_KEYS: usize = 4;
+
+/// The MACs of one message under every key of a keyring.
+pub(crate) enum Tags {
+    Few([[u8; MAC_LEN]; FEW_KEYS], usize),
+    Many(Vec<[u8; MAC_LEN]>),
+}
+
+impl Tags {
+    /// Whether `signature` equals any of the MACs. Each comparison is constant-time
+    /// (`subtle`), and every MAC is compared: the answer does not depend on which key matched.
+    pub(crate) fn matches(&self, signature: &[u8; MAC_LEN]) -> bool {
+        use subtle::ConstantTimeEq as _;
+        let tags: &[[u8; MAC_LEN]] = match self {
+            Tags::Few(few, n) => few.get(..*n).unwrap_or_default(),
+            Tags::Many(many) => many,
+        };
+        let matched = tags.iter().fold(subtle::Choice::from(0), |acc, tag| {
+            acc | tag.ct_eq(signature)
+        });
+        bool::from(matched)
+    }
+}
+
 /// HMAC-SHA256 keys ready for use: the key schedule is computed once at start-up and cloned
 /// per check.
 #[derive(Clone)]
@@ -56,6 +80,27 @@ impl MacKeys {
             }
             mac.verify_slice(signature).is_ok()
         })
+    }
+
+    /// Every key's MAC over the concatenated `parts`, to compare several candidate signatures
+    /// against without hashing again. Up to four keys stay on the stack.
+    pub(crate) fn tags(&self, parts: &[&[u8]]) -> Tags {
+        let tag = |key: &HmacSha256| -> [u8; MAC_LEN] {
+            let mut mac = key.clone();
+            for part in parts {
+                mac.update(part);
+            }
+            mac.finalize().into_bytes().into()
+        };
+        if self.keys.len() <= FEW_KEYS {
+            let mut few = [[0u8; MAC_LEN]; FEW_KEYS];
+            for (slot, key) in few.iter_mut().zip(self.keys.iter()) {
+                *slot = tag(key);
+            }
+            Tags::Few(few, self.keys.len())
+        } else {
+            Tags::Many(self.keys.iter().map(tag).collect())
+        }
     }
 
     /// The primary key's MAC over the concatenated `parts`.

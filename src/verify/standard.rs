@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use hmac::Mac as _;
 use time::OffsetDateTime;
 
 use super::hmac::{MacKeys, decode_base64_mac};
@@ -40,18 +39,31 @@ impl HeaderNames {
     };
 
     /// The set a delivery uses: `webhook-` when any of its headers is present, else `svix-`
-    /// when any of those is, else `webhook-` (so errors name the specification's headers).
-    pub(crate) fn of<H: Headers + ?Sized>(headers: &H) -> Self {
-        let present = |names: Self| {
-            headers.get(names.id).is_some()
-                || headers.get(names.timestamp).is_some()
-                || headers.get(names.signature).is_some()
-        };
-        if !present(Self::WEBHOOK) && present(Self::SVIX) {
-            Self::SVIX
-        } else {
-            Self::WEBHOOK
+    /// when any of those is, else `webhook-` (so errors name the specification's headers);
+    /// with the id header's raw value found on the way, so that the usual delivery
+    /// (`webhook-id` present) costs one lookup for both.
+    pub(crate) fn with_id<H: Headers + ?Sized>(headers: &H) -> (Self, Option<&[u8]>) {
+        if let Some(id) = headers.get(Self::WEBHOOK.id) {
+            return (Self::WEBHOOK, Some(id));
         }
+        let webhook_present = headers.get(Self::WEBHOOK.timestamp).is_some()
+            || headers.get(Self::WEBHOOK.signature).is_some();
+        if webhook_present {
+            return (Self::WEBHOOK, None);
+        }
+        if let Some(id) = headers.get(Self::SVIX.id) {
+            return (Self::SVIX, Some(id));
+        }
+        let svix_present = headers.get(Self::SVIX.timestamp).is_some()
+            || headers.get(Self::SVIX.signature).is_some();
+        (
+            if svix_present {
+                Self::SVIX
+            } else {
+                Self::WEBHOOK
+            },
+            None,
+        )
     }
 }
 
@@ -81,11 +93,11 @@ impl HeaderNames {
 /// crate does not support: a list holding only `v1a` entries is rejected as having no
 /// supported signature version ([`Error::MalformedSignature`]).
 ///
-/// Built once at start-up and cheap to clone. Verification allocates nothing on the heap
-/// except the id string handed out in [`Verified`]: the signed content is fed to the MAC in
-/// parts, signatures are decoded onto the stack, and each key's MAC is computed once however
-/// many entries the header lists (so a long list cannot multiply the hashing of a large body).
-/// Comparison is constant-time (the MAC crate's `verify_slice`).
+/// Built once at start-up and cheap to clone. Verification allocates nothing on the heap: the
+/// id is borrowed from the headers, the signed content is fed to the MAC in parts, signatures
+/// are decoded onto the stack, and each key's MAC is computed once however many entries the
+/// header lists (so a long list cannot multiply the hashing of a large body). Comparison is
+/// constant-time (`subtle`, every key's MAC compared).
 ///
 /// # Rotating a secret without downtime
 ///
@@ -234,8 +246,8 @@ impl StandardScheme {
         headers: &'h H,
         body: &[u8],
     ) -> Result<(&'h str, OffsetDateTime), Error> {
-        let names = HeaderNames::of(headers);
-        let id = read_id(headers, names)?;
+        let (names, id) = HeaderNames::with_id(headers);
+        let id = read_id(id, names)?;
         let (timestamp_text, timestamp) = read_timestamp(headers, names)?;
         check_tolerance(timestamp, self.clock.now(), self.tolerance)?;
         let list = headers
@@ -253,45 +265,36 @@ impl StandardScheme {
         Ok((id, timestamp))
     }
 
-    /// Checks the signature list against the MAC of the concatenated `parts`.
+    /// Checks the signature list against the MAC of the concatenated `parts`, in one pass
+    /// over the list: the MACs are computed (once per key) at the first well-formed `v1`
+    /// entry, so a list without one is rejected without hashing the body, and each further
+    /// entry costs a constant-time comparison.
     fn check_list(&self, list: &str, parts: &[&[u8]]) -> Result<(), Error> {
-        // Classify the entries first: a list without a single usable entry is rejected
-        // without hashing the body.
-        let mut usable = false;
+        let mut tags = None;
         let mut first_problem = None;
         for entry in entries(list) {
             match entry {
-                Entry::V1(Ok(_)) => usable = true,
+                Entry::V1(Ok(signature)) => {
+                    let tags = tags.get_or_insert_with(|| self.keys.tags(parts));
+                    if tags.matches(&signature) {
+                        return Ok(());
+                    }
+                }
                 Entry::V1(Err(reason)) => {
                     first_problem.get_or_insert(reason);
                 }
                 Entry::Unsupported => {}
             }
         }
-        if !usable {
-            let reason = match first_problem {
-                Some(reason) => reason,
-                None if list.is_empty() => "empty",
-                None => "no supported signature version",
-            };
-            return Err(Error::MalformedSignature { reason });
+        if tags.is_some() {
+            return Err(Error::InvalidSignature);
         }
-        // Each key's MAC over the content is computed once; each entry then costs only the
-        // finalisation of a clone, compared in constant time by `verify_slice`.
-        for key in self.keys.keys.iter() {
-            let mut mac = key.clone();
-            for part in parts {
-                mac.update(part);
-            }
-            let matched = entries(list).any(|entry| match entry {
-                Entry::V1(Ok(signature)) => mac.clone().verify_slice(&signature).is_ok(),
-                _ => false,
-            });
-            if matched {
-                return Ok(());
-            }
-        }
-        Err(Error::InvalidSignature)
+        let reason = match first_problem {
+            Some(reason) => reason,
+            None if list.is_empty() => "empty",
+            None => "no supported signature version",
+        };
+        Err(Error::MalformedSignature { reason })
     }
 
     /// The `v1,<base64>` signature a genuine sender would put in `webhook-signature` for this
@@ -325,10 +328,10 @@ impl std::fmt::Debug for StandardScheme {
     }
 }
 
-/// The id header's value: non-empty UTF-8.
-pub(crate) fn read_id<H: Headers + ?Sized>(headers: &H, names: HeaderNames) -> Result<&str, Error> {
+/// The id header's value (found by [`HeaderNames::with_id`]): non-empty UTF-8.
+pub(crate) fn read_id(value: Option<&[u8]>, names: HeaderNames) -> Result<&str, Error> {
     let header = Cow::Borrowed(names.id);
-    let value = headers.get(names.id).ok_or_else(|| Error::MissingHeader {
+    let value = value.ok_or_else(|| Error::MissingHeader {
         header: header.clone(),
     })?;
     match text(value) {
@@ -396,8 +399,8 @@ fn entries(list: &str) -> impl Iterator<Item = Entry> + '_ {
 pub(crate) fn read_unverified<H: Headers + ?Sized>(
     headers: &H,
 ) -> (Option<&str>, Option<OffsetDateTime>) {
-    let names = HeaderNames::of(headers);
-    let id = read_id(headers, names).ok();
+    let (names, id) = HeaderNames::with_id(headers);
+    let id = read_id(id, names).ok();
     let timestamp = read_timestamp(headers, names).ok().map(|(_, t)| t);
     (id, timestamp)
 }
