@@ -145,3 +145,28 @@ fn token_authentication() {
         Err(Error::InvalidToken)
     ));
 }
+
+#[test]
+fn payload_before_event_parses_the_same_and_duplicates_are_refused() {
+    let munity = munity();
+    let parse = |body: &str| {
+        let request = munity.sign(body.as_bytes());
+        munity.verify_and_parse(request.headers(), request.body())
+    };
+    let payload_first = r#"{"payload":{"id":"int_91","resource_id":"res_1","type":"invoice"},"event":"integration_new_data_model","workspace_id":"w"}"#;
+    let Event::IntegrationNewDataModel(model) = parse(payload_first).unwrap().event.event else {
+        panic!("expected a new data model");
+    };
+    assert_eq!(model.resource_id, "res_1");
+
+    for body in [
+        r#"{"workspace_id":"w","event":"webhook_test","event":"integration_oauth_token_fixed","payload":{"id":"1"}}"#,
+        r#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true},"payload":{"test":false}}"#,
+        r#"{"workspace_id":"w","workspace_id":"v","event":"webhook_test","payload":{"test":true}}"#,
+    ] {
+        let err = parse(body).unwrap_err();
+        assert_eq!(err.status(), 422, "{body}: {err:?}");
+    }
+    let trailing = r#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true}} x"#;
+    assert!(matches!(parse(trailing), Err(Error::MalformedPayload(_))));
+}

@@ -283,3 +283,43 @@ fn send_sync_and_redacted_debug() {
     let debug = format!("{:?}", receeve());
     assert!(!debug.contains(RECEEVE_KEY), "{debug}");
 }
+
+#[test]
+fn message_type_anywhere_in_details_and_never_twice() {
+    let receeve = receeve();
+    let parse_signed = |text: &str| {
+        let request = receeve.sign(text.as_bytes());
+        receeve.verify_and_parse(request.headers(), request.body())
+    };
+    // messageType last: read on the slower path, same result.
+    let last = r#"{"details":{"claimRef":"C-1","amount":7,"currency":"EUR","messageType":"event.claim.created.v1"},"messageId":"m-1","timestamp":"2021-10-14T15:33:16.848Z"}"#;
+    let Details::ClaimCreated(claim) = parse_signed(last).unwrap().event.details else {
+        panic!("expected a typed claim");
+    };
+    assert_eq!(
+        (claim.amount, claim.message_type.to_string().as_str()),
+        (7, "event.claim.created.v1")
+    );
+    let other_last = r#"{"details":{"note":"n","messageType":"event.note.created"},"messageId":"m-2","timestamp":"2021-10-14T15:33:16.848Z"}"#;
+    let Details::Other(other) = parse_signed(other_last).unwrap().event.details else {
+        panic!("expected raw details");
+    };
+    assert_eq!(other.message_type.kind(), &MessageKind::NoteCreated);
+    assert!(!other.fields.contains_key("messageType"));
+
+    // Twice: refused on both paths, for typed and raw types.
+    for details in [
+        r#"{"messageType":"event.claim.created.v1","claimRef":"C","amount":1,"currency":"EUR","messageType":"event.note.created"}"#,
+        r#"{"messageType":"event.note.created","messageType":"event.claim.created.v1"}"#,
+        r#"{"claimRef":"C","messageType":"event.note.created","messageType":"event.claim.created.v1"}"#,
+    ] {
+        let text = format!(
+            r#"{{"details":{details},"messageId":"m","timestamp":"2021-10-14T15:33:16.848Z"}}"#
+        );
+        let err = parse_signed(&text).unwrap_err();
+        assert_eq!(err.status(), 422, "{details}: {err:?}");
+    }
+    let missing =
+        r#"{"details":{"claimRef":"C"},"messageId":"m","timestamp":"2021-10-14T15:33:16.848Z"}"#;
+    assert_eq!(parse_signed(missing).unwrap_err().status(), 422);
+}

@@ -103,28 +103,144 @@ impl Provider for Munity {
 /// [`Error::MalformedPayload`] for invalid JSON, [`Error::UnexpectedPayload`] when the envelope
 /// lacks `workspace_id` or `event`, or a documented event's payload lacks its fields.
 pub fn parse_webhook(bytes: &[u8]) -> Result<Webhook, Error> {
-    let wire: Wire<'_> = crate::parse_json(bytes)?;
-    let payload = wire.payload.map_or("null", RawValue::get).as_bytes();
-    let event = Event::parse(&wire.event, payload)?;
-    Ok(Webhook {
-        workspace_id: wire.workspace_id,
-        customer_id: wire.customer_id,
-        state: wire.state,
-        event,
-    })
+    use serde::Deserializer as _;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let webhook = de
+        .deserialize_map(WireVisitor)
+        .and_then(|webhook| de.end().map(|()| webhook))
+        .map_err(|e| Error::from_json(&e))?;
+    Ok(webhook)
 }
 
+/// The envelope's keys, read without allocating.
 #[derive(Deserialize)]
-struct Wire<'a> {
-    #[serde(deserialize_with = "lenient::string")]
-    workspace_id: String,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    customer_id: Option<String>,
-    event: std::borrow::Cow<'a, str>,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    state: Option<String>,
-    #[serde(borrow, default)]
-    payload: Option<&'a RawValue>,
+#[serde(field_identifier, rename_all = "snake_case")]
+enum Key {
+    WorkspaceId,
+    CustomerId,
+    Event,
+    State,
+    Payload,
+    #[serde(other)]
+    Unknown,
+}
+
+/// A [`lenient::opt_string`] value as a type, for `next_value`.
+struct Loose(Option<String>);
+
+impl<'de> Deserialize<'de> for Loose {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient::opt_string(d).map(Loose)
+    }
+}
+
+/// Reads the envelope in one pass: Munity sends `event` before `payload`, so the payload is
+/// parsed straight into its typed event. Should `payload` come first, it is kept as raw JSON
+/// and parsed once the event name is known.
+struct WireVisitor;
+
+impl<'de> serde::de::Visitor<'de> for WireVisitor {
+    type Value = Webhook;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a Munity webhook object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Webhook, A::Error> {
+        use serde::de::Error as _;
+        let mut workspace_id = None;
+        let mut customer_id = None;
+        let mut state = None;
+        let mut name: Option<String> = None;
+        let mut event = None;
+        let mut raw: Option<&'de RawValue> = None;
+        let mut payload_seen = false;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::WorkspaceId if workspace_id.is_none() => {
+                    workspace_id = Some(map.next_value::<Loose>()?.0);
+                }
+                Key::CustomerId if customer_id.is_none() => {
+                    customer_id = Some(map.next_value::<Loose>()?.0);
+                }
+                Key::State if state.is_none() => state = Some(map.next_value::<Loose>()?.0),
+                Key::Event if name.is_none() => name = Some(map.next_value()?),
+                Key::Payload if !payload_seen => {
+                    payload_seen = true;
+                    match &name {
+                        Some(name) => event = Some(map.next_value_seed(EventSeed(name))?),
+                        None => raw = Some(map.next_value()?),
+                    }
+                }
+                Key::Unknown => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                _ => return Err(A::Error::custom("duplicate field in the envelope")),
+            }
+        }
+        let name = name.ok_or_else(|| A::Error::missing_field("event"))?;
+        let event = match event {
+            Some(event) => event,
+            None => {
+                use serde::de::DeserializeSeed as _;
+                let payload = raw.map_or("null", RawValue::get);
+                let mut de = serde_json::Deserializer::from_str(payload);
+                EventSeed(&name)
+                    .deserialize(&mut de)
+                    .map_err(A::Error::custom)?
+            }
+        };
+        Ok(Webhook {
+            workspace_id: workspace_id
+                .flatten()
+                .ok_or_else(|| A::Error::missing_field("workspace_id"))?,
+            customer_id: customer_id.flatten(),
+            state: state.flatten(),
+            event,
+        })
+    }
+}
+
+/// Deserialises a payload into the event `0` names.
+struct EventSeed<'n>(&'n str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for EventSeed<'_> {
+    type Value = Event;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Event, D::Error> {
+        Ok(match self.0 {
+            "webhook_test" => {
+                #[derive(Deserialize)]
+                struct Test {
+                    #[serde(default)]
+                    test: bool,
+                }
+                let Test { test } = Test::deserialize(d)?;
+                Event::WebhookTest { test }
+            }
+            "integration_new_data_model" => {
+                Event::IntegrationNewDataModel(Deserialize::deserialize(d)?)
+            }
+            "integration_updated_data_model" => {
+                Event::IntegrationUpdatedDataModel(Deserialize::deserialize(d)?)
+            }
+            "integration_deleted_data_model" => {
+                Event::IntegrationDeletedDataModel(Deserialize::deserialize(d)?)
+            }
+            "integration_installed" => Event::IntegrationInstalled(Deserialize::deserialize(d)?),
+            "integration_import_done" => Event::IntegrationImportDone(Deserialize::deserialize(d)?),
+            "integration_cannot_refresh_oauth_token" => {
+                Event::IntegrationCannotRefreshOauthToken(Deserialize::deserialize(d)?)
+            }
+            "integration_oauth_token_fixed" => {
+                Event::IntegrationOauthTokenFixed(Deserialize::deserialize(d)?)
+            }
+            other => Event::Other {
+                event: other.to_owned(),
+                payload: Deserialize::deserialize(d)?,
+            },
+        })
+    }
 }
 
 /// One Munity webhook: the envelope and its event.
@@ -179,41 +295,6 @@ pub enum Event {
 }
 
 impl Event {
-    fn parse(name: &str, payload: &[u8]) -> Result<Self, Error> {
-        Ok(match name {
-            "webhook_test" => {
-                #[derive(Deserialize)]
-                struct Test {
-                    #[serde(default)]
-                    test: bool,
-                }
-                let Test { test } = crate::parse_json(payload)?;
-                Event::WebhookTest { test }
-            }
-            "integration_new_data_model" => {
-                Event::IntegrationNewDataModel(crate::parse_json(payload)?)
-            }
-            "integration_updated_data_model" => {
-                Event::IntegrationUpdatedDataModel(crate::parse_json(payload)?)
-            }
-            "integration_deleted_data_model" => {
-                Event::IntegrationDeletedDataModel(crate::parse_json(payload)?)
-            }
-            "integration_installed" => Event::IntegrationInstalled(crate::parse_json(payload)?),
-            "integration_import_done" => Event::IntegrationImportDone(crate::parse_json(payload)?),
-            "integration_cannot_refresh_oauth_token" => {
-                Event::IntegrationCannotRefreshOauthToken(crate::parse_json(payload)?)
-            }
-            "integration_oauth_token_fixed" => {
-                Event::IntegrationOauthTokenFixed(crate::parse_json(payload)?)
-            }
-            other => Event::Other {
-                event: other.to_owned(),
-                payload: crate::parse_json(payload)?,
-            },
-        })
-    }
-
     /// The event name as sent.
     #[must_use]
     pub fn name(&self) -> &str {

@@ -375,26 +375,7 @@ impl Provider for Receeve {
 /// field (`details.messageType`, `messageId`, `timestamp`) is missing or of the wrong type, or
 /// a typed event's documented fields are.
 pub fn parse_message(signed: &[u8]) -> Result<Message, Error> {
-    let wire: MessageWire<'_> = crate::parse_json(signed)?;
-    let details = Details::parse(wire.details)?;
-    Ok(Message {
-        message_id: wire.message_id,
-        timestamp: wire.timestamp,
-        user: wire.user,
-        details,
-    })
-}
-
-#[derive(Deserialize)]
-struct MessageWire<'a> {
-    #[serde(borrow)]
-    details: &'a RawValue,
-    #[serde(rename = "messageId")]
-    message_id: String,
-    #[serde(with = "time::serde::rfc3339")]
-    timestamp: OffsetDateTime,
-    #[serde(default)]
-    user: Option<User>,
+    crate::parse_json(signed)
 }
 
 /// The signed content of a receeve delivery.
@@ -434,7 +415,7 @@ pub struct User {
 ///
 /// Typed variants are used for version 1 (or unversioned) message types; a later version of a
 /// known type, whose fields may differ, arrives as [`Details::Other`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum Details {
@@ -446,6 +427,52 @@ pub enum Details {
     AccountAmountTotalFeesUpdated(AccountAmountTotalFeesUpdated),
     /// Any other message type, with all of its fields.
     Other(OtherDetails),
+}
+
+/// Reads `details` in one pass when `messageType` comes first (as receeve sends it): the type
+/// is read, then the rest of the object goes straight into the typed struct. Otherwise the
+/// object is collected first and then dispatched on its `messageType`. Either way a second
+/// `messageType` is an error, not a value to pick from.
+impl<'de> Deserialize<'de> for Details {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Details;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a receeve details object with a messageType")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Details, A::Error> {
+                use serde::de::Error as _;
+                use serde::de::value::MapAccessDeserializer;
+                let Some(first) = map.next_key::<String>()? else {
+                    return Err(A::Error::missing_field("messageType"));
+                };
+                if first == "messageType" {
+                    let message_type: MessageType = map.next_value()?;
+                    return Details::typed(message_type, MapAccessDeserializer::new(map));
+                }
+                let mut fields = serde_json::Map::new();
+                fields.insert(first, map.next_value()?);
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = map.next_value()?;
+                    if fields.insert(key, value).is_some() {
+                        return Err(A::Error::custom("duplicate field in details"));
+                    }
+                }
+                let message_type = match fields.remove("messageType") {
+                    Some(serde_json::Value::String(wire)) => MessageType::from_wire(&wire),
+                    Some(_) => return Err(A::Error::custom("messageType is not a string")),
+                    None => return Err(A::Error::missing_field("messageType")),
+                };
+                Details::typed(message_type, serde_json::Value::Object(fields))
+                    .map_err(A::Error::custom)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
 /// The details of a message type without published fields.
@@ -461,24 +488,46 @@ pub struct OtherDetails {
 }
 
 impl Details {
-    fn parse(raw: &RawValue) -> Result<Self, Error> {
-        #[derive(Deserialize)]
-        struct Tag {
-            #[serde(rename = "messageType")]
-            message_type: MessageType,
-        }
-        let bytes = raw.get().as_bytes();
-        let tag: Tag = crate::parse_json(bytes)?;
-        let typed = matches!(tag.message_type.version(), None | Some(1));
-        Ok(match tag.message_type.kind() {
-            MessageKind::ClaimCreated if typed => Details::ClaimCreated(crate::parse_json(bytes)?),
+    /// The typed details for `message_type`, read from the rest of the `details` object.
+    fn typed<'de, D: serde::Deserializer<'de>>(
+        message_type: MessageType,
+        rest: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let duplicate = || D::Error::duplicate_field("messageType");
+        let typed = matches!(message_type.version(), None | Some(1));
+        Ok(match message_type.kind() {
+            MessageKind::ClaimCreated if typed => {
+                let mut d = ClaimCreated::deserialize(rest)?;
+                if d.message_type.set_once(message_type) {
+                    return Err(duplicate());
+                }
+                Details::ClaimCreated(d)
+            }
             MessageKind::ClaimDebtPaymentProcessing if typed => {
-                Details::ClaimDebtPaymentProcessing(crate::parse_json(bytes)?)
+                let mut d = ClaimDebtPaymentProcessing::deserialize(rest)?;
+                if d.message_type.set_once(message_type) {
+                    return Err(duplicate());
+                }
+                Details::ClaimDebtPaymentProcessing(d)
             }
             MessageKind::AccountAmountTotalFeesUpdated if typed => {
-                Details::AccountAmountTotalFeesUpdated(crate::parse_json(bytes)?)
+                let mut d = AccountAmountTotalFeesUpdated::deserialize(rest)?;
+                if d.message_type.set_once(message_type) {
+                    return Err(duplicate());
+                }
+                Details::AccountAmountTotalFeesUpdated(d)
             }
-            _ => Details::Other(crate::parse_json(bytes)?),
+            _ => {
+                let fields = serde_json::Map::deserialize(rest)?;
+                if fields.contains_key("messageType") {
+                    return Err(duplicate());
+                }
+                Details::Other(OtherDetails {
+                    message_type,
+                    fields,
+                })
+            }
         })
     }
 
@@ -499,7 +548,7 @@ impl Details {
 #[non_exhaustive]
 pub struct ClaimCreated {
     /// The message type as sent.
-    #[serde(rename = "messageType")]
+    #[serde(rename = "messageType", default)]
     pub message_type: MessageType,
     /// Your reference of the claim.
     #[serde(rename = "claimRef")]
@@ -524,7 +573,7 @@ pub struct ClaimCreated {
 #[non_exhaustive]
 pub struct ClaimDebtPaymentProcessing {
     /// The message type as sent.
-    #[serde(rename = "messageType")]
+    #[serde(rename = "messageType", default)]
     pub message_type: MessageType,
     /// Your reference of the claim.
     #[serde(rename = "claimRef")]
@@ -558,7 +607,7 @@ pub struct ClaimDebtPaymentProcessing {
 #[non_exhaustive]
 pub struct AccountAmountTotalFeesUpdated {
     /// The message type as sent.
-    #[serde(rename = "messageType")]
+    #[serde(rename = "messageType", default)]
     pub message_type: MessageType,
     /// The account.
     #[serde(rename = "accountReference")]
@@ -625,7 +674,25 @@ pub struct MessageType {
     version: Option<u32>,
 }
 
+/// The empty type, which the `details` reader replaces with the one sent.
+impl Default for MessageType {
+    fn default() -> Self {
+        Self {
+            kind: MessageKind::Other(String::new()),
+            version: None,
+        }
+    }
+}
+
 impl MessageType {
+    /// Replaces an empty (default) type with `read`; `true` when it was not empty, i.e. the
+    /// object named its type twice.
+    fn set_once(&mut self, read: MessageType) -> bool {
+        let was_set = *self != MessageType::default();
+        *self = read;
+        was_set
+    }
+
     /// Reads a wire string.
     #[must_use]
     pub fn from_wire(wire: &str) -> Self {
