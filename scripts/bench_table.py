@@ -73,8 +73,10 @@ for p in providers:
             seq = mean_ns(p, s, "floor_sequence")
             other = f"hand-written sequence {fmt(seq)}; verify+parse{ratio(vp, seq)}"
         elif p == "munity":
-            tok = mean_ns(p, s, "verify_token")
-            other = f"token verify {fmt(tok)}"
+            tok, dig = mean_ns(p, s, "verify_token"), mean_ns(p, s, "floor_digest")
+            with_digest = floor_both + dig if floor_both and dig else None
+            other = (f"token verify {fmt(tok)}; body digest (the message id) {fmt(dig)}; "
+                     f"verify+parse vs floors + digest{ratio(vp, with_digest)}")
         elif p == "standard":
             sw, sx = mean_ns(p, s, "peer_standardwebhooks"), mean_ns(p, s, "peer_svix")
             other = (f"`standardwebhooks` {fmt(sw)} ({sw / v:.1f}× ours); "

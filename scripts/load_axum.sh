@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Load comparison of the axum integration against a bare axum route (a benchmark, not a test).
+#
+# Builds the release examples `axum_receiver` (verify + parse + process once) and `bare_axum`
+# (reads the body, answers 200), starts both on 127.0.0.1, and drives each in turn with wrk
+# for a fixed duration:
+#
+#   receeve, duplicates  one receeve delivery signed by the testing kit (HMAC), posted again and
+#                        again: after the first, every request is verified, parsed and answered
+#                        "duplicate" by the idempotency store.
+#   munity, fresh ids    Munity token deliveries whose `state` differs per request, so each has a
+#                        new body-digest id: verified, parsed, claimed, handled, completed.
+#
+# Prints requests/second of each and the receiver's share of the bare route's throughput.
+# Only 127.0.0.1 is contacted. wrk comes from Debian's `wrk` package, installed if missing.
+#
+# Usage: scripts/load_axum.sh [duration, default 10s]
+# Environment: CONNECTIONS (default 32), THREADS (wrk threads, default 1).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+DURATION="${1:-10s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+THREADS="${THREADS:-1}"
+RECEIVER_PORT=3100
+BARE_PORT=3101
+
+export PALENCA_SECRET=palenca-example-secret
+export RECEEVE_SECRET=receeve-example-secret
+export MUNITY_TOKEN=munity-example-token
+
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "installing wrk" >&2
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+
+cargo build --release --quiet --features axum,testing --example axum_receiver --example bare_axum
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+EXAMPLES="$TARGET_DIR/release/examples"
+
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# The receeve delivery, signed with RECEEVE_SECRET by the testing kit.
+RECEEVE_BODY="$("$EXAMPLES/axum_receiver" --print-sample receeve 2>/dev/null)"
+cat >"$WORK/receeve.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.body = [==[$RECEEVE_BODY]==]
+EOF
+
+cat >"$WORK/munity.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["x-munity-token"] = "$MUNITY_TOKEN"
+
+local threads = 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("tid", threads)
+end
+
+local count = 0
+function request()
+    count = count + 1
+    local body = '{"workspace_id":"ws_load","event":"webhook_test","payload":{"test":true},"state":"'
+        .. tostring(tid) .. "-" .. count .. '"}'
+    return wrk.format(nil, nil, nil, body)
+end
+EOF
+
+wait_for_port() {
+    for _ in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "nothing listens on 127.0.0.1:$1" >&2
+    return 1
+}
+
+PORT=$RECEIVER_PORT RUST_LOG=warn "$EXAMPLES/axum_receiver" >"$WORK/receiver.log" 2>&1 &
+PIDS+=($!)
+PORT=$BARE_PORT "$EXAMPLES/bare_axum" >"$WORK/bare.log" 2>&1 &
+PIDS+=($!)
+wait_for_port $RECEIVER_PORT
+wait_for_port $BARE_PORT
+
+# Requests/second of one wrk run; fails when a response was not 2xx.
+measure() {
+    local port=$1 path=$2 script=$3 out
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$script" "http://127.0.0.1:$port$path")"
+    if grep -q "Non-2xx" <<<"$out"; then
+        echo "$out" >&2
+        echo "non-2xx responses on 127.0.0.1:$port$path" >&2
+        return 1
+    fi
+    awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
+}
+
+printf '%-22s %14s %14s %8s\n' "scenario" "receiver rps" "bare rps" "share"
+for scenario in "receeve, duplicates|/webhooks/receeve|$WORK/receeve.lua" \
+                "munity, fresh ids|/webhooks/munity|$WORK/munity.lua"; do
+    IFS='|' read -r name path script <<<"$scenario"
+    # Warm-up, not counted.
+    wrk -t1 -c4 -d2s -s "$script" "http://127.0.0.1:$RECEIVER_PORT$path" >/dev/null
+    wrk -t1 -c4 -d2s -s "$script" "http://127.0.0.1:$BARE_PORT$path" >/dev/null
+    receiver="$(measure $RECEIVER_PORT "$path" "$script")"
+    bare="$(measure $BARE_PORT "$path" "$script")"
+    share="$(awk -v r="$receiver" -v b="$bare" 'BEGIN { printf "%.1f%%", 100 * r / b }')"
+    printf '%-22s %14s %14s %8s\n' "$name" "$receiver" "$bare" "$share"
+done
+echo "($(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, 127.0.0.1)"
