@@ -9,6 +9,7 @@
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
+use webhook_receiver::providers::standard::StandardWebhooks;
 use webhook_receiver::testing::{self, SignedRequest, Signer};
 use webhook_receiver::verify::{HmacScheme, SignatureEncoding, TokenScheme};
 use webhook_receiver::{ConfigError, Error, Provider, Secret};
@@ -49,7 +50,33 @@ fn main() -> Result<(), ConfigError> {
         });
     }
 
+    // Any Standard Webhooks sender (Svix and others); the event type is yours.
+    let standard: StandardWebhooks =
+        StandardWebhooks::from_whsec(testing::standard::EXAMPLE_SECRET)?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let request = testing::standard::sign(
+        &standard,
+        "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+        now,
+        testing::standard::example(),
+    );
+    row("standard/example (signed now)", &standard, &request, |e| {
+        format!("user {}", e["username"])
+    });
+
     println!("{}", "-".repeat(110));
+    let replayed = testing::standard::sign(
+        &standard,
+        "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+        now - 600,
+        testing::standard::example(),
+    );
+    row(
+        "standard: replayed 10 minutes later",
+        &standard,
+        &replayed,
+        |e| e.to_string(),
+    );
     let genuine = testing::palenca::login_success().signed_with(&palenca);
 
     let forged = genuine.clone().with_header(
