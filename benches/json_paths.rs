@@ -5,36 +5,15 @@
 //!
 //! Run with `cargo bench --bench json_paths`.
 
+mod common;
+
 use std::borrow::Cow;
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::{SIZES, lines};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde::Deserialize;
-
-const SIZES: [(usize, &str); 4] = [
-    (200, "200B"),
-    (1024, "1KiB"),
-    (16 * 1024, "16KiB"),
-    (256 * 1024, "256KiB"),
-];
-
-fn lines(approx: usize) -> String {
-    let mut out = String::from("[");
-    let mut i = 0;
-    while out.len() + 70 < approx {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!(
-            r#"{{"sku":"SKU-{i:06}","qty":{},"note":"standard delivery"}}"#,
-            i % 7 + 1
-        ));
-        i += 1;
-    }
-    out.push(']');
-    out
-}
 
 #[allow(dead_code)]
 #[derive(Deserialize)]

@@ -10,9 +10,12 @@
 //! `scripts/bench_table.py` turns the results into the README's table of ratios.
 //! Run with `cargo bench --bench verify --features testing`.
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::{SIZES, lines};
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
 };
@@ -28,31 +31,7 @@ use webhook_receiver::{Provider, Secret, dangerous};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
-const SIZES: [(usize, &str); 4] = [
-    (200, "200B"),
-    (1024, "1KiB"),
-    (16 * 1024, "16KiB"),
-    (256 * 1024, "256KiB"),
-];
 const KEY: &[u8] = b"bench-secret-key-0123456789abcdef";
-
-/// `n` bytes or so of realistic filler: order lines, as an unknown field would carry them.
-fn lines(approx: usize) -> String {
-    let mut out = String::from("[");
-    let mut i = 0;
-    while out.len() + 70 < approx {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!(
-            r#"{{"sku":"SKU-{i:06}","qty":{},"note":"standard delivery"}}"#,
-            i % 7 + 1
-        ));
-        i += 1;
-    }
-    out.push(']');
-    out
-}
 
 fn sized(target: usize, build: impl Fn(&str) -> String) -> String {
     let base = build("[]").len();
