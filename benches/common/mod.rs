@@ -1,7 +1,7 @@
 //! Payload building shared by the benches.
 
 /// The body sizes every bench measures, with their labels.
-pub const SIZES: [(usize, &str); 4] = [
+pub(crate) const SIZES: [(usize, &str); 4] = [
     (200, "200B"),
     (1024, "1KiB"),
     (16 * 1024, "16KiB"),
@@ -10,7 +10,7 @@ pub const SIZES: [(usize, &str); 4] = [
 
 /// About `approx` bytes of realistic filler: order lines, as an unknown field or a data model
 /// would carry them.
-pub fn lines(approx: usize) -> String {
+pub(crate) fn lines(approx: usize) -> String {
     let mut out = String::from("[");
     let mut i = 0;
     while out.len() + 70 < approx {
