@@ -70,6 +70,12 @@ impl MacKeys {
         Self { keys }
     }
 
+    /// No key: nothing verifies (a Standard Webhooks scheme that checks only `v1a`).
+    #[cfg(feature = "public-key")]
+    pub(crate) fn empty() -> Self {
+        Self { keys: Arc::new([]) }
+    }
+
     /// Whether any key's MAC over the concatenated `parts` equals `signature`, compared in
     /// constant time by `verify_slice`.
     pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> bool {

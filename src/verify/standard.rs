@@ -89,9 +89,11 @@ impl HeaderNames {
 /// its timestamp lies within the tolerance of the [`Clock`] (300 s in either direction by
 /// default). An empty entry (`v1,`) never matches anything.
 ///
-/// Entries of other versions are skipped. That includes `v1a` (asymmetric ed25519), which this
-/// crate does not support: a list holding only `v1a` entries is rejected as having no
-/// supported signature version ([`Error::MalformedSignature`]).
+/// `v1a` entries (asymmetric ed25519 over the same content) are verified when the scheme has
+/// an ed25519 public key ([`StandardScheme::with_ed25519_key`], [`StandardScheme::from_whpk`],
+/// feature `public-key`) and skipped otherwise. Entries of other versions are skipped. A list
+/// with no entry the scheme can check is rejected as having no supported signature version
+/// ([`Error::MalformedSignature`]).
 ///
 /// Built once at start-up and cheap to clone. Verification allocates nothing on the heap: the
 /// id is borrowed from the headers, the signed content is fed to the MAC in parts, signatures
@@ -152,6 +154,9 @@ impl HeaderNames {
 #[derive(Clone)]
 pub struct StandardScheme {
     keys: MacKeys,
+    /// Public keys for `v1a` (ed25519) entries; empty: `v1a` entries are skipped.
+    #[cfg(feature = "public-key")]
+    ed25519: Arc<[ed25519_dalek::VerifyingKey]>,
     tolerance: Duration,
     clock: Arc<dyn Clock>,
 }
@@ -170,9 +175,52 @@ impl StandardScheme {
     pub fn new(keys: impl Into<Keyring>) -> Self {
         Self {
             keys: MacKeys::new(&keys.into()),
+            #[cfg(feature = "public-key")]
+            ed25519: Arc::new([]),
             tolerance: Self::DEFAULT_TOLERANCE,
             clock: Arc::new(SystemClock),
         }
+    }
+
+    /// A scheme for a sender that signs only asymmetrically (`v1a`, ed25519), with its public
+    /// key as the sender shows it: `whpk_` + base64 of the 32 key bytes (the prefix may be left
+    /// out). `v1` entries then never match.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the key is not 32 bytes of base64 or not a valid ed25519 point.
+    #[cfg(feature = "public-key")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+    pub fn from_whpk(public_key: &str) -> Result<Self, ConfigError> {
+        let mut scheme = Self {
+            keys: MacKeys::empty(),
+            ed25519: Arc::new([]),
+            tolerance: Self::DEFAULT_TOLERANCE,
+            clock: Arc::new(SystemClock),
+        };
+        scheme = scheme.with_ed25519_key(public_key)?;
+        Ok(scheme)
+    }
+
+    /// Also accepts `v1a` (ed25519) entries signed by the key whose public half is
+    /// `public_key` (`whpk_` + base64 of 32 bytes; the prefix may be left out). Call it again
+    /// to accept several keys (rotation). Without any such key, `v1a` entries are skipped.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the key is not 32 bytes of base64 or not a valid ed25519 point.
+    #[cfg(feature = "public-key")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+    pub fn with_ed25519_key(mut self, public_key: &str) -> Result<Self, ConfigError> {
+        let text = public_key.trim();
+        let text = text.strip_prefix("whpk_").unwrap_or(text);
+        let bytes = crate::secret::decode_base64_lenient(text)
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| ConfigError::new("ed25519 public key is not 32 bytes of base64"))?;
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| ConfigError::new("not a valid ed25519 public key"))?;
+        let mut keys = self.ed25519.to_vec();
+        keys.push(key);
+        self.ed25519 = keys.into();
+        Ok(self)
     }
 
     /// A scheme with one secret given as the sender shows it: `whsec_` + base64 (the prefix
@@ -271,10 +319,14 @@ impl StandardScheme {
     /// entry costs a constant-time comparison.
     fn check_list(&self, list: &str, parts: &[&[u8]]) -> Result<(), Error> {
         let mut tags = None;
+        let mut usable = false;
         let mut first_problem = None;
+        #[cfg(feature = "public-key")]
+        let mut message: Option<Vec<u8>> = None;
         for entry in entries(list) {
             match entry {
                 Entry::V1(Ok(signature)) => {
+                    usable = true;
                     let tags = tags.get_or_insert_with(|| self.keys.tags(parts));
                     if tags.matches(&signature) {
                         return Ok(());
@@ -283,10 +335,30 @@ impl StandardScheme {
                 Entry::V1(Err(reason)) => {
                     first_problem.get_or_insert(reason);
                 }
-                Entry::Unsupported => {}
+                #[cfg(feature = "public-key")]
+                Entry::V1a(result) if !self.ed25519.is_empty() => match result {
+                    Ok(signature) => {
+                        usable = true;
+                        // ed25519 signs the whole message at once, so only this path joins
+                        // the parts (once per request).
+                        let message = message.get_or_insert_with(|| parts.concat());
+                        let signature = ed25519_dalek::Signature::from_bytes(&signature);
+                        if self
+                            .ed25519
+                            .iter()
+                            .any(|key| key.verify_strict(message, &signature).is_ok())
+                        {
+                            return Ok(());
+                        }
+                    }
+                    Err(reason) => {
+                        first_problem.get_or_insert(reason);
+                    }
+                },
+                _ => {}
             }
         }
-        if tags.is_some() {
+        if usable {
             return Err(Error::InvalidSignature);
         }
         let reason = match first_problem {
@@ -320,9 +392,11 @@ impl AsRef<StandardScheme> for StandardScheme {
 
 impl std::fmt::Debug for StandardScheme {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StandardScheme")
-            .field("keys", &self.keys.len())
-            .field("tolerance", &self.tolerance)
+        let mut f = f.debug_struct("StandardScheme");
+        f.field("keys", &self.keys.len());
+        #[cfg(feature = "public-key")]
+        f.field("ed25519_keys", &self.ed25519.len());
+        f.field("tolerance", &self.tolerance)
             .field("clock", &self.clock)
             .finish()
     }
@@ -372,7 +446,11 @@ fn parse_unix_seconds(text: &str) -> Result<OffsetDateTime, Error> {
 enum Entry {
     /// A `v1` entry: its MAC decoded onto the stack, or why it cannot be one.
     V1(Result<[u8; 32], &'static str>),
-    /// Another version (`v1a`, a future `v2`) or not `version,signature` at all: skipped.
+    /// A `v1a` entry: its ed25519 signature, or why it cannot be one.
+    #[cfg(feature = "public-key")]
+    V1a(Result<[u8; 64], &'static str>),
+    /// Another version (a future `v2`; `v1a` without the `public-key` feature) or not
+    /// `version,signature` at all: skipped.
     Unsupported,
 }
 
@@ -389,6 +467,12 @@ fn entries(list: &str) -> impl Iterator<Item = Entry> + '_ {
                     Err(_) => Err("not 32 bytes of base64"),
                 })
             }
+            #[cfg(feature = "public-key")]
+            Some(("v1a", encoded)) => Entry::V1a(
+                crate::secret::decode_base64_lenient(encoded)
+                    .and_then(|b| <[u8; 64]>::try_from(b).ok())
+                    .ok_or("not 64 bytes of base64"),
+            ),
             _ => Entry::Unsupported,
         })
 }
