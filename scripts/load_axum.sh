@@ -14,8 +14,9 @@
 # Prints requests/second of each and the receiver's share of the bare route's throughput.
 # Only 127.0.0.1 is contacted. wrk comes from Debian's `wrk` package, installed if missing.
 #
-# Usage: scripts/load_axum.sh [duration, default 10s]
-# Environment: CONNECTIONS (default 32), THREADS (wrk threads, default 1).
+# Usage: scripts/load_axum.sh [duration of one run, default 10s]
+# Environment: ROUNDS (alternating runs per server and scenario, default 3; the median counts),
+# CONNECTIONS (default 32), THREADS (wrk threads, default 1).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,6 +24,7 @@ cd "$(dirname "$0")/.."
 DURATION="${1:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-1}"
+ROUNDS="${ROUNDS:-3}"
 RECEIVER_PORT=3100
 BARE_PORT=3101
 
@@ -62,17 +64,22 @@ wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 wrk.headers["x-munity-token"] = "$MUNITY_TOKEN"
 
+-- Ids unique across runs (the run name comes after "--") and threads.
 local threads = 0
 function setup(thread)
     threads = threads + 1
     thread:set("tid", threads)
 end
 
-local count = 0
+local run, count = "run", 0
+function init(args)
+    run = (args[1] or "run") .. "-" .. tostring(tid)
+end
+
 function request()
     count = count + 1
     local body = '{"workspace_id":"ws_load","event":"webhook_test","payload":{"test":true},"state":"'
-        .. tostring(tid) .. "-" .. count .. '"}'
+        .. run .. "-" .. count .. '"}'
     return wrk.format(nil, nil, nil, body)
 end
 EOF
@@ -95,10 +102,13 @@ PIDS+=($!)
 wait_for_port $RECEIVER_PORT
 wait_for_port $BARE_PORT
 
+RUN=0
 # Requests/second of one wrk run; fails when a response was not 2xx.
 measure() {
-    local port=$1 path=$2 script=$3 out
-    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$script" "http://127.0.0.1:$port$path")"
+    local port=$1 path=$2 script=$3 duration=$4 out
+    RUN=$((RUN + 1))
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" -s "$script" \
+        "http://127.0.0.1:$port$path" -- "r$RUN")"
     if grep -q "Non-2xx" <<<"$out"; then
         echo "$out" >&2
         echo "non-2xx responses on 127.0.0.1:$port$path" >&2
@@ -107,16 +117,27 @@ measure() {
     awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
 }
 
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 printf '%-22s %14s %14s %8s\n' "scenario" "receiver rps" "bare rps" "share"
 for scenario in "receeve, duplicates|/webhooks/receeve|$WORK/receeve.lua" \
                 "munity, fresh ids|/webhooks/munity|$WORK/munity.lua"; do
     IFS='|' read -r name path script <<<"$scenario"
-    # Warm-up, not counted.
-    wrk -t1 -c4 -d2s -s "$script" "http://127.0.0.1:$RECEIVER_PORT$path" >/dev/null
-    wrk -t1 -c4 -d2s -s "$script" "http://127.0.0.1:$BARE_PORT$path" >/dev/null
-    receiver="$(measure $RECEIVER_PORT "$path" "$script")"
-    bare="$(measure $BARE_PORT "$path" "$script")"
-    share="$(awk -v r="$receiver" -v b="$bare" 'BEGIN { printf "%.1f%%", 100 * r / b }')"
-    printf '%-22s %14s %14s %8s\n' "$name" "$receiver" "$bare" "$share"
+    measure $RECEIVER_PORT "$path" "$script" 2s >/dev/null # warm-up, not counted
+    measure $BARE_PORT "$path" "$script" 2s >/dev/null
+    receiver=() bare=()
+    # Alternating rounds, so that a noisy neighbour hurts both sides alike.
+    for _ in $(seq 1 "$ROUNDS"); do
+        receiver+=("$(measure $RECEIVER_PORT "$path" "$script" "$DURATION")")
+        bare+=("$(measure $BARE_PORT "$path" "$script" "$DURATION")")
+    done
+    r="$(printf '%s\n' "${receiver[@]}" | median)"
+    b="$(printf '%s\n' "${bare[@]}" | median)"
+    share="$(awk -v r="$r" -v b="$b" 'BEGIN { printf "%.1f%%", 100 * r / b }')"
+    printf '%-22s %14.0f %14.0f %8s\n' "$name" "$r" "$b" "$share"
+    echo "    receiver runs: ${receiver[*]}; bare runs: ${bare[*]}" >&2
 done
-echo "($(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, 127.0.0.1)"
+echo "(median of $ROUNDS alternating runs of $DURATION each; $(nproc) cores shared by server and wrk;" \
+    "wrk -t$THREADS -c$CONNECTIONS; 127.0.0.1)"

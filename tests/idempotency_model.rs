@@ -95,10 +95,10 @@ impl Model {
 
     fn claim(&mut self, id: u8, digest: Option<u8>, lease: u64) -> (Answer, Option<u64>) {
         if let Some(record) = self.live(id) {
-            if let (Some(theirs), Some(ours)) = (record.digest, digest) {
-                if theirs != ours {
-                    return (Answer::Conflict, None);
-                }
+            if let (Some(theirs), Some(ours)) = (record.digest, digest)
+                && theirs != ours
+            {
+                return (Answer::Conflict, None);
             }
             return match record.state {
                 State::InProgress { until, .. } => (

@@ -378,15 +378,18 @@ impl From<Error> for WebhookRejection {
     }
 }
 
+/// The error's own message (for logs; the response carries only
+/// [`body_text`](WebhookRejection::body_text)).
 impl fmt::Display for WebhookRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.error, f)
     }
 }
 
+/// Transparent over the [`Error`]: the same message and source.
 impl StdError for WebhookRejection {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        Some(&self.error)
+        self.error.source()
     }
 }
 

@@ -305,3 +305,6 @@ pub mod munity {
 
 /// Standard Webhooks signing and the specification's example.
 pub mod standard;
+
+#[cfg(feature = "actix-web")]
+pub mod actix;

@@ -1,0 +1,300 @@
+//! A webhook server with actix-web: Palenca, receeve and Munity deliveries on their own
+//! routes, each verified, parsed and processed once per message id.
+//!
+//! | route | sender | authentication | secret from |
+//! |---|---|---|---|
+//! | `POST /webhooks/palenca` | Palenca | header `X-Palenca-Signature: sha256=<hex HMAC-SHA256 of the body>` | `PALENCA_SECRET` |
+//! | `POST /webhooks/receeve` | receeve | HMAC-SHA256 of `payloadAsString`, hex, in the body's `signature` field | `RECEEVE_SECRET` |
+//! | `POST /webhooks/munity` | Munity | header `X-Munity-Token: <token>` | `MUNITY_TOKEN` |
+//!
+//! Palenca and Munity publish no signature header: the names above are the ones this server
+//! agrees with them. The server listens on 127.0.0.1, port `PORT` (default 3001), and logs
+//! through `tracing` (filter from `RUST_LOG`, default `info`). A missing or empty secret
+//! stops it at start-up with a message naming the variable, and exit code 2.
+//!
+//! ```text
+//! PALENCA_SECRET=palenca-example-secret RECEEVE_SECRET=receeve-example-secret \
+//!   MUNITY_TOKEN=munity-example-token \
+//!   cargo run --example actix_receiver --features actix-web,testing
+//! ```
+//!
+//! From the crate's directory, fixtures of the testing kit signed with those secrets (the
+//! Palenca signature is the HMAC-SHA256 of `login_success.json` with `palenca-example-secret`):
+//!
+//! ```text
+//! curl -i http://127.0.0.1:3001/webhooks/palenca -H 'content-type: application/json' \
+//!   -H 'x-palenca-signature: sha256=c2d8c92ea49d05727ece1c7764ca312e08e84588ae5fe20f6daa7e74fd040956' \
+//!   --data-binary @tests/fixtures/palenca/login_success.json
+//!
+//! curl -i http://127.0.0.1:3001/webhooks/munity -H 'content-type: application/json' \
+//!   -H 'x-munity-token: munity-example-token' \
+//!   --data-binary @tests/fixtures/munity/webhook_test.json
+//!
+//! curl -i http://127.0.0.1:3001/webhooks/receeve -H 'content-type: application/json' \
+//!   --data-binary '{"payload":{"details":{"messageType":"event.strategy.paused.v1","claimRef":"PDN-922-claim-Oct14-00010","strategyId":"default-strategy","reason":"debtor-request"},"messageId":"e7d6c5b4-a392-4817-8695-a4b3c2d1e0f9","timestamp":"2021-10-22T08:30:00.000Z"},"signature":"a1a755743ecec9021989eece21c704da3a5fdc28c9082973108f95d9236540b5","payloadAsString":"{\"details\":{\"messageType\":\"event.strategy.paused.v1\",\"claimRef\":\"PDN-922-claim-Oct14-00010\",\"strategyId\":\"default-strategy\",\"reason\":\"debtor-request\"},\"messageId\":\"e7d6c5b4-a392-4817-8695-a4b3c2d1e0f9\",\"timestamp\":\"2021-10-22T08:30:00.000Z\"}\n"}'
+//! ```
+//!
+//! Each answers `200 processed` the first time and `200 duplicate` after that (the handler
+//! does not run again); a changed byte or signature answers `401 unauthorized`.
+//!
+//! With secrets of your own, `--print-curl palenca|receeve|munity` prints such a command,
+//! signed with the configured secrets, and exits.
+
+use std::future::Future;
+use std::process::ExitCode;
+
+use actix_web::{App, HttpResponse, HttpServer, ResponseError as _, web};
+use tracing::{error, info, warn};
+use tracing_subscriber::EnvFilter;
+use webhook_receiver::idempotency::Outcome;
+use webhook_receiver::integrations::actix::{ProcessOnce, WebhookRejection};
+use webhook_receiver::integrations::{Received, Receiver};
+use webhook_receiver::providers::munity::Munity;
+use webhook_receiver::providers::palenca::Palenca;
+use webhook_receiver::providers::receeve::Receeve;
+use webhook_receiver::testing::{self, SignedRequest};
+use webhook_receiver::verify::{HmacScheme, SignatureEncoding, TokenScheme};
+use webhook_receiver::{ConfigError, Delivery, MemoryStore, Provider, Secret};
+
+const DEFAULT_PORT: u16 = 3001;
+const PALENCA_SIGNATURE_HEADER: &str = "x-palenca-signature";
+const MUNITY_TOKEN_HEADER: &str = "x-munity-token";
+
+/// Why a handler could not process an event: the sender gets a 500 and retries.
+type HandlerError = Box<dyn std::error::Error>;
+
+/// Everything read from the environment at start-up.
+struct Config {
+    palenca: Palenca,
+    receeve: Receeve,
+    munity: Munity,
+    port: u16,
+}
+
+impl Config {
+    fn from_env() -> Result<Self, String> {
+        let palenca = env_secret("PALENCA_SECRET");
+        let receeve = env_secret("RECEEVE_SECRET");
+        let munity = env_secret("MUNITY_TOKEN");
+        let (Ok(palenca), Ok(receeve), Ok(munity)) = (&palenca, &receeve, &munity) else {
+            let missing: Vec<&str> = [palenca, receeve, munity]
+                .into_iter()
+                .filter_map(Result::err)
+                .collect();
+            return Err(format!(
+                "set {} (the secrets agreed with the senders; see the example's docs)",
+                missing.join(", ")
+            ));
+        };
+        let port = match std::env::var("PORT") {
+            Ok(port) => port
+                .trim()
+                .parse()
+                .map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
+            Err(_) => DEFAULT_PORT,
+        };
+        Ok(Self {
+            palenca: Palenca::new(
+                HmacScheme::new(PALENCA_SIGNATURE_HEADER, secret("PALENCA_SECRET", palenca)?)
+                    .map_err(invalid("PALENCA_SECRET"))?
+                    .encoding(SignatureEncoding::Hex)
+                    .prefix("sha256="),
+            ),
+            receeve: Receeve::hmac(secret("RECEEVE_SECRET", receeve)?),
+            munity: Munity::new(
+                TokenScheme::new(MUNITY_TOKEN_HEADER, secret("MUNITY_TOKEN", munity)?)
+                    .map_err(invalid("MUNITY_TOKEN"))?,
+            ),
+            port,
+        })
+    }
+}
+
+/// The variable's value, or its name when it is unset or blank.
+fn env_secret(name: &'static str) -> Result<String, &'static str> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .ok_or(name)
+}
+
+fn secret(name: &'static str, value: &str) -> Result<Secret, String> {
+    Secret::new(value).map_err(invalid(name))
+}
+
+fn invalid(name: &'static str) -> impl Fn(ConfigError) -> String {
+    move |err| format!("{name}: {err}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers: each closure runs once per message id.
+
+async fn palenca_webhook(webhook: Result<ProcessOnce<Palenca>, WebhookRejection>) -> HttpResponse {
+    receive(webhook, |delivery| async move {
+        let event = delivery.event;
+        info!(
+            id = %delivery.id,
+            action = %event.action,
+            user = %event.user_id,
+            fetch_data = event.should_fetch_data(),
+            "palenca event"
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn receeve_webhook(webhook: Result<ProcessOnce<Receeve>, WebhookRejection>) -> HttpResponse {
+    receive(webhook, |delivery| async move {
+        let message_type = delivery.event.details.message_type();
+        info!(id = %delivery.id, %message_type, "receeve message");
+        Ok(())
+    })
+    .await
+}
+
+async fn munity_webhook(webhook: Result<ProcessOnce<Munity>, WebhookRejection>) -> HttpResponse {
+    receive(webhook, |delivery| async move {
+        let webhook = delivery.event;
+        info!(
+            id = %delivery.id,
+            event = webhook.event.name(),
+            workspace = %webhook.workspace_id,
+            "munity event"
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// Runs `handler` through the receiver, and logs every refusal and failure before
+/// answering. The answer itself never carries an error's text.
+async fn receive<P, F, Fut>(
+    webhook: Result<ProcessOnce<P>, WebhookRejection>,
+    handler: F,
+) -> HttpResponse
+where
+    P: Provider,
+    F: FnOnce(Delivery<P::Event>) -> Fut,
+    Fut: Future<Output = Result<(), HandlerError>>,
+{
+    let webhook = match webhook {
+        Ok(webhook) => webhook,
+        Err(rejection) => {
+            warn!(status = rejection.status_code().as_u16(), %rejection, "request refused");
+            return rejection.error_response();
+        }
+    };
+    let sender = webhook.receiver().provider().name();
+    let received = webhook.run(handler).await;
+    match &received {
+        Received::Rejected(err) if err.is_authentication() => {
+            warn!(sender, %err, "delivery failed authentication");
+        }
+        Received::Rejected(err) => warn!(sender, %err, "delivery rejected"),
+        Received::Verified(Outcome::Duplicate) => info!(sender, "duplicate acknowledged"),
+        Received::Verified(Outcome::InProgress { retry_after }) => {
+            info!(sender, ?retry_after, "already in progress elsewhere");
+        }
+        Received::Verified(Outcome::HandlerFailed { error, .. }) => {
+            error!(sender, %error, "handler failed; the sender will retry");
+        }
+        Received::Verified(Outcome::StoreFailed(err)) => {
+            error!(sender, %err, "idempotency store failed");
+        }
+        _ => {}
+    }
+    received.response().into()
+}
+
+// ---------------------------------------------------------------------------------------------
+// `--print-curl <sender>`.
+
+fn print_curl(config: &Config, sender: Option<&str>) -> Result<(), String> {
+    let request: SignedRequest = match sender {
+        Some("palenca") => testing::palenca::login_success().signed_with(&config.palenca),
+        Some("receeve") => testing::receeve::strategy_paused().signed_with(&config.receeve),
+        Some("munity") => testing::munity::webhook_test().signed_with(&config.munity),
+        other => {
+            return Err(format!(
+                "--print-curl takes palenca, receeve or munity, not {other:?}"
+            ));
+        }
+    };
+    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
+    let mut command = format!(
+        "curl -i http://127.0.0.1:{}/webhooks/{}",
+        config.port,
+        sender.unwrap_or_default()
+    );
+    for (name, value) in request.headers() {
+        command.push_str(&format!(" -H {}", quote(&format!("{name}: {value}"))));
+    }
+    // Single quotes keep the body byte for byte (HMACs cover every byte, newlines included).
+    let body = String::from_utf8_lossy(request.body());
+    println!("{command} --data-binary {}", quote(&body));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("actix_receiver: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--print-curl") {
+        return match print_curl(&config, args.get(1).map(String::as_str)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("actix_receiver: {message}");
+                ExitCode::from(2)
+            }
+        };
+    }
+
+    // One receiver per sender, shared by every worker: a message id claimed on one worker is
+    // seen by all of them. Several instances would share a database-backed store instead.
+    let palenca = web::Data::new(Receiver::new(config.palenca, MemoryStore::new()));
+    let receeve = web::Data::new(Receiver::new(config.receeve, MemoryStore::new()));
+    let munity = web::Data::new(Receiver::new(config.munity, MemoryStore::new()));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(palenca.clone())
+            .app_data(receeve.clone())
+            .app_data(munity.clone())
+            .route("/webhooks/palenca", web::post().to(palenca_webhook))
+            .route("/webhooks/receeve", web::post().to(receeve_webhook))
+            .route("/webhooks/munity", web::post().to(munity_webhook))
+    })
+    .bind(("127.0.0.1", config.port));
+    let server = match server {
+        Ok(server) => server,
+        Err(err) => {
+            error!(port = config.port, %err, "cannot listen");
+            return ExitCode::FAILURE;
+        }
+    };
+    info!(
+        port = config.port,
+        "receiving webhooks on /webhooks/palenca, /webhooks/receeve and /webhooks/munity"
+    );
+    match server.run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            error!(%err, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
