@@ -11,7 +11,9 @@
 #   munity, fresh ids    Munity token deliveries whose `state` differs per request, so each has a
 #                        new body-digest id: verified, parsed, claimed, handled, completed.
 #
-# Prints requests/second of each and the receiver's share of the bare route's throughput.
+# Prints requests/second of each and the receiver's share of the bare route's throughput, and
+# the server CPU time per request of each: with 2 cores shared by wrk and the server, the
+# throughput swings with any neighbour's load, the CPU cost per request much less.
 # Only 127.0.0.1 is contacted. wrk comes from Debian's `wrk` package, installed if missing.
 #
 # Usage: scripts/load_axum.sh [duration of one run, default 10s]
@@ -96,48 +98,66 @@ wait_for_port() {
 }
 
 PORT=$RECEIVER_PORT RUST_LOG=warn "$EXAMPLES/axum_receiver" >"$WORK/receiver.log" 2>&1 &
-PIDS+=($!)
+RECEIVER_PID=$!
+PIDS+=("$RECEIVER_PID")
 PORT=$BARE_PORT "$EXAMPLES/bare_axum" >"$WORK/bare.log" 2>&1 &
-PIDS+=($!)
+BARE_PID=$!
+PIDS+=("$BARE_PID")
 wait_for_port $RECEIVER_PORT
 wait_for_port $BARE_PORT
 
+# CPU time (user + system, in clock ticks) a process has used so far.
+cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
 RUN=0
-# Requests/second of one wrk run; fails when a response was not 2xx.
+# One wrk run against a server: prints its requests/second and the server's CPU time per
+# request in microseconds. Fails when a response was not 2xx.
 measure() {
-    local port=$1 path=$2 script=$3 duration=$4 out
+    local pid=$1 port=$2 path=$3 script=$4 duration=$5 out before after
     RUN=$((RUN + 1))
+    before="$(cpu_ticks "$pid")"
     out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" -s "$script" \
         "http://127.0.0.1:$port$path" -- "r$RUN")"
+    after="$(cpu_ticks "$pid")"
     if grep -q "Non-2xx" <<<"$out"; then
         echo "$out" >&2
         echo "non-2xx responses on 127.0.0.1:$port$path" >&2
         return 1
     fi
-    awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
+    awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+        / requests in / { n = $1 }
+        /^Requests\/sec:/ { rps = $2 }
+        END { printf "%.0f %.2f\n", rps, ticks * 1e6 / hz / n }' <<<"$out"
 }
 
 median() {
     sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-printf '%-22s %14s %14s %8s\n' "scenario" "receiver rps" "bare rps" "share"
+printf '%-20s %10s %10s %7s %14s %14s %7s\n' "scenario" "recv rps" "bare rps" "share" \
+    "recv cpu/req" "bare cpu/req" "share"
 for scenario in "receeve, duplicates|/webhooks/receeve|$WORK/receeve.lua" \
                 "munity, fresh ids|/webhooks/munity|$WORK/munity.lua"; do
     IFS='|' read -r name path script <<<"$scenario"
-    measure $RECEIVER_PORT "$path" "$script" 2s >/dev/null # warm-up, not counted
-    measure $BARE_PORT "$path" "$script" 2s >/dev/null
+    measure "$RECEIVER_PID" $RECEIVER_PORT "$path" "$script" 2s >/dev/null # warm-up
+    measure "$BARE_PID" $BARE_PORT "$path" "$script" 2s >/dev/null
     receiver=() bare=()
     # Alternating rounds, so that a noisy neighbour hurts both sides alike.
     for _ in $(seq 1 "$ROUNDS"); do
-        receiver+=("$(measure $RECEIVER_PORT "$path" "$script" "$DURATION")")
-        bare+=("$(measure $BARE_PORT "$path" "$script" "$DURATION")")
+        receiver+=("$(measure "$RECEIVER_PID" $RECEIVER_PORT "$path" "$script" "$DURATION")")
+        bare+=("$(measure "$BARE_PID" $BARE_PORT "$path" "$script" "$DURATION")")
     done
-    r="$(printf '%s\n' "${receiver[@]}" | median)"
-    b="$(printf '%s\n' "${bare[@]}" | median)"
-    share="$(awk -v r="$r" -v b="$b" 'BEGIN { printf "%.1f%%", 100 * r / b }')"
-    printf '%-22s %14.0f %14.0f %8s\n' "$name" "$r" "$b" "$share"
-    echo "    receiver runs: ${receiver[*]}; bare runs: ${bare[*]}" >&2
+    r_rps="$(printf '%s\n' "${receiver[@]}" | cut -d' ' -f1 | median)"
+    b_rps="$(printf '%s\n' "${bare[@]}" | cut -d' ' -f1 | median)"
+    r_cpu="$(printf '%s\n' "${receiver[@]}" | cut -d' ' -f2 | median)"
+    b_cpu="$(printf '%s\n' "${bare[@]}" | cut -d' ' -f2 | median)"
+    awk -v name="$name" -v rr="$r_rps" -v br="$b_rps" -v rc="$r_cpu" -v bc="$b_cpu" 'BEGIN {
+        printf "%-20s %10.0f %10.0f %6.1f%% %11.2f us %11.2f us %6.1f%%\n",
+            name, rr, br, 100 * rr / br, rc, bc, 100 * bc / rc }'
+    echo "    runs (rps cpu-us/req): receiver ${receiver[*]}; bare ${bare[*]}" >&2
 done
-echo "(median of $ROUNDS alternating runs of $DURATION each; $(nproc) cores shared by server and wrk;" \
-    "wrk -t$THREADS -c$CONNECTIONS; 127.0.0.1)"
+echo "(medians of $ROUNDS alternating runs of $DURATION each; $(nproc) cores shared by server and" \
+    "wrk; wrk -t$THREADS -c$CONNECTIONS; 127.0.0.1; cpu/req = server CPU time per request, and its" \
+    "share = bare / receiver)"

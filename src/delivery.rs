@@ -92,10 +92,15 @@ impl MessageId {
     /// verified bytes.
     #[must_use]
     pub fn digest(provider: &str, verified: &[u8]) -> Self {
-        let digest = Sha256::digest(verified);
+        let mut hex = [0u8; 64];
+        // 32 bytes always fit 64 hex digits, which are ASCII: neither step can fail.
+        let hex = hex::encode_to_slice(Sha256::digest(verified), &mut hex)
+            .ok()
+            .and_then(|()| std::str::from_utf8(&hex).ok())
+            .unwrap_or_default();
         let mut id = String::with_capacity(7 + 64);
         id.push_str("sha256:");
-        id.push_str(&hex::encode(digest));
+        id.push_str(hex);
         Self::new(provider, &id)
     }
 
