@@ -79,6 +79,18 @@
 //!   receeve's public-key variant (`Receeve::public_key`), and ed25519 for Standard Webhooks
 //!   `v1a` entries. Costs the RustCrypto `rsa` and `p256` crates and `ed25519-dalek`.
 //!
+//! - `axum`: [`integrations::axum`]: extractors for axum 0.8 that read the body under the
+//!   limit, verify, deduplicate and answer. Costs axum and http-body-util.
+//! - `actix-web`: [`integrations::actix`]: the same for actix-web 4. Costs actix-web and
+//!   futures-util.
+//!
+//! # Process once
+//!
+//! [`integrations::Receiver`] (or [`process_once`] directly) claims each message id in an
+//! [`IdempotencyStore`] ([`MemoryStore`] embedded), runs the handler, and records the result:
+//! retries and concurrent copies never run it twice; a crash mid-way expires with the lease,
+//! so the next retry processes the event.
+//!
 //! # Rotating secrets without downtime
 //!
 //! Every scheme accepts several keys at once ([`Keyring`], or several PEM keys) and tries each:
