@@ -289,6 +289,10 @@ fn munity(c: &mut Criterion) {
                     .unwrap()
             })
         });
+        // Munity sends no message id: the body's SHA-256 is the id, a cost the floors lack.
+        g.bench_function("floor_digest", |b| {
+            b.iter(|| <sha2::Sha256 as sha2::Digest>::digest(black_box(body.as_bytes())))
+        });
         g.bench_function("parse", |b| {
             b.iter(|| {
                 dangerous::parse_unverified(&provider, &headers, black_box(body.as_bytes()))
