@@ -246,7 +246,7 @@ fn timestamp_tolerance_is_opt_in() {
 
 #[test]
 fn every_catalogued_message_type_is_known_with_and_without_v1() {
-    let catalogue = include_str!("../../shared/providers/receeve-message-types.tsv");
+    let catalogue = include_str!("fixtures/catalogue/receeve-message-types.tsv");
     let names: Vec<&str> = catalogue
         .lines()
         .skip(1)
