@@ -1,4 +1,5 @@
 //! Munity: the eight documented events, unknown events, loose id types, token and HMAC.
+#![cfg(feature = "testing")]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Palenca: the three body shapes, reason codes, message ids and authentication choices.
+#![cfg(feature = "testing")]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! receeve: the envelope, typed details, the signed-text-only rule and message types.
+#![cfg(feature = "testing")]
 
 mod common;
 

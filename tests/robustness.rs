@@ -1,5 +1,6 @@
 //! Hostile input: never a panic or a stack overflow, always a clear error; thread safety;
 //! secrets never printed.
+#![cfg(feature = "testing")]
 
 mod common;
 
