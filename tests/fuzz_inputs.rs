@@ -3,6 +3,7 @@
 //! exercise the parsers behind verification, where a crash would be reachable by anyone who
 //! holds a key (or by a sender with a bug).
 #![cfg(all(feature = "testing", feature = "public-key"))]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 mod common;
 
