@@ -97,6 +97,12 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 use crate::MessageId;
 
 mod memory;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod postgres;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 
 pub use memory::{DEFAULT_CAPACITY, MemoryStore, MemoryStoreBuilder};
 

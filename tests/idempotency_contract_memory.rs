@@ -1,0 +1,13 @@
+//! The store contract (`tests/store_contract`) against the embedded `MemoryStore`, on the real
+//! clock like the shared stores.
+
+mod store_contract;
+
+use std::sync::Arc;
+
+use webhook_receiver::MemoryStore;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_store_keeps_the_contract() {
+    store_contract::run_all(Arc::new(MemoryStore::new())).await;
+}

@@ -1,0 +1,210 @@
+//! The behaviour every `IdempotencyStore` must show, written once and run against each store
+//! (the shared stores use their server's clock, so expiry is exercised with short leases and
+//! real waits that leave wide margins; nothing asserts how fast anything is).
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use webhook_receiver::MessageId;
+use webhook_receiver::idempotency::{
+    Claim, IdempotencyStore, Outcome, ProcessOptions, StoreError, process_once,
+};
+
+/// A message id no other test (or earlier run against the same server) uses.
+pub fn fresh_id(provider: &str, label: &str) -> MessageId {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    MessageId::new(
+        provider,
+        &format!("{label}-{nanos}-{n}-{}", std::process::id()),
+    )
+}
+
+const LONG: Duration = Duration::from_secs(60);
+
+async fn acquire<S: IdempotencyStore>(
+    store: &S,
+    id: &MessageId,
+    lease: Duration,
+) -> webhook_receiver::idempotency::Lease {
+    match store.claim(id, lease).await.unwrap() {
+        Claim::Acquired(lease) => lease,
+        other => panic!("expected Acquired for {id}, got {other:?}"),
+    }
+}
+
+/// absent -> in progress -> completed; a second claim while in progress waits; after
+/// completion it is a duplicate.
+pub async fn claim_complete_duplicate<S: IdempotencyStore>(store: &S) {
+    let id = fresh_id("contract", "lifecycle");
+    let lease = acquire(store, &id, LONG).await;
+    assert_eq!(lease.id(), &id);
+    match store.claim(&id, LONG).await.unwrap() {
+        Claim::InProgress { retry_after } => {
+            assert!(retry_after <= LONG, "{retry_after:?}");
+            assert!(retry_after > Duration::from_secs(50), "{retry_after:?}");
+        }
+        other => panic!("expected InProgress, got {other:?}"),
+    }
+    store.complete(&lease, LONG).await.unwrap();
+    assert!(matches!(
+        store.claim(&id, LONG).await.unwrap(),
+        Claim::Completed
+    ));
+    // Completing or releasing again is not the owner's any more.
+    assert_eq!(
+        store.complete(&lease, LONG).await,
+        Err(StoreError::LeaseLost)
+    );
+    assert_eq!(store.release(&lease).await, Err(StoreError::LeaseLost));
+    assert!(matches!(
+        store.claim(&id, LONG).await.unwrap(),
+        Claim::Completed
+    ));
+}
+
+/// A released claim can be acquired again at once (the handler failed; the retry runs it).
+pub async fn release_frees_the_id<S: IdempotencyStore>(store: &S) {
+    let id = fresh_id("contract", "release");
+    let lease = acquire(store, &id, LONG).await;
+    store.release(&lease).await.unwrap();
+    let again = acquire(store, &id, LONG).await;
+    assert_ne!(again.token(), lease.token());
+    assert_eq!(store.release(&lease).await, Err(StoreError::LeaseLost));
+    store.complete(&again, LONG).await.unwrap();
+}
+
+/// A crashed worker's claim expires with its lease and is taken over; the old owner can then
+/// neither complete nor release.
+pub async fn expired_lease_is_taken_over<S: IdempotencyStore>(store: &S) {
+    let id = fresh_id("contract", "takeover");
+    let crashed = acquire(store, &id, Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let next = acquire(store, &id, LONG).await;
+    assert_eq!(
+        store.complete(&crashed, LONG).await,
+        Err(StoreError::LeaseLost)
+    );
+    assert_eq!(store.release(&crashed).await, Err(StoreError::LeaseLost));
+    store.complete(&next, LONG).await.unwrap();
+    assert!(matches!(
+        store.claim(&id, LONG).await.unwrap(),
+        Claim::Completed
+    ));
+}
+
+/// A completed id is forgotten when its retention ends.
+pub async fn retention_ends<S: IdempotencyStore>(store: &S) {
+    let id = fresh_id("contract", "retention");
+    let lease = acquire(store, &id, LONG).await;
+    store
+        .complete(&lease, Duration::from_millis(300))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let again = acquire(store, &id, LONG).await;
+    store.release(&again).await.unwrap();
+}
+
+/// The same id with a different body digest is a conflict, not a duplicate; the same digest is
+/// a duplicate.
+pub async fn digest_conflict<S: IdempotencyStore>(store: &S) {
+    let id = fresh_id("contract", "digest");
+    let lease = match store
+        .claim_with_digest(&id, Some([1; 32]), LONG)
+        .await
+        .unwrap()
+    {
+        Claim::Acquired(lease) => lease,
+        other => panic!("expected Acquired, got {other:?}"),
+    };
+    assert!(matches!(
+        store
+            .claim_with_digest(&id, Some([2; 32]), LONG)
+            .await
+            .unwrap(),
+        Claim::Conflict
+    ));
+    store.complete(&lease, LONG).await.unwrap();
+    assert!(matches!(
+        store
+            .claim_with_digest(&id, Some([2; 32]), LONG)
+            .await
+            .unwrap(),
+        Claim::Conflict
+    ));
+    assert!(matches!(
+        store
+            .claim_with_digest(&id, Some([1; 32]), LONG)
+            .await
+            .unwrap(),
+        Claim::Completed
+    ));
+    assert!(matches!(
+        store.claim(&id, LONG).await.unwrap(),
+        Claim::Completed
+    ));
+}
+
+/// Providers' ids never collide: the same id text under two providers is two records.
+pub async fn namespaces_are_separate<S: IdempotencyStore>(store: &S) {
+    let a = fresh_id("palenca", "same");
+    let b = MessageId::new("receeve", a.as_str());
+    let lease = acquire(store, &a, LONG).await;
+    let other = acquire(store, &b, LONG).await;
+    store.complete(&lease, LONG).await.unwrap();
+    store.complete(&other, LONG).await.unwrap();
+}
+
+/// `concurrency` tasks deliver each of `ids` ids at once (a store shared by several instances
+/// sees exactly this): every handler runs once per id; the others see InProgress or Duplicate.
+pub async fn concurrent_deliveries_run_once<S>(store: Arc<S>, ids: usize, concurrency: usize)
+where
+    S: IdempotencyStore + 'static,
+{
+    let runs = Arc::new(AtomicUsize::new(0));
+    for round in 0..ids {
+        let id = fresh_id("contract", &format!("race{round}"));
+        let mut tasks = Vec::with_capacity(concurrency);
+        for _ in 0..concurrency {
+            let (store, id, runs) = (Arc::clone(&store), id.clone(), Arc::clone(&runs));
+            tasks.push(tokio::spawn(async move {
+                let outcome = process_once(&*store, &id, &ProcessOptions::default(), || async {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    Ok::<_, std::convert::Infallible>(())
+                })
+                .await;
+                match outcome {
+                    Outcome::Processed(()) | Outcome::Duplicate | Outcome::InProgress { .. } => {}
+                    other => panic!("unexpected outcome {other:?}"),
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            round + 1,
+            "id {id} ran more than once"
+        );
+    }
+}
+
+/// Everything above, in order.
+pub async fn run_all<S: IdempotencyStore + 'static>(store: Arc<S>) {
+    claim_complete_duplicate(&*store).await;
+    release_frees_the_id(&*store).await;
+    digest_conflict(&*store).await;
+    namespaces_are_separate(&*store).await;
+    expired_lease_is_taken_over(&*store).await;
+    retention_ends(&*store).await;
+    concurrent_deliveries_run_once(store, 50, 16).await;
+}
