@@ -83,6 +83,10 @@
 //!   limit, verify, deduplicate and answer. Costs axum and http-body-util.
 //! - `actix-web`: [`integrations::actix`]: the same for actix-web 4. Costs actix-web and
 //!   futures-util.
+//! - `postgres`: [`idempotency::postgres::PostgresStore`], one atomic `INSERT ... ON CONFLICT`
+//!   per claim on the database clock. Costs tokio-postgres and deadpool-postgres.
+//! - `redis`: [`idempotency::redis::RedisStore`], one Lua script per operation, TTLs as leases.
+//!   Costs the redis crate.
 //!
 //! # Process once
 //!

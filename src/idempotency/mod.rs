@@ -105,6 +105,10 @@ pub mod postgres;
 pub mod redis;
 
 pub use memory::{DEFAULT_CAPACITY, MemoryStore, MemoryStoreBuilder};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 
 /// How long a claim owns a message id before another delivery may take it over: 60 s.
 ///
@@ -181,6 +185,18 @@ impl Lease {
         Self {
             id,
             token: new_owner_token(),
+            expires_at,
+        }
+    }
+
+    /// A lease with a token already recorded by a shared store, and the deadline computed
+    /// by that store's clock. Crate-private: only a store that drew the token with
+    /// [`Lease::new`] and recorded it may rebuild the lease around it.
+    #[cfg_attr(not(any(feature = "postgres", feature = "redis")), allow(dead_code))]
+    pub(crate) fn from_parts(id: MessageId, token: u128, expires_at: OffsetDateTime) -> Self {
+        Self {
+            id,
+            token,
             expires_at,
         }
     }

@@ -1,1 +1,614 @@
-//! PostgreSQL store (in progress).
+//! [`PostgresStore`]: claims recorded in a PostgreSQL table shared by every instance of the
+//! receiver.
+//!
+//! # The table
+//!
+//! [`PostgresStore::migrate`] creates it when absent (`CREATE TABLE IF NOT EXISTS`), named
+//! [`DEFAULT_TABLE`] unless you pick another name:
+//!
+//! ```sql
+//! CREATE TABLE IF NOT EXISTS "webhook_receiver_idempotency" (
+//!     key      text        PRIMARY KEY,  -- MessageId::key(), "{provider}:{id}"
+//!     state    text        NOT NULL CHECK (state IN ('in_progress', 'completed')),
+//!     token    bytea       NULL,         -- the lease's 128-bit owner token (16 bytes, big
+//!                                        -- endian) while in progress, NULL once completed
+//!     deadline timestamptz NOT NULL,     -- lease deadline, then retention deadline
+//!     digest   bytea       NULL          -- SHA-256 of the body, when the claim carried one
+//! );
+//! CREATE INDEX IF NOT EXISTS "webhook_receiver_idempotency_deadline" ON ... (deadline);
+//! ```
+//!
+//! [`PostgresStore::connect`] runs the migration itself; with [`PostgresStore::new`] (your own
+//! pool) call [`migrate`](PostgresStore::migrate) once at start-up. It is idempotent.
+//!
+//! # The SQL
+//!
+//! Every operation is one statement, so no transaction is held open across an await:
+//!
+//! - **claim**: one `INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE <existing row expired>
+//!   RETURNING`, in a CTE whose outer `SELECT` reads the live record (state, deadline,
+//!   digest) when the upsert did not take the row. A row is live while `now() < deadline`; an
+//!   expired row is taken over exactly as if it were absent. The digest comparison (a
+//!   conflict only when both the live record and the claim carry a digest and they differ)
+//!   and the choice between in progress, completed and conflict are made from that one
+//!   statement's answer.
+//!
+//!   Under PostgreSQL's default `READ COMMITTED` isolation, `ON CONFLICT DO UPDATE` sees (and
+//!   locks) a row that a concurrent claim committed after the statement's snapshot, while the
+//!   outer `SELECT` still reads the snapshot. When that race makes the upsert decline a row
+//!   the snapshot cannot show, the statement returns no row at all; the store then runs it
+//!   again (a fresh snapshot sees the committed row), up to a few times, and answers
+//!   [`StoreError::Unavailable`] if the row keeps changing under it. The answer is never
+//!   wrong: either the upsert took the row, or the store read a live record.
+//! - **complete**: `UPDATE ... SET state = 'completed', token = NULL, deadline = now() +
+//!   retention WHERE key = $1 AND token = $2 AND state = 'in_progress' AND deadline > now()`;
+//!   no row updated is [`StoreError::LeaseLost`].
+//! - **release**: `DELETE ... WHERE key = $1 AND token = $2 AND state = 'in_progress' AND
+//!   deadline > now()`; no row deleted is [`StoreError::LeaseLost`].
+//!
+//! Run the sessions at the default `READ COMMITTED` isolation level: under `SERIALIZABLE` or
+//! `REPEATABLE READ` a racing claim fails with a serialization error, which the store reports
+//! as [`StoreError::Unavailable`] (503, so the sender retries, but needlessly).
+//!
+//! # The clock
+//!
+//! Deadlines are computed and compared with the database's `now()`, never the instances'
+//! clocks, so instances whose clocks disagree still agree on who owns an id. The deadline a
+//! [`Lease`] reports ([`Lease::expires_at`]) is the one the database recorded. Durations
+//! longer than 10 000 years are cut to 10 000 years (which is forever for a webhook).
+//!
+//! # Expired rows
+//!
+//! An expired row is invisible (the next claim takes it over), but it stays in the table until
+//! something deletes it. Call [`PostgresStore::purge_expired`] periodically (say, hourly, from
+//! one instance or all of them: it is safe to run concurrently) to keep the table small.
+//!
+//! # Errors
+//!
+//! A pool, connection or query failure is [`StoreError::Unavailable`] (503: the sender retries
+//! later), never a panic. Its message names what failed (for example "error connecting to
+//! server: Connection refused") and never contains the connection string.
+//!
+//! # TLS
+//!
+//! [`PostgresStore::connect`] connects without TLS (`NoTls`), which suits a database on the
+//! same host or a private network. For TLS, build a [`deadpool_postgres::Pool`] with the TLS
+//! connector of your choice (`postgres-native-tls`, `tokio-postgres-rustls`) and pass it to
+//! [`PostgresStore::new`] or [`PostgresStore::with_table`].
+//!
+//! # Example
+//!
+//! ```no_run
+//! use std::convert::Infallible;
+//! use webhook_receiver::MessageId;
+//! use webhook_receiver::idempotency::postgres::PostgresStore;
+//! use webhook_receiver::idempotency::{ProcessOptions, process_once};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // Connects, and creates the table if it is absent.
+//! let store = PostgresStore::connect("host=127.0.0.1 port=5432 user=postgres dbname=app").await?;
+//!
+//! let id = MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91");
+//! let outcome = process_once(&store, &id, &ProcessOptions::default(), || async {
+//!     // Your handler.
+//!     Ok::<_, Infallible>(())
+//! })
+//! .await;
+//! assert_eq!(outcome.status(), 200);
+//!
+//! // Now and then (expired rows are invisible, this only keeps the table small):
+//! let purged = store.purge_expired().await?;
+//! # let _ = purged;
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::tokio_postgres::{self, NoTls, Row};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use time::OffsetDateTime;
+
+use super::{Claim, IdempotencyStore, Lease, StoreError};
+use crate::MessageId;
+
+/// The table a [`PostgresStore`] uses unless told otherwise: `webhook_receiver_idempotency`.
+pub const DEFAULT_TABLE: &str = "webhook_receiver_idempotency";
+
+/// The longest table name accepted: 50 bytes, so that the index name derived from it
+/// (`<table>_deadline`) stays within PostgreSQL's 63-byte identifiers.
+pub const MAX_TABLE_NAME_LEN: usize = 50;
+
+/// How many times a claim statement runs when a concurrent claim keeps changing the row
+/// between its snapshot and its upsert (see the [module docs](self)).
+const CLAIM_ATTEMPTS: usize = 5;
+
+/// Durations are cut to this many seconds (10 000 years), so `now() + duration` stays a
+/// valid `timestamptz`.
+const MAX_SECONDS: u64 = 10_000 * 366 * 24 * 60 * 60;
+
+/// How long [`PostgresStore::connect`]'s pool waits to open a connection (when the connection
+/// string sets no `connect_timeout`) or for a free connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections in [`PostgresStore::connect`]'s pool.
+const POOL_SIZE: usize = 16;
+
+/// A table name refused by [`PostgresStore::with_table`]: names must be plain SQL identifiers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid table name {0:?}: expected 1 to 50 ASCII letters, digits or underscores, not \
+     starting with a digit"
+)]
+pub struct InvalidTableName(String);
+
+impl InvalidTableName {
+    /// The refused name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks that `table` is a plain identifier: `[A-Za-z_][A-Za-z0-9_]*`, at most
+/// [`MAX_TABLE_NAME_LEN`] bytes. Only such a name is ever put into SQL text (double-quoted,
+/// so it is taken exactly as written, case included).
+fn validate_table(table: &str) -> Result<(), InvalidTableName> {
+    let mut chars = table.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if first_ok && rest_ok && table.len() <= MAX_TABLE_NAME_LEN {
+        Ok(())
+    } else {
+        Err(InvalidTableName(table.to_owned()))
+    }
+}
+
+/// The SQL text of every statement, built once from the validated table name.
+struct Statements {
+    table: String,
+    create_table: String,
+    create_index: String,
+    claim: String,
+    complete: String,
+    release: String,
+    purge: String,
+}
+
+impl Statements {
+    fn new(table: &str) -> Self {
+        // `table` was validated: plain identifier characters only, so quoting cannot be
+        // escaped from.
+        let t = format!("\"{table}\"");
+        let index = format!("\"{table}_deadline\"");
+        let micros = |column: &str| format!("floor(extract(epoch from {column}) * 1000000)::int8");
+        Self {
+            table: table.to_owned(),
+            create_table: format!(
+                "CREATE TABLE IF NOT EXISTS {t} (\
+                 key text PRIMARY KEY, \
+                 state text NOT NULL CHECK (state IN ('in_progress', 'completed')), \
+                 token bytea NULL, \
+                 deadline timestamptz NOT NULL, \
+                 digest bytea NULL)"
+            ),
+            create_index: format!("CREATE INDEX IF NOT EXISTS {index} ON {t} (deadline)"),
+            // $1 key, $2 token, $3 lease seconds, $4 lease extra microseconds, $5 digest.
+            claim: format!(
+                "WITH ins AS (\
+                   INSERT INTO {t} AS cur (key, state, token, deadline, digest) \
+                   VALUES ($1::text, 'in_progress', $2::bytea, \
+                           now() + $3::int8 * interval '1 second' \
+                                 + $4::int4 * interval '1 microsecond', \
+                           $5::bytea) \
+                   ON CONFLICT (key) DO UPDATE \
+                     SET state = 'in_progress', token = EXCLUDED.token, \
+                         deadline = EXCLUDED.deadline, digest = EXCLUDED.digest \
+                     WHERE cur.deadline <= now() \
+                   RETURNING cur.deadline) \
+                 SELECT true AS acquired, NULL::text AS state, {ins_deadline} AS deadline_us, \
+                        {now} AS now_us, NULL::bytea AS digest \
+                 FROM ins \
+                 UNION ALL \
+                 SELECT false, cur.state, {cur_deadline}, {now}, cur.digest \
+                 FROM {t} AS cur \
+                 WHERE cur.key = $1::text AND cur.deadline > now() \
+                   AND NOT EXISTS (SELECT 1 FROM ins)",
+                ins_deadline = micros("ins.deadline"),
+                cur_deadline = micros("cur.deadline"),
+                now = micros("now()"),
+            ),
+            // $1 key, $2 token, $3 retention seconds, $4 retention extra microseconds.
+            complete: format!(
+                "UPDATE {t} SET state = 'completed', token = NULL, \
+                   deadline = now() + $3::int8 * interval '1 second' \
+                                    + $4::int4 * interval '1 microsecond' \
+                 WHERE key = $1::text AND token = $2::bytea AND state = 'in_progress' \
+                   AND deadline > now()"
+            ),
+            release: format!(
+                "DELETE FROM {t} \
+                 WHERE key = $1::text AND token = $2::bytea AND state = 'in_progress' \
+                   AND deadline > now()"
+            ),
+            purge: format!("DELETE FROM {t} WHERE deadline <= now()"),
+        }
+    }
+}
+
+/// An [`IdempotencyStore`] in PostgreSQL, for receivers running as several instances: one
+/// atomic statement per operation, deadlines on the database's clock. See the
+/// [module docs](self) for the table, the SQL and the error handling.
+///
+/// Cheap to clone: clones share the connection pool.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    sql: Arc<Statements>,
+}
+
+impl PostgresStore {
+    /// A store on your pool, using the table [`DEFAULT_TABLE`].
+    ///
+    /// Call [`migrate`](PostgresStore::migrate) once at start-up to create the table if it is
+    /// absent. Building the pool yourself is how you choose TLS, pool size and timeouts.
+    #[must_use]
+    pub fn new(pool: Pool) -> Self {
+        Self {
+            pool,
+            sql: Arc::new(Statements::new(DEFAULT_TABLE)),
+        }
+    }
+
+    /// A store on your pool, using the table `table`.
+    ///
+    /// Call [`migrate`](PostgresStore::migrate) once at start-up to create the table if it is
+    /// absent.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidTableName`] unless `table` is a plain SQL identifier: 1 to
+    /// [`MAX_TABLE_NAME_LEN`] ASCII letters, digits or underscores, not starting with a
+    /// digit. The name is used exactly as written (it is quoted in SQL, so case matters).
+    pub fn with_table(pool: Pool, table: &str) -> Result<Self, InvalidTableName> {
+        validate_table(table)?;
+        Ok(Self {
+            pool,
+            sql: Arc::new(Statements::new(table)),
+        })
+    }
+
+    /// Connects to the database described by `config` (a libpq-style connection string such
+    /// as `"host=127.0.0.1 port=5432 user=app dbname=app"`, without TLS), and creates the
+    /// table [`DEFAULT_TABLE`] if it is absent.
+    ///
+    /// The pool holds up to 16 connections and waits at most 5 s to connect (unless the
+    /// string sets `connect_timeout`) or for a free connection. For TLS or other settings,
+    /// build your own pool and use [`new`](PostgresStore::new).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the string cannot be parsed or the database cannot
+    /// be reached or refuses to create the table.
+    pub async fn connect(config: &str) -> Result<Self, StoreError> {
+        Self::connect_with_table(config, DEFAULT_TABLE).await
+    }
+
+    /// [`connect`](PostgresStore::connect), using the table `table`.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](PostgresStore::connect); an invalid table name (see
+    /// [`with_table`](PostgresStore::with_table)) is also [`StoreError::Unavailable`], before
+    /// any connection is made.
+    pub async fn connect_with_table(config: &str, table: &str) -> Result<Self, StoreError> {
+        validate_table(table).map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        let mut pg_config = tokio_postgres::Config::from_str(config).map_err(|error| {
+            // The parser's messages name an option, never its value, so no password leaks.
+            unavailable("invalid PostgreSQL connection string", &error)
+        })?;
+        if pg_config.get_connect_timeout().is_none() {
+            pg_config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let manager = Manager::from_config(
+            pg_config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(CONNECT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|error| unavailable("cannot build the PostgreSQL pool", &error))?;
+        let store = Self {
+            pool,
+            sql: Arc::new(Statements::new(table)),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The table the store uses.
+    #[must_use]
+    pub fn table(&self) -> &str {
+        &self.sql.table
+    }
+
+    /// The connection pool.
+    #[must_use]
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Creates the table and its deadline index if they are absent (see the
+    /// [module docs](self) for the schema). Idempotent, and safe to run from several
+    /// instances at once.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the database cannot be reached or refuses.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        for statement in [&self.sql.create_table, &self.sql.create_index] {
+            if let Err(error) = client.batch_execute(statement).await {
+                // Two instances creating the table at the same moment can collide in the
+                // catalog (`IF NOT EXISTS` is not atomic there): a unique violation means the
+                // other one created it, which is what was asked.
+                if error.code() != Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+                    return Err(unavailable("cannot create the idempotency table", &error));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the expired rows (leases and retentions past their deadline) and returns how
+    /// many were deleted.
+    ///
+    /// Expired rows are already invisible to claims; this only keeps the table small. Run it
+    /// periodically (say, hourly); running it from several instances at once is safe.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the database cannot be reached or refuses.
+    pub async fn purge_expired(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(self.sql.purge.as_str(), &[])
+            .await
+            .map_err(|error| unavailable("cannot purge expired records", &error))
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|error| unavailable("cannot get a PostgreSQL connection", &error))
+    }
+
+    async fn claim_now(
+        &self,
+        id: &MessageId,
+        digest: Option<[u8; 32]>,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&self.sql.claim)
+            .await
+            .map_err(|error| unavailable("cannot prepare the claim", &error))?;
+        let (seconds, micros) = split(lease);
+        // The token is drawn here; the deadline is replaced by the database's below.
+        let provisional = Lease::new(id.clone(), OffsetDateTime::UNIX_EPOCH);
+        let token = provisional.token().to_be_bytes();
+        let digest_param = digest.as_ref().map(<[u8; 32]>::as_slice);
+        for _ in 0..CLAIM_ATTEMPTS {
+            let row = client
+                .query_opt(
+                    &statement,
+                    &[
+                        &id.key(),
+                        &token.as_slice(),
+                        &seconds,
+                        &micros,
+                        &digest_param,
+                    ],
+                )
+                .await
+                .map_err(|error| unavailable("cannot claim the message id", &error))?;
+            if let Some(row) = row {
+                return answer(&row, provisional, digest);
+            }
+            // The upsert declined a row committed after this statement's snapshot: run it
+            // again with a fresh snapshot.
+        }
+        Err(StoreError::Unavailable(
+            "the message id's record kept changing during the claim".to_owned(),
+        ))
+    }
+
+    async fn complete_now(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&self.sql.complete)
+            .await
+            .map_err(|error| unavailable("cannot prepare the completion", &error))?;
+        let (seconds, micros) = split(retention);
+        let token = lease.token().to_be_bytes();
+        let updated = client
+            .execute(
+                &statement,
+                &[&lease.id().key(), &token.as_slice(), &seconds, &micros],
+            )
+            .await
+            .map_err(|error| unavailable("cannot complete the message id", &error))?;
+        if updated == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::LeaseLost)
+        }
+    }
+
+    async fn release_now(&self, lease: &Lease) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&self.sql.release)
+            .await
+            .map_err(|error| unavailable("cannot prepare the release", &error))?;
+        let token = lease.token().to_be_bytes();
+        let deleted = client
+            .execute(&statement, &[&lease.id().key(), &token.as_slice()])
+            .await
+            .map_err(|error| unavailable("cannot release the message id", &error))?;
+        if deleted == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::LeaseLost)
+        }
+    }
+}
+
+/// Reads the claim statement's row: acquired, or the live record it found.
+fn answer(row: &Row, provisional: Lease, digest: Option<[u8; 32]>) -> Result<Claim, StoreError> {
+    let column = |error: tokio_postgres::Error| unavailable("unexpected claim answer", &error);
+    let acquired: bool = row.try_get("acquired").map_err(column)?;
+    let deadline_us: i64 = row.try_get("deadline_us").map_err(column)?;
+    if acquired {
+        let expires_at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(deadline_us) * 1000)
+            .map_err(|_| StoreError::Unavailable("lease deadline out of range".to_owned()))?;
+        let token = provisional.token();
+        let id = provisional.id().clone();
+        return Ok(Claim::Acquired(Lease::from_parts(id, token, expires_at)));
+    }
+    let theirs: Option<&[u8]> = row.try_get("digest").map_err(column)?;
+    if matches!((theirs, digest), (Some(theirs), Some(ours)) if theirs != ours.as_slice()) {
+        return Ok(Claim::Conflict);
+    }
+    let state: Option<&str> = row.try_get("state").map_err(column)?;
+    match state {
+        Some("completed") => Ok(Claim::Completed),
+        Some("in_progress") => {
+            let now_us: i64 = row.try_get("now_us").map_err(column)?;
+            let left = u64::try_from(deadline_us.saturating_sub(now_us)).unwrap_or(0);
+            Ok(Claim::InProgress {
+                retry_after: Duration::from_micros(left),
+            })
+        }
+        _ => Err(StoreError::Unavailable(
+            "unexpected state in the idempotency table".to_owned(),
+        )),
+    }
+}
+
+/// A duration as whole seconds and the remaining microseconds (rounded up, so a lease is
+/// never shorter than asked), cut to [`MAX_SECONDS`].
+fn split(duration: Duration) -> (i64, i32) {
+    let mut seconds = duration.as_secs();
+    let mut micros = duration.subsec_nanos().div_ceil(1000);
+    if micros >= 1_000_000 {
+        seconds = seconds.saturating_add(1);
+        micros = 0;
+    }
+    if seconds >= MAX_SECONDS {
+        return (i64::try_from(MAX_SECONDS).unwrap_or(i64::MAX), 0);
+    }
+    (
+        i64::try_from(seconds).unwrap_or(i64::MAX),
+        i32::try_from(micros).unwrap_or(0),
+    )
+}
+
+/// A [`StoreError::Unavailable`] naming what failed and the error chain (whose messages name
+/// options and server errors, never connection-string values such as the password).
+fn unavailable(context: &str, error: &(dyn std::error::Error + 'static)) -> StoreError {
+    let mut message = format!("{context}: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    StoreError::Unavailable(message)
+}
+
+impl fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.pool.status();
+        f.debug_struct("PostgresStore")
+            .field("table", &self.sql.table)
+            .field("pool_size", &status.size)
+            .field("pool_max_size", &status.max_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdempotencyStore for PostgresStore {
+    async fn claim_with_digest(
+        &self,
+        id: &MessageId,
+        digest: Option<[u8; 32]>,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        self.claim_now(id, digest, lease).await
+    }
+
+    async fn complete(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
+        self.complete_now(lease, retention).await
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
+        self.release_now(lease).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_are_plain_identifiers() {
+        for good in [
+            "t",
+            "_t",
+            "webhook_receiver_idempotency",
+            "T1_x",
+            &"a".repeat(50),
+        ] {
+            assert!(validate_table(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "1t",
+            "a-b",
+            "a b",
+            "a\"b",
+            "a;drop table x",
+            "s.t",
+            "é",
+            &"a".repeat(51),
+        ] {
+            assert!(validate_table(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_split_into_seconds_and_micros() {
+        assert_eq!(split(Duration::from_millis(300)), (0, 300_000));
+        assert_eq!(split(Duration::from_nanos(1)), (0, 1));
+        assert_eq!(split(Duration::new(1, 999_999_999)), (2, 0));
+        assert_eq!(split(Duration::from_secs(60)), (60, 0));
+        assert_eq!(
+            split(Duration::MAX),
+            (i64::try_from(MAX_SECONDS).unwrap(), 0)
+        );
+    }
+}
