@@ -38,93 +38,28 @@
 //! does not run again); a changed byte or signature answers `401 unauthorized`.
 //!
 //! With secrets of your own, `--print-curl palenca|receeve|munity` prints such a command,
-//! signed with the configured secrets, and exits.
+//! signed with the configured secrets and sent to port `PORT`, and exits.
+//!
+//! The configuration, `--print-curl` and the logging of each outcome are shared with
+//! `axum_receiver`, in `examples/common/mod.rs`; this file is the actix-web wiring.
+
+mod common;
 
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use actix_web::{App, HttpResponse, HttpServer, ResponseError as _, web};
-use tracing::{error, info, warn};
-use tracing_subscriber::EnvFilter;
-use webhook_receiver::idempotency::Outcome;
+use common::HandlerError;
+use tracing::{error, info};
+use webhook_receiver::integrations::Receiver;
 use webhook_receiver::integrations::actix::{ProcessOnce, WebhookRejection};
-use webhook_receiver::integrations::{Received, Receiver};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
-use webhook_receiver::testing::{self, SignedRequest};
-use webhook_receiver::verify::{HmacScheme, SignatureEncoding, TokenScheme};
-use webhook_receiver::{ConfigError, Delivery, MemoryStore, Provider, Secret};
+use webhook_receiver::{Delivery, MemoryStore, Provider};
 
 const DEFAULT_PORT: u16 = 3001;
-const PALENCA_SIGNATURE_HEADER: &str = "x-palenca-signature";
-const MUNITY_TOKEN_HEADER: &str = "x-munity-token";
-
-/// Why a handler could not process an event: the sender gets a 500 and retries.
-type HandlerError = Box<dyn std::error::Error>;
-
-/// Everything read from the environment at start-up.
-struct Config {
-    palenca: Palenca,
-    receeve: Receeve,
-    munity: Munity,
-    port: u16,
-}
-
-impl Config {
-    fn from_env() -> Result<Self, String> {
-        let palenca = env_secret("PALENCA_SECRET");
-        let receeve = env_secret("RECEEVE_SECRET");
-        let munity = env_secret("MUNITY_TOKEN");
-        let (Ok(palenca), Ok(receeve), Ok(munity)) = (&palenca, &receeve, &munity) else {
-            let missing: Vec<&str> = [palenca, receeve, munity]
-                .into_iter()
-                .filter_map(Result::err)
-                .collect();
-            return Err(format!(
-                "set {} (the secrets agreed with the senders; see the example's docs)",
-                missing.join(", ")
-            ));
-        };
-        let port = match std::env::var("PORT") {
-            Ok(port) => port
-                .trim()
-                .parse()
-                .map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
-            Err(_) => DEFAULT_PORT,
-        };
-        Ok(Self {
-            palenca: Palenca::new(
-                HmacScheme::new(PALENCA_SIGNATURE_HEADER, secret("PALENCA_SECRET", palenca)?)
-                    .map_err(invalid("PALENCA_SECRET"))?
-                    .encoding(SignatureEncoding::Hex)
-                    .prefix("sha256="),
-            ),
-            receeve: Receeve::hmac(secret("RECEEVE_SECRET", receeve)?),
-            munity: Munity::new(
-                TokenScheme::new(MUNITY_TOKEN_HEADER, secret("MUNITY_TOKEN", munity)?)
-                    .map_err(invalid("MUNITY_TOKEN"))?,
-            ),
-            port,
-        })
-    }
-}
-
-/// The variable's value, or its name when it is unset or blank.
-fn env_secret(name: &'static str) -> Result<String, &'static str> {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
-        .ok_or(name)
-}
-
-fn secret(name: &'static str, value: &str) -> Result<Secret, String> {
-    Secret::new(value).map_err(invalid(name))
-}
-
-fn invalid(name: &'static str) -> impl Fn(ConfigError) -> String {
-    move |err| format!("{name}: {err}")
-}
 
 // ---------------------------------------------------------------------------------------------
 // Handlers: each closure runs once per message id.
@@ -181,88 +116,22 @@ where
     let webhook = match webhook {
         Ok(webhook) => webhook,
         Err(rejection) => {
-            warn!(status = rejection.status_code().as_u16(), %rejection, "request refused");
+            common::log_refused(rejection.status_code().as_u16(), &rejection);
             return rejection.error_response();
         }
     };
-    let sender = webhook.receiver().provider().name();
+    let provider = webhook.receiver().provider().name();
     let received = webhook.run(handler).await;
-    match &received {
-        Received::Rejected(err) if err.is_authentication() => {
-            warn!(sender, %err, "delivery failed authentication");
-        }
-        Received::Rejected(err) => warn!(sender, %err, "delivery rejected"),
-        Received::Verified(Outcome::Duplicate) => info!(sender, "duplicate acknowledged"),
-        Received::Verified(Outcome::InProgress { retry_after }) => {
-            info!(sender, ?retry_after, "already in progress elsewhere");
-        }
-        Received::Verified(Outcome::HandlerFailed { error, .. }) => {
-            error!(sender, %error, "handler failed; the sender will retry");
-        }
-        Received::Verified(Outcome::StoreFailed(err)) => {
-            error!(sender, %err, "idempotency store failed");
-        }
-        _ => {}
-    }
+    common::log_received(provider, &received);
     received.response().into()
 }
 
-// ---------------------------------------------------------------------------------------------
-// `--print-curl <sender>`.
-
-fn print_curl(config: &Config, sender: Option<&str>) -> Result<(), String> {
-    let request: SignedRequest = match sender {
-        Some("palenca") => testing::palenca::login_success().signed_with(&config.palenca),
-        Some("receeve") => testing::receeve::strategy_paused().signed_with(&config.receeve),
-        Some("munity") => testing::munity::webhook_test().signed_with(&config.munity),
-        other => {
-            return Err(format!(
-                "--print-curl takes palenca, receeve or munity, not {other:?}"
-            ));
-        }
-    };
-    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
-    let mut command = format!(
-        "curl -i http://127.0.0.1:{}/webhooks/{}",
-        config.port,
-        sender.unwrap_or_default()
-    );
-    for (name, value) in request.headers() {
-        command.push_str(&format!(" -H {}", quote(&format!("{name}: {value}"))));
-    }
-    // Single quotes keep the body byte for byte (HMACs cover every byte, newlines included).
-    let body = String::from_utf8_lossy(request.body());
-    println!("{command} --data-binary {}", quote(&body));
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-
 #[actix_web::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(message) => {
-            eprintln!("actix_receiver: {message}");
-            return ExitCode::from(2);
-        }
+    let config = match common::start("actix_receiver", DEFAULT_PORT) {
+        ControlFlow::Continue(config) => config,
+        ControlFlow::Break(code) => return code,
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--print-curl") {
-        return match print_curl(&config, args.get(1).map(String::as_str)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("actix_receiver: {message}");
-                ExitCode::from(2)
-            }
-        };
-    }
 
     // One receiver per sender, shared by every worker: a message id claimed on one worker is
     // seen by all of them. Several instances would share a database-backed store instead.

@@ -1,0 +1,178 @@
+//! What `axum_receiver` and `actix_receiver` share, apart from their framework: the senders
+//! configured from the environment, the start-up (logging, `--print-curl <sender>`, exit code 2
+//! on a missing or invalid variable) and the logging of what each delivery came to.
+
+use std::fmt::Display;
+use std::ops::ControlFlow;
+use std::process::ExitCode;
+
+use tracing::{error, info, warn};
+use tracing_subscriber::EnvFilter;
+use webhook_receiver::idempotency::Outcome;
+use webhook_receiver::integrations::Received;
+use webhook_receiver::providers::munity::Munity;
+use webhook_receiver::providers::palenca::Palenca;
+use webhook_receiver::providers::receeve::Receeve;
+use webhook_receiver::testing::{self, SignedRequest};
+use webhook_receiver::verify::{HmacScheme, SignatureEncoding, TokenScheme};
+use webhook_receiver::{ConfigError, Secret};
+
+/// The header names agreed with Palenca and Munity (neither publishes one).
+const PALENCA_SIGNATURE_HEADER: &str = "x-palenca-signature";
+const MUNITY_TOKEN_HEADER: &str = "x-munity-token";
+
+/// Why a handler could not process an event: the sender gets a 500 and retries.
+pub(crate) type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Everything read from the environment at start-up.
+pub(crate) struct Config {
+    pub(crate) palenca: Palenca,
+    pub(crate) receeve: Receeve,
+    pub(crate) munity: Munity,
+    pub(crate) port: u16,
+}
+
+/// Starts logging through `tracing` (filter from `RUST_LOG`, default `info`), reads the
+/// configuration and handles `--print-curl <sender>`.
+///
+/// `Continue` carries the configuration to serve with. `Break` carries the exit code when
+/// there is nothing to serve: success after `--print-curl`, 2 (with a message prefixed by
+/// `example`) when a variable is missing or invalid.
+pub(crate) fn start(example: &str, default_port: u16) -> ControlFlow<ExitCode, Config> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    let fail = |message: String| {
+        eprintln!("{example}: {message}");
+        ControlFlow::Break(ExitCode::from(2))
+    };
+    let config = match Config::from_env(default_port) {
+        Ok(config) => config,
+        Err(message) => return fail(message),
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--print-curl") {
+        return match print_curl(&config, args.get(1).map(String::as_str)) {
+            Ok(()) => ControlFlow::Break(ExitCode::SUCCESS),
+            Err(message) => fail(message),
+        };
+    }
+    ControlFlow::Continue(config)
+}
+
+impl Config {
+    fn from_env(default_port: u16) -> Result<Self, String> {
+        let palenca = env_secret("PALENCA_SECRET");
+        let receeve = env_secret("RECEEVE_SECRET");
+        let munity = env_secret("MUNITY_TOKEN");
+        let (Ok(palenca), Ok(receeve), Ok(munity)) = (&palenca, &receeve, &munity) else {
+            let missing: Vec<&str> = [palenca, receeve, munity]
+                .into_iter()
+                .filter_map(Result::err)
+                .collect();
+            return Err(format!(
+                "missing secret{}: set {} (the secrets agreed with the senders; see the \
+                 example's documentation)",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", ")
+            ));
+        };
+        let port = match std::env::var("PORT") {
+            Ok(port) => port
+                .trim()
+                .parse()
+                .map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
+            Err(_) => default_port,
+        };
+        Ok(Self {
+            palenca: Palenca::new(
+                HmacScheme::new(PALENCA_SIGNATURE_HEADER, secret("PALENCA_SECRET", palenca)?)
+                    .map_err(invalid("PALENCA_SECRET"))?
+                    .encoding(SignatureEncoding::Hex)
+                    .prefix("sha256="),
+            ),
+            receeve: Receeve::hmac(secret("RECEEVE_SECRET", receeve)?),
+            munity: Munity::new(
+                TokenScheme::new(MUNITY_TOKEN_HEADER, secret("MUNITY_TOKEN", munity)?)
+                    .map_err(invalid("MUNITY_TOKEN"))?,
+            ),
+            port,
+        })
+    }
+}
+
+/// The variable's value, or its name when it is unset or blank.
+fn env_secret(name: &'static str) -> Result<String, &'static str> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .ok_or(name)
+}
+
+fn secret(name: &'static str, value: &str) -> Result<Secret, String> {
+    Secret::new(value).map_err(invalid(name))
+}
+
+fn invalid(name: &'static str) -> impl Fn(ConfigError) -> String {
+    move |err| format!("{name}: {err}")
+}
+
+/// Logs a request the extractor refused before it reached the receiver (`status` is what the
+/// sender is answered).
+pub(crate) fn log_refused(status: u16, rejection: &dyn Display) {
+    warn!(status, error = %rejection, "request refused");
+}
+
+/// Logs what a delivery to `provider` came to, when it is worth a line: refusals and failures,
+/// duplicates and deliveries another worker holds. Processed events are logged by the
+/// handlers. Nothing here goes into the answer, which never carries an error's text.
+pub(crate) fn log_received<T, E: Display>(provider: &str, received: &Received<T, E>) {
+    match received {
+        Received::Rejected(err) if err.is_authentication() => {
+            warn!(provider, error = %err, "delivery failed authentication");
+        }
+        Received::Rejected(err) => warn!(provider, error = %err, "delivery rejected"),
+        Received::Verified(Outcome::Duplicate) => info!(provider, "duplicate acknowledged"),
+        Received::Verified(Outcome::InProgress { retry_after }) => {
+            info!(provider, ?retry_after, "already in progress elsewhere");
+        }
+        Received::Verified(Outcome::HandlerFailed { error, .. }) => {
+            error!(provider, %error, "handler failed; the sender will retry");
+        }
+        Received::Verified(Outcome::StoreFailed(err)) => {
+            error!(provider, error = %err, "idempotency store failed");
+        }
+        _ => {}
+    }
+}
+
+/// `--print-curl <sender>`: a curl command that sends a fixture of the testing kit, signed as
+/// the sender would sign it with the configured secrets, to this server's route on `PORT`.
+fn print_curl(config: &Config, sender: Option<&str>) -> Result<(), String> {
+    let request: SignedRequest = match sender {
+        Some("palenca") => testing::palenca::login_success().signed_with(&config.palenca),
+        Some("receeve") => testing::receeve::strategy_paused().signed_with(&config.receeve),
+        Some("munity") => testing::munity::webhook_test().signed_with(&config.munity),
+        other => {
+            return Err(format!(
+                "--print-curl takes palenca, receeve or munity, not {other:?}"
+            ));
+        }
+    };
+    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
+    let mut command = format!(
+        "curl -i http://127.0.0.1:{}/webhooks/{}",
+        config.port,
+        sender.unwrap_or_default()
+    );
+    for (name, value) in request.headers() {
+        command.push_str(&format!(" -H {}", quote(&format!("{name}: {value}"))));
+    }
+    // Single quotes keep the body byte for byte (HMACs cover every byte, newlines included).
+    let body = String::from_utf8_lossy(request.body());
+    println!("{command} --data-binary {}", quote(&body));
+    Ok(())
+}
