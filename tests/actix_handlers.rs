@@ -18,16 +18,16 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{App, FromRequest, HttpResponse, ResponseError, test, web};
 use futures_util::Stream;
-use webhook_receiver::idempotency::{Claim, IdempotencyStore, Lease, ProcessOptions, StoreError};
+use webhook_receiver::idempotency::{Claim, IdempotencyStore, ProcessOptions};
 use webhook_receiver::integrations::actix::{ProcessOnce, VerifiedWebhook, WebhookRejection};
 use webhook_receiver::integrations::{Received, Receiver, WebhookResponse};
 use webhook_receiver::providers::munity::{self, Munity};
 use webhook_receiver::providers::palenca::{Palenca, WebhookAction};
 use webhook_receiver::providers::receeve::{Details, Receeve};
 use webhook_receiver::testing::{self, SignedRequest, Signer};
-use webhook_receiver::{Error, Headers, MemoryStore, MessageId, Provider, verify_and_parse};
+use webhook_receiver::{Error, Headers, MemoryStore, Provider, verify_and_parse};
 
-use common::{PALENCA_HEADER, palenca, palenca_with, receeve, receeve_with, secret};
+use common::{DownStore, PALENCA_HEADER, palenca, palenca_with, receeve, receeve_with, secret};
 
 const MUNITY_TOKEN: &str = "munity-handler-token";
 
@@ -416,28 +416,6 @@ async fn one_id_with_two_bodies_is_422_when_digests_are_checked() {
     let answer = call!(&app, &other.signed_with(&receeve()), "/");
     assert_eq!(answer, (422, None, "conflicting duplicate".to_owned()));
     assert_eq!(probe.runs(), 1);
-}
-
-/// A store whose database is down.
-struct DownStore;
-
-impl IdempotencyStore for DownStore {
-    async fn claim_with_digest(
-        &self,
-        _id: &MessageId,
-        _digest: Option<[u8; 32]>,
-        _lease: Duration,
-    ) -> Result<Claim, StoreError> {
-        Err(StoreError::Unavailable("connection refused".into()))
-    }
-
-    async fn complete(&self, _lease: &Lease, _retention: Duration) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("connection refused".into()))
-    }
-
-    async fn release(&self, _lease: &Lease) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("connection refused".into()))
-    }
 }
 
 #[actix_web::test]

@@ -17,9 +17,7 @@ use axum::routing::post;
 use common::*;
 use http_body_util::{BodyExt as _, Full, Limited};
 use tower::ServiceExt as _;
-use webhook_receiver::idempotency::{
-    Claim, IdempotencyStore, Lease, Outcome, ProcessOptions, StoreError,
-};
+use webhook_receiver::idempotency::{Claim, IdempotencyStore, Outcome, ProcessOptions};
 use webhook_receiver::integrations::axum::{ProcessOnce, VerifiedWebhook, WebhookRejection};
 use webhook_receiver::integrations::{Received, Receiver};
 use webhook_receiver::providers::munity::Munity;
@@ -369,28 +367,6 @@ async fn process_once_answers_422_for_one_id_with_two_bodies_when_digests_are_ch
     assert_eq!(conflict.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(conflict.body, "conflicting duplicate");
     assert_eq!(seen.lock().unwrap().len(), 1);
-}
-
-/// A store whose backend is down.
-struct DownStore;
-
-impl IdempotencyStore for DownStore {
-    async fn claim_with_digest(
-        &self,
-        _id: &MessageId,
-        _digest: Option<[u8; 32]>,
-        _lease: Duration,
-    ) -> Result<Claim, StoreError> {
-        Err(StoreError::Unavailable("connection refused".into()))
-    }
-
-    async fn complete(&self, _lease: &Lease, _retention: Duration) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("connection refused".into()))
-    }
-
-    async fn release(&self, _lease: &Lease) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("connection refused".into()))
-    }
 }
 
 #[tokio::test]

@@ -53,3 +53,40 @@ pub fn receeve_with(keys: impl Into<Keyring>) -> Receeve {
 pub fn receeve() -> Receeve {
     receeve_with(secret(RECEEVE_KEY))
 }
+
+/// An idempotency store whose backend is down: every call fails with `Unavailable`, as a
+/// shared store does when its server cannot be reached.
+pub struct DownStore;
+
+impl webhook_receiver::idempotency::IdempotencyStore for DownStore {
+    async fn claim_with_digest(
+        &self,
+        _id: &webhook_receiver::MessageId,
+        _digest: Option<[u8; 32]>,
+        _lease: std::time::Duration,
+    ) -> Result<webhook_receiver::idempotency::Claim, webhook_receiver::idempotency::StoreError>
+    {
+        Err(webhook_receiver::idempotency::StoreError::Unavailable(
+            "connection refused".into(),
+        ))
+    }
+
+    async fn complete(
+        &self,
+        _lease: &webhook_receiver::idempotency::Lease,
+        _retention: std::time::Duration,
+    ) -> Result<(), webhook_receiver::idempotency::StoreError> {
+        Err(webhook_receiver::idempotency::StoreError::Unavailable(
+            "connection refused".into(),
+        ))
+    }
+
+    async fn release(
+        &self,
+        _lease: &webhook_receiver::idempotency::Lease,
+    ) -> Result<(), webhook_receiver::idempotency::StoreError> {
+        Err(webhook_receiver::idempotency::StoreError::Unavailable(
+            "connection refused".into(),
+        ))
+    }
+}
