@@ -54,6 +54,24 @@ fn mac_of(parts: &[&[u8]]) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
+/// This crate's three measurements of one delivery: verify, parse (unverified), verify+parse.
+fn ours<P: Provider>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    provider: &P,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) {
+    g.bench_function("verify", |b| {
+        b.iter(|| provider.verify(headers, black_box(body)).unwrap())
+    });
+    g.bench_function("parse", |b| {
+        b.iter(|| dangerous::parse_unverified(provider, headers, black_box(body)).unwrap())
+    });
+    g.bench_function("verify_parse", |b| {
+        b.iter(|| provider.verify_and_parse(headers, black_box(body)).unwrap())
+    });
+}
+
 fn group<'a>(c: &'a mut Criterion, name: String, bytes: usize) -> BenchmarkGroup<'a, WallTime> {
     let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Bytes(bytes as u64));
@@ -177,26 +195,7 @@ fn palenca(c: &mut Criterion) {
         g.bench_function("floor_parse", |b| {
             b.iter(|| serde_json::from_slice::<PlainPalenca>(black_box(body.as_bytes())).unwrap())
         });
-        g.bench_function("verify", |b| {
-            b.iter(|| {
-                provider
-                    .verify(&headers, black_box(body.as_bytes()))
-                    .unwrap()
-            })
-        });
-        g.bench_function("parse", |b| {
-            b.iter(|| {
-                dangerous::parse_unverified(&provider, &headers, black_box(body.as_bytes()))
-                    .unwrap()
-            })
-        });
-        g.bench_function("verify_parse", |b| {
-            b.iter(|| {
-                provider
-                    .verify_and_parse(&headers, black_box(body.as_bytes()))
-                    .unwrap()
-            })
-        });
+        ours(&mut g, &provider, &headers, body.as_bytes());
         g.finish();
     }
 }
@@ -235,19 +234,7 @@ fn receeve(c: &mut Criterion) {
                 serde_json::from_str::<PlainMessage>(&envelope.payload_as_string).unwrap()
             })
         });
-        g.bench_function("verify", |b| {
-            b.iter(|| provider.verify(&headers, black_box(&body)).unwrap())
-        });
-        g.bench_function("parse", |b| {
-            b.iter(|| dangerous::parse_unverified(&provider, &headers, black_box(&body)).unwrap())
-        });
-        g.bench_function("verify_parse", |b| {
-            b.iter(|| {
-                provider
-                    .verify_and_parse(&headers, black_box(&body))
-                    .unwrap()
-            })
-        });
+        ours(&mut g, &provider, &headers, &body);
         g.finish();
     }
 }
@@ -275,13 +262,7 @@ fn munity(c: &mut Criterion) {
         g.bench_function("floor_parse", |b| {
             b.iter(|| serde_json::from_slice::<PlainMunity>(black_box(body.as_bytes())).unwrap())
         });
-        g.bench_function("verify", |b| {
-            b.iter(|| {
-                provider
-                    .verify(&headers, black_box(body.as_bytes()))
-                    .unwrap()
-            })
-        });
+        ours(&mut g, &provider, &headers, body.as_bytes());
         g.bench_function("verify_token", |b| {
             b.iter(|| {
                 token
@@ -292,19 +273,6 @@ fn munity(c: &mut Criterion) {
         // Munity sends no message id: the body's SHA-256 is the id, a cost the floors lack.
         g.bench_function("floor_digest", |b| {
             b.iter(|| <sha2::Sha256 as sha2::Digest>::digest(black_box(body.as_bytes())))
-        });
-        g.bench_function("parse", |b| {
-            b.iter(|| {
-                dangerous::parse_unverified(&provider, &headers, black_box(body.as_bytes()))
-                    .unwrap()
-            })
-        });
-        g.bench_function("verify_parse", |b| {
-            b.iter(|| {
-                provider
-                    .verify_and_parse(&headers, black_box(body.as_bytes()))
-                    .unwrap()
-            })
         });
         g.finish();
     }
@@ -349,26 +317,7 @@ fn standard(c: &mut Criterion) {
         g.bench_function("floor_parse", |b| {
             b.iter(|| serde_json::from_slice::<InvoicePaid>(black_box(body.as_bytes())).unwrap())
         });
-        g.bench_function("verify", |b| {
-            b.iter(|| {
-                provider
-                    .verify(&headers, black_box(body.as_bytes()))
-                    .unwrap()
-            })
-        });
-        g.bench_function("parse", |b| {
-            b.iter(|| {
-                dangerous::parse_unverified(&provider, &headers, black_box(body.as_bytes()))
-                    .unwrap()
-            })
-        });
-        g.bench_function("verify_parse", |b| {
-            b.iter(|| {
-                provider
-                    .verify_and_parse(&headers, black_box(body.as_bytes()))
-                    .unwrap()
-            })
-        });
+        ours(&mut g, &provider, &headers, body.as_bytes());
         g.bench_function("peer_standardwebhooks", |b| {
             b.iter(|| peer.verify(black_box(body.as_bytes()), &headers).unwrap())
         });
