@@ -5,6 +5,12 @@
 # Needs root (apt-get, pg_ctlcluster). Prints the environment the tests read.
 set -euo pipefail
 
+# Only the environment lines at the end go to stdout (callers parse them); everything the
+# tools print on the way (apt, pg_ctlcluster's "Removed stale pid file.", ...) goes to stderr.
+# The servers are started inside `start_services >&2`, so the daemons never hold the
+# caller's stdout pipe open (a `$(bash scripts/services.sh)` would otherwise never return).
+start_services() {
+
 need_install=()
 command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_install+=(postgresql)
@@ -52,6 +58,8 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     done
 fi
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null
+}
 
+start_services >&2
 echo "WEBHOOK_RECEIVER_TEST_POSTGRES=host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test"
 echo "WEBHOOK_RECEIVER_TEST_REDIS=redis://127.0.0.1:6379/"
