@@ -10,6 +10,13 @@ use time::{Duration, OffsetDateTime};
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current time.
     fn now(&self) -> OffsetDateTime;
+
+    /// The current time in nanoseconds since the unix epoch, for comparisons that need no
+    /// calendar date (replay windows on every request). The default converts
+    /// [`now`](Self::now); clocks that keep the count themselves return it directly.
+    fn now_unix_nanos(&self) -> i128 {
+        self.now().unix_timestamp_nanos()
+    }
 }
 
 /// The system clock: the default everywhere.
@@ -19,6 +26,15 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
+    }
+
+    fn now_unix_nanos(&self) -> i128 {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        let now = SystemTime::now();
+        match now.duration_since(UNIX_EPOCH) {
+            Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX),
+            Err(before) => i128::try_from(before.duration().as_nanos()).map_or(i128::MIN, |n| -n),
+        }
     }
 }
 
@@ -72,22 +88,76 @@ impl Clock for ManualClock {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos))
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
+
+    fn now_unix_nanos(&self) -> i128 {
+        i128::from(self.unix_nanos.load(Ordering::SeqCst))
+    }
 }
 
-/// [`Error::TimestampOutOfTolerance`](crate::Error::TimestampOutOfTolerance) when `timestamp`
-/// is more than `tolerance` away from `now`, in either direction.
+/// [`Error::TimestampOutOfTolerance`](crate::Error::TimestampOutOfTolerance) when
+/// `timestamp` (unix nanoseconds) is more than `tolerance` away from the clock's now, in
+/// either direction. Integer arithmetic only: no calendar conversion on the request path.
 pub(crate) fn check_tolerance(
-    timestamp: OffsetDateTime,
-    now: OffsetDateTime,
+    timestamp_unix_nanos: i128,
+    clock: &dyn Clock,
     tolerance: std::time::Duration,
 ) -> Result<(), crate::Error> {
-    let skew = timestamp - now;
-    let limit = Duration::try_from(tolerance).unwrap_or(Duration::MAX);
-    if skew.abs() > limit {
+    let skew = timestamp_unix_nanos.saturating_sub(clock.now_unix_nanos());
+    if skew.unsigned_abs() > tolerance.as_nanos() {
+        let seconds = skew / 1_000_000_000;
         return Err(crate::Error::TimestampOutOfTolerance {
-            skew_seconds: skew.whole_seconds(),
+            skew_seconds: i64::try_from(seconds).unwrap_or(if seconds < 0 {
+                i64::MIN
+            } else {
+                i64::MAX
+            }),
             tolerance_seconds: tolerance.as_secs(),
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_clock_nanos_agree_with_its_date() {
+        let before = SystemClock.now().unix_timestamp_nanos();
+        let nanos = SystemClock.now_unix_nanos();
+        let after = SystemClock.now().unix_timestamp_nanos();
+        assert!(
+            before <= nanos && nanos <= after,
+            "{before} {nanos} {after}"
+        );
+    }
+
+    #[test]
+    fn manual_clock_nanos_agree_with_its_date() {
+        let clock = ManualClock::at_unix(1_649_367_553);
+        clock.advance(Duration::milliseconds(-1_500));
+        assert_eq!(clock.now_unix_nanos(), clock.now().unix_timestamp_nanos());
+        assert_eq!(clock.now_unix_nanos(), 1_649_367_551_500_000_000);
+    }
+
+    #[test]
+    fn tolerance_is_inclusive_and_symmetric_to_the_nanosecond() {
+        let clock = ManualClock::at_unix(1_000);
+        let tolerance = std::time::Duration::from_secs(300);
+        let at = |seconds: i128, nanos: i128| seconds * 1_000_000_000 + nanos;
+        assert!(check_tolerance(at(1_300, 0), &clock, tolerance).is_ok());
+        assert!(check_tolerance(at(700, 0), &clock, tolerance).is_ok());
+        assert!(check_tolerance(at(1_300, 1), &clock, tolerance).is_err());
+        assert!(check_tolerance(at(699, 999_999_999), &clock, tolerance).is_err());
+        match check_tolerance(at(699, 0), &clock, tolerance) {
+            Err(crate::Error::TimestampOutOfTolerance {
+                skew_seconds,
+                tolerance_seconds,
+            }) => assert_eq!((skew_seconds, tolerance_seconds), (-301, 300)),
+            other => panic!("{other:?}"),
+        }
+        // Far-off values saturate instead of overflowing.
+        assert!(check_tolerance(i128::MIN, &clock, tolerance).is_err());
+        assert!(check_tolerance(i128::MAX, &clock, tolerance).is_err());
+    }
 }

@@ -360,7 +360,11 @@ impl Provider for Receeve {
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Message>, Error> {
         let message = parse_message(verified.payload())?;
         if let Some(tolerance) = self.tolerance {
-            check_tolerance(message.timestamp, self.clock.now(), tolerance)?;
+            check_tolerance(
+                message.timestamp.unix_timestamp_nanos(),
+                self.clock.as_ref(),
+                tolerance,
+            )?;
         }
         let id = MessageId::new(NAME, &message.message_id);
         let timestamp = Some(message.timestamp);

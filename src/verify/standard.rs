@@ -38,32 +38,45 @@ impl HeaderNames {
         signature: "svix-signature",
     };
 
-    /// The set a delivery uses: `webhook-` when any of its headers is present, else `svix-`
-    /// when any of those is, else `webhook-` (so errors name the specification's headers);
-    /// with the id header's raw value found on the way, so that the usual delivery
-    /// (`webhook-id` present) costs one lookup for both.
-    pub(crate) fn with_id<H: Headers + ?Sized>(headers: &H) -> (Self, Option<&[u8]>) {
-        if let Some(id) = headers.get(Self::WEBHOOK.id) {
-            return (Self::WEBHOOK, Some(id));
+    /// The set a delivery uses, with the raw values of its three headers: `webhook-` when
+    /// any of its headers is present, else `svix-` when any of those is, else `webhook-` (so
+    /// errors name the specification's headers). One [`Headers::get_each`] for the usual
+    /// delivery, a second only when no `webhook-` header is there.
+    pub(crate) fn read<H: Headers + ?Sized>(headers: &H) -> (Self, HeaderValues<'_>) {
+        let webhook = HeaderValues::read(headers, Self::WEBHOOK);
+        if webhook.any() {
+            return (Self::WEBHOOK, webhook);
         }
-        let webhook_present = headers.get(Self::WEBHOOK.timestamp).is_some()
-            || headers.get(Self::WEBHOOK.signature).is_some();
-        if webhook_present {
-            return (Self::WEBHOOK, None);
+        let svix = HeaderValues::read(headers, Self::SVIX);
+        if svix.any() {
+            return (Self::SVIX, svix);
         }
-        if let Some(id) = headers.get(Self::SVIX.id) {
-            return (Self::SVIX, Some(id));
+        (Self::WEBHOOK, webhook)
+    }
+}
+
+/// The raw values of the three headers of one set, as found.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeaderValues<'h> {
+    id: Option<&'h [u8]>,
+    timestamp: Option<&'h [u8]>,
+    signature: Option<&'h [u8]>,
+}
+
+impl<'h> HeaderValues<'h> {
+    fn read<H: Headers + ?Sized>(headers: &'h H, names: HeaderNames) -> Self {
+        let mut found = [None; 3];
+        headers.get_each(&[names.id, names.timestamp, names.signature], &mut found);
+        let [id, timestamp, signature] = found;
+        Self {
+            id,
+            timestamp,
+            signature,
         }
-        let svix_present = headers.get(Self::SVIX.timestamp).is_some()
-            || headers.get(Self::SVIX.signature).is_some();
-        (
-            if svix_present {
-                Self::SVIX
-            } else {
-                Self::WEBHOOK
-            },
-            None,
-        )
+    }
+
+    fn any(&self) -> bool {
+        self.id.is_some() || self.timestamp.is_some() || self.signature.is_some()
     }
 }
 
@@ -294,15 +307,17 @@ impl StandardScheme {
         headers: &'h H,
         body: &[u8],
     ) -> Result<(&'h str, OffsetDateTime), Error> {
-        let (names, id) = HeaderNames::with_id(headers);
-        let id = read_id(id, names)?;
-        let (timestamp_text, timestamp) = read_timestamp(headers, names)?;
-        check_tolerance(timestamp, self.clock.now(), self.tolerance)?;
-        let list = headers
-            .get(names.signature)
-            .ok_or(Error::MissingSignature {
-                location: Cow::Borrowed(names.signature),
-            })?;
+        let (names, values) = HeaderNames::read(headers);
+        let id = read_id(values.id, names)?;
+        let (timestamp_text, timestamp) = read_timestamp(values.timestamp)?;
+        check_tolerance(
+            i128::from(timestamp.unix_timestamp()) * 1_000_000_000,
+            self.clock.as_ref(),
+            self.tolerance,
+        )?;
+        let list = values.signature.ok_or(Error::MissingSignature {
+            location: Cow::Borrowed(names.signature),
+        })?;
         let list = text(list).ok_or(Error::MalformedSignature {
             reason: "not UTF-8",
         })?;
@@ -422,13 +437,8 @@ pub(crate) fn read_id(value: Option<&[u8]>, names: HeaderNames) -> Result<&str, 
 }
 
 /// The timestamp header's text as sent (it is part of the signed content) and its value.
-pub(crate) fn read_timestamp<H: Headers + ?Sized>(
-    headers: &H,
-    names: HeaderNames,
-) -> Result<(&str, OffsetDateTime), Error> {
-    let value = headers
-        .get(names.timestamp)
-        .ok_or(Error::MissingTimestamp)?;
+pub(crate) fn read_timestamp(value: Option<&[u8]>) -> Result<(&str, OffsetDateTime), Error> {
+    let value = value.ok_or(Error::MissingTimestamp)?;
     let text = text(value).ok_or(Error::MalformedTimestamp)?;
     Ok((text, parse_unix_seconds(text)?))
 }
@@ -483,8 +493,8 @@ fn entries(list: &str) -> impl Iterator<Item = Entry> + '_ {
 pub(crate) fn read_unverified<H: Headers + ?Sized>(
     headers: &H,
 ) -> (Option<&str>, Option<OffsetDateTime>) {
-    let (names, id) = HeaderNames::with_id(headers);
-    let id = read_id(id, names).ok();
-    let timestamp = read_timestamp(headers, names).ok().map(|(_, t)| t);
+    let (names, values) = HeaderNames::read(headers);
+    let id = read_id(values.id, names).ok();
+    let timestamp = read_timestamp(values.timestamp).ok().map(|(_, t)| t);
     (id, timestamp)
 }
