@@ -52,7 +52,8 @@
 //!   any hashing; JSON nesting is bounded by `serde_json`'s limit, so hostile input is an
 //!   error, not a stack overflow. No input panics.
 //! - **Secrets stay secret.** [`Secret`] prints as `[redacted]`, has no `Display` or
-//!   `Serialize`, and errors never echo an expected signature.
+//!   `Serialize`, and errors never echo an expected signature. Secret bytes and the HMAC key
+//!   states made from them are wiped (`zeroize`) when dropped.
 //! - **Unknown is not an error.** New event names and new fields parse (`Other` variants keep
 //!   the name and raw JSON); a missing *documented* field is [`Error::UnexpectedPayload`] (422).
 //! - `#![forbid(unsafe_code)]`.

@@ -4,13 +4,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use base64::Engine as _;
+use zeroize::Zeroizing;
 
 use crate::ConfigError;
 
 /// Key material shared with a sender: an HMAC key or a shared token.
 ///
 /// Its `Debug` prints `Secret([redacted])`; it has no `Display` and no `Serialize`, so it
-/// cannot end up in a log line or an error by accident. Cloning is cheap (the bytes are shared).
+/// cannot end up in a log line or an error by accident. Cloning is cheap (the bytes are
+/// shared), and the bytes are wiped (`zeroize`) when the last clone is dropped. The keyed HMAC
+/// states built from a secret are wiped on drop too.
 ///
 /// ```
 /// use webhook_receiver::Secret;
@@ -19,7 +22,7 @@ use crate::ConfigError;
 /// assert!(Secret::new("").is_err());
 /// ```
 #[derive(Clone)]
-pub struct Secret(Arc<[u8]>);
+pub struct Secret(Arc<Zeroizing<Vec<u8>>>);
 
 impl Secret {
     /// A secret from raw bytes (or text: `&str` and `String` convert).
@@ -28,11 +31,11 @@ impl Secret {
     /// [`ConfigError`] when the secret is empty: an empty key would authenticate anyone who
     /// knows the scheme.
     pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, ConfigError> {
-        let bytes = bytes.into();
+        let bytes = Zeroizing::new(bytes.into());
         if bytes.is_empty() {
             return Err(ConfigError::new("secret is empty"));
         }
-        Ok(Self(bytes.into()))
+        Ok(Self(Arc::new(bytes)))
     }
 
     /// A secret given as hex text (either case).
@@ -57,7 +60,7 @@ impl Secret {
 
     /// The key bytes. Crate-private so that no public path hands them out.
     pub(crate) fn expose(&self) -> &[u8] {
-        &self.0
+        self.0.as_slice()
     }
 }
 
@@ -149,5 +152,18 @@ impl fmt::Debug for Keyring {
         f.debug_struct("Keyring")
             .field("secrets", &self.secrets.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Compiles only while key material is wiped on drop: the secret's bytes, and the SHA-256
+    /// states an HMAC key is turned into (the inner and outer pad states of `hmac::HmacCore`
+    /// are `Sha256VarCore`s; they wipe themselves with `sha2`'s feature `zeroize`).
+    #[test]
+    fn key_material_is_wiped_on_drop() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<zeroize::Zeroizing<Vec<u8>>>();
+        wiped_on_drop::<sha2::block_api::Sha256VarCore>();
     }
 }
