@@ -100,7 +100,9 @@ impl<'h> HeaderValues<'h> {
 /// the bytes of the secret (the sender shows it as `whsec_` + base64 of those bytes). A
 /// delivery is accepted when any well-formed `v1` entry matches any key of the [`Keyring`] and
 /// its timestamp lies within the tolerance of the [`Clock`] (300 s in either direction by
-/// default). An empty entry (`v1,`) never matches anything.
+/// default). An empty entry (`v1,`) never matches anything. The base64 may leave out its
+/// `=` padding (it decodes to the same MAC); any other difference, such as non-zero trailing
+/// bits, makes the entry malformed.
 ///
 /// `v1a` entries (asymmetric ed25519 over the same content) are verified when the scheme has
 /// an ed25519 public key ([`StandardScheme::with_ed25519_key`], [`StandardScheme::from_whpk`],

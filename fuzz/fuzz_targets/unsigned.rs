@@ -1,0 +1,36 @@
+//! Arbitrary headers and bodies, never signed: every provider must refuse them with a clear
+//! error (never accept, never panic), and reading them unverified must not panic either.
+#![no_main]
+
+mod providers;
+
+use std::sync::LazyLock;
+
+use libfuzzer_sys::fuzz_target;
+use webhook_receiver::{Provider, dangerous};
+
+static PROVIDERS: LazyLock<providers::Providers> = LazyLock::new(providers::Providers::new);
+
+fn refuse<P: Provider>(provider: &P, headers: &[(String, Vec<u8>)], body: &[u8])
+where
+    P::Event: std::fmt::Debug,
+{
+    match provider.verify_and_parse(headers, body) {
+        Ok(delivery) => panic!("accepted an unsigned delivery: {delivery:?}"),
+        Err(error) => providers::check_error(&error),
+    }
+    if let Err(error) = dangerous::parse_unverified(provider, headers, body) {
+        providers::check_error(&error);
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let (headers, body) = providers::split(data);
+    let p = &*PROVIDERS;
+    refuse(&p.palenca, &headers, body);
+    refuse(&p.palenca_token, &headers, body);
+    refuse(&p.receeve, &headers, body);
+    refuse(&p.munity, &headers, body);
+    refuse(&p.munity_token, &headers, body);
+    refuse(&p.standard, &headers, body);
+});
