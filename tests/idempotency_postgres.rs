@@ -392,3 +392,73 @@ async fn digests_follow_the_memory_store() {
     store.release(&lease).await.unwrap();
     drop_table(&store).await;
 }
+
+/// The snapshot race, forced: a second session inserts a live record of the id in an open
+/// transaction; the store's claim starts (taking its snapshot) and waits on that row's lock;
+/// the second session commits. The claim's upsert then sees the committed live row and
+/// declines it while its snapshot still cannot show it, so the statement returns nothing and
+/// the store must run it again: the answer is `InProgress`, never `Acquired` (two owners) or
+/// an error, and the re-run is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_racing_a_commit_runs_again_and_sees_the_live_record() {
+    let store = test_store(&unique_table()).await;
+    let id = MessageId::new("race", "snapshot");
+    let (client, connection) = tokio_postgres::connect(&server(), tokio_postgres::NoTls)
+        .await
+        .expect("a second session");
+    tokio::spawn(connection);
+    client.batch_execute("BEGIN").await.unwrap();
+    client
+        .execute(
+            &format!(
+                "INSERT INTO \"{}\" (key, state, token, deadline) \
+                 VALUES ($1, 'in_progress', '\\x01'::bytea, now() + interval '1 hour')",
+                store.table()
+            ),
+            &[&id.key()],
+        )
+        .await
+        .unwrap();
+    let reruns_before = store.claim_reruns();
+    let claiming = {
+        let store = store.clone();
+        let id = id.clone();
+        tokio::spawn(async move { store.claim(&id, Duration::from_secs(30)).await })
+    };
+    // Wait until the claim is blocked on the uncommitted row (it has its snapshot by then).
+    let watcher = store.pool().get().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock' \
+                   AND query LIKE 'WITH ins AS (%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the claim never waited on the row lock"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    client.batch_execute("COMMIT").await.unwrap();
+    let claim = claiming.await.unwrap();
+    assert!(
+        matches!(claim, Ok(Claim::InProgress { .. })),
+        "expected InProgress, got {claim:?}"
+    );
+    assert_eq!(
+        store.claim_reruns(),
+        reruns_before + 1,
+        "the claim ran once more"
+    );
+    drop(watcher);
+    drop_table(&store).await;
+}

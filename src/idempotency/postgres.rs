@@ -37,7 +37,8 @@
 //!   locks) a row that a concurrent claim committed after the statement's snapshot, while the
 //!   outer `SELECT` still reads the snapshot. When that race makes the upsert decline a row
 //!   the snapshot cannot show, the statement returns no row at all; the store then runs it
-//!   again (a fresh snapshot sees the committed row), up to a few times, and answers
+//!   again (a fresh snapshot sees the committed row; [`PostgresStore::claim_reruns`] counts
+//!   these re-runs), up to a few times, and answers
 //!   [`StoreError::Unavailable`] if the row keeps changing under it. The answer is never
 //!   wrong: either the upsert took the row, or the store read a live record.
 //! - **complete**: `UPDATE ... SET state = 'completed', token = NULL, deadline = now() +
@@ -106,6 +107,7 @@
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::tokio_postgres::{self, NoTls, Row};
@@ -250,6 +252,9 @@ impl Statements {
 pub struct PostgresStore {
     pool: Pool,
     sql: Arc<Statements>,
+    /// Claims run again after a concurrent claim committed between the statement's snapshot
+    /// and its upsert; shared by clones.
+    claim_reruns: Arc<AtomicU64>,
 }
 
 impl PostgresStore {
@@ -262,6 +267,7 @@ impl PostgresStore {
         Self {
             pool,
             sql: Arc::new(Statements::new(DEFAULT_TABLE)),
+            claim_reruns: Arc::default(),
         }
     }
 
@@ -280,6 +286,7 @@ impl PostgresStore {
         Ok(Self {
             pool,
             sql: Arc::new(Statements::new(table)),
+            claim_reruns: Arc::default(),
         })
     }
 
@@ -332,6 +339,7 @@ impl PostgresStore {
         let store = Self {
             pool,
             sql: Arc::new(Statements::new(table)),
+            claim_reruns: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -341,6 +349,15 @@ impl PostgresStore {
     #[must_use]
     pub fn table(&self) -> &str {
         &self.sql.table
+    }
+
+    /// How many claim statements this store (and its clones) ran a second time because a
+    /// concurrent claim of the same id committed between the statement's snapshot and its
+    /// upsert (see the [module docs](self)). Each re-run still gives the right answer; a
+    /// steadily rising count only says that deliveries of the same id often race.
+    #[must_use]
+    pub fn claim_reruns(&self) -> u64 {
+        self.claim_reruns.load(Ordering::Relaxed)
     }
 
     /// The connection pool.
@@ -411,7 +428,10 @@ impl PostgresStore {
         let provisional = Lease::new(id.clone(), OffsetDateTime::UNIX_EPOCH);
         let token = provisional.token().to_be_bytes();
         let digest_param = digest.as_ref().map(<[u8; 32]>::as_slice);
-        for _ in 0..CLAIM_ATTEMPTS {
+        for attempt in 0..CLAIM_ATTEMPTS {
+            if attempt > 0 {
+                self.claim_reruns.fetch_add(1, Ordering::Relaxed);
+            }
             let row = client
                 .query_opt(
                     &statement,
