@@ -103,6 +103,13 @@ pub enum Error {
     /// The idempotency store could not be reached or answered with an error.
     #[error("idempotency store unavailable: {0}")]
     StoreUnavailable(String),
+    /// The client did not send the whole body in time (a framework integration's read
+    /// timeout): the sender should retry.
+    #[error("the request body was not received within {} ms", after.as_millis())]
+    BodyReadTimeout {
+        /// The timeout that ran out.
+        after: std::time::Duration,
+    },
 }
 
 impl Error {
@@ -112,6 +119,7 @@ impl Error {
     /// |---|---|---|
     /// | 400 | the request is malformed | [`MalformedPayload`](Error::MalformedPayload) |
     /// | 401 | it cannot be authenticated | signature, token, header, timestamp and signed-content variants |
+    /// | 408 | the body did not arrive in time | [`BodyReadTimeout`](Error::BodyReadTimeout) |
     /// | 413 | the body is too large | [`BodyTooLarge`](Error::BodyTooLarge) |
     /// | 422 | valid JSON of the wrong shape | [`UnexpectedPayload`](Error::UnexpectedPayload) |
     /// | 503 | the store is down; the sender should retry | [`StoreUnavailable`](Error::StoreUnavailable) |
@@ -139,6 +147,7 @@ impl Error {
             | Error::PayloadMismatch { .. } => 401,
             Error::MalformedPayload(_) => 400,
             Error::UnexpectedPayload(_) => 422,
+            Error::BodyReadTimeout { .. } => 408,
             Error::StoreUnavailable(_) => 503,
         }
     }

@@ -55,7 +55,7 @@ impl<H: Headers + ?Sized> Headers for &H {
 
 /// [`Headers::get_each`] in one pass over `(name, value)` pairs in request order: the first
 /// value of each wanted name wins, and the pass stops once every name is found.
-fn get_each_in_one_pass<'h>(
+pub(crate) fn get_each_in_one_pass<'h>(
     pairs: impl Iterator<Item = (&'h str, &'h [u8])>,
     names: &[&str],
     out: &mut [Option<&'h [u8]>],

@@ -64,6 +64,7 @@
 //! |---|---|
 //! | 400 | not JSON, not UTF-8, nested too deeply |
 //! | 401 | missing, malformed or wrong signature or token; timestamp outside the window; forged unsigned copy |
+//! | 408 | the body did not arrive in time (actix-web extractors) |
 //! | 413 | body over the limit |
 //! | 422 | valid JSON of the wrong shape |
 //! | 503 | idempotency store unavailable |

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
-use webhook_receiver::integrations::actix::ProcessOnce;
+use webhook_receiver::integrations::actix::{BodyTimeout, ProcessOnce};
 use webhook_receiver::integrations::{Received, Receiver};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
@@ -31,6 +31,9 @@ const LIMIT: usize = 4 * 1024;
 const HUGE: usize = 10 * 1024 * 1024;
 /// The bound on every network step (connect, write, read).
 const STEP: Duration = Duration::from_secs(10);
+/// The servers' body read timeout ([`BodyTimeout`]): well under [`STEP`], far over what a
+/// body on loopback needs.
+const BODY_TIMEOUT: Duration = Duration::from_secs(2);
 /// The bound on a whole test.
 const TEST: Duration = Duration::from_secs(90);
 const MUNITY_TOKEN: &str = "munity-e2e-token";
@@ -159,6 +162,7 @@ async fn start<S: Sender>() -> Server<S::Event> {
         App::new()
             .app_data(receiver.clone())
             .app_data(app_probe.clone())
+            .app_data(BodyTimeout(BODY_TIMEOUT))
             .route("/webhook", web::post().to(handle::<S>))
     })
     .workers(2)
@@ -512,6 +516,35 @@ async fn a_body_shorter_than_its_content_length_is_never_accepted_and_never_hang
     server.stop().await;
 }
 
+/// A client that announces a body, sends half of it and then nothing, keeping the connection
+/// open: the extractor gives up after [`BodyTimeout`] with 408 (the sender retries) instead of
+/// holding the connection forever, and the retry is processed.
+async fn a_body_that_stops_arriving_is_408_and_the_retry_is_processed<S: Sender>() {
+    let server = start::<S>().await;
+    let request = S::fixture().signed_with(&S::genuine());
+    let addr = server.addr;
+    let stalled = request.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut stream = connect(addr);
+        let body = stalled.body();
+        stream
+            .write_all(&head(&stalled, &format!("Content-Length: {}", body.len())))
+            .unwrap();
+        stream.write_all(&body[..body.len() / 2]).unwrap();
+        let status = read_status(&mut stream);
+        drop(stream);
+        status
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, Some(408));
+    assert_eq!(server.probe.runs(), 0);
+    let (status, _) = post(&client(), &server.url, &request).await;
+    assert_eq!(status, 200);
+    assert_eq!(server.probe.runs(), 1);
+    server.stop().await;
+}
+
 macro_rules! end_to_end {
     ($($module:ident: $sender:ty),+ $(,)?) => {$(
         mod $module {
@@ -526,6 +559,7 @@ macro_rules! end_to_end {
                 ten_mebibytes_chunked_are_refused_with_413,
                 a_valid_body_sent_chunked_is_accepted,
                 a_body_shorter_than_its_content_length_is_never_accepted_and_never_hangs,
+                a_body_that_stops_arriving_is_408_and_the_retry_is_processed,
             );
         }
     )+};

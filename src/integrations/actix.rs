@@ -18,7 +18,8 @@
 //! `Content-Length` says so, and as soon as the limit is crossed when it is streamed
 //! (`Transfer-Encoding: chunked`); at most one chunk past the limit is ever held in memory. A
 //! body that cannot be read (the client went away, broken chunked encoding, fewer bytes than
-//! announced) is 400. The body is verified exactly as received: no `Content-Encoding` is
+//! announced) is 400, and one that has not fully arrived within [`BodyTimeout`] (30 s unless
+//! you register another in the app data) is 408. The body is verified exactly as received: no `Content-Encoding` is
 //! undone. Every refusal is a [`WebhookRejection`], which implements [`ResponseError`] with
 //! the short, leak-free [`WebhookResponse`] of its [`Error`].
 //!
@@ -188,6 +189,50 @@ impl Headers for HeaderMap {
             .find(|(key, _)| key.as_str().eq_ignore_ascii_case(name))
             .map(|(_, value)| value.as_bytes())
     }
+
+    fn get_each<'h>(&'h self, names: &[&str], out: &mut [Option<&'h [u8]>]) {
+        crate::headers::get_each_in_one_pass(
+            self.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
+            names,
+            out,
+        );
+    }
+}
+
+/// How long the extractors of this module wait for the whole body, from the moment they start
+/// reading it; a body still incomplete then is refused with 408
+/// ([`Error::BodyReadTimeout`]), so the sender retries. Register it in the app data to change
+/// the default ([`BodyTimeout::DEFAULT`], 30 seconds):
+///
+/// ```
+/// use std::time::Duration;
+/// use actix_web::App;
+/// use webhook_receiver::integrations::actix::BodyTimeout;
+///
+/// let app = App::new().app_data(BodyTimeout(Duration::from_secs(10)));
+/// # let _ = app;
+/// ```
+///
+/// actix-web itself bounds only the reading of the request head
+/// (`HttpServer::client_request_timeout`): without this, a client that announces a body and
+/// sends it a byte at a time, or never, would hold its connection and the extractor forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTimeout(pub std::time::Duration);
+
+impl BodyTimeout {
+    /// 30 seconds: the time Palenca waits for an answer, and far more than any sender needs to
+    /// upload a body under the default 1 MiB limit.
+    pub const DEFAULT: Self = Self(std::time::Duration::from_secs(30));
+
+    fn of(request: &HttpRequest) -> Self {
+        request.app_data::<Self>().copied().unwrap_or_default()
+    }
+}
+
+impl Default for BodyTimeout {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// A verified, parsed delivery: the provider comes from the app data, as `web::Data<P>` or
@@ -252,11 +297,13 @@ where
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let provider = AppData::<P>::find(request);
+        let timeout = BodyTimeout::of(request);
         let request = request.clone();
         let payload = payload.take();
         Box::pin(async move {
             let provider = provider.ok_or_else(WebhookRejection::not_configured::<P>)?;
-            let body = read_body(request.headers(), payload, provider.body_limit()).await?;
+            let body =
+                read_body(request.headers(), payload, provider.body_limit(), timeout).await?;
             let delivery = verify_and_parse(&*provider, request.headers(), &body)?;
             Ok(Self(delivery))
         })
@@ -363,13 +410,14 @@ where
             Some(data) => Some(Receiver::clone(data)),
             None => request.app_data::<Receiver<P, St>>().cloned(),
         };
+        let timeout = BodyTimeout::of(request);
         let request = request.clone();
         let payload = payload.take();
         Box::pin(async move {
             let receiver =
                 receiver.ok_or_else(WebhookRejection::not_configured::<Receiver<P, St>>)?;
             let limit = receiver.provider().body_limit();
-            let body = read_body(request.headers(), payload, limit).await?;
+            let body = read_body(request.headers(), payload, limit, timeout).await?;
             Ok(Self {
                 receiver,
                 request,
@@ -527,9 +575,21 @@ fn status_code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+/// Reads the whole body within `timeout`: [`read_body_unbounded`] under a timer.
+async fn read_body(
+    headers: &HeaderMap,
+    payload: Payload,
+    limit: usize,
+    timeout: BodyTimeout,
+) -> Result<Bytes, Error> {
+    actix_web::rt::time::timeout(timeout.0, read_body_unbounded(headers, payload, limit))
+        .await
+        .unwrap_or(Err(Error::BodyReadTimeout { after: timeout.0 }))
+}
+
 /// Reads the whole body, refusing one over `limit` without reading it: by its declared
 /// length first, then chunk by chunk, so at most `limit` bytes plus one chunk are held.
-async fn read_body(
+async fn read_body_unbounded(
     headers: &HeaderMap,
     mut payload: Payload,
     limit: usize,

@@ -20,6 +20,11 @@
 //! [`WebhookRejection`], answered with the short, leak-free [`WebhookResponse`] of its
 //! [`Error`].
 //!
+//! These extractors do not time the body: hyper bounds only the reading of the request head,
+//! so put a `tower_http::timeout::RequestBodyTimeoutLayer` (or a timeout on the whole
+//! request) in front of webhook routes, lest a client that announces a body and never sends
+//! it hold its connection. (The actix-web extractors time the body themselves.)
+//!
 //! # Wiring
 //!
 //! ```

@@ -74,6 +74,7 @@ impl WebhookResponse {
             Error::MalformedPayload(_) => "malformed payload",
             Error::UnexpectedPayload(_) => "unexpected payload",
             Error::StoreUnavailable(_) => "temporarily unavailable",
+            Error::BodyReadTimeout { .. } => "request timeout",
             _ if err.is_authentication() => "unauthorized",
             _ => "rejected",
         };
