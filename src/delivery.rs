@@ -63,11 +63,41 @@ impl<E> Delivery<E> {
 /// let digest = MessageId::digest("munity", b"{}");
 /// assert!(digest.as_str().starts_with("sha256:"));
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Ids compare, hash and order by [`key`](MessageId::key) alone.
+#[derive(Clone)]
 pub struct MessageId {
     /// `"{provider}:{id}"`; shared so that clones (one per store call) do not copy.
     key: Arc<str>,
     provider_len: usize,
+    /// The SHA-256 the id was made of, for ids made by [`MessageId::digest`].
+    content_digest: Option<[u8; 32]>,
+}
+
+impl PartialEq for MessageId {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for MessageId {}
+
+impl std::hash::Hash for MessageId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
+    }
+}
+
+impl PartialOrd for MessageId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for MessageId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
 }
 
 impl MessageId {
@@ -85,6 +115,7 @@ impl MessageId {
         Self {
             key: key.into(),
             provider_len,
+            content_digest: None,
         }
     }
 
@@ -92,16 +123,35 @@ impl MessageId {
     /// verified bytes.
     #[must_use]
     pub fn digest(provider: &str, verified: &[u8]) -> Self {
+        let digest: [u8; 32] = Sha256::digest(verified).into();
         let mut hex = [0u8; 64];
         // 32 bytes always fit 64 hex digits, which are ASCII: neither step can fail.
-        let hex = hex::encode_to_slice(Sha256::digest(verified), &mut hex)
+        let hex = hex::encode_to_slice(digest, &mut hex)
             .ok()
             .and_then(|()| std::str::from_utf8(&hex).ok())
             .unwrap_or_default();
         let mut id = String::with_capacity(7 + 64);
         id.push_str("sha256:");
         id.push_str(hex);
-        Self::new(provider, &id)
+        Self {
+            content_digest: Some(digest),
+            ..Self::new(provider, &id)
+        }
+    }
+
+    /// The SHA-256 of the verified content when this id was made from it
+    /// ([`MessageId::digest`]), `None` for a provider's own id. An id that is the content's
+    /// digest already identifies the content: the optional body-digest check of the
+    /// idempotency step reuses it instead of hashing the body again.
+    ///
+    /// ```
+    /// use webhook_receiver::MessageId;
+    /// assert!(MessageId::digest("munity", b"{}").content_digest().is_some());
+    /// assert!(MessageId::new("receeve", "09feeb6f").content_digest().is_none());
+    /// ```
+    #[must_use]
+    pub fn content_digest(&self) -> Option<[u8; 32]> {
+        self.content_digest
     }
 
     /// The provider namespace.

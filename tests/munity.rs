@@ -171,3 +171,22 @@ fn payload_before_event_parses_the_same_and_duplicates_are_refused() {
     let trailing = r#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true}} x"#;
     assert!(matches!(parse(trailing), Err(Error::MalformedPayload(_))));
 }
+
+/// The id is the SHA-256 of the body, and carries it: the body-digest check of the idempotency
+/// step reuses it instead of hashing the body again.
+#[test]
+fn the_id_carries_the_body_digest() {
+    let munity = munity();
+    let request = testing::munity::webhook_test().signed_with(&munity);
+    let delivery = munity
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap();
+    let digest = webhook_receiver::idempotency::body_digest(request.body());
+    assert_eq!(delivery.id.content_digest(), Some(digest));
+    assert_eq!(
+        delivery.id.as_str(),
+        format!("sha256:{}", hex::encode(digest))
+    );
+    // Equality is by key alone: an id made from the same text is the same id.
+    assert_eq!(delivery.id, MessageId::new("munity", delivery.id.as_str()));
+}

@@ -212,7 +212,9 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
     /// A receiver with chosen lease and retention, and whether to compare body digests: with
     /// `check_digest`, the same id arriving with a different body is answered 422
     /// ([`Outcome::Conflict`]) instead of being acknowledged as a duplicate. Leave it off for
-    /// senders whose retries may re-serialise the body.
+    /// senders whose retries may re-serialise the body. Where the message id is itself the
+    /// content's digest (Munity, Palenca without `webhook_id`), the id's digest is reused: no
+    /// second hash, and no conflict can arise, since the id already names the content.
     #[must_use]
     pub fn with_options(
         provider: P,
@@ -261,7 +263,13 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
         };
         let mut options = self.inner.options;
         if self.inner.check_digest {
-            options = options.with_digest(body_digest(body));
+            // An id that is the content's digest already identifies the content: reuse it
+            // rather than hash the body a second time.
+            let digest = delivery
+                .id
+                .content_digest()
+                .unwrap_or_else(|| body_digest(body));
+            options = options.with_digest(digest);
         }
         let id = delivery.id.clone();
         Received::Verified(
