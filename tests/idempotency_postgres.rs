@@ -433,8 +433,8 @@ async fn a_claim_racing_a_commit_runs_again_and_sees_the_live_record() {
             .query_one(
                 "SELECT count(*) FROM pg_stat_activity \
                  WHERE datname = current_database() AND wait_event_type = 'Lock' \
-                   AND query LIKE 'WITH ins AS (%'",
-                &[],
+                   AND strpos(query, $1) > 0",
+                &[&format!("INSERT INTO \"{}\"", store.table())],
             )
             .await
             .unwrap()
