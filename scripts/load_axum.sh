@@ -54,7 +54,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The receeve delivery, signed with RECEEVE_SECRET by the testing kit.
-RECEEVE_BODY="$("$EXAMPLES/axum_receiver" --print-sample receeve 2>/dev/null)"
+RECEEVE_BODY="$("$EXAMPLES/axum_receiver" --print-body receeve 2>/dev/null)"
 cat >"$WORK/receeve.lua" <<EOF
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"

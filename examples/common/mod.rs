@@ -33,11 +33,12 @@ pub(crate) struct Config {
 }
 
 /// Starts logging through `tracing` (filter from `RUST_LOG`, default `info`), reads the
-/// configuration and handles `--print-curl <sender>`.
+/// configuration and handles `--print-curl <sender>` (a curl command that sends a signed
+/// fixture) and `--print-body <sender>` (the signed fixture's body alone, for load scripts).
 ///
 /// `Continue` carries the configuration to serve with. `Break` carries the exit code when
-/// there is nothing to serve: success after `--print-curl`, 2 (with a message prefixed by
-/// `example`) when a variable is missing or invalid.
+/// there is nothing to serve: success after printing, 2 (with a message prefixed by
+/// `example`) when a variable is missing or invalid, or an argument is unknown.
 pub(crate) fn start(example: &str, default_port: u16) -> ControlFlow<ExitCode, Config> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -54,13 +55,28 @@ pub(crate) fn start(example: &str, default_port: u16) -> ControlFlow<ExitCode, C
         Err(message) => return fail(message),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--print-curl") {
-        return match print_curl(&config, args.get(1).map(String::as_str)) {
-            Ok(()) => ControlFlow::Break(ExitCode::SUCCESS),
-            Err(message) => fail(message),
-        };
+    let printed = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => return ControlFlow::Continue(config),
+        ["--print-curl", sender] => signed_sample(&config, sender).map(|request| {
+            println!("{}", curl_command(&config, sender, &request));
+        }),
+        ["--print-body", sender] => signed_sample(&config, sender).map(|request| {
+            println!("{}", String::from_utf8_lossy(request.body()));
+        }),
+        _ => Err(format!(
+            "unexpected arguments {args:?}; usage: {example} [--print-curl SENDER | \
+             --print-body SENDER] (SENDER: palenca, receeve or munity)"
+        )),
+    };
+    match printed {
+        Ok(()) => ControlFlow::Break(ExitCode::SUCCESS),
+        Err(message) => fail(message),
     }
-    ControlFlow::Continue(config)
 }
 
 impl Config {
@@ -149,30 +165,29 @@ pub(crate) fn log_received<T, E: Display>(provider: &str, received: &Received<T,
     }
 }
 
-/// `--print-curl <sender>`: a curl command that sends a fixture of the testing kit, signed as
-/// the sender would sign it with the configured secrets, to this server's route on `PORT`.
-fn print_curl(config: &Config, sender: Option<&str>) -> Result<(), String> {
-    let request: SignedRequest = match sender {
-        Some("palenca") => testing::palenca::login_success().signed_with(&config.palenca),
-        Some("receeve") => testing::receeve::strategy_paused().signed_with(&config.receeve),
-        Some("munity") => testing::munity::webhook_test().signed_with(&config.munity),
-        other => {
-            return Err(format!(
-                "--print-curl takes palenca, receeve or munity, not {other:?}"
-            ));
-        }
-    };
+/// A fixture of the testing kit for `sender`, signed as the sender would sign it with the
+/// configured secrets.
+fn signed_sample(config: &Config, sender: &str) -> Result<SignedRequest, String> {
+    match sender {
+        "palenca" => Ok(testing::palenca::login_success().signed_with(&config.palenca)),
+        "receeve" => Ok(testing::receeve::strategy_paused().signed_with(&config.receeve)),
+        "munity" => Ok(testing::munity::webhook_test().signed_with(&config.munity)),
+        other => Err(format!(
+            "the sender is palenca, receeve or munity, not {other:?}"
+        )),
+    }
+}
+
+/// `--print-curl <sender>`: a curl command that sends `request` to this server's route for
+/// `sender` on `PORT`.
+fn curl_command(config: &Config, sender: &str, request: &SignedRequest) -> String {
     let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
-    let mut command = format!(
-        "curl -i http://127.0.0.1:{}/webhooks/{}",
-        config.port,
-        sender.unwrap_or_default()
-    );
+    let mut command = format!("curl -i http://127.0.0.1:{}/webhooks/{sender}", config.port);
     for (name, value) in request.headers() {
         command.push_str(&format!(" -H {}", quote(&format!("{name}: {value}"))));
     }
     // Single quotes keep the body byte for byte (HMACs cover every byte, newlines included).
     let body = String::from_utf8_lossy(request.body());
-    println!("{command} --data-binary {}", quote(&body));
-    Ok(())
+    command.push_str(&format!(" --data-binary {}", quote(&body)));
+    command
 }
