@@ -70,8 +70,9 @@ pub struct MessageId {
     /// `"{provider}:{id}"`; shared so that clones (one per store call) do not copy.
     key: Arc<str>,
     provider_len: usize,
-    /// The SHA-256 the id was made of, for ids made by [`MessageId::digest`].
-    content_digest: Option<[u8; 32]>,
+    /// Made by [`MessageId::digest`]: the id is `sha256:` + the hex of the content's digest.
+    /// (A flag, not the 32 bytes: idempotency stores keep many ids, so every byte counts.)
+    is_content_digest: bool,
 }
 
 impl PartialEq for MessageId {
@@ -115,7 +116,7 @@ impl MessageId {
         Self {
             key: key.into(),
             provider_len,
-            content_digest: None,
+            is_content_digest: false,
         }
     }
 
@@ -123,7 +124,7 @@ impl MessageId {
     /// verified bytes.
     #[must_use]
     pub fn digest(provider: &str, verified: &[u8]) -> Self {
-        let digest: [u8; 32] = Sha256::digest(verified).into();
+        let digest = Sha256::digest(verified);
         let mut hex = [0u8; 64];
         // 32 bytes always fit 64 hex digits, which are ASCII: neither step can fail.
         let hex = hex::encode_to_slice(digest, &mut hex)
@@ -134,7 +135,7 @@ impl MessageId {
         id.push_str("sha256:");
         id.push_str(hex);
         Self {
-            content_digest: Some(digest),
+            is_content_digest: true,
             ..Self::new(provider, &id)
         }
     }
@@ -151,7 +152,13 @@ impl MessageId {
     /// ```
     #[must_use]
     pub fn content_digest(&self) -> Option<[u8; 32]> {
-        self.content_digest
+        if !self.is_content_digest {
+            return None;
+        }
+        let hex = self.as_str().strip_prefix("sha256:")?;
+        let mut digest = [0u8; 32];
+        hex::decode_to_slice(hex, &mut digest).ok()?;
+        Some(digest)
     }
 
     /// The provider namespace.

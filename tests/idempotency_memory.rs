@@ -445,18 +445,19 @@ async fn a_million_ids_never_hold_more_than_the_capacity() {
 
 #[tokio::test]
 async fn a_full_store_evicts_the_completed_records_closest_to_expiry_first() {
-    let (store, _clock) = manual_store(16);
-    for n in 0..16 {
+    // Capacity 8: one shard, which evicts one eighth of itself (one record) at a time.
+    let (store, _clock) = manual_store(8);
+    for n in 0..8 {
         let lease = acquire(&store, &id(n), secs(30)).await;
-        // id 0 expires first, id 15 last.
+        // id 0 expires first, id 7 last.
         let hours = u64::try_from(n).unwrap() + 1;
         store.complete(&lease, secs(hours * 3600)).await.unwrap();
     }
-    assert_eq!(store.len(), 16);
+    assert_eq!(store.len(), 8);
 
     acquire(&store, &id(100), secs(30)).await;
-    assert_eq!(store.len(), 16);
-    for n in 1..16 {
+    assert_eq!(store.len(), 8);
+    for n in 1..8 {
         assert_eq!(
             store.claim(&id(n), secs(30)).await.unwrap(),
             Claim::Completed,
@@ -465,7 +466,34 @@ async fn a_full_store_evicts_the_completed_records_closest_to_expiry_first() {
     }
     // id 0 was evicted: a retry of it would be processed again.
     acquire(&store, &id(0), secs(30)).await;
-    assert_eq!(store.len(), 16);
+    assert_eq!(store.len(), 8);
+}
+
+/// A bigger shard evicts a batch (an eighth of it) at once, always the records closest to
+/// the end of their retention.
+#[tokio::test]
+async fn a_full_store_evicts_a_batch_of_the_records_closest_to_expiry() {
+    let (store, _clock) = manual_store(16);
+    for n in 0..16 {
+        let lease = acquire(&store, &id(n), secs(30)).await;
+        // Retention deadlines in a shuffled order: id n expires after (n * 7 % 16) + 1 hours.
+        let hours = u64::try_from(n * 7 % 16).unwrap() + 1;
+        store.complete(&lease, secs(hours * 3600)).await.unwrap();
+    }
+    acquire(&store, &id(100), secs(30)).await;
+    assert_eq!(store.len(), 15, "two evicted, one added");
+    // ids 0 and 7 had the two earliest deadlines (1 and 2 hours).
+    let evicted = |n: usize| n * 7 % 16 < 2;
+    for n in (0..16).filter(|&n| !evicted(n)) {
+        assert_eq!(
+            store.claim(&id(n), secs(30)).await.unwrap(),
+            Claim::Completed,
+            "id {n}"
+        );
+    }
+    for n in (0..16).filter(|&n| evicted(n)) {
+        acquire(&store, &id(n), secs(30)).await;
+    }
 }
 
 #[tokio::test]

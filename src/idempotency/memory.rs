@@ -24,7 +24,7 @@ const RECORDS_PER_SHARD: usize = 1024;
 const MAX_SHARDS: usize = 64;
 /// A full shard evicts completed records by batches of `capacity / EVICTION_BATCH_DIVISOR`
 /// (at least one), so that the scan it takes is paid once per batch of insertions.
-const EVICTION_BATCH_DIVISOR: usize = 16;
+const EVICTION_BATCH_DIVISOR: usize = 8;
 /// A shard sweeps its expired records after as many insertions as it holds records, and at
 /// least this many.
 const MIN_INSERTS_BETWEEN_SWEEPS: usize = 64;
@@ -46,7 +46,7 @@ const MIN_INSERTS_BETWEEN_SWEEPS: usize = 64;
 ///   evenly over the shards (so a shard can be full a little before the whole store is).
 ///   When a new id lands in a full shard, the shard first drops its
 ///   expired records, then, if still full, evicts the completed records closest to the end
-///   of their retention (a batch of one sixteenth of the shard at a time). An in-progress
+///   of their retention (a batch of one eighth of the shard at a time). An in-progress
 ///   record is never evicted while its lease runs: if the shard holds nothing else, the claim
 ///   fails with [`StoreError::Full`] (503), and the sender retries later. Evicting a completed
 ///   record early means a very late retry of that event would be processed again; size the
