@@ -62,6 +62,9 @@ impl<E> Delivery<E> {
 /// assert_eq!(id.key(), "receeve:09feeb6f-350a-430a-a040-cd1c558cbc91");
 /// let digest = MessageId::digest("munity", b"{}");
 /// assert!(digest.as_str().starts_with("sha256:"));
+/// // A `:` in the namespace would make keys ambiguous: it becomes `_`.
+/// let odd = MessageId::new("my:app", "a:b");
+/// assert_eq!((odd.provider(), odd.as_str(), odd.key()), ("my_app", "a:b", "my_app:a:b"));
 /// ```
 ///
 /// Ids compare, hash and order by [`key`](MessageId::key) alone.
@@ -107,10 +110,9 @@ impl MessageId {
     /// replaced by `_` so the key stays unambiguous.
     #[must_use]
     pub fn new(provider: &str, id: &str) -> Self {
-        let provider = provider.replace(':', "_");
-        let provider_len = provider.len();
-        let mut key = provider;
-        key.reserve(1 + id.len());
+        let mut key = String::with_capacity(provider.len() + 1 + id.len());
+        key.extend(provider.chars().map(|c| if c == ':' { '_' } else { c }));
+        let provider_len = key.len();
         key.push(':');
         key.push_str(id);
         Self {
