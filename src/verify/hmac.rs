@@ -31,6 +31,8 @@ const FEW_KEYS: usize = 4;
 
 /// The MACs of one message under every key of a keyring.
 pub(crate) enum Tags {
+    /// One key (the usual keyring outside a rotation): no array to fill.
+    One([u8; MAC_LEN]),
     Few([[u8; MAC_LEN]; FEW_KEYS], usize),
     Many(Vec<[u8; MAC_LEN]>),
 }
@@ -41,6 +43,7 @@ impl Tags {
     pub(crate) fn matches(&self, signature: &[u8; MAC_LEN]) -> bool {
         use subtle::ConstantTimeEq as _;
         let tags: &[[u8; MAC_LEN]] = match self {
+            Tags::One(one) => std::slice::from_ref(one),
             Tags::Few(few, n) => few.get(..*n).unwrap_or_default(),
             Tags::Many(many) => many,
         };
@@ -98,7 +101,9 @@ impl MacKeys {
             }
             mac.finalize().into_bytes().into()
         };
-        if self.keys.len() <= FEW_KEYS {
+        if let [key] = &*self.keys {
+            Tags::One(tag(key))
+        } else if self.keys.len() <= FEW_KEYS {
             let mut few = [[0u8; MAC_LEN]; FEW_KEYS];
             for (slot, key) in few.iter_mut().zip(self.keys.iter()) {
                 *slot = tag(key);
