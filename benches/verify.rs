@@ -29,7 +29,7 @@ use webhook_receiver::providers::receeve::Receeve;
 use webhook_receiver::providers::standard::StandardWebhooks;
 use webhook_receiver::testing::{self, Signer};
 use webhook_receiver::verify::{HmacScheme, TokenScheme};
-use webhook_receiver::{Provider, Secret, dangerous};
+use webhook_receiver::{Headers, Provider, Secret, dangerous};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -343,5 +343,59 @@ fn http_headers(pairs: &[(String, String)]) -> http::HeaderMap {
     map
 }
 
-criterion_group!(benches, palenca, receeve, munity, standard);
+/// Reading a Standard Webhooks delivery's three headers from a realistic `http::HeaderMap` (ten
+/// headers): three hashed lookups against one `Headers::get_each` pass, and against a pass
+/// whose names are known when compiling (a `match` on literals), the floor of any pass.
+fn header_lookups(c: &mut Criterion) {
+    let mut map = http::HeaderMap::new();
+    for (name, value) in [
+        ("host", "example.com"),
+        ("user-agent", "Svix-Webhooks/1.0"),
+        ("content-type", "application/json"),
+        ("content-length", "175"),
+        ("accept", "*/*"),
+        ("accept-encoding", "gzip"),
+        ("x-forwarded-for", "10.0.0.1"),
+        ("webhook-id", "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"),
+        ("webhook-timestamp", "1764000000"),
+        (
+            "webhook-signature",
+            "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=",
+        ),
+    ] {
+        map.append(name, http::HeaderValue::from_static(value));
+    }
+    let names = ["webhook-id", "webhook-timestamp", "webhook-signature"];
+    let mut g = c.benchmark_group("headers");
+    g.bench_function("three_gets", |b| {
+        b.iter(|| names.map(|name| Headers::get(black_box(&map), name)))
+    });
+    g.bench_function("get_each", |b| {
+        b.iter(|| {
+            let mut out = [None; 3];
+            black_box(&map).get_each(&names, &mut out);
+            out
+        })
+    });
+    g.bench_function("literal_match_pass", |b| {
+        b.iter(|| {
+            let mut out = [None; 3];
+            for (k, v) in black_box(&map).iter() {
+                let i = match k.as_str() {
+                    "webhook-id" => 0,
+                    "webhook-timestamp" => 1,
+                    "webhook-signature" => 2,
+                    _ => continue,
+                };
+                if let Some(slot @ None) = out.get_mut(i) {
+                    *slot = Some(v.as_bytes());
+                }
+            }
+            out
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, palenca, receeve, munity, standard, header_lookups);
 criterion_main!(benches);
