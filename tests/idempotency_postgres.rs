@@ -10,7 +10,6 @@
 
 mod store_contract;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -93,59 +92,13 @@ async fn postgres_store_keeps_the_contract() {
 /// each: every handler runs exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_racing_run_each_handler_once() {
-    const IDS: usize = 1_000;
-    const DELIVERIES: usize = 8;
-    const BATCH: usize = 25;
-
     let table = unique_table();
     let first = Arc::new(test_store(&table).await);
     let second = Arc::new(test_store(&table).await);
-    let runs: Arc<HashMap<MessageId, AtomicUsize>> = Arc::new(
-        (0..IDS)
-            .map(|n| {
-                (
-                    store_contract::fresh_id("race", &format!("two-instances-{n}")),
-                    AtomicUsize::new(0),
-                )
-            })
-            .collect(),
-    );
-    let ids: Vec<MessageId> = runs.keys().cloned().collect();
-    for batch in ids.chunks(BATCH) {
-        let mut tasks = Vec::with_capacity(BATCH * DELIVERIES);
-        for id in batch {
-            for delivery in 0..DELIVERIES {
-                let store = Arc::clone(if delivery % 2 == 0 { &first } else { &second });
-                let (runs, id) = (Arc::clone(&runs), id.clone());
-                tasks.push(tokio::spawn(async move {
-                    let outcome =
-                        process_once(&*store, &id, &ProcessOptions::default(), || async {
-                            runs[&id].fetch_add(1, Ordering::SeqCst);
-                            tokio::time::sleep(Duration::from_millis(5)).await;
-                            Ok::<_, std::convert::Infallible>(())
-                        })
-                        .await;
-                    match outcome {
-                        Outcome::Processed(())
-                        | Outcome::Duplicate
-                        | Outcome::InProgress { .. } => {}
-                        other => panic!("unexpected outcome for {id}: {other:?}"),
-                    }
-                }));
-            }
-        }
-        for task in tasks {
-            task.await.unwrap();
-        }
-    }
-    for (id, count) in runs.iter() {
-        assert_eq!(
-            count.load(Ordering::SeqCst),
-            1,
-            "{id} ran a wrong number of times"
-        );
-    }
-    assert_eq!(row_count(&first).await, i64::try_from(IDS).unwrap());
+    let ids =
+        store_contract::two_instances_run_each_event_once(first.clone(), second, 1_000, 8, 25)
+            .await;
+    assert_eq!(row_count(&first).await, i64::try_from(ids.len()).unwrap());
     drop_table(&first).await;
 }
 

@@ -202,10 +202,6 @@ async fn the_lease_matches_the_record() {
 /// deliveries of each of 1 000 ids: every handler runs exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_racing_run_each_event_once() {
-    const IDS: usize = 1_000;
-    const DELIVERIES: usize = 8;
-    const BATCH: usize = 100;
-
     let first = Arc::new(store("race").await);
     let prefix = first.prefix().to_owned();
     let second = Arc::new(
@@ -214,56 +210,13 @@ async fn two_instances_racing_run_each_event_once() {
             .unwrap()
             .with_prefix(prefix.clone()),
     );
-    let runs: Arc<Vec<AtomicUsize>> = Arc::new((0..IDS).map(|_| AtomicUsize::new(0)).collect());
-    let ids: Vec<MessageId> = (0..IDS)
-        .map(|n| MessageId::new("contract", &format!("race-{n}")))
-        .collect();
-
-    bounded("the race", async {
-        for start in (0..IDS).step_by(BATCH) {
-            let mut tasks = Vec::with_capacity(BATCH * DELIVERIES);
-            for index in start..start + BATCH {
-                for delivery in 0..DELIVERIES {
-                    let store = if delivery % 2 == 0 {
-                        Arc::clone(&first)
-                    } else {
-                        Arc::clone(&second)
-                    };
-                    let (id, runs) = (ids[index].clone(), Arc::clone(&runs));
-                    tasks.push(tokio::spawn(async move {
-                        let outcome =
-                            process_once(&*store, &id, &ProcessOptions::default(), || async {
-                                runs[index].fetch_add(1, Ordering::SeqCst);
-                                tokio::time::sleep(Duration::from_millis(2)).await;
-                                Ok::<_, std::convert::Infallible>(())
-                            })
-                            .await;
-                        match outcome {
-                            Outcome::Processed(())
-                            | Outcome::Duplicate
-                            | Outcome::InProgress { .. } => {}
-                            other => panic!("unexpected outcome {other:?}"),
-                        }
-                    }));
-                }
-            }
-            for task in tasks {
-                task.await.unwrap();
-            }
-        }
-    })
+    let ids = bounded(
+        "the race",
+        store_contract::two_instances_run_each_event_once(first, second, 1_000, 8, 100),
+    )
     .await;
-
-    for (index, count) in runs.iter().enumerate() {
-        assert_eq!(count.load(Ordering::SeqCst), 1, "id {index}");
-    }
-    // Every id is recorded completed, seen from either instance.
-    for id in ids.iter().step_by(97) {
-        assert_eq!(first.claim(id, LONG).await.unwrap(), Claim::Completed);
-        assert_eq!(second.claim(id, LONG).await.unwrap(), Claim::Completed);
-    }
     let mut connection = raw().await;
-    assert_eq!(keys(&mut connection, &prefix).await.len(), IDS);
+    assert_eq!(keys(&mut connection, &prefix).await.len(), ids.len());
     cleanup(&prefix).await;
 }
 

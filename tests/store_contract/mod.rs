@@ -1,7 +1,13 @@
 //! The behaviour every `IdempotencyStore` must show, written once and run against each store
 //! (the shared stores use their server's clock, so expiry is exercised with short leases and
 //! real waits that leave wide margins; nothing asserts how fast anything is).
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -162,6 +168,21 @@ pub async fn namespaces_are_separate<S: IdempotencyStore>(store: &S) {
     store.complete(&other, LONG).await.unwrap();
 }
 
+/// One delivery of `id` through `process_once`, whose handler counts its runs in `runs`: the
+/// answer may be Processed, Duplicate or InProgress, never anything else.
+async fn deliver<S: IdempotencyStore>(store: &S, id: &MessageId, runs: &AtomicUsize) {
+    let outcome = process_once(store, id, &ProcessOptions::default(), || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        Ok::<_, std::convert::Infallible>(())
+    })
+    .await;
+    match outcome {
+        Outcome::Processed(()) | Outcome::Duplicate | Outcome::InProgress { .. } => {}
+        other => panic!("unexpected outcome for {id}: {other:?}"),
+    }
+}
+
 /// `concurrency` tasks deliver each of `ids` ids at once (a store shared by several instances
 /// sees exactly this): every handler runs once per id; the others see InProgress or Duplicate.
 pub async fn concurrent_deliveries_run_once<S>(store: Arc<S>, ids: usize, concurrency: usize)
@@ -174,18 +195,9 @@ where
         let mut tasks = Vec::with_capacity(concurrency);
         for _ in 0..concurrency {
             let (store, id, runs) = (Arc::clone(&store), id.clone(), Arc::clone(&runs));
-            tasks.push(tokio::spawn(async move {
-                let outcome = process_once(&*store, &id, &ProcessOptions::default(), || async {
-                    runs.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                    Ok::<_, std::convert::Infallible>(())
-                })
-                .await;
-                match outcome {
-                    Outcome::Processed(()) | Outcome::Duplicate | Outcome::InProgress { .. } => {}
-                    other => panic!("unexpected outcome {other:?}"),
-                }
-            }));
+            tasks.push(tokio::spawn(
+                async move { deliver(&*store, &id, &runs).await },
+            ));
         }
         for task in tasks {
             task.await.unwrap();
@@ -196,6 +208,62 @@ where
             "id {id} ran more than once"
         );
     }
+}
+
+/// Two instances of a shared store (each with its own connections, as two receiver
+/// processes have) take `deliveries` concurrent deliveries of each of `ids` ids, alternating
+/// between them, `batch` ids at a time: every handler runs exactly once, and every id then
+/// reads Completed from either instance. Returns the ids, for the store's own checks.
+pub async fn two_instances_run_each_event_once<S>(
+    first: Arc<S>,
+    second: Arc<S>,
+    ids: usize,
+    deliveries: usize,
+    batch: usize,
+) -> Vec<MessageId>
+where
+    S: IdempotencyStore + 'static,
+{
+    let ids: Vec<MessageId> = (0..ids)
+        .map(|n| fresh_id("race", &format!("two-instances-{n}")))
+        .collect();
+    let runs: Arc<Vec<AtomicUsize>> = Arc::new(ids.iter().map(|_| AtomicUsize::new(0)).collect());
+    for (start, chunk) in ids.chunks(batch).enumerate() {
+        let mut tasks = Vec::with_capacity(chunk.len() * deliveries);
+        for (offset, id) in chunk.iter().enumerate() {
+            let index = start * batch + offset;
+            for delivery in 0..deliveries {
+                let store = Arc::clone(if delivery % 2 == 0 { &first } else { &second });
+                let (id, runs) = (id.clone(), Arc::clone(&runs));
+                tasks.push(tokio::spawn(async move {
+                    deliver(&*store, &id, &runs[index]).await;
+                }));
+            }
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+    }
+    for (id, count) in ids.iter().zip(runs.iter()) {
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            1,
+            "{id} ran a wrong number of times"
+        );
+    }
+    for id in ids.iter().step_by(97) {
+        assert_eq!(
+            first.claim(id, LONG).await.unwrap(),
+            Claim::Completed,
+            "{id}"
+        );
+        assert_eq!(
+            second.claim(id, LONG).await.unwrap(),
+            Claim::Completed,
+            "{id}"
+        );
+    }
+    ids
 }
 
 /// Everything above, in order.
