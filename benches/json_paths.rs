@@ -13,31 +13,9 @@ use std::borrow::Cow;
 use std::hint::black_box;
 use std::time::Duration;
 
-use common::{SIZES, lines};
+use common::{InvoicePaid, SIZES, lines};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde::Deserialize;
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-struct Line {
-    sku: String,
-    qty: u32,
-    note: String,
-}
-#[allow(dead_code)]
-#[derive(Deserialize)]
-struct Invoice {
-    #[serde(rename = "type")]
-    kind: String,
-    data: InvoiceData,
-}
-#[allow(dead_code)]
-#[derive(Deserialize)]
-struct InvoiceData {
-    id: String,
-    amount: i64,
-    lines: Vec<Line>,
-}
 
 #[allow(dead_code)]
 #[derive(Deserialize)]
@@ -91,7 +69,7 @@ fn json_paths(c: &mut Criterion) {
         g.measurement_time(Duration::from_secs(2));
         g.sample_size(30);
         g.bench_function("serde_json_owned", |b| {
-            b.iter(|| serde_json::from_slice::<Invoice>(black_box(typed.as_bytes())).unwrap())
+            b.iter(|| serde_json::from_slice::<InvoicePaid>(black_box(typed.as_bytes())).unwrap())
         });
         g.bench_function("serde_json_borrowed", |b| {
             b.iter(|| {
@@ -99,7 +77,7 @@ fn json_paths(c: &mut Criterion) {
             })
         });
         g.bench_function("sonic_rs_owned", |b| {
-            b.iter(|| sonic_rs::from_slice::<Invoice>(black_box(typed.as_bytes())).unwrap())
+            b.iter(|| sonic_rs::from_slice::<InvoicePaid>(black_box(typed.as_bytes())).unwrap())
         });
         g.bench_function("serde_json_skip_unknown", |b| {
             b.iter(|| serde_json::from_slice::<Small>(black_box(skipped.as_bytes())).unwrap())

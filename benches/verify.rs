@@ -17,7 +17,7 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
-use common::{SIZES, lines};
+use common::{InvoicePaid, SIZES, lines};
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
 };
@@ -151,29 +151,6 @@ struct PlainMunity {
     event: String,
     state: Option<String>,
     payload: PlainMunityPayload,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-struct Line {
-    sku: String,
-    qty: u32,
-    note: String,
-}
-#[allow(dead_code)]
-#[derive(Deserialize)]
-struct InvoiceData {
-    id: String,
-    amount: i64,
-    lines: Vec<Line>,
-}
-/// The user's own event type for the Standard Webhooks sender.
-#[allow(dead_code)]
-#[derive(Deserialize)]
-struct InvoicePaid {
-    #[serde(rename = "type")]
-    kind: String,
-    data: InvoiceData,
 }
 
 fn palenca(c: &mut Criterion) {

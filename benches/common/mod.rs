@@ -1,4 +1,6 @@
-//! Payload building shared by the benches.
+//! Payload building, and the typed event the benches parse, shared by the benches.
+
+use serde::Deserialize;
 
 /// The body sizes every bench measures, with their labels.
 pub(crate) const SIZES: [(usize, &str); 4] = [
@@ -25,4 +27,32 @@ pub(crate) fn lines(approx: usize) -> String {
     }
     out.push(']');
     out
+}
+
+/// An invoice line: the filler [`lines`] makes.
+#[allow(dead_code)]
+#[derive(Deserialize)]
+pub(crate) struct Line {
+    sku: String,
+    qty: u32,
+    note: String,
+}
+
+/// The `data` of an `invoice.paid` event.
+#[allow(dead_code)]
+#[derive(Deserialize)]
+pub(crate) struct InvoiceData {
+    id: String,
+    amount: i64,
+    lines: Vec<Line>,
+}
+
+/// A user's own event type, as a Standard Webhooks receiver would declare it, with owned
+/// strings.
+#[allow(dead_code)]
+#[derive(Deserialize)]
+pub(crate) struct InvoicePaid {
+    #[serde(rename = "type")]
+    kind: String,
+    data: InvoiceData,
 }
