@@ -3,6 +3,6 @@
 # for the README's performance section. Takes a few minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo bench --bench verify --features testing,http -- "$@"
-cargo bench --bench memory_store -- --warm-up-time 1 --measurement-time 3
+cargo bench -p webhook-receiver-benches --bench verify -- "$@"
+cargo bench -p webhook-receiver-benches --bench memory_store -- --warm-up-time 1 --measurement-time 3
 python3 scripts/bench_table.py target/criterion

@@ -39,7 +39,7 @@ if ! command -v wrk >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 
-cargo build --release --quiet --features axum,testing --example axum_receiver --example bare_axum
+cargo build --release --quiet -p webhook-receiver-e2e --example axum_receiver --example bare_axum
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 EXAMPLES="$TARGET_DIR/release/examples"
 

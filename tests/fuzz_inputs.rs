@@ -2,7 +2,6 @@
 //! never panic, and every error maps to a 4xx status. Signed mutations of genuine deliveries
 //! exercise the parsers behind verification, where a crash would be reachable by anyone who
 //! holds a key (or by a sender with a bug).
-#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 mod common;

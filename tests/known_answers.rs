@@ -9,7 +9,6 @@
 //! ```
 //!
 //! (and likewise for the other files and keys; base64 with `base64.b64encode(... .digest())`).
-#![cfg(feature = "testing")]
 
 mod common;
 

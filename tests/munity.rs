@@ -1,5 +1,4 @@
 //! Munity: the eight documented events, unknown events, loose id types, token and HMAC.
-#![cfg(feature = "testing")]
 
 mod common;
 

@@ -1,5 +1,4 @@
 //! Palenca: the three body shapes, reason codes, message ids and authentication choices.
-#![cfg(feature = "testing")]
 
 mod common;
 

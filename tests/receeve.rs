@@ -1,5 +1,4 @@
 //! receeve: the envelope, typed details, the signed-text-only rule and message types.
-#![cfg(feature = "testing")]
 
 mod common;
 

@@ -1,6 +1,5 @@
 //! Hostile input: never a panic or a stack overflow, always a clear error; thread safety;
 //! secrets never printed.
-#![cfg(feature = "testing")]
 
 mod common;
 

@@ -1,6 +1,5 @@
 //! Typed events serialise back to the provider's field names and read back equal, so users can
 //! store them (a queue, an outbox table) and read them later.
-#![cfg(feature = "testing")]
 
 mod common;
 

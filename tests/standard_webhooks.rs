@@ -1,7 +1,6 @@
 //! Standard Webhooks (Svix): the specification's known answer, tampering, rotation, the replay
 //! window, malformed signature lists, header aliases and case, typed events, and the
 //! guarantees a receiver relies on (Send + Sync, secrets never printed).
-#![cfg(feature = "testing")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

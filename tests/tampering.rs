@@ -1,6 +1,5 @@
 //! Tampering: any changed byte of a signed body or its signature is rejected, malformed
 //! signatures each get their own error, and keyrings rotate.
-#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 mod common;

@@ -1,8 +1,8 @@
 //! Testing axum handlers the way users do: a `Router` called with `tower::ServiceExt::oneshot`
 //! and requests signed by the testing kit (`SignedRequest::to_http_request`), no sockets.
-#![cfg(all(feature = "axum", feature = "testing"))]
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::sync::{Arc, Mutex};

@@ -6,9 +6,9 @@
 //! two allocations (serde_json's unescaping buffer, and the unescaped text, which is handed on
 //! to parsing rather than unescaped again), plus what comparing the unsigned `payload` costs
 //! when it is not the same text.
-#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::alloc::System;

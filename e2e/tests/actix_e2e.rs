@@ -1,9 +1,9 @@
 //! actix-web end to end: a real `HttpServer` on 127.0.0.1 (port 0), reqwest or a raw
 //! `TcpStream` as the sender, for Palenca (HMAC header), receeve (HMAC inside the body) and
 //! Munity (token header). Every network step is bounded by a timeout; nothing asserts timings.
-#![cfg(all(feature = "actix-web", feature = "testing"))]
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::fmt::Debug;

@@ -3,7 +3,7 @@
 //! shapes of `benches/verify.rs`. The crate adopts another path only if it wins by more than
 //! 1.5x while keeping the same typed API.
 //!
-//! Run with `cargo bench --bench json_paths`.
+//! Run with `cargo bench -p webhook-receiver-benches --bench json_paths`.
 
 #![allow(clippy::unwrap_used)] // a bench that cannot set up has nothing to measure
 

@@ -8,7 +8,7 @@
 //! - `verify`, `parse`, `verify_parse`: this crate.
 //!
 //! `scripts/bench_table.py` turns the results into the README's table of ratios.
-//! Run with `cargo bench --bench verify --features testing`.
+//! Run with `cargo bench -p webhook-receiver-benches --bench verify`.
 
 #![allow(clippy::unwrap_used)] // a bench that cannot set up has nothing to measure
 

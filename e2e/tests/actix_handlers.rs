@@ -1,8 +1,8 @@
 //! actix-web handlers tested the way users test theirs: `test::init_service` and
 //! `test::call_service`, with requests the testing kit signs (`to_actix_request`). No sockets.
-#![cfg(all(feature = "actix-web", feature = "testing"))]
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::convert::Infallible;

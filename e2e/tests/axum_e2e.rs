@@ -4,7 +4,6 @@
 //!
 //! Every network step runs under a timeout, so a server that hangs fails the test instead of
 //! stalling it.
-#![cfg(all(feature = "axum", feature = "testing"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,6 +11,7 @@
     clippy::indexing_slicing
 )]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::fmt::Debug;

@@ -6,7 +6,7 @@
 //! For each: claim + complete of a new id (every first delivery: two round trips), and the
 //! claim of a completed id (every retry: one round trip).
 //!
-//! `cargo bench --features postgres,redis --bench shared_stores`
+//! `cargo bench -p webhook-receiver-benches --bench shared_stores`
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

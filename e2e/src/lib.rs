@@ -1,0 +1,1 @@
+//! Examples and end-to-end suites only: see `examples/` and `tests/`.
