@@ -93,16 +93,19 @@ pub enum Error {
         field: &'static str,
     },
     /// The body is not well-formed JSON (syntax error, not UTF-8, truncated, nested too
-    /// deeply).
+    /// deeply). The JSON parser's error is the [`source`](std::error::Error::source).
     #[error("malformed payload: {0}")]
-    MalformedPayload(String),
+    MalformedPayload(#[source] serde_json::Error),
     /// The body is well-formed JSON but not of the shape the provider documents (a required
-    /// field is missing or of the wrong type).
+    /// field is missing or of the wrong type). The JSON parser's error is the
+    /// [`source`](std::error::Error::source).
     #[error("unexpected payload shape: {0}")]
-    UnexpectedPayload(String),
-    /// The idempotency store could not be reached or answered with an error.
-    #[error("idempotency store unavailable: {0}")]
-    StoreUnavailable(String),
+    UnexpectedPayload(#[source] serde_json::Error),
+    /// The body could not be read to its end: the client went away, broke the chunked
+    /// encoding, or sent fewer bytes than it announced (a framework integration's error). The
+    /// transport's error is the [`source`](std::error::Error::source).
+    #[error("the request body could not be read: {0}")]
+    BodyUnreadable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The client did not send the whole body in time (a framework integration's read
     /// timeout): the sender should retry.
     #[error("the request body was not received within {} ms", after.as_millis())]
@@ -113,26 +116,11 @@ pub enum Error {
 }
 
 impl Error {
-    /// The HTTP status a receiver should answer with.
-    ///
-    /// | status | meaning | variants |
-    /// |---|---|---|
-    /// | 400 | the request is malformed | [`MalformedPayload`](Error::MalformedPayload) |
-    /// | 401 | it cannot be authenticated | signature, token, header, timestamp and signed-content variants |
-    /// | 408 | the body did not arrive in time | [`BodyReadTimeout`](Error::BodyReadTimeout) |
-    /// | 413 | the body is too large | [`BodyTooLarge`](Error::BodyTooLarge) |
-    /// | 422 | valid JSON of the wrong shape | [`UnexpectedPayload`](Error::UnexpectedPayload) |
-    /// | 503 | the store is down; the sender should retry | [`StoreUnavailable`](Error::StoreUnavailable) |
-    ///
-    /// ```
-    /// use webhook_receiver::Error;
-    /// assert_eq!(Error::InvalidSignature.status(), 401);
-    /// assert_eq!(Error::BodyTooLarge { limit: 10, actual: 11 }.status(), 413);
-    /// ```
-    #[must_use]
-    pub fn status(&self) -> u16 {
+    /// The one table behind [`status`](Error::status) and [`body_text`](Error::body_text).
+    fn answer(&self) -> (u16, &'static str) {
+        const UNAUTHORIZED: (u16, &str) = (401, "unauthorized");
         match self {
-            Error::BodyTooLarge { .. } => 413,
+            Error::BodyTooLarge { .. } => (413, "payload too large"),
             Error::MissingSignature { .. }
             | Error::MalformedSignature { .. }
             | Error::InvalidSignature
@@ -144,12 +132,47 @@ impl Error {
             | Error::MalformedTimestamp
             | Error::TimestampOutOfTolerance { .. }
             | Error::MissingSignedPayload { .. }
-            | Error::PayloadMismatch { .. } => 401,
-            Error::MalformedPayload(_) => 400,
-            Error::UnexpectedPayload(_) => 422,
-            Error::BodyReadTimeout { .. } => 408,
-            Error::StoreUnavailable(_) => 503,
+            | Error::PayloadMismatch { .. } => UNAUTHORIZED,
+            Error::MalformedPayload(_) => (400, "malformed payload"),
+            Error::BodyUnreadable(_) => (400, "unreadable body"),
+            Error::UnexpectedPayload(_) => (422, "unexpected payload"),
+            Error::BodyReadTimeout { .. } => (408, "request timeout"),
         }
+    }
+
+    /// The HTTP status a receiver should answer with (the table is on
+    /// [`body_text`](Error::body_text)).
+    ///
+    /// ```
+    /// use webhook_receiver::Error;
+    /// assert_eq!(Error::InvalidSignature.status(), 401);
+    /// assert_eq!(Error::BodyTooLarge { limit: 10, actual: 11 }.status(), 413);
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        self.answer().0
+    }
+
+    /// A short plain-text body for the answer: it names the condition and leaks nothing (no
+    /// signature, no secret, no parser message). [`Display`](std::fmt::Display) is the long
+    /// form, for logs.
+    ///
+    /// | status | body | meaning | variants |
+    /// |---|---|---|---|
+    /// | 400 | `malformed payload` | not JSON, not UTF-8, nested too deeply | [`MalformedPayload`](Error::MalformedPayload) |
+    /// | 400 | `unreadable body` | the body could not be read to its end | [`BodyUnreadable`](Error::BodyUnreadable) |
+    /// | 401 | `unauthorized` | it cannot be authenticated | signature, token, header, timestamp and signed-content variants |
+    /// | 408 | `request timeout` | the body did not arrive in time | [`BodyReadTimeout`](Error::BodyReadTimeout) |
+    /// | 413 | `payload too large` | the body is too large | [`BodyTooLarge`](Error::BodyTooLarge) |
+    /// | 422 | `unexpected payload` | valid JSON of the wrong shape | [`UnexpectedPayload`](Error::UnexpectedPayload) |
+    ///
+    /// ```
+    /// use webhook_receiver::Error;
+    /// assert_eq!(Error::InvalidSignature.body_text(), "unauthorized");
+    /// ```
+    #[must_use]
+    pub fn body_text(&self) -> &'static str {
+        self.answer().1
     }
 
     /// Whether the delivery failed authentication (status 401): the caller should log it as a
@@ -161,23 +184,12 @@ impl Error {
 
     /// Classifies a `serde_json` failure on verified bytes: syntax problems are 400, a
     /// well-formed document of the wrong shape is 422.
-    pub(crate) fn from_json(err: &serde_json::Error) -> Self {
+    pub(crate) fn from_json(err: serde_json::Error) -> Self {
         use serde_json::error::Category;
         match err.classify() {
-            Category::Data => Error::UnexpectedPayload(err.to_string()),
-            Category::Syntax | Category::Eof | Category::Io => {
-                Error::MalformedPayload(err.to_string())
-            }
+            Category::Data => Error::UnexpectedPayload(err),
+            Category::Syntax | Category::Eof | Category::Io => Error::MalformedPayload(err),
         }
-    }
-}
-
-impl From<crate::idempotency::StoreError> for Error {
-    /// A store failure seen by a caller that only deals in [`Error`]: always 503, so the
-    /// sender retries. (`LeaseLost` on its own is 409 in
-    /// [`StoreError::status`](crate::idempotency::StoreError::status).)
-    fn from(err: crate::idempotency::StoreError) -> Self {
-        Error::StoreUnavailable(err.to_string())
     }
 }
 

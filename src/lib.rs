@@ -92,7 +92,7 @@
 //!
 //! # Process once
 //!
-//! [`integrations::Receiver`] (or [`process_once`] directly) claims each message id in an
+//! [`Receiver`] (or [`process_once`] directly) claims each message id in an
 //! [`IdempotencyStore`] ([`MemoryStore`] embedded), runs the handler, and records the result:
 //! retries and concurrent copies never run it twice; a crash mid-way expires with the lease,
 //! so the next retry processes the event.
@@ -111,9 +111,12 @@ mod delivery;
 mod error;
 mod headers;
 pub mod idempotency;
+#[cfg(any(feature = "axum", feature = "actix-web"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix-web"))))]
 pub mod integrations;
 mod provider;
 pub mod providers;
+mod receiver;
 mod secret;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -129,6 +132,7 @@ pub use provider::{
     DEFAULT_BODY_LIMIT, Provider, Verified, check_body_limit, dangerous, parse_json,
     verify_and_parse,
 };
+pub use receiver::{DEFAULT_RETRY_AFTER_CAP, Received, Receiver, ReceiverBuilder, WebhookResponse};
 pub use secret::{Keyring, Secret};
 
 /// The README's examples, compiled and run as doc tests so they cannot rot (with the

@@ -207,7 +207,7 @@ pub fn check_body_limit(limit: usize, len: usize) -> Result<(), Error> {
 /// As above. `serde_json`'s nesting limit (128 levels) turns deeply nested input into
 /// [`Error::MalformedPayload`] rather than a stack overflow.
 pub fn parse_json<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(|e| Error::from_json(&e))
+    serde_json::from_slice(bytes).map_err(Error::from_json)
 }
 
 /// Parsing without verification, for replays of stored deliveries and for tests.

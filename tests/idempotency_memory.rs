@@ -12,6 +12,7 @@ use webhook_receiver::clock::ManualClock;
 use webhook_receiver::idempotency::{
     Claim, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, Lease,
     MemoryStore, Outcome, ProcessOptions, StoreError, body_digest, process_once,
+    process_once_with_digest,
 };
 
 const START: i64 = 1_700_000_000;
@@ -65,7 +66,6 @@ fn defaults_are_a_minute_lease_and_a_week_of_retention() {
     let options = ProcessOptions::default();
     assert_eq!(options.lease, DEFAULT_LEASE);
     assert_eq!(options.retention, DEFAULT_RETENTION);
-    assert_eq!(options.digest, None);
     assert_eq!(MemoryStore::new().capacity(), DEFAULT_CAPACITY);
     assert_eq!(DEFAULT_CAPACITY, 100_000);
 }
@@ -397,26 +397,23 @@ async fn the_same_id_with_a_different_body_is_a_conflict() {
     );
 
     store.complete(&lease, secs(3600)).await.unwrap();
-    let options = ProcessOptions::default().with_digest(tampered);
-    let conflict = process_once(&store, &id(1), &options, || async {
+    let options = ProcessOptions::default();
+    let conflict = process_once_with_digest(&store, &id(1), Some(tampered), &options, || async {
         Ok::<_, Infallible>(())
     })
     .await;
     assert!(matches!(conflict, Outcome::Conflict));
     assert_eq!(conflict.status(), 422);
     assert_eq!(conflict.retry_after(), None);
-    let duplicate = process_once(
-        &store,
-        &id(1),
-        &ProcessOptions::default().with_digest(original),
-        || async { Ok::<_, Infallible>(()) },
-    )
+    let duplicate = process_once_with_digest(&store, &id(1), Some(original), &options, || async {
+        Ok::<_, Infallible>(())
+    })
     .await;
     assert!(matches!(duplicate, Outcome::Duplicate));
 
     // Once the record has expired, the id is absent again and any body may claim it.
     advance(&clock, secs(3600));
-    let again = process_once(&store, &id(1), &options, || async {
+    let again = process_once_with_digest(&store, &id(1), Some(tampered), &options, || async {
         Ok::<_, Infallible>(())
     })
     .await;

@@ -52,7 +52,7 @@ use std::process::ExitCode;
 use actix_web::{App, HttpResponse, HttpServer, ResponseError as _, web};
 use common::HandlerError;
 use tracing::{error, info};
-use webhook_receiver::integrations::Receiver;
+use webhook_receiver::Receiver;
 use webhook_receiver::integrations::actix::{ProcessOnce, WebhookRejection};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
@@ -116,7 +116,7 @@ where
     let webhook = match webhook {
         Ok(webhook) => webhook,
         Err(rejection) => {
-            common::log_refused(rejection.status_code().as_u16(), &rejection);
+            common::log_refused(rejection.status(), &rejection);
             return rejection.error_response();
         }
     };

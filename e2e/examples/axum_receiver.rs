@@ -56,7 +56,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use common::{Config, HandlerError};
 use tracing::{error, info};
-use webhook_receiver::integrations::Receiver;
+use webhook_receiver::Receiver;
 use webhook_receiver::integrations::axum::{ProcessOnce, WebhookRejection};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
@@ -110,7 +110,7 @@ where
     let webhook = match webhook {
         Ok(webhook) => webhook,
         Err(rejection) => {
-            common::log_refused(rejection.status().as_u16(), &rejection);
+            common::log_refused(rejection.status(), &rejection);
             return rejection.into_response();
         }
     };

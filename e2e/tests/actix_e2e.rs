@@ -16,12 +16,12 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 use webhook_receiver::integrations::actix::{BodyTimeout, ProcessOnce};
-use webhook_receiver::integrations::{Received, Receiver};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
 use webhook_receiver::testing::{self, Fixture, SignedRequest, Signer};
 use webhook_receiver::{MemoryStore, Provider, verify_and_parse};
+use webhook_receiver::{Received, Receiver};
 
 use common::{PALENCA_HEADER, palenca, palenca_with, receeve, receeve_with, secret};
 

@@ -18,14 +18,14 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{App, FromRequest, HttpResponse, ResponseError, test, web};
 use futures_util::Stream;
-use webhook_receiver::idempotency::{Claim, IdempotencyStore, ProcessOptions};
+use webhook_receiver::idempotency::{Claim, IdempotencyStore};
 use webhook_receiver::integrations::actix::{ProcessOnce, VerifiedWebhook, WebhookRejection};
-use webhook_receiver::integrations::{Received, Receiver, WebhookResponse};
 use webhook_receiver::providers::munity::{self, Munity};
 use webhook_receiver::providers::palenca::{Palenca, WebhookAction};
 use webhook_receiver::providers::receeve::{Details, Receeve};
 use webhook_receiver::testing::{self, SignedRequest, Signer};
 use webhook_receiver::{Error, Headers, MemoryStore, Provider, verify_and_parse};
+use webhook_receiver::{Received, Receiver, WebhookResponse};
 
 use common::{DownStore, PALENCA_HEADER, palenca, palenca_with, receeve, receeve_with, secret};
 
@@ -386,12 +386,7 @@ async fn an_id_held_by_another_request_is_409_with_retry_after() {
 
 #[actix_web::test]
 async fn one_id_with_two_bodies_is_422_when_digests_are_checked() {
-    let receiver = Receiver::with_options(
-        receeve(),
-        MemoryStore::new(),
-        ProcessOptions::default(),
-        true,
-    );
+    let receiver = Receiver::builder(receeve()).check_digest(true).build();
     let probe = web::Data::new(Probe::default());
     let app = test::init_service(
         App::new()

@@ -29,12 +29,12 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use webhook_receiver::integrations::axum::ProcessOnce;
-use webhook_receiver::integrations::{Received, Receiver};
 use webhook_receiver::providers::munity::{Event as MunityEvent, Munity};
 use webhook_receiver::providers::palenca::{Palenca, WebhookAction};
 use webhook_receiver::providers::receeve::{Details, Receeve};
 use webhook_receiver::testing::{self, SignedRequest, Signer};
 use webhook_receiver::{Delivery, MemoryStore, Provider};
+use webhook_receiver::{Received, Receiver};
 
 /// The body limit of every test server: small, so "over the limit" is cheap to produce.
 const LIMIT: usize = 2 * 1024;

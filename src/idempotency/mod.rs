@@ -40,7 +40,8 @@
 //! # Body digests
 //!
 //! A claim can carry the SHA-256 of the verified body ([`body_digest`],
-//! [`ProcessOptions::with_digest`]). When a live record of the same id was claimed with a
+//! [`process_once_with_digest`]; the [`Receiver`](crate::Receiver) does it when built with
+//! [`check_digest`](crate::ReceiverBuilder::check_digest)). When a live record of the same id was claimed with a
 //! different digest, the store answers [`Claim::Conflict`] instead of treating the delivery
 //! as a duplicate: one id, two different events, and something upstream is wrong.
 //!
@@ -121,7 +122,7 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// The SHA-256 of a delivery's verified body, for [`IdempotencyStore::claim_with_digest`] and
-/// [`ProcessOptions::with_digest`].
+/// [`process_once_with_digest`].
 ///
 /// ```
 /// use webhook_receiver::idempotency::body_digest;
@@ -358,15 +359,14 @@ pub trait IdempotencyStore: Send + Sync {
     fn release(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// How [`process_once`] claims and records a delivery.
+/// How [`process_once`] claims and records deliveries: the same for every delivery of a
+/// receiver.
 ///
 /// ```
 /// use std::time::Duration;
-/// use webhook_receiver::idempotency::{ProcessOptions, body_digest};
+/// use webhook_receiver::idempotency::ProcessOptions;
 ///
-/// let options = ProcessOptions::new()
-///     .with_lease(Duration::from_secs(120))
-///     .with_digest(body_digest(b"{\"id\":1}"));
+/// let options = ProcessOptions::new().with_lease(Duration::from_secs(120));
 /// assert_eq!(options.lease, Duration::from_secs(120));
 /// assert_eq!(options.retention, webhook_receiver::idempotency::DEFAULT_RETENTION);
 /// ```
@@ -378,19 +378,15 @@ pub struct ProcessOptions {
     pub lease: Duration,
     /// How long a processed id is remembered: [`DEFAULT_RETENTION`] unless set.
     pub retention: Duration,
-    /// The SHA-256 of this delivery's verified body ([`body_digest`]), to detect one id sent
-    /// with two different bodies; `None` (the default) compares nothing.
-    pub digest: Option<[u8; 32]>,
 }
 
 impl ProcessOptions {
-    /// The defaults: [`DEFAULT_LEASE`], [`DEFAULT_RETENTION`], no digest.
+    /// The defaults: [`DEFAULT_LEASE`], [`DEFAULT_RETENTION`].
     #[must_use]
     pub const fn new() -> Self {
         Self {
             lease: DEFAULT_LEASE,
             retention: DEFAULT_RETENTION,
-            digest: None,
         }
     }
 
@@ -405,13 +401,6 @@ impl ProcessOptions {
     #[must_use]
     pub const fn with_retention(mut self, retention: Duration) -> Self {
         self.retention = retention;
-        self
-    }
-
-    /// Sets the body digest of this delivery (see [`body_digest`]).
-    #[must_use]
-    pub const fn with_digest(mut self, digest: [u8; 32]) -> Self {
-        self.digest = Some(digest);
         self
     }
 }
@@ -530,10 +519,25 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    let claim = match store
-        .claim_with_digest(id, options.digest, options.lease)
-        .await
-    {
+    process_once_with_digest(store, id, None, options, handler).await
+}
+
+/// [`process_once`] with the SHA-256 of this delivery's verified body ([`body_digest`]): the
+/// same id arriving again with a different body is [`Outcome::Conflict`] rather than a
+/// duplicate. `None` compares nothing.
+pub async fn process_once_with_digest<S, F, Fut, T, E>(
+    store: &S,
+    id: &MessageId,
+    digest: Option<[u8; 32]>,
+    options: &ProcessOptions,
+    handler: F,
+) -> Outcome<T, E>
+where
+    S: IdempotencyStore,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let claim = match store.claim_with_digest(id, digest, options.lease).await {
         Ok(claim) => claim,
         Err(error) => return Outcome::StoreFailed(error),
     };

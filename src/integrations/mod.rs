@@ -1,43 +1,34 @@
-//! The receiving pipeline that every framework adapter wraps: verify, parse, deduplicate, run
-//! the handler, answer.
+//! Framework adapters: axum 0.8 (feature `axum`) and actix-web 4 (feature `actix-web`).
 //!
-//! [`Receiver`] is framework-agnostic: give it headers, the raw body and your handler, and it
-//! returns a [`Received`] whose [`response`](Received::response) is the status, `Retry-After`
-//! and short body to send back. The axum and actix-web adapters (features `axum`,
-//! `actix-web`) are thin layers over it; a Lambda or a queue consumer can call it directly.
+//! Everything but the translation to a framework is written once, here: reading the body
+//! under the provider's limit and the [`BodyTimeout`], the two extractor types, the one
+//! rejection type, and the answer ([`WebhookResponse`]). [`axum`] and [`actix`] only say how
+//! to pull the body out of their request type, where the receiver lives in their state, and
+//! how a [`WebhookResponse`] becomes their response.
 //!
-//! ```
-//! use std::convert::Infallible;
-//! use webhook_receiver::integrations::Receiver;
-//! use webhook_receiver::providers::munity::Munity;
-//! use webhook_receiver::{MemoryStore, Secret, verify::TokenScheme};
+//! Two extractors, both consuming the body (so each is the handler's last argument):
 //!
-//! # fn block_on<F: std::future::Future>(future: F) -> F::Output {
-//! #     let mut future = std::pin::pin!(future);
-//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-//! #     loop {
-//! #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-//! #             return output;
-//! #         }
-//! #     }
-//! # }
-//! let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
-//! let receiver = Receiver::new(munity, MemoryStore::new());
-//! let body = br#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true}}"#;
-//! let headers = [("x-munity-token", "t0ken")];
+//! - [`ProcessOnce`]: the whole pipeline of a [`Receiver`](crate::Receiver). Extraction reads
+//!   the body; [`run`](ProcessOnce::run) verifies, parses, claims the message id and runs
+//!   your closure only for a delivery that must be processed. The
+//!   [`Received`](crate::Received) it returns is the response: 200 processed or duplicate,
+//!   409 with `Retry-After` while another request holds the id, 422 for one id with two
+//!   bodies (with [`check_digest`](crate::ReceiverBuilder::check_digest)), 500 when your
+//!   closure failed so the sender retries, 503 when the store is down, and the verification
+//!   errors.
+//! - [`VerifiedWebhook`]: verification only; duplicates are yours to handle.
 //!
-//! let handle = |delivery: webhook_receiver::Delivery<_>| async move {
-//!     let _webhook: webhook_receiver::providers::munity::Webhook = delivery.event;
-//!     Ok::<_, Infallible>(())
-//! };
-//! let first = block_on(receiver.receive(&headers, body, handle));
-//! assert_eq!(first.response().status(), 200);
-//! assert!(first.ran_handler());
-//! let retry = block_on(receiver.receive(&headers, body, handle));
-//! assert_eq!(retry.response().status(), 200);
-//! assert!(!retry.ran_handler(), "a duplicate is acknowledged without running the handler");
-//! assert_eq!(block_on(receiver.receive(&[("x-munity-token", "nope")], body, handle)).response().status(), 401);
-//! ```
+//! The body rules, the same under both frameworks:
+//!
+//! | the client | the answer |
+//! |---|---|
+//! | announces a body over [`Provider::body_limit`](crate::Provider::body_limit) (`Content-Length`) | 413 at once, nothing read |
+//! | streams past the limit (`Transfer-Encoding: chunked`) | 413 as soon as the limit is crossed; at most one chunk past it is held |
+//! | goes away, breaks the chunked encoding, sends fewer bytes than announced | 400 ([`Error::BodyUnreadable`](crate::Error::BodyUnreadable)) |
+//! | has not sent the whole body within the [`BodyTimeout`] (30 s unless set) | 408: the sender retries |
+//!
+//! The body is verified exactly as received: no `Content-Encoding` is undone. Every refusal is
+//! a [`WebhookRejection`].
 
 #[cfg(feature = "actix-web")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix-web")))]
@@ -45,235 +36,113 @@ pub mod actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+mod body;
+mod rejection;
 
+use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
 
-use crate::idempotency::{
-    IdempotencyStore, MemoryStore, Outcome, ProcessOptions, body_digest, process_once,
-};
-use crate::{Delivery, Error, Headers, Provider, verify_and_parse};
+use bytes::Bytes;
 
-/// What to answer the sender: a status, an optional `Retry-After` in whole seconds, and a
-/// short body that names the condition and leaks nothing (no signature, no secret, no handler
-/// error text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WebhookResponse {
-    status: u16,
-    retry_after: Option<u64>,
-    body: &'static str,
-}
+pub use self::body::BodyTimeout;
+pub(crate) use self::body::{ChunkError, Chunks, read_body};
+pub use self::rejection::WebhookRejection;
+use crate::idempotency::IdempotencyStore;
+use crate::{Delivery, Headers, Provider, Received, Receiver};
 
-impl WebhookResponse {
-    /// The answer to a rejected delivery.
+/// A verified, parsed delivery; the provider comes from the framework's state (see
+/// [`axum`] and [`actix`] for where).
+///
+/// No deduplication: a retried delivery reaches the handler again. Use [`ProcessOnce`] to
+/// run the handler once per message id. Refusals are a [`WebhookRejection`]: take
+/// `Result<VerifiedWebhook<P>, WebhookRejection>` to log them before answering.
+pub struct VerifiedWebhook<P: Provider>(pub Delivery<P::Event>);
+
+impl<P: Provider> VerifiedWebhook<P> {
+    /// The delivery.
     #[must_use]
-    pub fn from_error(err: &Error) -> Self {
-        let body = match err {
-            Error::BodyTooLarge { .. } => "payload too large",
-            Error::MalformedPayload(_) => "malformed payload",
-            Error::UnexpectedPayload(_) => "unexpected payload",
-            Error::StoreUnavailable(_) => "temporarily unavailable",
-            Error::BodyReadTimeout { .. } => "request timeout",
-            _ if err.is_authentication() => "unauthorized",
-            _ => "rejected",
-        };
-        let retry_after = matches!(err, Error::StoreUnavailable(_)).then_some(1);
-        Self {
-            status: err.status(),
-            retry_after,
-            body,
-        }
-    }
-
-    /// The answer after the idempotency step.
-    #[must_use]
-    pub fn from_outcome<T, E>(outcome: &Outcome<T, E>) -> Self {
-        let body = match outcome {
-            Outcome::Processed(_) | Outcome::ProcessedUnrecorded { .. } => "processed",
-            Outcome::Duplicate => "duplicate",
-            Outcome::InProgress { .. } => "in progress",
-            Outcome::Conflict => "conflicting duplicate",
-            Outcome::HandlerFailed { .. } => "handler failed",
-            _ => "temporarily unavailable",
-        };
-        let retry_after = outcome
-            .retry_after()
-            .map(whole_seconds)
-            .or_else(|| (outcome.status() == 503).then_some(1));
-        Self {
-            status: outcome.status(),
-            retry_after,
-            body,
-        }
-    }
-
-    /// The HTTP status.
-    #[must_use]
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// The `Retry-After` header's value in seconds, where the sender should wait.
-    #[must_use]
-    pub fn retry_after(&self) -> Option<u64> {
-        self.retry_after
-    }
-
-    /// A short plain-text body.
-    #[must_use]
-    pub fn body(&self) -> &'static str {
-        self.body
+    pub fn into_inner(self) -> Delivery<P::Event> {
+        self.0
     }
 }
 
-/// Rounds up, so that a sender never retries before the lease has run out.
-fn whole_seconds(d: Duration) -> u64 {
-    d.as_secs() + u64::from(d.subsec_nanos() > 0)
-}
-
-/// The result of [`Receiver::receive`].
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Received<T, E> {
-    /// Verification or parsing failed; the handler did not run.
-    Rejected(Error),
-    /// The delivery was verified; what the idempotency step and the handler made of it.
-    Verified(Outcome<T, E>),
-}
-
-impl<T, E> Received<T, E> {
-    /// What to answer the sender.
-    #[must_use]
-    pub fn response(&self) -> WebhookResponse {
-        match self {
-            Received::Rejected(err) => WebhookResponse::from_error(err),
-            Received::Verified(outcome) => WebhookResponse::from_outcome(outcome),
-        }
-    }
-
-    /// Whether the handler ran (and succeeded or failed) for this request.
-    #[must_use]
-    pub fn ran_handler(&self) -> bool {
-        matches!(
-            self,
-            Received::Verified(
-                Outcome::Processed(_)
-                    | Outcome::ProcessedUnrecorded { .. }
-                    | Outcome::HandlerFailed { .. }
-            )
-        )
-    }
-}
-
-/// A provider and an idempotency store: verifies each delivery, runs the handler once per
-/// message id, and says what to answer. Cheap to clone (shared inside).
-pub struct Receiver<P, S = MemoryStore> {
-    inner: Arc<Inner<P, S>>,
-}
-
-struct Inner<P, S> {
-    provider: P,
-    store: S,
-    options: ProcessOptions,
-    check_digest: bool,
-}
-
-impl<P, S> Clone for Receiver<P, S> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-        }
-    }
-}
-
-impl<P, S> std::fmt::Debug for Receiver<P, S>
+impl<P> fmt::Debug for VerifiedWebhook<P>
 where
-    P: std::fmt::Debug,
-    S: std::fmt::Debug,
+    P: Provider,
+    P::Event: fmt::Debug,
 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Receiver")
-            .field("provider", &self.inner.provider)
-            .field("store", &self.inner.store)
-            .field("options", &self.inner.options)
-            .field("check_digest", &self.inner.check_digest)
-            .finish()
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("VerifiedWebhook").field(&self.0).finish()
     }
 }
 
-impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
-    /// A receiver with the default lease (60 s) and retention (7 days).
-    #[must_use]
-    pub fn new(provider: P, store: S) -> Self {
-        Self::with_options(provider, store, ProcessOptions::default(), false)
-    }
+/// A delivery on its way through a [`Receiver`]: its headers (`H`, the framework's header
+/// map) and body, read under the provider's limit. [`run`](ProcessOnce::run) verifies,
+/// parses, deduplicates and runs your closure once per message id.
+///
+/// Each framework module names it with its header map filled in
+/// (`integrations::axum::ProcessOnce<P, St>`, `integrations::actix::ProcessOnce<P, St>`).
+/// Extraction only reads the body; a body over the limit, late or unreadable is a
+/// [`WebhookRejection`]. Everything else, verification included, is decided by
+/// [`run`](ProcessOnce::run), whose [`Received`] is the response.
+pub struct ProcessOnce<P, St, H> {
+    receiver: Receiver<P, St>,
+    headers: H,
+    body: Bytes,
+}
 
-    /// A receiver with chosen lease and retention, and whether to compare body digests: with
-    /// `check_digest`, the same id arriving with a different body is answered 422
-    /// ([`Outcome::Conflict`]) instead of being acknowledged as a duplicate. Leave it off for
-    /// senders whose retries may re-serialise the body. Where the message id is itself the
-    /// content's digest (Munity, Palenca without `webhook_id`), the id's digest is reused: no
-    /// second hash, and no conflict can arise, since the id already names the content.
-    #[must_use]
-    pub fn with_options(
-        provider: P,
-        store: S,
-        options: ProcessOptions,
-        check_digest: bool,
-    ) -> Self {
+impl<P: Provider, St: IdempotencyStore, H: Headers> ProcessOnce<P, St, H> {
+    /// A delivery read by an adapter.
+    pub(crate) fn new(receiver: Receiver<P, St>, headers: H, body: Bytes) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                provider,
-                store,
-                options,
-                check_digest,
-            }),
+            receiver,
+            headers,
+            body,
         }
     }
 
-    /// The provider.
-    #[must_use]
-    pub fn provider(&self) -> &P {
-        &self.inner.provider
-    }
-
-    /// The store.
-    #[must_use]
-    pub fn store(&self) -> &S {
-        &self.inner.store
-    }
-
-    /// Verifies and parses the delivery, then runs `handler` once per message id (see
-    /// [`process_once`]).
-    pub async fn receive<H, F, Fut, T, E>(
-        &self,
-        headers: &H,
-        body: &[u8],
-        handler: F,
-    ) -> Received<T, E>
+    /// Verifies and parses the delivery, then runs `handler` if and only if this message id
+    /// must be processed now (see [`Receiver::receive`]).
+    ///
+    /// Return the [`Received`] from your handler: it is the response. Inspect it first to log
+    /// a handler failure ([`Outcome::HandlerFailed`]) or a rejection; the response itself
+    /// never carries the error's text.
+    ///
+    /// [`Outcome::HandlerFailed`]: crate::idempotency::Outcome::HandlerFailed
+    pub async fn run<F, Fut, T, E>(self, handler: F) -> Received<T, E>
     where
-        H: Headers + ?Sized,
         F: FnOnce(Delivery<P::Event>) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let delivery = match verify_and_parse(&self.inner.provider, headers, body) {
-            Ok(delivery) => delivery,
-            Err(err) => return Received::Rejected(err),
-        };
-        let mut options = self.inner.options;
-        if self.inner.check_digest {
-            // An id that is the content's digest already identifies the content: reuse it
-            // rather than hash the body a second time.
-            let digest = delivery
-                .id
-                .content_digest()
-                .unwrap_or_else(|| body_digest(body));
-            options = options.with_digest(digest);
-        }
-        let id = delivery.id.clone();
-        Received::Verified(
-            process_once(&self.inner.store, &id, &options, move || handler(delivery)).await,
-        )
+        self.receiver
+            .receive(&self.headers, &self.body, handler)
+            .await
+    }
+
+    /// The receiver the delivery goes through.
+    #[must_use]
+    pub fn receiver(&self) -> &Receiver<P, St> {
+        &self.receiver
+    }
+
+    /// The request's headers.
+    #[must_use]
+    pub fn headers(&self) -> &H {
+        &self.headers
+    }
+
+    /// The raw body, exactly as received.
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl<P, St, H> fmt::Debug for ProcessOnce<P, St, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Headers may carry a shared token, and the body is the sender's: neither is shown.
+        f.debug_struct("ProcessOnce")
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
     }
 }

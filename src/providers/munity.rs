@@ -108,7 +108,7 @@ pub fn parse_webhook(bytes: &[u8]) -> Result<Webhook, Error> {
     let webhook = de
         .deserialize_map(WireVisitor)
         .and_then(|webhook| de.end().map(|()| webhook))
-        .map_err(|e| Error::from_json(&e))?;
+        .map_err(Error::from_json)?;
     Ok(webhook)
 }
 

@@ -128,7 +128,11 @@ pub fn parse_event(bytes: &[u8]) -> Result<Event, Error> {
         Some(data) => *data,
         None => wire,
     };
-    let missing = |field: &str| Error::UnexpectedPayload(format!("missing field `{field}`"));
+    let missing = |field: &'static str| {
+        Error::UnexpectedPayload(<serde_json::Error as serde::de::Error>::missing_field(
+            field,
+        ))
+    };
     Ok(Event {
         action: fields
             .webhook_action

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use tracing::{error, info, warn};
 use tracing_subscriber::EnvFilter;
+use webhook_receiver::Received;
 use webhook_receiver::idempotency::Outcome;
-use webhook_receiver::integrations::Received;
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
@@ -151,14 +151,14 @@ pub(crate) fn log_received<T, E: Display>(provider: &str, received: &Received<T,
             warn!(provider, error = %err, "delivery failed authentication");
         }
         Received::Rejected(err) => warn!(provider, error = %err, "delivery rejected"),
-        Received::Verified(Outcome::Duplicate) => info!(provider, "duplicate acknowledged"),
-        Received::Verified(Outcome::InProgress { retry_after }) => {
+        Received::Handled(Outcome::Duplicate) => info!(provider, "duplicate acknowledged"),
+        Received::Handled(Outcome::InProgress { retry_after }) => {
             info!(provider, ?retry_after, "already in progress elsewhere");
         }
-        Received::Verified(Outcome::HandlerFailed { error, .. }) => {
+        Received::Handled(Outcome::HandlerFailed { error, .. }) => {
             error!(provider, %error, "handler failed; the sender will retry");
         }
-        Received::Verified(Outcome::StoreFailed(err)) => {
+        Received::Handled(Outcome::StoreFailed(err)) => {
             error!(provider, error = %err, "idempotency store failed");
         }
         _ => {}

@@ -1,0 +1,366 @@
+//! The receiving pipeline that every framework adapter wraps: verify, parse, deduplicate, run
+//! the handler, answer.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::idempotency::{
+    IdempotencyStore, MemoryStore, Outcome, ProcessOptions, body_digest, process_once_with_digest,
+};
+use crate::{Delivery, Error, Headers, Provider, verify_and_parse};
+
+/// The default cap on the `Retry-After` of a 409 answer: 5 seconds.
+///
+/// A concurrent copy of a delivery gets 409 while the first copy's handler runs, usually for
+/// milliseconds; telling the sender to wait out the whole remaining lease (up to a minute)
+/// would delay the duplicate's acknowledgement for nothing.
+pub const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(5);
+
+/// What to answer the sender: a status, an optional `Retry-After` in whole seconds, and a
+/// short body that names the condition and leaks nothing (no signature, no secret, no handler
+/// error text), sent as [`CONTENT_TYPE`](WebhookResponse::CONTENT_TYPE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookResponse {
+    status: u16,
+    retry_after: Option<u64>,
+    body: &'static str,
+}
+
+impl WebhookResponse {
+    /// The media type of every answer's body.
+    pub const CONTENT_TYPE: &'static str = "text/plain; charset=utf-8";
+
+    /// The answer to a rejected delivery: [`Error::status`] and [`Error::body_text`].
+    #[must_use]
+    pub fn from_error(err: &Error) -> Self {
+        Self {
+            status: err.status(),
+            retry_after: None,
+            body: err.body_text(),
+        }
+    }
+
+    /// The answer after the idempotency step: [`Outcome::status`], with `Retry-After` for a
+    /// 409 (the outcome's wait, rounded up to whole seconds) and a 503 (one second).
+    #[must_use]
+    pub fn from_outcome<T, E>(outcome: &Outcome<T, E>) -> Self {
+        let body = match outcome {
+            Outcome::Processed(_) | Outcome::ProcessedUnrecorded { .. } => "processed",
+            Outcome::Duplicate => "duplicate",
+            Outcome::InProgress { .. } => "in progress",
+            Outcome::Conflict => "conflicting duplicate",
+            Outcome::HandlerFailed { .. } => "handler failed",
+            _ => "temporarily unavailable",
+        };
+        let retry_after = outcome
+            .retry_after()
+            .map(whole_seconds)
+            .or_else(|| (outcome.status() == 503).then_some(1));
+        Self {
+            status: outcome.status(),
+            retry_after,
+            body,
+        }
+    }
+
+    /// A response of the given parts, for answers of an adapter's own (a misconfigured
+    /// server is 500).
+    pub(crate) const fn new(status: u16, body: &'static str) -> Self {
+        Self {
+            status,
+            retry_after: None,
+            body,
+        }
+    }
+
+    /// The HTTP status.
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The `Retry-After` header's value in seconds, where the sender should wait.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
+    /// A short plain-text body.
+    #[must_use]
+    pub fn body(&self) -> &'static str {
+        self.body
+    }
+}
+
+/// Rounds up, so that a sender never retries before the wait is over.
+fn whole_seconds(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+/// The result of [`Receiver::receive`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Received<T, E> {
+    /// Verification or parsing failed: the delivery is not authentic or not readable, and
+    /// the handler did not run.
+    Rejected(Error),
+    /// The delivery was authentic: what the idempotency step and the handler made of it
+    /// (processed, a duplicate, in progress elsewhere, the handler failed, the store failed).
+    Handled(Outcome<T, E>),
+}
+
+impl<T, E> Received<T, E> {
+    /// What to answer the sender.
+    #[must_use]
+    pub fn response(&self) -> WebhookResponse {
+        match self {
+            Received::Rejected(err) => WebhookResponse::from_error(err),
+            Received::Handled(outcome) => WebhookResponse::from_outcome(outcome),
+        }
+    }
+
+    /// Whether the handler ran (and succeeded or failed) for this request.
+    #[must_use]
+    pub fn ran_handler(&self) -> bool {
+        matches!(
+            self,
+            Received::Handled(
+                Outcome::Processed(_)
+                    | Outcome::ProcessedUnrecorded { .. }
+                    | Outcome::HandlerFailed { .. }
+            )
+        )
+    }
+}
+
+/// A provider and an idempotency store: verifies each delivery, runs the handler once per
+/// message id, and says what to answer. Cheap to clone (shared inside).
+///
+/// Framework-agnostic: give it headers, the raw body and your handler, and it returns a
+/// [`Received`] whose [`response`](Received::response) is the status, `Retry-After` and short
+/// body to send back. The axum and actix-web adapters (features `axum`, `actix-web`) are thin
+/// layers over it; a Lambda or a queue consumer can call it directly.
+///
+/// ```
+/// use std::convert::Infallible;
+/// use std::time::Duration;
+/// use webhook_receiver::providers::munity::Munity;
+/// use webhook_receiver::{MemoryStore, Receiver, Secret, verify::TokenScheme};
+///
+/// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+/// #     let mut future = std::pin::pin!(future);
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     loop {
+/// #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+/// #             return output;
+/// #         }
+/// #     }
+/// # }
+/// let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
+/// let receiver = Receiver::builder(munity)
+///     .store(MemoryStore::new())
+///     .lease(Duration::from_secs(30))
+///     .build();
+/// let body = br#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true}}"#;
+/// let headers = [("x-munity-token", "t0ken")];
+///
+/// let handle = |delivery: webhook_receiver::Delivery<_>| async move {
+///     let _webhook: webhook_receiver::providers::munity::Webhook = delivery.event;
+///     Ok::<_, Infallible>(())
+/// };
+/// let first = block_on(receiver.receive(&headers, body, handle));
+/// assert_eq!(first.response().status(), 200);
+/// assert!(first.ran_handler());
+/// let retry = block_on(receiver.receive(&headers, body, handle));
+/// assert_eq!(retry.response().status(), 200);
+/// assert!(!retry.ran_handler(), "a duplicate is acknowledged without running the handler");
+/// assert_eq!(block_on(receiver.receive(&[("x-munity-token", "nope")], body, handle)).response().status(), 401);
+/// ```
+pub struct Receiver<P, S = MemoryStore> {
+    inner: Arc<Settings<P, S>>,
+}
+
+struct Settings<P, S> {
+    provider: P,
+    store: S,
+    options: ProcessOptions,
+    check_digest: bool,
+    retry_after_cap: Duration,
+}
+
+impl<P, S> Clone for Receiver<P, S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<P, S> std::fmt::Debug for Receiver<P, S>
+where
+    P: std::fmt::Debug,
+    S: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("provider", &self.inner.provider)
+            .field("store", &self.inner.store)
+            .field("options", &self.inner.options)
+            .field("check_digest", &self.inner.check_digest)
+            .field("retry_after_cap", &self.inner.retry_after_cap)
+            .finish()
+    }
+}
+
+impl<P: Provider> Receiver<P> {
+    /// A builder starting from `provider`, a fresh [`MemoryStore`] and the defaults: lease
+    /// 60 s, retention 7 days, no digest check, `Retry-After` capped at
+    /// [`DEFAULT_RETRY_AFTER_CAP`].
+    pub fn builder(provider: P) -> ReceiverBuilder<P> {
+        ReceiverBuilder {
+            provider,
+            store: MemoryStore::new(),
+            options: ProcessOptions::new(),
+            check_digest: false,
+            retry_after_cap: DEFAULT_RETRY_AFTER_CAP,
+        }
+    }
+}
+
+impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
+    /// A receiver with the defaults (see [`builder`](Receiver::builder)) and `store`.
+    #[must_use]
+    pub fn new(provider: P, store: S) -> Self {
+        Receiver::builder(provider).store(store).build()
+    }
+
+    /// The provider.
+    #[must_use]
+    pub fn provider(&self) -> &P {
+        &self.inner.provider
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &S {
+        &self.inner.store
+    }
+
+    /// Verifies and parses the delivery, then runs `handler` once per message id (see
+    /// [`process_once`](crate::process_once)).
+    ///
+    /// The future does not detach itself: when it is dropped after the claim (the client
+    /// hung up and the framework dropped the request), the handler stops where it was, the
+    /// id stays claimed until its lease runs out, and the sender's retry after that processes
+    /// the event again. Spawn the handler's work on your runtime inside `handler` if it must
+    /// finish regardless.
+    pub async fn receive<H, F, Fut, T, E>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        handler: F,
+    ) -> Received<T, E>
+    where
+        H: Headers + ?Sized,
+        F: FnOnce(Delivery<P::Event>) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let settings = &*self.inner;
+        let delivery = match verify_and_parse(&settings.provider, headers, body) {
+            Ok(delivery) => delivery,
+            Err(err) => return Received::Rejected(err),
+        };
+        // An id that is the content's digest already identifies the content: reuse it rather
+        // than hash the body a second time.
+        let digest = settings.check_digest.then(|| {
+            delivery
+                .id
+                .content_digest()
+                .unwrap_or_else(|| body_digest(body))
+        });
+        let id = delivery.id.clone();
+        let outcome =
+            process_once_with_digest(&settings.store, &id, digest, &settings.options, move || {
+                handler(delivery)
+            })
+            .await;
+        Received::Handled(match outcome {
+            Outcome::InProgress { retry_after } => Outcome::InProgress {
+                retry_after: retry_after.min(settings.retry_after_cap),
+            },
+            other => other,
+        })
+    }
+}
+
+/// Builds a [`Receiver`]: [`Receiver::builder`], then the settings that differ from the
+/// defaults, then [`build`](ReceiverBuilder::build).
+#[derive(Debug)]
+#[must_use]
+pub struct ReceiverBuilder<P, S = MemoryStore> {
+    provider: P,
+    store: S,
+    options: ProcessOptions,
+    check_digest: bool,
+    retry_after_cap: Duration,
+}
+
+impl<P: Provider, S: IdempotencyStore> ReceiverBuilder<P, S> {
+    /// Where claims are recorded (default: a fresh [`MemoryStore`]).
+    pub fn store<S2: IdempotencyStore>(self, store: S2) -> ReceiverBuilder<P, S2> {
+        ReceiverBuilder {
+            provider: self.provider,
+            store,
+            options: self.options,
+            check_digest: self.check_digest,
+            retry_after_cap: self.retry_after_cap,
+        }
+    }
+
+    /// How long a claim owns its message id (default
+    /// [`DEFAULT_LEASE`](crate::idempotency::DEFAULT_LEASE), 60 s): longer than the handler's
+    /// worst case.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.options.lease = lease;
+        self
+    }
+
+    /// How long a processed message id is remembered (default
+    /// [`DEFAULT_RETENTION`](crate::idempotency::DEFAULT_RETENTION), 7 days).
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.options.retention = retention;
+        self
+    }
+
+    /// Whether to compare body digests (default off): with it, the same id arriving with a
+    /// different body is answered 422 ([`Outcome::Conflict`]) instead of being acknowledged
+    /// as a duplicate. Leave it off for senders whose retries may re-serialise the body.
+    /// Where the message id is itself the content's digest (Munity, Palenca without
+    /// `webhook_id`), the id's digest is reused: no second hash, and no conflict can arise.
+    pub fn check_digest(mut self, check: bool) -> Self {
+        self.check_digest = check;
+        self
+    }
+
+    /// The longest `Retry-After` a 409 answer carries (default [`DEFAULT_RETRY_AFTER_CAP`],
+    /// 5 s); the answer says the lesser of this and the time left on the other claim's lease.
+    pub fn retry_after_cap(mut self, cap: Duration) -> Self {
+        self.retry_after_cap = cap;
+        self
+    }
+
+    /// The receiver.
+    #[must_use]
+    pub fn build(self) -> Receiver<P, S> {
+        Receiver {
+            inner: Arc::new(Settings {
+                provider: self.provider,
+                store: self.store,
+                options: self.options,
+                check_digest: self.check_digest,
+                retry_after_cap: self.retry_after_cap,
+            }),
+        }
+    }
+}
