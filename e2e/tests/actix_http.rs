@@ -1,0 +1,71 @@
+//! The HTTP contract (`http_contract/`) against the actix-web adapter: an `HttpServer` on
+//! 127.0.0.1 in a thread of its own (actix-web runs on its own system).
+#![allow(clippy::unwrap_used)]
+
+mod http_contract;
+
+use std::sync::Arc;
+
+use actix_web::{App, HttpServer, web};
+use http_contract::{Framework, HandlerFailed, Recorder, Running, body_timeout, handle};
+use webhook_receiver::idempotency::IdempotencyStore;
+use webhook_receiver::integrations::actix::ProcessOnce;
+use webhook_receiver::{Provider, Received, Receiver};
+
+struct Actix;
+
+struct Shared<E>(Arc<Recorder<E>>);
+
+async fn on_delivery<P, St>(
+    recorder: web::Data<Shared<P::Event>>,
+    webhook: ProcessOnce<P, St>,
+) -> Received<(), HandlerFailed>
+where
+    P: Provider + 'static,
+    P::Event: Send + 'static,
+    St: IdempotencyStore + 'static,
+{
+    let recorder = Arc::clone(&recorder.0);
+    webhook.run(|delivery| handle(recorder, delivery)).await
+}
+
+impl Framework for Actix {
+    fn serve<P, St>(receiver: Receiver<P, St>, recorder: Arc<Recorder<P::Event>>) -> Running
+    where
+        P: Provider + Clone + 'static,
+        P::Event: Send + 'static,
+        St: IdempotencyStore + 'static,
+    {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let receiver = web::Data::new(receiver);
+        let shared = web::Data::new(Shared(recorder));
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(receiver.clone())
+                        .app_data(shared.clone())
+                        .app_data(body_timeout())
+                        .route("/webhook", web::post().to(on_delivery::<P, St>))
+                })
+                .workers(2)
+                .disable_signals()
+                .shutdown_timeout(1)
+                .listen(listener)
+                .unwrap()
+                .run();
+                handle_tx.send(server.handle()).unwrap();
+                let _ = server.await;
+            });
+        });
+        let handle = handle_rx.recv().unwrap();
+        Running {
+            addr,
+            stop: Some(Box::new(move || drop(handle.stop(false)))),
+        }
+    }
+}
+
+http_contract!(Actix);

@@ -1,0 +1,75 @@
+//! The HTTP contract (`http_contract/`) against the axum adapter: `axum::serve` on 127.0.0.1.
+#![allow(clippy::unwrap_used)]
+
+mod http_contract;
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, State};
+use axum::routing::post;
+use axum::{Extension, Router};
+use http_contract::{Framework, HandlerFailed, Recorder, Running, body_timeout, handle};
+use webhook_receiver::idempotency::IdempotencyStore;
+use webhook_receiver::integrations::axum::ProcessOnce;
+use webhook_receiver::{Provider, Received, Receiver};
+
+struct Axum;
+
+struct App<P: Provider, St> {
+    receiver: Receiver<P, St>,
+    recorder: Arc<Recorder<P::Event>>,
+}
+
+impl<P: Provider, St> Clone for App<P, St> {
+    fn clone(&self) -> Self {
+        Self {
+            receiver: self.receiver.clone(),
+            recorder: Arc::clone(&self.recorder),
+        }
+    }
+}
+
+impl<P: Provider, St> FromRef<App<P, St>> for Receiver<P, St> {
+    fn from_ref(app: &App<P, St>) -> Self {
+        app.receiver.clone()
+    }
+}
+
+async fn on_delivery<P, St>(
+    State(app): State<App<P, St>>,
+    webhook: ProcessOnce<P, St>,
+) -> Received<(), HandlerFailed>
+where
+    P: Provider + 'static,
+    P::Event: Send + 'static,
+    St: IdempotencyStore + 'static,
+{
+    webhook.run(|delivery| handle(app.recorder, delivery)).await
+}
+
+impl Framework for Axum {
+    fn serve<P, St>(receiver: Receiver<P, St>, recorder: Arc<Recorder<P::Event>>) -> Running
+    where
+        P: Provider + Clone + 'static,
+        P::Event: Send + 'static,
+        St: IdempotencyStore + 'static,
+    {
+        let router = Router::new()
+            .route("/webhook", post(on_delivery::<P, St>))
+            .layer(Extension(body_timeout()))
+            .with_state(App { receiver, recorder });
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        Running {
+            addr,
+            stop: Some(Box::new(move || task.abort())),
+        }
+    }
+}
+
+http_contract!(Axum);
