@@ -62,12 +62,15 @@
 //!
 //! | status | when |
 //! |---|---|
-//! | 400 | not JSON, not UTF-8, nested too deeply |
+//! | 400 | not JSON, not UTF-8, nested too deeply; a body that could not be read to its end |
 //! | 401 | missing, malformed or wrong signature or token; timestamp outside the window; forged unsigned copy |
-//! | 408 | the body did not arrive in time (actix-web extractors) |
+//! | 408 | the body did not arrive in time (the framework extractors) |
 //! | 413 | body over the limit |
 //! | 422 | valid JSON of the wrong shape |
-//! | 503 | idempotency store unavailable |
+//!
+//! [`Error::body_text`] is the short body to send with the status. A store that is down is
+//! not an error of the delivery: [`Receiver`] reports it as an
+//! [`Outcome`](idempotency::Outcome) answered 503.
 //!
 //! # Feature flags
 //!
@@ -82,9 +85,10 @@
 //!   `v1a` entries. Costs the RustCrypto `rsa` and `p256` crates and `ed25519-dalek`.
 //!
 //! - `axum`: [`integrations::axum`]: extractors for axum 0.8 that read the body under the
-//!   limit, verify, deduplicate and answer. Costs axum and http-body-util.
-//! - `actix-web`: [`integrations::actix`]: the same for actix-web 4. Costs actix-web and
-//!   futures-util.
+//!   limit and a deadline, verify, deduplicate and answer. Costs axum, http-body-util, bytes
+//!   and tokio's timer.
+//! - `actix-web`: [`integrations::actix`]: the same for actix-web 4 (one adapter core,
+//!   [`integrations`]). Costs actix-web, futures-util and bytes.
 //! - `postgres`: [`idempotency::postgres::PostgresStore`], one atomic `INSERT ... ON CONFLICT`
 //!   per claim on the database clock. Costs tokio-postgres and deadpool-postgres.
 //! - `redis`: [`idempotency::redis::RedisStore`], one Lua script per operation, TTLs as leases.
@@ -94,8 +98,12 @@
 //!
 //! [`Receiver`] (or [`process_once`] directly) claims each message id in an
 //! [`IdempotencyStore`] ([`MemoryStore`] embedded), runs the handler, and records the result:
-//! retries and concurrent copies never run it twice; a crash mid-way expires with the lease,
-//! so the next retry processes the event.
+//! a retry or a concurrent copy that comes while the id is claimed or completed does not run
+//! it again; a crash mid-way expires with the lease, so the next retry processes the event.
+//! That is at-least-once with deduplication: the handler runs again when its effect happened
+//! but the completion was not recorded (a crash or a dropped request between the two, a store
+//! failure during `complete`, a handler that outlived its lease). See
+//! [`Outcome::ProcessedUnrecorded`](idempotency::Outcome::ProcessedUnrecorded).
 //!
 //! # Rotating secrets without downtime
 //!

@@ -219,8 +219,10 @@ pub mod dangerous {
 
     /// Parses a delivery **without verifying its signature or token**.
     ///
-    /// The body limit still applies. For receeve the event is read from `payloadAsString`,
-    /// as after verification.
+    /// The body limit still applies. No replay window is checked, for any provider (Standard
+    /// Webhooks' tolerance, receeve's opt-in window): a stored delivery replayed days later is
+    /// still read. For receeve the event is read from `payloadAsString`, as after
+    /// verification.
     ///
     /// # Errors
     /// [`Error::BodyTooLarge`], and the parse errors of [`Provider::parse`].

@@ -4,7 +4,7 @@
 //! documented Node sample: `crypto.createVerify("SHA256")` over `payloadAsString`, base64
 //! signature). The algorithm is read from the key at start-up; nothing in a request chooses it.
 //!
-//! The feature needs Rust 1.87 (the `rsa` crate's minimum), above the crate's own 1.85.
+//! The feature builds on the crate's minimum Rust version (1.88), above the `rsa` crate's 1.87.
 
 use std::fmt;
 use std::sync::Arc;

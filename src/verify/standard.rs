@@ -419,7 +419,7 @@ impl std::fmt::Debug for StandardScheme {
     }
 }
 
-/// The id header's value (found by [`HeaderNames::with_id`]): non-empty UTF-8.
+/// The id header's value (found by [`HeaderNames::read`]): non-empty UTF-8.
 pub(crate) fn read_id(value: Option<&[u8]>, names: HeaderNames) -> Result<&str, Error> {
     let header = Cow::Borrowed(names.id);
     let value = value.ok_or_else(|| Error::MissingHeader {
