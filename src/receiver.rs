@@ -66,6 +66,7 @@ impl WebhookResponse {
 
     /// A response of the given parts, for answers of an adapter's own (a misconfigured
     /// server is 500).
+    #[cfg(any(feature = "axum", feature = "actix-web"))]
     pub(crate) const fn new(status: u16, body: &'static str) -> Self {
         Self {
             status,
