@@ -333,7 +333,8 @@ fn parse_unverified_skips_the_replay_window_as_for_every_provider() {
         parse(&windowed, request.body()),
         Err(Error::TimestampOutOfTolerance { .. })
     ));
-    let replayed = webhook_receiver::dangerous::parse_unverified(&windowed, &[("a", "b")], request.body());
+    let replayed =
+        webhook_receiver::dangerous::parse_unverified(&windowed, &[("a", "b")], request.body());
     assert_eq!(
         replayed.unwrap().id.as_str(),
         "09feeb6f-350a-430a-a040-cd1c558cbc91"

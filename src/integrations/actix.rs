@@ -1,5 +1,5 @@
 //! actix-web 4: extractors that read the body under the provider's limit, verify it and hand
-//! your handler a typed [`Delivery`], once per message id.
+//! your handler a typed [`Delivery`](crate::Delivery), once per message id.
 //!
 //! [`ProcessOnce<P, St>`](ProcessOnce) takes the [`Receiver`] from the app data
 //! (`web::Data<Receiver<P, St>>`, or a `Receiver<P, St>` registered with `app_data`);

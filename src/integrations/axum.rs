@@ -1,5 +1,5 @@
 //! axum 0.8: extractors that read the body under the provider's limit, verify it and hand
-//! your handler a typed [`Delivery`], once per message id.
+//! your handler a typed [`Delivery`](crate::Delivery), once per message id.
 //!
 //! [`ProcessOnce<P, St>`](ProcessOnce) takes the [`Receiver`] from the router state (through
 //! [`FromRef`]); [`VerifiedWebhook<P>`](VerifiedWebhook) takes the provider. The body rules and

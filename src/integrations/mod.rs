@@ -2,16 +2,16 @@
 //!
 //! Everything but the translation to a framework is written once, here: reading the body
 //! under the provider's limit and the [`BodyTimeout`], the two extractor types, the one
-//! rejection type, and the answer ([`WebhookResponse`]). [`axum`] and [`actix`] only say how
+//! rejection type, and the answer ([`WebhookResponse`](crate::WebhookResponse)). [`axum`] and [`actix`] only say how
 //! to pull the body out of their request type, where the receiver lives in their state, and
-//! how a [`WebhookResponse`] becomes their response.
+//! how a [`WebhookResponse`](crate::WebhookResponse) becomes their response.
 //!
 //! Two extractors, both consuming the body (so each is the handler's last argument):
 //!
-//! - [`ProcessOnce`]: the whole pipeline of a [`Receiver`](crate::Receiver). Extraction reads
+//! - [`ProcessOnce`]: the whole pipeline of a [`Receiver`]. Extraction reads
 //!   the body; [`run`](ProcessOnce::run) verifies, parses, claims the message id and runs
 //!   your closure only for a delivery that must be processed. The
-//!   [`Received`](crate::Received) it returns is the response: 200 processed or duplicate,
+//!   [`Received`] it returns is the response: 200 processed or duplicate,
 //!   409 with `Retry-After` while another request holds the id, 422 for one id with two
 //!   bodies (with [`check_digest`](crate::ReceiverBuilder::check_digest)), 500 when your
 //!   closure failed so the sender retries, 503 when the store is down, and the verification
@@ -22,7 +22,7 @@
 //!
 //! | the client | the answer |
 //! |---|---|
-//! | announces a body over [`Provider::body_limit`](crate::Provider::body_limit) (`Content-Length`) | 413 at once, nothing read |
+//! | announces a body over [`Provider::body_limit`] (`Content-Length`) | 413 at once, nothing read |
 //! | streams past the limit (`Transfer-Encoding: chunked`) | 413 as soon as the limit is crossed; at most one chunk past it is held |
 //! | goes away, breaks the chunked encoding, sends fewer bytes than announced | 400 ([`Error::BodyUnreadable`](crate::Error::BodyUnreadable)) |
 //! | has not sent the whole body within the [`BodyTimeout`] (30 s unless set) | 408: the sender retries |
