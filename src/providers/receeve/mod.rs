@@ -1,0 +1,398 @@
+//! receeve (now part of InDebted): debt-collection message envelopes.
+//!
+//! A receeve delivery is a JSON envelope:
+//!
+//! ```text
+//! {"payload": {"details": {"messageType": "event.claim.created.v1", ...},
+//!              "messageId": "...", "timestamp": "2021-10-14T15:33:16.848Z", "user": {...}},
+//!  "signature": "...",
+//!  "payloadAsString": "{\"details\":...}"}
+//! ```
+//!
+//! `payloadAsString` is the exact text that was signed, and `payload` the same data as an
+//! object. **Only the signed text counts:** the event is parsed from `payloadAsString` after
+//! its signature checked out, and a `payload` object that disagrees with it (a forged copy
+//! next to a genuine signature) rejects the delivery with [`Error::PayloadMismatch`]. A
+//! delivery without `payloadAsString` is [`Error::MissingSignedPayload`].
+//!
+//! **Signatures.** receeve's prose documents HMAC-SHA256 of `payloadAsString` with the shared
+//! key, which [`Receeve::hmac`] checks (hex or base64, told apart by length unless you fix the
+//! encoding). Its Node sample verifies an asymmetric signature instead (a PEM public key,
+//! SHA-256, base64): `Receeve::public_key` checks RSA PKCS#1 v1.5 and ECDSA P-256 signatures
+//! (feature `public-key`). Both check every key they hold, so keys rotate without downtime.
+//!
+//! **Message id** is `payload.messageId`, which receeve documents as the deduplication key
+//! (delivery is at-least-once). **Timestamp**: `payload.timestamp`, the time the event reached
+//! receeve's bus. Retries keep it, so a replay window on it is opt-in
+//! ([`Receeve::timestamp_tolerance`]).
+//!
+//! ```
+//! use webhook_receiver::{Provider, Secret};
+//! use webhook_receiver::providers::receeve::{Details, Receeve};
+//!
+//! let receeve = Receeve::hmac(Secret::new("shared-key").unwrap());
+//! let payload = r#"{"details":{"messageType":"event.claim.created.v1","claimRef":"C-1","amount":501,"currency":"EUR","dueDate":"2021-10-07"},"messageId":"09feeb6f-350a-430a-a040-cd1c558cbc91","timestamp":"2021-10-14T15:33:16.848Z"}"#;
+//! let body = receeve.signed_body(payload);
+//! let delivery = receeve.verify_and_parse(&[("content-type", "application/json")], &body).unwrap();
+//! assert_eq!(delivery.id.as_str(), "09feeb6f-350a-430a-a040-cd1c558cbc91");
+//! match delivery.event.details {
+//!     Details::ClaimCreated(claim) => assert_eq!(claim.amount, 501),
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use time::OffsetDateTime;
+
+use crate::clock::{Clock, SystemClock, check_tolerance};
+use crate::verify::SignatureEncoding;
+use crate::verify::hmac::{MacKeys, decode_mac};
+use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
+
+mod catalogue;
+mod message;
+
+pub use catalogue::{MessageKind, MessageType};
+pub use message::*;
+
+/// The namespace of receeve message ids.
+pub const NAME: &str = "receeve";
+
+/// Receives receeve webhooks. Build once at start-up; clone freely.
+#[derive(Clone)]
+pub struct Receeve {
+    signing: Signing,
+    body_limit: usize,
+    tolerance: Option<Duration>,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Clone)]
+enum Signing {
+    Hmac {
+        keys: MacKeys,
+        encoding: SignatureEncoding,
+    },
+    #[cfg(feature = "public-key")]
+    PublicKey(crate::verify::PublicKeyScheme),
+}
+
+impl Receeve {
+    /// A receiver checking HMAC-SHA256 signatures of `payloadAsString` against every key of
+    /// `keys`. Signatures are accepted hex or base64 (64 hex digits, or 43-44 base64
+    /// characters); fix one with [`signature_encoding`](Self::signature_encoding).
+    #[must_use]
+    pub fn hmac(keys: impl Into<Keyring>) -> Self {
+        Self {
+            signing: Signing::Hmac {
+                keys: MacKeys::new(&keys.into()),
+                encoding: SignatureEncoding::HexOrBase64,
+            },
+            body_limit: DEFAULT_BODY_LIMIT,
+            tolerance: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// A receiver checking asymmetric signatures of `payloadAsString` (base64), as receeve's
+    /// Node sample does with `crypto.createVerify("SHA256")`: RSA PKCS#1 v1.5 or ECDSA P-256
+    /// with SHA-256, the algorithm fixed by each key read at start-up. Several keys rotate like
+    /// a keyring.
+    ///
+    /// ```
+    /// use webhook_receiver::providers::receeve::Receeve;
+    /// use webhook_receiver::verify::PublicKeyScheme;
+    /// let pem = "-----BEGIN PUBLIC KEY-----
+    /// MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAETAez7YIPSDrX7yDEUWiVI6u/XXH9
+    /// 9bFgmOEn57el/PHctJ9sC0egWs5mplME/2ktUcQ4qS9B5j9KAmKuJbJhvg==
+    /// -----END PUBLIC KEY-----";
+    /// let receeve = Receeve::public_key(PublicKeyScheme::from_pem(pem).unwrap());
+    /// # let _ = receeve;
+    /// ```
+    #[cfg(feature = "public-key")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+    #[must_use]
+    pub fn public_key(keys: impl Into<crate::verify::PublicKeyScheme>) -> Self {
+        Self {
+            signing: Signing::PublicKey(keys.into()),
+            body_limit: DEFAULT_BODY_LIMIT,
+            tolerance: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Accepts only HMAC signatures in `encoding`. No effect on a public-key receiver, whose
+    /// signatures are always base64.
+    #[must_use]
+    pub fn signature_encoding(mut self, encoding: SignatureEncoding) -> Self {
+        #[allow(irrefutable_let_patterns)] // refutable with the `public-key` feature
+        if let Signing::Hmac { encoding: e, .. } = &mut self.signing {
+            *e = encoding;
+        }
+        self
+    }
+
+    /// Rejects deliveries whose `payload.timestamp` is more than `tolerance` from now, either
+    /// way. Off by default: receeve's retries keep the original timestamp, so a window shorter
+    /// than its retry schedule would reject genuine retries.
+    #[must_use]
+    pub fn timestamp_tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// Reads "now" from `clock` (default the system clock); for tests.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the largest accepted body in bytes (default 1 MiB).
+    #[must_use]
+    pub fn with_body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = limit;
+        self
+    }
+
+    /// The body a genuine sender would post for `payload` (the JSON text of the `payload`
+    /// object): the envelope with `payload`, `signature` (HMAC with the primary key, hex unless
+    /// the encoding is fixed to base64) and `payloadAsString`.
+    ///
+    /// A public-key receiver holds no private key, so its envelope carries an empty signature
+    /// that will not verify: sign with `testing::receeve::KeySigner` instead.
+    #[must_use]
+    pub fn signed_body(&self, payload: &str) -> Vec<u8> {
+        let signature = match &self.signing {
+            Signing::Hmac { keys, encoding } => {
+                let mac = keys.sign(&[payload.as_bytes()]);
+                match encoding {
+                    SignatureEncoding::Base64 => {
+                        use base64::Engine as _;
+                        base64::engine::general_purpose::STANDARD.encode(mac)
+                    }
+                    _ => hex::encode(mac),
+                }
+            }
+            #[cfg(feature = "public-key")]
+            Signing::PublicKey(_) => String::new(),
+        };
+        envelope(payload, &signature)
+    }
+
+    fn check_signature(&self, signed: &[u8], signature: &str) -> Result<(), Error> {
+        match &self.signing {
+            Signing::Hmac { keys, encoding } => {
+                let mac = decode_mac(signature.trim(), *encoding)?;
+                if keys.verify(&[signed], &mac) {
+                    Ok(())
+                } else {
+                    Err(Error::InvalidSignature)
+                }
+            }
+            #[cfg(feature = "public-key")]
+            Signing::PublicKey(scheme) => scheme.verify_signature(signed, signature),
+        }
+    }
+}
+
+/// The envelope receeve posts for `payload` with `signature`. `payload` must be JSON text; where
+/// it is not, the body carries only `payloadAsString` (which verification then rejects as not
+/// JSON after the signature).
+pub(crate) fn envelope(payload: &str, signature: &str) -> Vec<u8> {
+    let quoted = serde_json::Value::String(payload.to_owned()).to_string();
+    let object = serde_json::from_str::<&RawValue>(payload)
+        .map(RawValue::get)
+        .unwrap_or("null");
+    let signature = serde_json::Value::String(signature.to_owned()).to_string();
+    format!(r#"{{"payload":{object},"signature":{signature},"payloadAsString":{quoted}}}"#)
+        .into_bytes()
+}
+
+impl fmt::Debug for Receeve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut f = f.debug_struct("Receeve");
+        match &self.signing {
+            Signing::Hmac { keys, encoding } => {
+                f.field("hmac_keys", &keys.len())
+                    .field("encoding", encoding);
+            }
+            #[cfg(feature = "public-key")]
+            Signing::PublicKey(scheme) => {
+                f.field("public_keys", scheme);
+            }
+        }
+        f.field("body_limit", &self.body_limit)
+            .field("tolerance", &self.tolerance)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "borrowed_text")]
+    signature: Option<Cow<'a, str>>,
+    #[serde(
+        rename = "payloadAsString",
+        borrow,
+        default,
+        deserialize_with = "borrowed_text"
+    )]
+    payload_as_string: Option<Cow<'a, str>>,
+}
+
+/// An optional string borrowed from the body where it has no escapes (serde's own `Cow`
+/// support does not borrow through `Option`), so that verification copies only what it must.
+fn borrowed_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct Text;
+    impl<'de> serde::de::Visitor<'de> for Text {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    d.deserialize_option(Text)
+}
+
+impl<'a> Envelope<'a> {
+    fn read(body: &'a [u8]) -> Result<Self, Error> {
+        crate::parse_json(body)
+    }
+
+    fn signed(&self) -> Result<&str, Error> {
+        self.payload_as_string
+            .as_deref()
+            .ok_or(Error::MissingSignedPayload {
+                field: "payloadAsString",
+            })
+    }
+
+    /// The unsigned `payload` object must say what the signed text says: byte for byte (the
+    /// usual case, no parsing needed), or as equal JSON values.
+    fn check_payload_agrees(&self, signed: &str) -> Result<(), Error> {
+        let Some(object) = self.payload else {
+            return Ok(());
+        };
+        // White space around a JSON text is not part of its value (`RawValue` drops it).
+        if object.get() == signed.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
+            return Ok(());
+        }
+        let signed: serde_json::Value = crate::parse_json(signed.as_bytes())?;
+        let object: serde_json::Value = crate::parse_json(object.get().as_bytes())?;
+        if signed == object {
+            Ok(())
+        } else {
+            Err(Error::PayloadMismatch { field: "payload" })
+        }
+    }
+
+    fn into_signed(self) -> Result<Cow<'a, [u8]>, Error> {
+        match self.payload_as_string {
+            Some(Cow::Borrowed(s)) => Ok(Cow::Borrowed(s.as_bytes())),
+            Some(Cow::Owned(s)) => Ok(Cow::Owned(s.into_bytes())),
+            None => Err(Error::MissingSignedPayload {
+                field: "payloadAsString",
+            }),
+        }
+    }
+}
+
+/// The one field the replay window needs; the rest of the message is skipped.
+#[derive(Deserialize)]
+struct Stamp {
+    #[serde(with = "time::serde::rfc3339")]
+    timestamp: OffsetDateTime,
+}
+
+impl Provider for Receeve {
+    type Event = Message;
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    fn verify<'a, H: Headers + ?Sized>(
+        &self,
+        _headers: &H,
+        body: &'a [u8],
+    ) -> Result<Verified<'a>, Error> {
+        let envelope = Envelope::read(body)?;
+        let signed = envelope.signed()?;
+        let signature = envelope
+            .signature
+            .as_deref()
+            .ok_or(Error::MissingSignature {
+                location: Cow::Borrowed("signature"),
+            })?;
+        self.check_signature(signed.as_bytes(), signature)?;
+        envelope.check_payload_agrees(signed)?;
+        if let Some(tolerance) = self.tolerance {
+            // The replay window is part of authentication, as in every scheme: checked here,
+            // so that `dangerous::parse_unverified` (replays of stored deliveries) skips it.
+            let stamp: Stamp = crate::parse_json(signed.as_bytes())?;
+            check_tolerance(
+                stamp.timestamp.unix_timestamp_nanos(),
+                self.clock.as_ref(),
+                tolerance,
+            )?;
+        }
+        Ok(Verified::new(envelope.into_signed()?))
+    }
+
+    fn extract_unverified<'a, H: Headers + ?Sized>(
+        &self,
+        _headers: &H,
+        body: &'a [u8],
+    ) -> Result<Verified<'a>, Error> {
+        Ok(Verified::new(Envelope::read(body)?.into_signed()?))
+    }
+
+    fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Message>, Error> {
+        let message = parse_message(verified.payload())?;
+        let id = MessageId::new(NAME, &message.message_id);
+        let timestamp = Some(message.timestamp);
+        Ok(Delivery::new(id, message, timestamp))
+    }
+}
+
+/// Parses the signed text (`payloadAsString`) of a receeve delivery.
+///
+/// # Errors
+/// [`Error::MalformedPayload`] for invalid JSON, [`Error::UnexpectedPayload`] when a required
+/// field (`details.messageType`, `messageId`, `timestamp`) is missing or of the wrong type, or
+/// a typed event's documented fields are.
+pub fn parse_message(signed: &[u8]) -> Result<Message, Error> {
+    crate::parse_json(signed)
+}
