@@ -19,9 +19,47 @@
 //! assert_eq!(delivery.event["username"], "test_user");
 //! ```
 
-use crate::testing::SignedRequest;
+use crate::providers::standard::StandardWebhooks;
+use crate::testing::{SignedRequest, Signer};
 use crate::verify::StandardScheme;
 use crate::verify::standard::HeaderNames;
+
+/// Signs as a Standard Webhooks sender does, like every provider's [`Signer`]: `webhook-*`
+/// headers, the timestamp read from the scheme's clock (so it lies within the window), and an
+/// id derived from the content (`msg_` and the first 16 hex digits of its SHA-256), so that
+/// signing the same content twice makes the same delivery, as a sender's retry does.
+///
+/// ```
+/// use webhook_receiver::providers::standard::StandardWebhooks;
+/// use webhook_receiver::testing::{Fixture, Signer as _};
+/// use webhook_receiver::verify::StandardScheme;
+/// use webhook_receiver::Provider;
+///
+/// let provider: StandardWebhooks = StandardWebhooks::new(StandardScheme::from_whsec(
+///     "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+/// ).unwrap());
+/// let fixture = Fixture::new("invoice.paid", r#"{"type":"invoice.paid"}"#);
+/// let request = fixture.signed_with(&provider);
+/// let delivery = provider.verify_and_parse(request.headers(), request.body()).unwrap();
+/// assert!(delivery.id.as_str().starts_with("msg_"));
+/// // A retry of the same content carries the same id.
+/// assert_eq!(fixture.signed_with(&provider).header("webhook-id"), request.header("webhook-id"));
+/// ```
+impl Signer for StandardScheme {
+    fn sign(&self, content: &[u8]) -> SignedRequest {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(content);
+        let id = format!("msg_{}", hex::encode(digest.get(..8).unwrap_or_default()));
+        self::sign(self, &id, self.now_unix(), content)
+    }
+}
+
+/// As the [`StandardScheme`] it verifies with.
+impl<T> Signer for StandardWebhooks<T> {
+    fn sign(&self, content: &[u8]) -> SignedRequest {
+        Signer::sign(self.as_ref(), content)
+    }
+}
 
 /// The secret of the specification's known-answer vector.
 pub const EXAMPLE_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";

@@ -276,6 +276,13 @@ impl StandardScheme {
         self
     }
 
+    /// "Now" on the scheme's clock, in unix seconds: the timestamp a signer of the testing
+    /// kit stamps a delivery with.
+    #[cfg(feature = "testing")]
+    pub(crate) fn now_unix(&self) -> i64 {
+        i64::try_from(self.clock.now_unix_nanos() / 1_000_000_000).unwrap_or(i64::MAX)
+    }
+
     /// Authenticates a delivery: its id, timestamp (within the tolerance) and raw `body`
     /// against the signature list. The returned [`Verified`] carries the body, the id and the
     /// timestamp.
