@@ -82,7 +82,7 @@ pub fn example() -> &'static [u8] {
 /// `content-type: application/json`, with `body`.
 ///
 /// `signer` is a [`StandardScheme`] or a
-/// [`StandardWebhooks`](crate::providers::standard::StandardWebhooks) receiver.
+/// [`StandardWebhooks`] receiver.
 #[must_use]
 pub fn sign(
     signer: &impl AsRef<StandardScheme>,
