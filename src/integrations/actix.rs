@@ -183,9 +183,20 @@ impl Headers for HeaderMap {
 }
 
 /// A delivery on its way through a [`Receiver`] taken from the app data: the [core
-/// type](super::ProcessOnce) with actix-web's headers. See the [module docs](self) for the
+/// type](super::ProcessOnce) with actix-web's request. See the [module docs](self) for the
 /// wiring.
-pub type ProcessOnce<P, St = MemoryStore> = super::ProcessOnce<P, St, HeaderMap>;
+pub type ProcessOnce<P, St = MemoryStore> = super::ProcessOnce<P, St, HttpRequest>;
+
+impl super::sealed::Sealed for HttpRequest {}
+
+/// A reference-counted handle: keeping it costs no copy of the headers.
+impl super::RequestHead for HttpRequest {
+    type Headers = HeaderMap;
+
+    fn headers(&self) -> &HeaderMap {
+        HttpRequest::headers(self)
+    }
+}
 
 /// The future of this module's extractors: actix-web runs extractors on one thread, so it
 /// need not be `Send`.
@@ -225,8 +236,12 @@ where
         let read = Read::new(request, payload);
         Box::pin(async move {
             let provider = provider.ok_or_else(WebhookRejection::not_configured::<P>)?;
-            let (headers, body) = read.run(provider.body_limit()).await?;
-            Ok(Self(verify_and_parse(&*provider, &headers, &body)?))
+            let (request, body) = read.run(provider.body_limit()).await?;
+            Ok(Self(verify_and_parse(
+                &*provider,
+                request.headers(),
+                &body,
+            )?))
         })
     }
 }
@@ -246,8 +261,8 @@ where
             let receiver =
                 receiver.ok_or_else(WebhookRejection::not_configured::<Receiver<P, St>>)?;
             let limit = receiver.provider().body_limit();
-            let (headers, body) = read.run(limit).await?;
-            Ok(Self::new(Receiver::clone(&receiver), headers, body))
+            let (request, body) = read.run(limit).await?;
+            Ok(Self::new(Receiver::clone(&receiver), request, body))
         })
     }
 }
@@ -281,7 +296,7 @@ impl<T> Deref for AppData<T> {
 
 /// What an extractor takes from the request before its future starts.
 struct Read {
-    headers: HeaderMap,
+    request: HttpRequest,
     payload: Payload,
     timeout: BodyTimeout,
 }
@@ -289,7 +304,7 @@ struct Read {
 impl Read {
     fn new(request: &HttpRequest, payload: &mut Payload) -> Self {
         Self {
-            headers: request.headers().clone(),
+            request: request.clone(),
             payload: payload.take(),
             timeout: request
                 .app_data::<BodyTimeout>()
@@ -298,16 +313,16 @@ impl Read {
         }
     }
 
-    /// The headers and the whole body, read under `limit` and the [`BodyTimeout`].
-    async fn run(self, limit: usize) -> Result<(HeaderMap, Bytes), Error> {
+    /// The request and its whole body, read under `limit` and the [`BodyTimeout`].
+    async fn run(self, limit: usize) -> Result<(HttpRequest, Bytes), Error> {
         let Read {
-            headers,
+            request,
             payload,
             timeout,
         } = self;
         let sleep = actix_web::rt::time::sleep;
-        let body = read_body(&headers, Chunked(payload), limit, timeout, sleep).await?;
-        Ok((headers, body))
+        let body = read_body(request.headers(), Chunked(payload), limit, timeout, sleep).await?;
+        Ok((request, body))
     }
 }
 

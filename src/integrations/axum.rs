@@ -161,6 +161,7 @@ use std::task::{Context, Poll, ready};
 use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::response::{IntoResponse, Response};
+use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::LengthLimitError;
 
@@ -170,9 +171,19 @@ use crate::idempotency::{IdempotencyStore, MemoryStore};
 use crate::{Error, Provider, Received, Receiver, WebhookResponse, verify_and_parse};
 
 /// A delivery on its way through a [`Receiver`] taken from the router state
-/// (`Receiver<P, St>: FromRef<S>`): the [core type](super::ProcessOnce) with axum's headers.
-/// See the [module docs](self) for the wiring.
-pub type ProcessOnce<P, St = MemoryStore> = super::ProcessOnce<P, St, HeaderMap>;
+/// (`Receiver<P, St>: FromRef<S>`): the [core type](super::ProcessOnce) with axum's request
+/// head. See the [module docs](self) for the wiring.
+pub type ProcessOnce<P, St = MemoryStore> = super::ProcessOnce<P, St, Parts>;
+
+impl super::sealed::Sealed for Parts {}
+
+impl super::RequestHead for Parts {
+    type Headers = HeaderMap;
+
+    fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+}
 
 /// The provider comes from the router state (`P: FromRef<S>`).
 ///
@@ -202,8 +213,8 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let provider = P::from_ref(state);
-        let (headers, body) = read(request, provider.body_limit()).await?;
-        Ok(Self(verify_and_parse(&provider, &headers, &body)?))
+        let (head, body) = read(request, provider.body_limit()).await?;
+        Ok(Self(verify_and_parse(&provider, &head.headers, &body)?))
     }
 }
 
@@ -218,14 +229,14 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let receiver = Receiver::from_ref(state);
-        let (headers, body) = read(request, receiver.provider().body_limit()).await?;
-        Ok(Self::new(receiver, headers, body))
+        let (head, body) = read(request, receiver.provider().body_limit()).await?;
+        Ok(Self::new(receiver, head, body))
     }
 }
 
-/// The request's headers and its whole body, read under `limit` and the request's
+/// The request's head and its whole body, read under `limit` and the request's
 /// [`BodyTimeout`].
-async fn read(request: Request, limit: usize) -> Result<(HeaderMap, Bytes), Error> {
+async fn read(request: Request, limit: usize) -> Result<(Parts, Bytes), Error> {
     let (parts, body) = request.into_parts();
     let timeout = parts
         .extensions
@@ -240,7 +251,7 @@ async fn read(request: Request, limit: usize) -> Result<(HeaderMap, Bytes), Erro
         tokio::time::sleep,
     )
     .await?;
-    Ok((parts.headers, body))
+    Ok((parts, body))
 }
 
 /// An axum body's data frames (trailers carry nothing that is signed).

@@ -76,27 +76,44 @@ where
     }
 }
 
-/// A delivery on its way through a [`Receiver`]: its headers (`H`, the framework's header
-/// map) and body, read under the provider's limit. [`run`](ProcessOnce::run) verifies,
-/// parses, deduplicates and runs your closure once per message id.
+/// A delivery on its way through a [`Receiver`]: the request's head (`R`, the framework's
+/// own: axum's `http::request::Parts`, actix-web's `HttpRequest`) and its body, read under the
+/// provider's limit. [`run`](ProcessOnce::run) verifies, parses, deduplicates and runs your
+/// closure once per message id.
 ///
-/// Each framework module names it with its header map filled in
+/// Each framework module names it with its request head filled in
 /// (`integrations::axum::ProcessOnce<P, St>`, `integrations::actix::ProcessOnce<P, St>`).
 /// Extraction only reads the body; a body over the limit, late or unreadable is a
 /// [`WebhookRejection`]. Everything else, verification included, is decided by
 /// [`run`](ProcessOnce::run), whose [`Received`] is the response.
-pub struct ProcessOnce<P, St, H> {
+pub struct ProcessOnce<P, St, R> {
     receiver: Receiver<P, St>,
-    headers: H,
+    head: R,
     body: Bytes,
 }
 
-impl<P: Provider, St: IdempotencyStore, H: Headers> ProcessOnce<P, St, H> {
+/// The head of a request as a framework hands it over (axum's `http::request::Parts`,
+/// actix-web's `HttpRequest`): what a [`ProcessOnce`] keeps beside the body, so that no header
+/// is copied. Implemented for each framework's type only.
+pub trait RequestHead: sealed::Sealed {
+    /// The framework's header map.
+    type Headers: Headers;
+
+    /// The request's headers.
+    fn headers(&self) -> &Self::Headers;
+}
+
+mod sealed {
+    /// Only the framework modules of this crate implement [`RequestHead`](super::RequestHead).
+    pub trait Sealed {}
+}
+
+impl<P: Provider, St: IdempotencyStore, R: RequestHead> ProcessOnce<P, St, R> {
     /// A delivery read by an adapter.
-    pub(crate) fn new(receiver: Receiver<P, St>, headers: H, body: Bytes) -> Self {
+    pub(crate) fn new(receiver: Receiver<P, St>, head: R, body: Bytes) -> Self {
         Self {
             receiver,
-            headers,
+            head,
             body,
         }
     }
@@ -115,7 +132,7 @@ impl<P: Provider, St: IdempotencyStore, H: Headers> ProcessOnce<P, St, H> {
         Fut: Future<Output = Result<T, E>>,
     {
         self.receiver
-            .receive(&self.headers, &self.body, handler)
+            .receive(self.head.headers(), &self.body, handler)
             .await
     }
 
@@ -125,10 +142,16 @@ impl<P: Provider, St: IdempotencyStore, H: Headers> ProcessOnce<P, St, H> {
         &self.receiver
     }
 
+    /// The request's head: method, URI, headers, and (axum) extensions.
+    #[must_use]
+    pub fn request(&self) -> &R {
+        &self.head
+    }
+
     /// The request's headers.
     #[must_use]
-    pub fn headers(&self) -> &H {
-        &self.headers
+    pub fn headers(&self) -> &R::Headers {
+        self.head.headers()
     }
 
     /// The raw body, exactly as received.
@@ -138,7 +161,7 @@ impl<P: Provider, St: IdempotencyStore, H: Headers> ProcessOnce<P, St, H> {
     }
 }
 
-impl<P, St, H> fmt::Debug for ProcessOnce<P, St, H> {
+impl<P, St, R> fmt::Debug for ProcessOnce<P, St, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Headers may carry a shared token, and the body is the sender's: neither is shown.
         f.debug_struct("ProcessOnce")
