@@ -15,10 +15,10 @@
 //! ```text
 //! PALENCA_SECRET=palenca-example-secret RECEEVE_SECRET=receeve-example-secret \
 //!   MUNITY_TOKEN=munity-example-token \
-//!   cargo run --example actix_receiver --features actix-web,testing
+//!   cargo run -p webhook-receiver-e2e --example actix_receiver
 //! ```
 //!
-//! From the crate's directory, fixtures of the testing kit signed with those secrets (the
+//! From the repository's root, fixtures of the testing kit signed with those secrets (the
 //! Palenca signature is the HMAC-SHA256 of `login_success.json` with `palenca-example-secret`):
 //!
 //! ```text
@@ -41,89 +41,38 @@
 //! signed with the configured secrets and sent to port `PORT`, and exits.
 //!
 //! The configuration, `--print-curl` and the logging of each outcome are shared with
-//! `axum_receiver`, in `examples/common/mod.rs`; this file is the actix-web wiring.
+//! `axum_receiver`, in `e2e/examples/common/mod.rs`; this file is the actix-web wiring.
 
 mod common;
 
-use std::future::Future;
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 
-use actix_web::{App, HttpResponse, HttpServer, ResponseError as _, web};
-use common::HandlerError;
+use actix_web::{App, HttpServer, web};
+use common::Answer;
 use tracing::{error, info};
+use webhook_receiver::MemoryStore;
 use webhook_receiver::Receiver;
 use webhook_receiver::integrations::actix::{ProcessOnce, WebhookRejection};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
-use webhook_receiver::{Delivery, MemoryStore, Provider};
 
 const DEFAULT_PORT: u16 = 3001;
 
 // ---------------------------------------------------------------------------------------------
 // Handlers: each closure runs once per message id.
 
-async fn palenca_webhook(webhook: Result<ProcessOnce<Palenca>, WebhookRejection>) -> HttpResponse {
-    receive(webhook, |delivery| async move {
-        let event = delivery.event;
-        info!(
-            id = %delivery.id,
-            action = %event.action,
-            user = %event.user_id,
-            fetch_data = event.should_fetch_data(),
-            "palenca event"
-        );
-        Ok(())
-    })
-    .await
+async fn palenca_webhook(webhook: Result<ProcessOnce<Palenca>, WebhookRejection>) -> Answer {
+    common::receive(webhook, common::on_palenca).await
 }
 
-async fn receeve_webhook(webhook: Result<ProcessOnce<Receeve>, WebhookRejection>) -> HttpResponse {
-    receive(webhook, |delivery| async move {
-        let message_type = delivery.event.details.message_type();
-        info!(id = %delivery.id, %message_type, "receeve message");
-        Ok(())
-    })
-    .await
+async fn receeve_webhook(webhook: Result<ProcessOnce<Receeve>, WebhookRejection>) -> Answer {
+    common::receive(webhook, common::on_receeve).await
 }
 
-async fn munity_webhook(webhook: Result<ProcessOnce<Munity>, WebhookRejection>) -> HttpResponse {
-    receive(webhook, |delivery| async move {
-        let webhook = delivery.event;
-        info!(
-            id = %delivery.id,
-            event = webhook.event.name(),
-            workspace = %webhook.workspace_id,
-            "munity event"
-        );
-        Ok(())
-    })
-    .await
-}
-
-/// Runs `handler` through the receiver, and logs every refusal and failure before
-/// answering. The answer itself never carries an error's text.
-async fn receive<P, F, Fut>(
-    webhook: Result<ProcessOnce<P>, WebhookRejection>,
-    handler: F,
-) -> HttpResponse
-where
-    P: Provider,
-    F: FnOnce(Delivery<P::Event>) -> Fut,
-    Fut: Future<Output = Result<(), HandlerError>>,
-{
-    let webhook = match webhook {
-        Ok(webhook) => webhook,
-        Err(rejection) => {
-            common::log_refused(rejection.status(), &rejection);
-            return rejection.error_response();
-        }
-    };
-    let provider = webhook.receiver().provider().name();
-    let received = webhook.run(handler).await;
-    common::log_received(provider, &received);
-    received.response().into()
+async fn munity_webhook(webhook: Result<ProcessOnce<Munity>, WebhookRejection>) -> Answer {
+    common::receive(webhook, common::on_munity).await
 }
 
 #[actix_web::main]

@@ -15,7 +15,7 @@
 //! ```text
 //! PALENCA_SECRET=palenca-example-secret RECEEVE_SECRET=receeve-example-secret \
 //!   MUNITY_TOKEN=munity-example-token \
-//!   cargo run --example axum_receiver --features axum,testing
+//!   cargo run -p webhook-receiver-e2e --example axum_receiver
 //! ```
 //!
 //! Then, from the crate's directory, deliveries signed as the senders would (the fixtures of
@@ -42,82 +42,37 @@
 //! ```
 //!
 //! The configuration, `--print-curl` and the logging of each outcome are shared with
-//! `actix_receiver`, in `examples/common/mod.rs`; this file is the axum wiring.
+//! `actix_receiver`, in `e2e/examples/common/mod.rs`; this file is the axum wiring.
 
 mod common;
 
-use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use axum::Router;
-use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use common::{Config, HandlerError};
+use common::{Answer, Config};
 use tracing::{error, info};
+use webhook_receiver::MemoryStore;
 use webhook_receiver::Receiver;
 use webhook_receiver::integrations::axum::{ProcessOnce, WebhookRejection};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
-use webhook_receiver::{Delivery, MemoryStore, Provider};
 
 const DEFAULT_PORT: u16 = 3000;
 
-async fn palenca_webhook(webhook: Result<ProcessOnce<Palenca>, WebhookRejection>) -> Response {
-    receive(webhook, |delivery| async move {
-        let event = &delivery.event;
-        info!(id = %delivery.id, action = %event.action, user = %event.user_id, "palenca event");
-        Ok(())
-    })
-    .await
+async fn palenca_webhook(webhook: Result<ProcessOnce<Palenca>, WebhookRejection>) -> Answer {
+    common::receive(webhook, common::on_palenca).await
 }
 
-async fn receeve_webhook(webhook: Result<ProcessOnce<Receeve>, WebhookRejection>) -> Response {
-    receive(webhook, |delivery| async move {
-        let kind = delivery.event.details.message_type();
-        info!(id = %delivery.id, message_type = %kind, "receeve message");
-        Ok(())
-    })
-    .await
+async fn receeve_webhook(webhook: Result<ProcessOnce<Receeve>, WebhookRejection>) -> Answer {
+    common::receive(webhook, common::on_receeve).await
 }
 
-async fn munity_webhook(webhook: Result<ProcessOnce<Munity>, WebhookRejection>) -> Response {
-    receive(webhook, |delivery| async move {
-        let webhook = &delivery.event;
-        info!(
-            id = %delivery.id,
-            event = webhook.event.name(),
-            workspace = %webhook.workspace_id,
-            "munity event"
-        );
-        Ok(())
-    })
-    .await
-}
-
-/// Runs `handler` once per message id, and logs what was refused or failed.
-async fn receive<P, F, Fut>(
-    webhook: Result<ProcessOnce<P>, WebhookRejection>,
-    handler: F,
-) -> Response
-where
-    P: Provider,
-    F: FnOnce(Delivery<P::Event>) -> Fut,
-    Fut: Future<Output = Result<(), HandlerError>>,
-{
-    let webhook = match webhook {
-        Ok(webhook) => webhook,
-        Err(rejection) => {
-            common::log_refused(rejection.status(), &rejection);
-            return rejection.into_response();
-        }
-    };
-    let provider = webhook.receiver().provider().name();
-    let received = webhook.run(handler).await;
-    common::log_received(provider, &received);
-    received.into_response()
+async fn munity_webhook(webhook: Result<ProcessOnce<Munity>, WebhookRejection>) -> Answer {
+    common::receive(webhook, common::on_munity).await
 }
 
 fn app(config: Config) -> Router {

@@ -3,19 +3,23 @@
 //! on a missing or invalid variable) and the logging of what each delivery came to.
 
 use std::fmt::Display;
+use std::future::Future;
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use tracing::{error, info, warn};
 use tracing_subscriber::EnvFilter;
 use webhook_receiver::Received;
+use webhook_receiver::idempotency::IdempotencyStore;
 use webhook_receiver::idempotency::Outcome;
-use webhook_receiver::providers::munity::Munity;
-use webhook_receiver::providers::palenca::Palenca;
-use webhook_receiver::providers::receeve::Receeve;
+use webhook_receiver::integrations::{ProcessOnce, RequestHead, WebhookRejection};
+use webhook_receiver::providers::munity::{self, Munity};
+use webhook_receiver::providers::palenca::{self, Palenca};
+use webhook_receiver::providers::receeve::{self, Receeve};
 use webhook_receiver::testing::{self, SignedRequest};
 use webhook_receiver::verify::{HmacScheme, SignatureEncoding, TokenScheme};
 use webhook_receiver::{ConfigError, Secret};
+use webhook_receiver::{Delivery, Provider};
 
 /// The header names agreed with Palenca and Munity (neither publishes one).
 const PALENCA_SIGNATURE_HEADER: &str = "x-palenca-signature";
@@ -134,6 +138,57 @@ fn secret(name: &'static str, value: &str) -> Result<Secret, String> {
 
 fn invalid(name: &'static str) -> impl Fn(ConfigError) -> String {
     move |err| format!("{name}: {err}")
+}
+
+/// What a route answers: the receiver's outcome, or the extractor's refusal. Both frameworks
+/// turn either into their response (axum `IntoResponse`, actix-web `Responder`).
+pub(crate) type Answer = Result<Received<(), HandlerError>, WebhookRejection>;
+
+/// Runs `handler` through the receiver once per message id, and logs every refusal and
+/// failure before answering. The answer itself never carries an error's text. The same for
+/// both frameworks: their `ProcessOnce` is one type, with their own request head.
+pub(crate) async fn receive<P, St, R, F, Fut>(
+    webhook: Result<ProcessOnce<P, St, R>, WebhookRejection>,
+    handler: F,
+) -> Answer
+where
+    P: Provider,
+    St: IdempotencyStore,
+    R: RequestHead,
+    F: FnOnce(Delivery<P::Event>) -> Fut,
+    Fut: Future<Output = Result<(), HandlerError>>,
+{
+    let webhook = webhook.inspect_err(|rejection| log_refused(rejection.status(), rejection))?;
+    let provider = webhook.receiver().provider().name();
+    let received = webhook.run(handler).await;
+    log_received(provider, &received);
+    Ok(received)
+}
+
+/// The Palenca handler: logs the event (an application would act on it here).
+pub(crate) async fn on_palenca(delivery: Delivery<palenca::Event>) -> Result<(), HandlerError> {
+    let event = &delivery.event;
+    info!(id = %delivery.id, action = %event.action, user = %event.user_id, "palenca event");
+    Ok(())
+}
+
+/// The receeve handler.
+pub(crate) async fn on_receeve(delivery: Delivery<receeve::Message>) -> Result<(), HandlerError> {
+    let kind = delivery.event.details.message_type();
+    info!(id = %delivery.id, message_type = %kind, "receeve message");
+    Ok(())
+}
+
+/// The Munity handler.
+pub(crate) async fn on_munity(delivery: Delivery<munity::Webhook>) -> Result<(), HandlerError> {
+    let webhook = &delivery.event;
+    info!(
+        id = %delivery.id,
+        event = webhook.event.name(),
+        workspace = %webhook.workspace_id,
+        "munity event"
+    );
+    Ok(())
 }
 
 /// Logs a request the extractor refused before it reached the receiver (`status` is what the
