@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use zeroize::Zeroizing;
 
 use crate::ConfigError;
@@ -53,7 +52,7 @@ impl Secret {
     /// # Errors
     /// [`ConfigError`] when the text is empty or not base64.
     pub fn from_base64(text: &str) -> Result<Self, ConfigError> {
-        let bytes = decode_base64_lenient(text.trim())
+        let bytes = crate::verify::encoding::base64_to_vec(text.trim())
             .ok_or_else(|| ConfigError::new("secret is not valid base64"))?;
         Self::new(bytes)
     }
@@ -62,14 +61,6 @@ impl Secret {
     pub(crate) fn expose(&self) -> &[u8] {
         self.0.as_slice()
     }
-}
-
-pub(crate) fn decode_base64_lenient(text: &str) -> Option<Vec<u8>> {
-    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-    STANDARD
-        .decode(text)
-        .or_else(|_| STANDARD_NO_PAD.decode(text))
-        .ok()
 }
 
 impl fmt::Debug for Secret {

@@ -99,3 +99,43 @@ fn the_crate_signs_what_openssl_computes() {
         format!("sha256={PALENCA_FLAT_HMAC}")
     );
 }
+
+#[test]
+fn verify_signature_checks_bytes_signed_inside_the_body_without_a_header() {
+    // receeve's known answer, checked the header-free way a sender that signs inside the body
+    // needs: the signed bytes and the signature text, with any prefix and white space.
+    let payload = testing::receeve::claim_created();
+    let signed = payload.content().as_bytes();
+    let scheme = HmacScheme::in_body(secret(RECEEVE_KEY)).encoding(SignatureEncoding::HexOrBase64);
+    assert_eq!(scheme.header(), None);
+    for signature in [RECEEVE_CLAIM_HEX, RECEEVE_CLAIM_BASE64] {
+        assert!(
+            scheme.verify_signature(signed, signature).is_ok(),
+            "{signature}"
+        );
+        assert!(
+            scheme
+                .verify_signature(signed, &format!(" {signature}\n"))
+                .is_ok()
+        );
+    }
+    let prefixed = scheme.clone().prefix("sha256=");
+    assert!(
+        prefixed
+            .verify_signature(signed, &format!("SHA256={RECEEVE_CLAIM_HEX}"))
+            .is_ok()
+    );
+    assert!(matches!(
+        prefixed.verify_signature(signed, RECEEVE_CLAIM_HEX),
+        Err(webhook_receiver::Error::MalformedSignature { .. })
+    ));
+    assert!(matches!(
+        scheme.verify_signature(b"tampered", RECEEVE_CLAIM_HEX),
+        Err(webhook_receiver::Error::InvalidSignature)
+    ));
+    // A header-free scheme has no header to read a signature from.
+    assert!(matches!(
+        scheme.verify(&[("signature", RECEEVE_CLAIM_HEX)], signed),
+        Err(webhook_receiver::Error::MissingSignature { .. })
+    ));
+}

@@ -247,10 +247,7 @@ pub mod receeve {
         fn sign(&self, content: &[u8]) -> super::SignedRequest {
             let payload = String::from_utf8_lossy(content);
             let signature = self.0.sign(payload.as_bytes());
-            super::json_request(
-                None,
-                crate::providers::receeve::envelope(&payload, &signature),
-            )
+            super::json_request(None, super::signing::receeve_envelope(&payload, &signature))
         }
     }
 
@@ -304,6 +301,7 @@ pub mod munity {
 }
 
 /// Standard Webhooks signing and the specification's example.
+mod signing;
 pub mod standard;
 
 #[cfg(feature = "actix-web")]

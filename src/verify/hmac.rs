@@ -3,29 +3,13 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use hmac::{KeyInit, Mac};
 
+use super::encoding::{self, MAC_LEN, SignatureEncoding, strip_prefix_ignore_case};
 use crate::headers::text;
 use crate::{ConfigError, Error, Headers, Keyring, Verified};
 
 pub(crate) type HmacSha256 = hmac::Hmac<sha2::Sha256>;
-
-const MAC_LEN: usize = 32;
-
-/// How the signature bytes are written in the header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum SignatureEncoding {
-    /// 64 hex digits, either case.
-    #[default]
-    Hex,
-    /// Standard base64 (`+/`), padded or not.
-    Base64,
-    /// Either of the above, told apart by length (64 hex digits or 43-44 base64 characters):
-    /// for senders whose documentation does not say.
-    HexOrBase64,
-}
 
 const FEW_KEYS: usize = 4;
 
@@ -114,26 +98,15 @@ impl MacKeys {
         }
     }
 
-    /// The primary key's MAC over the concatenated `parts`.
-    pub(crate) fn sign(&self, parts: &[&[u8]]) -> [u8; MAC_LEN] {
-        let mut out = [0u8; MAC_LEN];
-        if let Some(key) = self.keys.first() {
-            let mut mac = key.clone();
-            for part in parts {
-                mac.update(part);
-            }
-            out.copy_from_slice(&mac.finalize().into_bytes());
-        }
-        out
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }
 }
 
-/// HMAC-SHA256 of the raw body, sent in a header whose name, encoding and optional prefix the
-/// user configures.
+/// HMAC-SHA256 of chosen bytes: the raw body with the signature in a header whose name,
+/// encoding and optional prefix the user configures ([`new`](HmacScheme::new),
+/// [`verify`](HmacScheme::verify)), or bytes the sender signs inside the body
+/// ([`in_body`](HmacScheme::in_body), [`verify_signature`](HmacScheme::verify_signature)).
 ///
 /// Every key of the keyring is tried; comparison is constant-time. The signature is decoded
 /// onto the stack: verification allocates nothing.
@@ -145,17 +118,20 @@ impl MacKeys {
 ///     .encoding(SignatureEncoding::Hex)
 ///     .prefix("sha256=");
 /// let body = b"{}";
+/// # #[cfg(feature = "testing")] {
 /// let header = scheme.sign(body);
 /// assert!(header.starts_with("sha256="));
 /// assert!(scheme.verify(&[("x-signature", header.as_str())], body).is_ok());
+/// # }
 /// assert!(scheme.verify(&[("x-signature", "sha256=00")], body).is_err());
 /// ```
 #[derive(Clone)]
 pub struct HmacScheme {
-    header: Cow<'static, str>,
-    encoding: SignatureEncoding,
-    prefix: Option<Cow<'static, str>>,
-    keys: MacKeys,
+    /// `None` for a scheme of signatures carried in the body.
+    header: Option<Cow<'static, str>>,
+    pub(crate) encoding: SignatureEncoding,
+    pub(crate) prefix: Option<Cow<'static, str>>,
+    pub(crate) keys: MacKeys,
 }
 
 impl HmacScheme {
@@ -165,11 +141,34 @@ impl HmacScheme {
     /// [`ConfigError`] when `header` is not a valid header name.
     pub fn new(header: &str, keys: impl Into<Keyring>) -> Result<Self, ConfigError> {
         Ok(Self {
-            header: Cow::Owned(super::header_name(header)?),
+            header: Some(Cow::Owned(super::header_name(header)?)),
+            ..Self::in_body(keys)
+        })
+    }
+
+    /// A scheme for senders that sign bytes inside the body and carry the signature there too
+    /// (receeve's `payloadAsString` and `signature`): the caller finds both and hands them to
+    /// [`verify_signature`](HmacScheme::verify_signature). Hex signatures unless
+    /// [`encoding`](HmacScheme::encoding) says otherwise; such a scheme has no
+    /// [`header`](HmacScheme::header), and its [`verify`](HmacScheme::verify) answers
+    /// [`Error::MissingSignature`].
+    ///
+    /// ```
+    /// use webhook_receiver::{Error, Secret, verify::{HmacScheme, SignatureEncoding}};
+    /// let scheme = HmacScheme::in_body(Secret::new("key").unwrap()).encoding(SignatureEncoding::HexOrBase64);
+    /// // A well-formed MAC, but not one this key makes.
+    /// let mac = "a9d5aa3a8a8bd4d1a51e6e0baa8a8e1bb2ff6abd0ab4b1cef4d1bd1ba9a37b2c";
+    /// assert!(matches!(scheme.verify_signature(b"{}", mac), Err(Error::InvalidSignature)));
+    /// assert!(matches!(scheme.verify_signature(b"{}", ""), Err(Error::MalformedSignature { .. })));
+    /// ```
+    #[must_use]
+    pub fn in_body(keys: impl Into<Keyring>) -> Self {
+        Self {
+            header: None,
             encoding: SignatureEncoding::Hex,
             prefix: None,
             keys: MacKeys::new(&keys.into()),
-        })
+        }
     }
 
     /// Sets how the signature is encoded (default hex).
@@ -179,7 +178,7 @@ impl HmacScheme {
         self
     }
 
-    /// Requires the header value to start with `prefix` (such as `sha256=`), compared without
+    /// Requires the signature to start with `prefix` (such as `sha256=`), compared without
     /// regard to ASCII case.
     #[must_use]
     pub fn prefix(mut self, prefix: &str) -> Self {
@@ -187,31 +186,49 @@ impl HmacScheme {
         self
     }
 
-    /// The header the signature is read from (lower case).
+    /// The header the signature is read from (lower case); `None` for an
+    /// [`in_body`](HmacScheme::in_body) scheme.
     #[must_use]
-    pub fn header(&self) -> &str {
-        &self.header
+    pub fn header(&self) -> Option<&str> {
+        self.header.as_deref()
     }
 
     /// Authenticates `body` against the signature header.
     ///
     /// # Errors
-    /// [`Error::MissingSignature`] when the header is absent,
-    /// [`Error::MalformedSignature`] when it is empty, lacks the prefix, or is not a 32-byte
-    /// MAC in the configured encoding, [`Error::InvalidSignature`] when no key matches.
+    /// [`Error::MissingSignature`] when the header is absent (always, for an
+    /// [`in_body`](HmacScheme::in_body) scheme), and the errors of
+    /// [`verify_signature`](HmacScheme::verify_signature).
     pub fn verify<'a, H: Headers + ?Sized>(
         &self,
         headers: &H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let value = headers
-            .get(&self.header)
-            .ok_or_else(|| Error::MissingSignature {
-                location: self.header.clone(),
-            })?;
+        let missing = || Error::MissingSignature {
+            location: self
+                .header
+                .clone()
+                .unwrap_or(Cow::Borrowed("signature header")),
+        };
+        let header = self.header.as_deref().ok_or_else(missing)?;
+        let value = headers.get(header).ok_or_else(missing)?;
         let value = text(value).ok_or(Error::MalformedSignature {
             reason: "not UTF-8",
         })?;
+        self.verify_signature(body, value)?;
+        Ok(Verified::new(body))
+    }
+
+    /// Checks that `signature` (as the sender wrote it: prefix, then the MAC in the configured
+    /// encoding; white space around it is ignored) is the HMAC of `signed` under one of the
+    /// keys. No header is read: for senders that sign inside the body.
+    ///
+    /// # Errors
+    /// [`Error::MalformedSignature`] when `signature` is empty, lacks the prefix, or is not a
+    /// 32-byte MAC in the configured encoding, [`Error::InvalidSignature`] when no key
+    /// matches.
+    pub fn verify_signature(&self, signed: &[u8], signature: &str) -> Result<(), Error> {
+        let value = signature.trim();
         let value = match &self.prefix {
             None => value,
             Some(prefix) => {
@@ -220,33 +237,11 @@ impl HmacScheme {
                 })?
             }
         };
-        let signature = decode_mac(value, self.encoding)?;
-        self.check(&[body], &signature)?;
-        Ok(Verified::new(body))
-    }
-
-    /// Checks `signature` (already decoded) against the MAC of the concatenated `parts`.
-    pub(crate) fn check(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
-        if self.keys.verify(parts, signature) {
+        let mac = encoding::mac(value, self.encoding)?;
+        if self.keys.verify(&[signed], &mac) {
             Ok(())
         } else {
             Err(Error::InvalidSignature)
-        }
-    }
-
-    /// The header value a genuine sender would attach to `body`, made with the primary secret:
-    /// prefix (if any) and the MAC in the configured encoding (hex for
-    /// [`SignatureEncoding::HexOrBase64`]).
-    #[must_use]
-    pub fn sign(&self, body: &[u8]) -> String {
-        let mac = self.keys.sign(&[body]);
-        let encoded = match self.encoding {
-            SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(mac),
-            SignatureEncoding::Hex | SignatureEncoding::HexOrBase64 => hex::encode(mac),
-        };
-        match &self.prefix {
-            Some(prefix) => format!("{prefix}{encoded}"),
-            None => encoded,
         }
     }
 }
@@ -260,66 +255,4 @@ impl std::fmt::Debug for HmacScheme {
             .field("keys", &self.keys.len())
             .finish()
     }
-}
-
-fn strip_prefix_ignore_case<'v>(value: &'v str, prefix: &str) -> Option<&'v str> {
-    let head = value.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| value.get(prefix.len()..))
-        .flatten()
-}
-
-/// Decodes a 32-byte MAC onto the stack.
-pub(crate) fn decode_mac(value: &str, encoding: SignatureEncoding) -> Result<[u8; MAC_LEN], Error> {
-    if value.is_empty() {
-        return Err(Error::MalformedSignature { reason: "empty" });
-    }
-    let encoding = match encoding {
-        SignatureEncoding::HexOrBase64 if value.len() == 2 * MAC_LEN => SignatureEncoding::Hex,
-        SignatureEncoding::HexOrBase64 => SignatureEncoding::Base64,
-        other => other,
-    };
-    let mut out = [0u8; MAC_LEN];
-    match encoding {
-        SignatureEncoding::Hex => {
-            if value.len() != 2 * MAC_LEN {
-                return Err(Error::MalformedSignature {
-                    reason: "not 32 bytes of hex",
-                });
-            }
-            hex::decode_to_slice(value, &mut out)
-                .map_err(|_| Error::MalformedSignature { reason: "not hex" })?;
-        }
-        _ => decode_base64_mac(value, &mut out)?,
-    }
-    Ok(out)
-}
-
-/// Decodes base64 (padded or not) that must hold exactly 32 bytes.
-pub(crate) fn decode_base64_mac(value: &str, out: &mut [u8; MAC_LEN]) -> Result<(), Error> {
-    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    const LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    // 32 bytes are 43 characters unpadded, 44 padded; anything else cannot be a MAC.
-    if !(43..=44).contains(&value.len()) {
-        return Err(Error::MalformedSignature {
-            reason: "not 32 bytes of base64",
-        });
-    }
-    let mut buf = [0u8; 36];
-    let n = LENIENT
-        .decode_slice(value, &mut buf)
-        .map_err(|_| Error::MalformedSignature {
-            reason: "not base64",
-        })?;
-    let decoded = buf
-        .get(..n)
-        .filter(|d| d.len() == MAC_LEN)
-        .ok_or(Error::MalformedSignature {
-            reason: "not 32 bytes of base64",
-        })?;
-    out.copy_from_slice(decoded);
-    Ok(())
 }

@@ -1,16 +1,19 @@
 //! Authentication schemes, one file each, shared by every provider that uses them.
 //!
 //! - [`HmacScheme`]: HMAC-SHA256 of the raw body in a header, hex or base64, with an optional
-//!   prefix such as `sha256=`. Used for Palenca and Munity when the account signs.
+//!   prefix such as `sha256=` (Palenca and Munity when the account signs); or of bytes signed
+//!   inside the body, with [`HmacScheme::verify_signature`] (receeve).
 //! - [`TokenScheme`]: a shared token in a header, compared in constant time.
 //!
 //! Each scheme checks every key of its [`Keyring`](crate::Keyring), so secrets rotate without
 //! downtime, and compares in constant time through the MAC crate or `subtle`, never with `==`.
 
+pub(crate) mod encoding;
 pub(crate) mod hmac;
 mod token;
 
-pub use self::hmac::{HmacScheme, SignatureEncoding};
+pub use self::encoding::SignatureEncoding;
+pub use self::hmac::HmacScheme;
 pub use self::token::TokenScheme;
 
 use crate::{Error, Headers, Verified};
@@ -39,16 +42,6 @@ impl Authentication {
         match self {
             Authentication::Hmac(scheme) => scheme.verify(headers, body),
             Authentication::Token(scheme) => scheme.verify(headers, body),
-        }
-    }
-
-    /// The header name and value a genuine sender would attach to `body`, using the primary
-    /// secret.
-    #[must_use]
-    pub fn sign(&self, body: &[u8]) -> (String, String) {
-        match self {
-            Authentication::Hmac(scheme) => (scheme.header().to_owned(), scheme.sign(body)),
-            Authentication::Token(scheme) => (scheme.header().to_owned(), scheme.sign()),
         }
     }
 }

@@ -9,7 +9,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use p256::pkcs8::DecodePublicKey as _;
 use rsa::pkcs1::DecodeRsaPublicKey as _;
 use rsa::signature::hazmat::PrehashVerifier as _;
@@ -221,7 +220,7 @@ impl PublicKeyScheme {
     /// (including bytes that are not a signature of the key's type at all).
     pub fn verify_signature(&self, message: &[u8], signature_base64: &str) -> Result<(), Error> {
         let mut buf = [0u8; MAX_SIGNATURE_LEN];
-        let signature = decode_signature(signature_base64, &mut buf)?;
+        let signature = super::encoding::base64_into(signature_base64, &mut buf)?;
         let digest = Sha256::digest(message);
         if self.keys.iter().any(|key| key.verifies(&digest, signature)) {
             Ok(())
@@ -250,36 +249,6 @@ fn pem_label(pem: &str) -> Option<&str> {
     pem.strip_prefix("-----BEGIN ")?
         .split_once("-----")
         .map(|(label, _)| label)
-}
-
-/// Decodes standard base64, padded or not, into `buf`.
-fn decode_signature<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
-    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    const LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(Error::MalformedSignature { reason: "empty" });
-    }
-    // Rejects over-long input before decoding: base64 carries 3 bytes in 4 characters.
-    if text.len() > buf.len().div_ceil(3) * 4 {
-        return Err(Error::MalformedSignature {
-            reason: "longer than any supported signature",
-        });
-    }
-    let n = LENIENT.decode_slice(text, buf).map_err(|e| match e {
-        base64::DecodeSliceError::OutputSliceTooSmall => Error::MalformedSignature {
-            reason: "longer than any supported signature",
-        },
-        base64::DecodeSliceError::DecodeError(_) => Error::MalformedSignature {
-            reason: "not base64",
-        },
-    })?;
-    buf.get(..n).ok_or(Error::MalformedSignature {
-        reason: "not base64",
-    })
 }
 
 #[cfg(feature = "testing")]

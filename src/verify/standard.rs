@@ -5,10 +5,10 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use time::OffsetDateTime;
 
-use super::hmac::{MacKeys, decode_base64_mac};
+use super::encoding::base64_mac;
+use super::hmac::MacKeys;
 use crate::clock::{Clock, SystemClock, check_tolerance};
 use crate::headers::text;
 use crate::{ConfigError, Error, Headers, Keyring, Secret, Verified};
@@ -168,7 +168,7 @@ impl<'h> HeaderValues<'h> {
 /// ```
 #[derive(Clone)]
 pub struct StandardScheme {
-    keys: MacKeys,
+    pub(crate) keys: MacKeys,
     /// Public keys for `v1a` (ed25519) entries; empty: `v1a` entries are skipped.
     #[cfg(feature = "public-key")]
     ed25519: Arc<[ed25519_dalek::VerifyingKey]>,
@@ -227,7 +227,7 @@ impl StandardScheme {
     pub fn with_ed25519_key(mut self, public_key: &str) -> Result<Self, ConfigError> {
         let text = public_key.trim();
         let text = text.strip_prefix("whpk_").unwrap_or(text);
-        let bytes = crate::secret::decode_base64_lenient(text)
+        let bytes = super::encoding::base64_to_vec(text)
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .ok_or_else(|| ConfigError::new("ed25519 public key is not 32 bytes of base64"))?;
         let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
@@ -255,7 +255,7 @@ impl StandardScheme {
     pub fn parse_secret(secret: &str) -> Result<Secret, ConfigError> {
         let secret = secret.trim();
         let encoded = secret.strip_prefix(WHSEC_PREFIX).unwrap_or(secret);
-        let bytes = crate::secret::decode_base64_lenient(encoded)
+        let bytes = super::encoding::base64_to_vec(encoded)
             .ok_or_else(|| ConfigError::new("secret is not `whsec_` followed by base64"))?;
         Secret::new(bytes)
     }
@@ -392,20 +392,6 @@ impl StandardScheme {
         };
         Err(Error::MalformedSignature { reason })
     }
-
-    /// The `v1,<base64>` signature a genuine sender would put in `webhook-signature` for this
-    /// id, timestamp (unix seconds) and body, made with the primary secret.
-    #[must_use]
-    pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        let timestamp = timestamp.to_string();
-        let mac = self
-            .keys
-            .sign(&[id.as_bytes(), b".", timestamp.as_bytes(), b".", body]);
-        let mut out = String::with_capacity(3 + 44);
-        out.push_str("v1,");
-        base64::engine::general_purpose::STANDARD.encode_string(mac, &mut out);
-        out
-    }
 }
 
 impl AsRef<StandardScheme> for StandardScheme {
@@ -480,7 +466,7 @@ fn entries(list: &str) -> impl Iterator<Item = Entry> + '_ {
             Some(("v1", "")) => Entry::V1(Err("empty v1 signature")),
             Some(("v1", encoded)) => {
                 let mut mac = [0u8; 32];
-                Entry::V1(match decode_base64_mac(encoded, &mut mac) {
+                Entry::V1(match base64_mac(encoded, &mut mac) {
                     Ok(()) => Ok(mac),
                     Err(Error::MalformedSignature { reason }) => Err(reason),
                     Err(_) => Err("not 32 bytes of base64"),
@@ -488,7 +474,7 @@ fn entries(list: &str) -> impl Iterator<Item = Entry> + '_ {
             }
             #[cfg(feature = "public-key")]
             Some(("v1a", encoded)) => Entry::V1a(
-                crate::secret::decode_base64_lenient(encoded)
+                super::encoding::base64_to_vec(encoded)
                     .and_then(|b| <[u8; 64]>::try_from(b).ok())
                     .ok_or("not 64 bytes of base64"),
             ),

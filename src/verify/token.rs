@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::headers::text;
-use crate::{ConfigError, Error, Headers, Keyring, Secret, Verified};
+use crate::{ConfigError, Error, Headers, Keyring, Verified};
 
 /// Authentication by a secret token that the sender puts in a header (for senders that do not
 /// sign, such as Munity, where you choose the header).
@@ -28,9 +28,11 @@ use crate::{ConfigError, Error, Headers, Keyring, Secret, Verified};
 #[derive(Clone)]
 pub struct TokenScheme {
     header: Cow<'static, str>,
-    prefix: Option<Cow<'static, str>>,
+    pub(crate) prefix: Option<Cow<'static, str>>,
     digests: Arc<[[u8; 32]]>,
-    primary: Secret,
+    /// The token the testing kit signs with; production builds keep only the digests.
+    #[cfg(feature = "testing")]
+    pub(crate) primary: crate::Secret,
 }
 
 impl TokenScheme {
@@ -52,6 +54,7 @@ impl TokenScheme {
             }
             digests.push(Sha256::digest(token.as_bytes()).into());
         }
+        #[cfg(feature = "testing")]
         let primary = tokens
             .secrets()
             .first()
@@ -61,6 +64,7 @@ impl TokenScheme {
             header: Cow::Owned(super::header_name(header)?),
             prefix: None,
             digests: digests.into(),
+            #[cfg(feature = "testing")]
             primary,
         })
     }
@@ -113,16 +117,6 @@ impl TokenScheme {
             Ok(Verified::new(body))
         } else {
             Err(Error::InvalidToken)
-        }
-    }
-
-    /// The header value a genuine sender would send: prefix and primary token.
-    #[must_use]
-    pub fn sign(&self) -> String {
-        let token = String::from_utf8_lossy(self.primary.expose());
-        match &self.prefix {
-            Some(prefix) => format!("{prefix}{token}"),
-            None => token.into_owned(),
         }
     }
 }

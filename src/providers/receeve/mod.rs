@@ -51,8 +51,8 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use crate::clock::{Clock, SystemClock, check_tolerance};
+use crate::verify::HmacScheme;
 use crate::verify::SignatureEncoding;
-use crate::verify::hmac::{MacKeys, decode_mac};
 use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
 mod catalogue;
@@ -75,10 +75,7 @@ pub struct Receeve {
 
 #[derive(Clone)]
 enum Signing {
-    Hmac {
-        keys: MacKeys,
-        encoding: SignatureEncoding,
-    },
+    Hmac(HmacScheme),
     #[cfg(feature = "public-key")]
     PublicKey(crate::verify::PublicKeyScheme),
 }
@@ -90,10 +87,9 @@ impl Receeve {
     #[must_use]
     pub fn hmac(keys: impl Into<Keyring>) -> Self {
         Self {
-            signing: Signing::Hmac {
-                keys: MacKeys::new(&keys.into()),
-                encoding: SignatureEncoding::HexOrBase64,
-            },
+            signing: Signing::Hmac(
+                HmacScheme::in_body(keys).encoding(SignatureEncoding::HexOrBase64),
+            ),
             body_limit: DEFAULT_BODY_LIMIT,
             tolerance: None,
             clock: Arc::new(SystemClock),
@@ -132,8 +128,8 @@ impl Receeve {
     #[must_use]
     pub fn signature_encoding(mut self, encoding: SignatureEncoding) -> Self {
         #[allow(irrefutable_let_patterns)] // refutable with the `public-key` feature
-        if let Signing::Hmac { encoding: e, .. } = &mut self.signing {
-            *e = encoding;
+        if let Signing::Hmac(scheme) = &mut self.signing {
+            scheme.encoding = encoding;
         }
         self
     }
@@ -161,67 +157,32 @@ impl Receeve {
         self
     }
 
-    /// The body a genuine sender would post for `payload` (the JSON text of the `payload`
-    /// object): the envelope with `payload`, `signature` (HMAC with the primary key, hex unless
-    /// the encoding is fixed to base64) and `payloadAsString`.
-    ///
-    /// A public-key receiver holds no private key, so its envelope carries an empty signature
-    /// that will not verify: sign with `testing::receeve::KeySigner` instead.
-    #[must_use]
-    pub fn signed_body(&self, payload: &str) -> Vec<u8> {
-        let signature = match &self.signing {
-            Signing::Hmac { keys, encoding } => {
-                let mac = keys.sign(&[payload.as_bytes()]);
-                match encoding {
-                    SignatureEncoding::Base64 => {
-                        use base64::Engine as _;
-                        base64::engine::general_purpose::STANDARD.encode(mac)
-                    }
-                    _ => hex::encode(mac),
-                }
-            }
+    /// The HMAC scheme, for a receiver that checks HMAC signatures (the testing kit signs
+    /// with it).
+    #[cfg(feature = "testing")]
+    pub(crate) fn hmac_scheme(&self) -> Option<&HmacScheme> {
+        match &self.signing {
+            Signing::Hmac(scheme) => Some(scheme),
             #[cfg(feature = "public-key")]
-            Signing::PublicKey(_) => String::new(),
-        };
-        envelope(payload, &signature)
+            Signing::PublicKey(_) => None,
+        }
     }
 
     fn check_signature(&self, signed: &[u8], signature: &str) -> Result<(), Error> {
         match &self.signing {
-            Signing::Hmac { keys, encoding } => {
-                let mac = decode_mac(signature.trim(), *encoding)?;
-                if keys.verify(&[signed], &mac) {
-                    Ok(())
-                } else {
-                    Err(Error::InvalidSignature)
-                }
-            }
+            Signing::Hmac(scheme) => scheme.verify_signature(signed, signature),
             #[cfg(feature = "public-key")]
             Signing::PublicKey(scheme) => scheme.verify_signature(signed, signature),
         }
     }
 }
 
-/// The envelope receeve posts for `payload` with `signature`. `payload` must be JSON text; where
-/// it is not, the body carries only `payloadAsString` (which verification then rejects as not
-/// JSON after the signature).
-pub(crate) fn envelope(payload: &str, signature: &str) -> Vec<u8> {
-    let quoted = serde_json::Value::String(payload.to_owned()).to_string();
-    let object = serde_json::from_str::<&RawValue>(payload)
-        .map(RawValue::get)
-        .unwrap_or("null");
-    let signature = serde_json::Value::String(signature.to_owned()).to_string();
-    format!(r#"{{"payload":{object},"signature":{signature},"payloadAsString":{quoted}}}"#)
-        .into_bytes()
-}
-
 impl fmt::Debug for Receeve {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut f = f.debug_struct("Receeve");
         match &self.signing {
-            Signing::Hmac { keys, encoding } => {
-                f.field("hmac_keys", &keys.len())
-                    .field("encoding", encoding);
+            Signing::Hmac(scheme) => {
+                f.field("hmac", scheme);
             }
             #[cfg(feature = "public-key")]
             Signing::PublicKey(scheme) => {

@@ -1,0 +1,155 @@
+//! The encodings signatures and keys arrive in, decoded in one place for every scheme: hex and
+//! base64 MACs, base64 signatures and keys, and the prefixes written before them.
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+use crate::Error;
+
+/// The length of an HMAC-SHA256 tag.
+pub(crate) const MAC_LEN: usize = 32;
+
+/// How the signature bytes are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SignatureEncoding {
+    /// 64 hex digits, either case.
+    #[default]
+    Hex,
+    /// Standard base64 (`+/`), padded or not.
+    Base64,
+    /// Either of the above, told apart by length (64 hex digits or 43-44 base64 characters):
+    /// for senders whose documentation does not say.
+    HexOrBase64,
+}
+
+/// Standard base64 (`+/`) with or without its `=` padding: senders differ, and the bytes are
+/// the same either way.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Decodes base64, padded or not, into a new vector (keys read at start-up).
+pub(crate) fn base64_to_vec(text: &str) -> Option<Vec<u8>> {
+    BASE64.decode(text).ok()
+}
+
+/// Decodes base64, padded or not, into `buf` (a signature of variable length); refuses input
+/// longer than `buf` can hold before decoding it.
+#[cfg(feature = "public-key")]
+pub(crate) fn base64_into<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::MalformedSignature { reason: "empty" });
+    }
+    // Base64 carries 3 bytes in 4 characters.
+    if text.len() > buf.len().div_ceil(3) * 4 {
+        return Err(Error::MalformedSignature {
+            reason: "longer than any supported signature",
+        });
+    }
+    let n = BASE64.decode_slice(text, buf).map_err(|e| match e {
+        base64::DecodeSliceError::OutputSliceTooSmall => Error::MalformedSignature {
+            reason: "longer than any supported signature",
+        },
+        base64::DecodeSliceError::DecodeError(_) => Error::MalformedSignature {
+            reason: "not base64",
+        },
+    })?;
+    buf.get(..n).ok_or(Error::MalformedSignature {
+        reason: "not base64",
+    })
+}
+
+/// Decodes base64 (padded or not) that must hold exactly one MAC, onto the stack.
+pub(crate) fn base64_mac(value: &str, out: &mut [u8; MAC_LEN]) -> Result<(), Error> {
+    // 32 bytes are 43 characters unpadded, 44 padded; anything else cannot be a MAC.
+    if !(43..=44).contains(&value.len()) {
+        return Err(Error::MalformedSignature {
+            reason: "not 32 bytes of base64",
+        });
+    }
+    let mut buf = [0u8; 36];
+    let n = BASE64
+        .decode_slice(value, &mut buf)
+        .map_err(|_| Error::MalformedSignature {
+            reason: "not base64",
+        })?;
+    let decoded = buf
+        .get(..n)
+        .filter(|d| d.len() == MAC_LEN)
+        .ok_or(Error::MalformedSignature {
+            reason: "not 32 bytes of base64",
+        })?;
+    out.copy_from_slice(decoded);
+    Ok(())
+}
+
+/// Decodes a MAC written in `encoding` onto the stack.
+pub(crate) fn mac(value: &str, encoding: SignatureEncoding) -> Result<[u8; MAC_LEN], Error> {
+    if value.is_empty() {
+        return Err(Error::MalformedSignature { reason: "empty" });
+    }
+    let encoding = match encoding {
+        SignatureEncoding::HexOrBase64 if value.len() == 2 * MAC_LEN => SignatureEncoding::Hex,
+        SignatureEncoding::HexOrBase64 => SignatureEncoding::Base64,
+        other => other,
+    };
+    let mut out = [0u8; MAC_LEN];
+    match encoding {
+        SignatureEncoding::Hex => {
+            if value.len() != 2 * MAC_LEN {
+                return Err(Error::MalformedSignature {
+                    reason: "not 32 bytes of hex",
+                });
+            }
+            hex::decode_to_slice(value, &mut out)
+                .map_err(|_| Error::MalformedSignature { reason: "not hex" })?;
+        }
+        _ => base64_mac(value, &mut out)?,
+    }
+    Ok(out)
+}
+
+/// `value` without `prefix` (such as `sha256=`), compared without regard to ASCII case;
+/// `None` when it does not start with it.
+pub(crate) fn strip_prefix_ignore_case<'v>(value: &'v str, prefix: &str) -> Option<&'v str> {
+    let head = value.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| value.get(prefix.len()..))
+        .flatten()
+}
+
+/// A MAC written as a sender would: hex, or base64 where that is the fixed encoding.
+#[cfg(feature = "testing")]
+pub(crate) fn encode_mac(mac: &[u8], encoding: SignatureEncoding) -> String {
+    match encoding {
+        SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(mac),
+        SignatureEncoding::Hex | SignatureEncoding::HexOrBase64 => hex::encode(mac),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_is_read_padded_or_not_and_nothing_else() {
+        assert_eq!(base64_to_vec("aGk=").unwrap(), b"hi");
+        assert_eq!(base64_to_vec("aGk").unwrap(), b"hi");
+        assert!(base64_to_vec("aGk==").is_none());
+        assert!(
+            base64_to_vec("a-_k").is_none(),
+            "URL-safe alphabet is not standard base64"
+        );
+    }
+
+    #[test]
+    fn a_prefix_is_stripped_whatever_its_case() {
+        assert_eq!(strip_prefix_ignore_case("SHA256=ab", "sha256="), Some("ab"));
+        assert_eq!(strip_prefix_ignore_case("sha1=ab", "sha256="), None);
+        assert_eq!(strip_prefix_ignore_case("sha", "sha256="), None);
+    }
+}
