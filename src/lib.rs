@@ -122,6 +122,7 @@ pub mod idempotency;
 #[cfg(any(feature = "axum", feature = "actix-web"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix-web"))))]
 pub mod integrations;
+mod json;
 mod provider;
 pub mod providers;
 mod receiver;
@@ -130,15 +131,14 @@ mod secret;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 pub mod verify;
-mod wire;
 
 pub use delivery::{Delivery, MessageId};
 pub use error::{ConfigError, Error};
 pub use headers::Headers;
 pub use idempotency::{IdempotencyStore, MemoryStore, process_once};
+pub use json::parse_json;
 pub use provider::{
-    DEFAULT_BODY_LIMIT, Provider, Verified, check_body_limit, dangerous, parse_json,
-    verify_and_parse,
+    DEFAULT_BODY_LIMIT, Provider, Verified, check_body_limit, dangerous, verify_and_parse,
 };
 pub use receiver::{DEFAULT_RETRY_AFTER_CAP, Received, Receiver, ReceiverBuilder, WebhookResponse};
 pub use secret::{Keyring, Secret};

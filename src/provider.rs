@@ -200,16 +200,6 @@ pub fn check_body_limit(limit: usize, len: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Parses verified JSON bytes into `T`, classifying failures as
-/// [`Error::MalformedPayload`] (400) or [`Error::UnexpectedPayload`] (422).
-///
-/// # Errors
-/// As above. `serde_json`'s nesting limit (128 levels) turns deeply nested input into
-/// [`Error::MalformedPayload`] rather than a stack overflow.
-pub fn parse_json<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(Error::from_json)
-}
-
 /// Parsing without verification, for replays of stored deliveries and for tests.
 ///
 /// Everything here skips authentication. Never call it on a request that came from the

@@ -8,7 +8,6 @@
 //! | [`munity`] | a shared token or HMAC-SHA256, in a header you name | body digest |
 //! | [`standard`] | Standard Webhooks v1 (`webhook-*` or `svix-*` headers), replay window | `webhook-id` |
 
-mod lenient;
 pub mod munity;
 pub mod palenca;
 pub mod receeve;

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::lenient;
+use crate::json::lenient;
 use crate::verify::Authentication;
 use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, MessageId, Provider, Verified};
 

@@ -42,9 +42,9 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::lenient;
+use crate::json::lenient;
+use crate::json::wire_enum;
 use crate::verify::Authentication;
-use crate::wire::wire_enum;
 use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, MessageId, Provider, Verified};
 
 /// The namespace of Palenca message ids.

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::wire::wire_enum;
+use crate::json::wire_enum;
 
 /// A receeve `messageType`: a catalogued [`MessageKind`] (or an unknown one) and the version
 /// suffix (`.v1`) when the wire string has one. Round-trips the wire string exactly.

@@ -51,6 +51,7 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use crate::clock::{Clock, SystemClock, check_tolerance};
+use crate::json::lenient;
 use crate::verify::HmacScheme;
 use crate::verify::SignatureEncoding;
 use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
@@ -199,48 +200,15 @@ impl fmt::Debug for Receeve {
 struct Envelope<'a> {
     #[serde(borrow, default)]
     payload: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "borrowed_text")]
+    #[serde(borrow, default, deserialize_with = "lenient::borrowed_text")]
     signature: Option<Cow<'a, str>>,
     #[serde(
         rename = "payloadAsString",
         borrow,
         default,
-        deserialize_with = "borrowed_text"
+        deserialize_with = "lenient::borrowed_text"
     )]
     payload_as_string: Option<Cow<'a, str>>,
-}
-
-/// An optional string borrowed from the body where it has no escapes (serde's own `Cow`
-/// support does not borrow through `Option`), so that verification copies only what it must.
-fn borrowed_text<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Cow<'de, str>>, D::Error> {
-    struct Text;
-    impl<'de> serde::de::Visitor<'de> for Text {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string or null")
-        }
-        fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Borrowed(v)))
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_owned())))
-        }
-        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v)))
-        }
-        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_str(self)
-        }
-    }
-    d.deserialize_option(Text)
 }
 
 impl<'a> Envelope<'a> {
