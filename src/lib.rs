@@ -79,7 +79,8 @@
 //!
 //! - `http`: [`Headers`] for `http::HeaderMap`, and `SignedRequest::to_http_request`.
 //! - `testing`: the [`testing`] kit: fixtures for every documented example and
-//!   signers that produce what a real sender sends.
+//!   signers that produce what a real sender sends (each scheme's `sign` methods and
+//!   `Receeve::signed_body` come with it; production builds sign nothing).
 //! - `public-key`: RSA PKCS#1 v1.5 and ECDSA P-256 signatures (SHA-256) from PEM keys, for
 //!   receeve's public-key variant (`Receeve::public_key`), and ed25519 for Standard Webhooks
 //!   `v1a` entries. Costs the RustCrypto `rsa` and `p256` crates and `ed25519-dalek`.
