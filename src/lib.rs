@@ -102,8 +102,9 @@
 //! a retry or a concurrent copy that comes while the id is claimed or completed does not run
 //! it again; a crash mid-way expires with the lease, so the next retry processes the event.
 //! That is at-least-once with deduplication: the handler runs again when its effect happened
-//! but the completion was not recorded (a crash or a dropped request between the two, a store
-//! failure during `complete`, a handler that outlived its lease). See
+//! but the completion was not recorded (a crash between the two, a store failure during
+//! `complete`, a handler that outlived its lease). The framework extractors detach the handler
+//! from the connection; [`Receiver::receive`] says how to do the same without them. See
 //! [`Outcome::ProcessedUnrecorded`](idempotency::Outcome::ProcessedUnrecorded).
 //!
 //! # Rotating secrets without downtime

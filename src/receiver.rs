@@ -251,11 +251,33 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
     /// Verifies and parses the delivery, then runs `handler` once per message id (see
     /// [`process_once`](crate::process_once)).
     ///
-    /// The future does not detach itself: when it is dropped after the claim (the client
-    /// hung up and the framework dropped the request), the handler stops where it was, the
-    /// id stays claimed until its lease runs out, and the sender's retry after that processes
-    /// the event again. Spawn the handler's work on your runtime inside `handler` if it must
-    /// finish regardless.
+    /// The future does not detach itself: dropped after the claim (say the client hung up and
+    /// your server dropped the request), the handler stops where it was, the id stays claimed
+    /// until its lease runs out, and the sender's retry after that runs the handler again. To
+    /// finish regardless, run it in a task of its own, as the framework extractors do; with
+    /// tokio, owning what the task needs:
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use webhook_receiver::providers::munity::Munity;
+    /// # use webhook_receiver::{MemoryStore, Receiver, Secret, verify::TokenScheme};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
+    /// let receiver = Receiver::new(munity, MemoryStore::new());
+    /// let headers = vec![("x-munity-token".to_owned(), "t0ken".to_owned())];
+    /// let body = br#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true}}"#.to_vec();
+    /// let task = tokio::spawn({
+    ///     let receiver = receiver.clone();
+    ///     async move {
+    ///         receiver
+    ///             .receive(&headers, &body, |_delivery| async { Ok::<_, Infallible>(()) })
+    ///             .await
+    ///     }
+    /// });
+    /// // Dropping `task` here would not stop the handler; awaiting it gives the answer.
+    /// assert_eq!(task.await.unwrap().response().status(), 200);
+    /// # });
+    /// ```
     pub async fn receive<H, F, Fut, T, E>(
         &self,
         headers: &H,

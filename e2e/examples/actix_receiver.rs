@@ -51,12 +51,12 @@ use std::process::ExitCode;
 use actix_web::{App, HttpServer, web};
 use common::Answer;
 use tracing::{error, info};
-use webhook_receiver::MemoryStore;
 use webhook_receiver::Receiver;
 use webhook_receiver::integrations::actix::{ProcessOnce, WebhookRejection};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
+use webhook_receiver::{MemoryStore, Provider as _};
 
 const DEFAULT_PORT: u16 = 3001;
 
@@ -64,15 +64,21 @@ const DEFAULT_PORT: u16 = 3001;
 // Handlers: each closure runs once per message id.
 
 async fn palenca_webhook(webhook: Result<ProcessOnce<Palenca>, WebhookRejection>) -> Answer {
-    common::receive(webhook, common::on_palenca).await
+    let webhook = common::admitted(webhook)?;
+    let provider = webhook.receiver().provider().name();
+    common::answered(provider, webhook.run(common::on_palenca).await)
 }
 
 async fn receeve_webhook(webhook: Result<ProcessOnce<Receeve>, WebhookRejection>) -> Answer {
-    common::receive(webhook, common::on_receeve).await
+    let webhook = common::admitted(webhook)?;
+    let provider = webhook.receiver().provider().name();
+    common::answered(provider, webhook.run(common::on_receeve).await)
 }
 
 async fn munity_webhook(webhook: Result<ProcessOnce<Munity>, WebhookRejection>) -> Answer {
-    common::receive(webhook, common::on_munity).await
+    let webhook = common::admitted(webhook)?;
+    let provider = webhook.receiver().provider().name();
+    common::answered(provider, webhook.run(common::on_munity).await)
 }
 
 #[actix_web::main]

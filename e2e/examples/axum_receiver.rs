@@ -54,25 +54,31 @@ use axum::Router;
 use axum::routing::post;
 use common::{Answer, Config};
 use tracing::{error, info};
-use webhook_receiver::MemoryStore;
 use webhook_receiver::Receiver;
 use webhook_receiver::integrations::axum::{ProcessOnce, WebhookRejection};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
+use webhook_receiver::{MemoryStore, Provider as _};
 
 const DEFAULT_PORT: u16 = 3000;
 
 async fn palenca_webhook(webhook: Result<ProcessOnce<Palenca>, WebhookRejection>) -> Answer {
-    common::receive(webhook, common::on_palenca).await
+    let webhook = common::admitted(webhook)?;
+    let provider = webhook.receiver().provider().name();
+    common::answered(provider, webhook.run(common::on_palenca).await)
 }
 
 async fn receeve_webhook(webhook: Result<ProcessOnce<Receeve>, WebhookRejection>) -> Answer {
-    common::receive(webhook, common::on_receeve).await
+    let webhook = common::admitted(webhook)?;
+    let provider = webhook.receiver().provider().name();
+    common::answered(provider, webhook.run(common::on_receeve).await)
 }
 
 async fn munity_webhook(webhook: Result<ProcessOnce<Munity>, WebhookRejection>) -> Answer {
-    common::receive(webhook, common::on_munity).await
+    let webhook = common::admitted(webhook)?;
+    let provider = webhook.receiver().provider().name();
+    common::answered(provider, webhook.run(common::on_munity).await)
 }
 
 fn app(config: Config) -> Router {

@@ -1,5 +1,5 @@
 //! actix-web 4: extractors that read the body under the provider's limit, verify it and hand
-//! your handler a typed [`Delivery`](crate::Delivery), once per message id.
+//! your handler a typed [`Delivery`], once per message id.
 //!
 //! [`ProcessOnce<P, St>`](ProcessOnce) takes the [`Receiver`] from the app data
 //! (`web::Data<Receiver<P, St>>`, or a `Receiver<P, St>` registered with `app_data`);
@@ -139,11 +139,10 @@
 //!
 //! # Cancellation
 //!
-//! When the client goes away while your closure runs, actix-web drops the handler's future:
-//! the message id then stays claimed until its lease runs out (60 s by default), and the
-//! sender's retries get 409 until then, after which one of them processes the event. Spawn
-//! the work inside the closure (`actix_web::rt::spawn`, and await its `JoinHandle`) if it
-//! must finish regardless.
+//! [`run`](ProcessOnce::run) spawns the pipeline on the runtime: when the client goes away
+//! while your closure runs and actix-web drops the request, the closure and the completion of
+//! the claim still run to their end, so the sender's retry is answered as a duplicate. The
+//! closure must therefore own what it uses (`'static`).
 
 use std::ops::Deref;
 use std::pin::Pin;
@@ -161,7 +160,9 @@ use futures_util::Stream as _;
 pub use super::{BodyTimeout, VerifiedWebhook, WebhookRejection};
 use super::{ChunkError, Chunks, read_body};
 use crate::idempotency::{IdempotencyStore, MemoryStore};
-use crate::{Error, Headers, Provider, Received, Receiver, WebhookResponse, verify_and_parse};
+use crate::{
+    Delivery, Error, Headers, Provider, Received, Receiver, WebhookResponse, verify_and_parse,
+};
 
 impl Headers for HeaderMap {
     fn get(&self, name: &str) -> Option<&[u8]> {
@@ -186,6 +187,37 @@ impl Headers for HeaderMap {
 /// type](super::ProcessOnce) with actix-web's request. See the [module docs](self) for the
 /// wiring.
 pub type ProcessOnce<P, St = MemoryStore> = super::ProcessOnce<P, St, HttpRequest>;
+
+impl<P, St> ProcessOnce<P, St>
+where
+    P: Provider + 'static,
+    St: IdempotencyStore + 'static,
+{
+    /// Verifies and parses the delivery, then runs `handler` if and only if this message id
+    /// must be processed now (see [`Receiver::receive`]).
+    ///
+    /// The work runs in a task of its own (`actix_web::rt::spawn`, on the worker's thread):
+    /// when the sender hangs up, actix-web drops this future, but the handler and the
+    /// completion of the claim run to their end, so the sender's retry is answered as a
+    /// duplicate instead of running the handler again. Hence the `'static` bounds: move what
+    /// the closure needs into it.
+    ///
+    /// Return the [`Received`] from your actix-web handler: it is the response. Inspect it
+    /// first to log a handler failure ([`Outcome::HandlerFailed`]) or a rejection; the
+    /// response itself never carries the error's text. A panic in the handler is resumed here,
+    /// as if it had run in place.
+    ///
+    /// [`Outcome::HandlerFailed`]: crate::idempotency::Outcome::HandlerFailed
+    pub async fn run<F, Fut, T, E>(self, handler: F) -> Received<T, E>
+    where
+        F: FnOnce(Delivery<P::Event>) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+        E: 'static,
+    {
+        super::joined(actix_web::rt::spawn(self.process(handler)).await)
+    }
+}
 
 impl super::sealed::Sealed for HttpRequest {}
 

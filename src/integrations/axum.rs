@@ -1,5 +1,5 @@
 //! axum 0.8: extractors that read the body under the provider's limit, verify it and hand
-//! your handler a typed [`Delivery`](crate::Delivery), once per message id.
+//! your handler a typed [`Delivery`], once per message id.
 //!
 //! [`ProcessOnce<P, St>`](ProcessOnce) takes the [`Receiver`] from the router state (through
 //! [`FromRef`]); [`VerifiedWebhook<P>`](VerifiedWebhook) takes the provider. The body rules and
@@ -82,7 +82,7 @@
 //!     webhook: ProcessOnce<Munity>,
 //! ) -> Received<(), std::io::Error> {
 //!     webhook
-//!         .run(|delivery| async move {
+//!         .run(move |delivery| async move {
 //!             println!("{}: {} for {}", delivery.id, delivery.event.event.name(), app.tenant);
 //!             Ok(())
 //!         })
@@ -149,12 +149,13 @@
 //!
 //! # Cancellation
 //!
-//! When the client goes away while your closure runs, hyper drops the handler's future: the
-//! message id then stays claimed until its lease runs out (60 s by default), and the sender's
-//! retries get 409 until then, after which one of them processes the event. Spawn the work
-//! inside the closure (and await its `JoinHandle`) if it must finish regardless.
+//! [`run`](ProcessOnce::run) spawns the pipeline on the runtime: when the client goes away
+//! while your closure runs and hyper drops the request, the closure and the completion of
+//! the claim still run to their end, so the sender's retry is answered as a duplicate. The
+//! closure must therefore own what it uses (`'static`).
 
 use std::error::Error as StdError;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -168,12 +169,43 @@ use http_body_util::LengthLimitError;
 pub use super::{BodyTimeout, VerifiedWebhook, WebhookRejection};
 use super::{ChunkError, Chunks, read_body};
 use crate::idempotency::{IdempotencyStore, MemoryStore};
-use crate::{Error, Provider, Received, Receiver, WebhookResponse, verify_and_parse};
+use crate::{Delivery, Error, Provider, Received, Receiver, WebhookResponse, verify_and_parse};
 
 /// A delivery on its way through a [`Receiver`] taken from the router state
 /// (`Receiver<P, St>: FromRef<S>`): the [core type](super::ProcessOnce) with axum's request
 /// head. See the [module docs](self) for the wiring.
 pub type ProcessOnce<P, St = MemoryStore> = super::ProcessOnce<P, St, Parts>;
+
+impl<P, St> ProcessOnce<P, St>
+where
+    P: Provider + 'static,
+    P::Event: Send + 'static,
+    St: IdempotencyStore + 'static,
+{
+    /// Verifies and parses the delivery, then runs `handler` if and only if this message id
+    /// must be processed now (see [`Receiver::receive`]).
+    ///
+    /// The work runs in a task of its own (`tokio::spawn`): when the sender hangs up, hyper
+    /// drops this future, but the handler and the completion of the claim run to their end,
+    /// so the sender's retry is answered as a duplicate instead of running the handler again.
+    /// Hence the `Send + 'static` bounds: move what the closure needs into it.
+    ///
+    /// Return the [`Received`] from your axum handler: it is the response. Inspect it first
+    /// to log a handler failure ([`Outcome::HandlerFailed`]) or a rejection; the response
+    /// itself never carries the error's text. A panic in the handler is resumed here, as if
+    /// it had run in place.
+    ///
+    /// [`Outcome::HandlerFailed`]: crate::idempotency::Outcome::HandlerFailed
+    pub async fn run<F, Fut, T, E>(self, handler: F) -> Received<T, E>
+    where
+        F: FnOnce(Delivery<P::Event>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        super::joined(tokio::spawn(self.process(handler)).await)
+    }
+}
 
 impl super::sealed::Sealed for Parts {}
 

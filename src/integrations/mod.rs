@@ -9,8 +9,9 @@
 //! Two extractors, both consuming the body (so each is the handler's last argument):
 //!
 //! - [`ProcessOnce`]: the whole pipeline of a [`Receiver`]. Extraction reads
-//!   the body; [`run`](ProcessOnce::run) verifies, parses, claims the message id and runs
-//!   your closure only for a delivery that must be processed. The
+//!   the body; its `run` (in [`axum`] and [`actix`]) verifies, parses, claims the message id
+//!   and runs your closure only for a delivery that must be processed, in a task of its own:
+//!   a sender that hangs up does not cancel the handler or its completion. The
 //!   [`Received`] it returns is the response: 200 processed or duplicate,
 //!   409 with `Retry-After` while another request holds the id, 422 for one id with two
 //!   bodies (with [`check_digest`](crate::ReceiverBuilder::check_digest)), 500 when your
@@ -47,7 +48,7 @@ use bytes::Bytes;
 pub use self::body::BodyTimeout;
 pub(crate) use self::body::{ChunkError, Chunks, read_body};
 pub use self::rejection::WebhookRejection;
-use crate::idempotency::IdempotencyStore;
+use crate::idempotency::{IdempotencyStore, Outcome, StoreError};
 use crate::{Delivery, Headers, Provider, Received, Receiver};
 
 /// A verified, parsed delivery; the provider comes from the framework's state (see
@@ -78,14 +79,14 @@ where
 
 /// A delivery on its way through a [`Receiver`]: the request's head (`R`, the framework's
 /// own: axum's `http::request::Parts`, actix-web's `HttpRequest`) and its body, read under the
-/// provider's limit. [`run`](ProcessOnce::run) verifies, parses, deduplicates and runs your
-/// closure once per message id.
+/// provider's limit. Its `run` (in [`axum`] and [`actix`]) verifies, parses, deduplicates and
+/// runs your closure once per message id, detached from the connection.
 ///
 /// Each framework module names it with its request head filled in
 /// (`integrations::axum::ProcessOnce<P, St>`, `integrations::actix::ProcessOnce<P, St>`).
 /// Extraction only reads the body; a body over the limit, late or unreadable is a
-/// [`WebhookRejection`]. Everything else, verification included, is decided by
-/// [`run`](ProcessOnce::run), whose [`Received`] is the response.
+/// [`WebhookRejection`]. Everything else, verification included, is decided by `run`, whose
+/// [`Received`] is the response.
 pub struct ProcessOnce<P, St, R> {
     receiver: Receiver<P, St>,
     head: R,
@@ -118,15 +119,9 @@ impl<P: Provider, St: IdempotencyStore, R: RequestHead> ProcessOnce<P, St, R> {
         }
     }
 
-    /// Verifies and parses the delivery, then runs `handler` if and only if this message id
-    /// must be processed now (see [`Receiver::receive`]).
-    ///
-    /// Return the [`Received`] from your handler: it is the response. Inspect it first to log
-    /// a handler failure ([`Outcome::HandlerFailed`]) or a rejection; the response itself
-    /// never carries the error's text.
-    ///
-    /// [`Outcome::HandlerFailed`]: crate::idempotency::Outcome::HandlerFailed
-    pub async fn run<F, Fut, T, E>(self, handler: F) -> Received<T, E>
+    /// The pipeline in the caller's task; each framework's `run` detaches it from the
+    /// connection by spawning it on the framework's runtime.
+    pub(crate) async fn process<F, Fut, T, E>(self, handler: F) -> Received<T, E>
     where
         F: FnOnce(Delivery<P::Event>) -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -158,6 +153,19 @@ impl<P: Provider, St: IdempotencyStore, R: RequestHead> ProcessOnce<P, St, R> {
     #[must_use]
     pub fn body(&self) -> &[u8] {
         &self.body
+    }
+}
+
+/// The result of a detached pipeline: a panic in the handler is resumed in the request's task
+/// (as if the handler had run there); a task cancelled because the runtime shuts down is
+/// answered 503, so the sender retries once the lease has run out.
+fn joined<T, E>(result: Result<Received<T, E>, tokio::task::JoinError>) -> Received<T, E> {
+    match result {
+        Ok(received) => received,
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(_) => Received::Handled(Outcome::StoreFailed(StoreError::Unavailable(
+            "the task processing the delivery was cancelled: the runtime is shutting down".into(),
+        ))),
     }
 }
 

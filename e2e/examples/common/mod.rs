@@ -3,23 +3,21 @@
 //! on a missing or invalid variable) and the logging of what each delivery came to.
 
 use std::fmt::Display;
-use std::future::Future;
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use tracing::{error, info, warn};
 use tracing_subscriber::EnvFilter;
+use webhook_receiver::Delivery;
 use webhook_receiver::Received;
-use webhook_receiver::idempotency::IdempotencyStore;
 use webhook_receiver::idempotency::Outcome;
-use webhook_receiver::integrations::{ProcessOnce, RequestHead, WebhookRejection};
+use webhook_receiver::integrations::WebhookRejection;
 use webhook_receiver::providers::munity::{self, Munity};
 use webhook_receiver::providers::palenca::{self, Palenca};
 use webhook_receiver::providers::receeve::{self, Receeve};
 use webhook_receiver::testing::{self, SignedRequest};
 use webhook_receiver::verify::{HmacScheme, SignatureEncoding, TokenScheme};
 use webhook_receiver::{ConfigError, Secret};
-use webhook_receiver::{Delivery, Provider};
 
 /// The header names agreed with Palenca and Munity (neither publishes one).
 const PALENCA_SIGNATURE_HEADER: &str = "x-palenca-signature";
@@ -144,23 +142,14 @@ fn invalid(name: &'static str) -> impl Fn(ConfigError) -> String {
 /// turn either into their response (axum `IntoResponse`, actix-web `Responder`).
 pub(crate) type Answer = Result<Received<(), HandlerError>, WebhookRejection>;
 
-/// Runs `handler` through the receiver once per message id, and logs every refusal and
-/// failure before answering. The answer itself never carries an error's text. The same for
-/// both frameworks: their `ProcessOnce` is one type, with their own request head.
-pub(crate) async fn receive<P, St, R, F, Fut>(
-    webhook: Result<ProcessOnce<P, St, R>, WebhookRejection>,
-    handler: F,
-) -> Answer
-where
-    P: Provider,
-    St: IdempotencyStore,
-    R: RequestHead,
-    F: FnOnce(Delivery<P::Event>) -> Fut,
-    Fut: Future<Output = Result<(), HandlerError>>,
-{
-    let webhook = webhook.inspect_err(|rejection| log_refused(rejection.status(), rejection))?;
-    let provider = webhook.receiver().provider().name();
-    let received = webhook.run(handler).await;
+/// The extractor's result, with a refusal logged on its way to becoming the answer (`?` in a
+/// route turns it into the response). The answer itself never carries an error's text.
+pub(crate) fn admitted<W>(webhook: Result<W, WebhookRejection>) -> Result<W, WebhookRejection> {
+    webhook.inspect_err(|rejection| log_refused(rejection.status(), rejection))
+}
+
+/// What a delivery to `provider` came to, logged, as the answer.
+pub(crate) fn answered(provider: &str, received: Received<(), HandlerError>) -> Answer {
     log_received(provider, &received);
     Ok(received)
 }

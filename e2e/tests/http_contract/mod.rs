@@ -486,6 +486,50 @@ pub async fn in_progress_is_409_with_a_capped_retry_after<F: Framework>() {
     .await;
 }
 
+/// A sender that gives up (client timeout 0.5 s) while a 1.5 s handler runs does not cancel
+/// it: the handler finishes, its claim is completed, and the sender's resend is answered 200
+/// "duplicate" without a second run.
+pub async fn a_sender_hanging_up_does_not_cancel_the_handler<F: Framework>() {
+    bounded(async {
+        let case = receeve_case();
+        let server = serve::<F, _, _>(case.provider, MemoryStore::new());
+        server.handler_takes(Duration::from_millis(1500));
+        let impatient = reqwest::Client::builder()
+            .timeout(Duration::from_millis(500))
+            .build()
+            .unwrap();
+        let mut request = impatient.post(server.url());
+        for (name, value) in case.valid.headers() {
+            request = request.header(name, value);
+        }
+        let gave_up = request.body(case.valid.body().to_vec()).send().await;
+        assert!(
+            gave_up.is_err_and(|err| err.is_timeout()),
+            "the client should time out"
+        );
+        // The handler goes on without the connection; its effect appears once.
+        let deadline = tokio::time::Instant::now() + STEP;
+        while server.runs() == 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            server.runs(),
+            1,
+            "the handler was cancelled with the connection"
+        );
+        // Wait until the completion is recorded (the answer is no longer 409), then resend.
+        let mut resend = send(&server.url(), &case.valid).await;
+        while resend.status == 409 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            resend = send(&server.url(), &case.valid).await;
+        }
+        assert_eq!((resend.status, resend.body.as_str()), (200, "duplicate"));
+        assert_eq!(server.runs(), 1);
+        assert_eq!(server.started(), 1);
+    })
+    .await;
+}
+
 /// A failed handler is 500 "handler failed"; the claim is released, so the sender's retry
 /// processes the event.
 pub async fn handler_failure_is_500_and_the_retry_processes<F: Framework>() {
@@ -653,6 +697,7 @@ macro_rules! http_contract {
             rejections,
             concurrent_copies_run_once,
             in_progress_is_409_with_a_capped_retry_after,
+            a_sender_hanging_up_does_not_cancel_the_handler,
             handler_failure_is_500_and_the_retry_processes,
             store_down_is_503,
             announced_excess_is_413,
