@@ -493,6 +493,34 @@ async fn a_full_store_evicts_a_batch_of_the_records_closest_to_expiry() {
     }
 }
 
+/// The store says when it forgets early: records dropped for room are counted, and completed
+/// ones still within their retention are counted apart, as early evictions.
+#[tokio::test]
+async fn evictions_are_counted_and_early_ones_apart() {
+    let (store, clock) = manual_store(8);
+    assert_eq!((store.evictions(), store.early_evictions()), (0, 0));
+    // Four completions that expire within the hour, four that live for a day.
+    for n in 0..8 {
+        let lease = acquire(&store, &id(n), secs(30)).await;
+        let retention = if n < 4 { secs(600) } else { secs(86_400) };
+        store.complete(&lease, retention).await.unwrap();
+    }
+    // An hour later the four short ones have expired: room is made from them, nothing early.
+    advance(&clock, secs(3600));
+    acquire(&store, &id(100), secs(30)).await;
+    assert_eq!(store.evictions(), 4);
+    assert_eq!(store.early_evictions(), 0);
+    // Fill up again; the next new id evicts a completed record still within its retention.
+    for n in 101..104 {
+        acquire(&store, &id(n), secs(30)).await;
+    }
+    assert_eq!(store.len(), 8);
+    assert_eq!(store.early_evictions(), 0);
+    acquire(&store, &id(104), secs(30)).await;
+    assert_eq!(store.evictions(), 5);
+    assert_eq!(store.early_evictions(), 1);
+}
+
 #[tokio::test]
 async fn a_store_full_of_events_in_progress_answers_full() {
     let (store, clock) = manual_store(8);

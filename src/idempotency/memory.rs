@@ -49,8 +49,11 @@ const MIN_INSERTS_BETWEEN_SWEEPS: usize = 64;
 ///   of their retention (a batch of one eighth of the shard at a time). An in-progress
 ///   record is never evicted while its lease runs: if the shard holds nothing else, the claim
 ///   fails with [`StoreError::Full`] (503), and the sender retries later. Evicting a completed
-///   record early means a very late retry of that event would be processed again; size the
-///   capacity for the deliveries you receive within the retention.
+///   record early means a retry of that event is processed again: the store's real
+///   deduplication window is the lesser of the retention and about
+///   `capacity / new ids per second`. Size the capacity for the new ids you receive within the
+///   retention (the longest retry delay you must cover, at your peak rate), and watch
+///   [`early_evictions`](MemoryStore::early_evictions): above zero, ids were forgotten early.
 /// - Testable: time comes from a [`Clock`] ([`SystemClock`] unless set), so lease and
 ///   retention expiry can be driven by a [`ManualClock`](crate::clock::ManualClock).
 ///
@@ -84,6 +87,10 @@ struct Shard {
     records: HashMap<MessageId, Record>,
     capacity: usize,
     inserts_since_sweep: usize,
+    /// Records dropped to make room for a new id: expired ones, then completed ones.
+    evictions: u64,
+    /// Of those, completed records whose retention had not run out.
+    early_evictions: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -149,6 +156,30 @@ impl MemoryStore {
             .shards
             .iter()
             .map(|shard| lock(shard).records.len())
+            .sum()
+    }
+
+    /// How many records were dropped to make room for a new id in a full shard, since the
+    /// store was built: expired records first, then completed records closest to the end of
+    /// their retention (see [`early_evictions`](MemoryStore::early_evictions)).
+    #[must_use]
+    pub fn evictions(&self) -> u64 {
+        self.inner.shards.iter().map(|s| lock(s).evictions).sum()
+    }
+
+    /// How many completed records were evicted before their retention ran out, since the store
+    /// was built. Each is a message id the store no longer recognises: a retry of it would be
+    /// processed again. Anything above zero means the store is too small for the traffic: its
+    /// real deduplication window is then about `capacity / new ids per second`, not the
+    /// retention (100,000 records at 23,000 new ids per second remember an id for about four
+    /// seconds). Raise the [`capacity`](MemoryStoreBuilder::capacity) to at least the new ids
+    /// of your busiest retention period, or use a shared store.
+    #[must_use]
+    pub fn early_evictions(&self) -> u64 {
+        self.inner
+            .shards
+            .iter()
+            .map(|s| lock(s).early_evictions)
             .sum()
     }
 
@@ -278,6 +309,8 @@ impl MemoryStoreBuilder {
                     records: HashMap::new(),
                     capacity: share,
                     inserts_since_sweep: 0,
+                    evictions: 0,
+                    early_evictions: 0,
                 })
             })
             .collect();
@@ -366,6 +399,7 @@ impl Shard {
     /// Two passes over the shard's table, which touch the records but not their keys.
     fn make_room(&mut self, now: i128) {
         let mut completed: Vec<i128> = Vec::new();
+        let before = self.records.len();
         self.records.retain(|_, record| {
             let live = record.is_live(now);
             if let (true, State::Completed { until }) = (live, record.state) {
@@ -374,6 +408,7 @@ impl Shard {
             live
         });
         self.inserts_since_sweep = 0;
+        self.evictions += (before - self.records.len()) as u64;
         if self.records.len() < self.capacity {
             return;
         }
@@ -393,6 +428,9 @@ impl Shard {
             }
             _ => true,
         });
+        let early = (batch - left) as u64;
+        self.evictions += early;
+        self.early_evictions += early;
     }
 }
 
