@@ -48,9 +48,24 @@ pg_isready -h 127.0.0.1 -p 5432 -q
 psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'webhook_receiver_test'" \
     | grep -q 1 || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE webhook_receiver_test"
 
-# Redis: a daemon on loopback, no persistence.
+# Redis: a daemon on loopback, run as production needs it for the idempotency store: the
+# append-only file on (completed ids survive a restart), no eviction limit.
+redis_dir=/tmp/webhook-receiver-redis
+mkdir -p "$redis_dir"
+# A server already running without its append-only file (started by hand, or by an older
+# version of this script) is restarted with it: RedisStore::connect refuses it otherwise, and
+# its `dir` cannot be changed at run time.
+if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 \
+    && [ "$(redis-cli -h 127.0.0.1 -p 6379 config get appendonly | tail -n 1)" != "yes" ]; then
+    redis-cli -h 127.0.0.1 -p 6379 shutdown nosave >/dev/null 2>&1 || true
+    for _ in $(seq 1 50); do
+        redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || break
+        sleep 0.1
+    done
+fi
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
-    redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save "" --appendonly no \
+    redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --dir "$redis_dir" \
+        --appendonly yes --appendfsync everysec --save "" \
         --logfile /tmp/webhook-receiver-redis.log
     for _ in $(seq 1 50); do
         redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break

@@ -260,6 +260,11 @@ pub enum StoreError {
     /// The store could not be reached or answered with an error.
     #[error("idempotency store unavailable: {0}")]
     Unavailable(String),
+    /// The store's server is configured so that it could forget completed message ids (a
+    /// Redis without persistence, or one that may evict the store's keys): refused at start-up
+    /// unless explicitly allowed. The message says what to change.
+    #[error("idempotency store refused: {0}")]
+    Misconfigured(String),
 }
 
 impl StoreError {
@@ -277,7 +282,7 @@ impl StoreError {
     pub fn status(&self) -> u16 {
         match self {
             StoreError::LeaseLost => 409,
-            StoreError::Full | StoreError::Unavailable(_) => 503,
+            StoreError::Full | StoreError::Unavailable(_) | StoreError::Misconfigured(_) => 503,
         }
     }
 }

@@ -19,8 +19,16 @@
 //! the lease, a completed key for the retention; when it expires Redis deletes it, and an
 //! expired key is exactly an absent one. Instances whose clocks disagree therefore still
 //! agree on who owns an id, and Redis itself bounds the memory the store uses: no sweeping,
-//! no key left without a TTL. (Size Redis for the ids received within a retention, or give
-//! it a `volatile-*` eviction policy: every key of this store has a TTL.)
+//! no key left without a TTL. Size Redis for the ids received within a retention.
+//!
+//! # A Redis that remembers
+//!
+//! A completed id is only as durable as the server: a Redis without its append-only file
+//! forgets every completion on a restart, and one allowed to evict keys forgets them under
+//! memory pressure; either way retries are processed again. [`RedisStore::connect`] checks
+//! both (`appendonly yes`; `maxmemory-policy noeviction` or no `maxmemory`) and refuses a
+//! server that fails them, with a [`StoreError::Misconfigured`] that says what to change;
+//! [`RedisStore::connect_unchecked`] skips the check.
 //!
 //! [`Lease::expires_at`] is the server's `TIME` at the claim plus the lease, so it shows
 //! the deadline Redis enforces (converted with the server's clock, not this process's).
@@ -190,11 +198,31 @@ impl RedisStore {
     /// hang. For other settings, build the [`ConnectionManager`] yourself and use
     /// [`RedisStore::new`].
     ///
+    /// Then checks that the server remembers what the store writes
+    /// ([`check_durability`](RedisStore::check_durability)) and refuses it otherwise; a server
+    /// you deliberately run without persistence (a test, a cache you accept to lose) is
+    /// [`connect_unchecked`](RedisStore::connect_unchecked).
+    ///
     /// # Errors
     ///
     /// [`StoreError::Unavailable`] when the URL does not parse or the server cannot be
-    /// reached. The message never contains the URL.
+    /// reached (the message never contains the URL); [`StoreError::Misconfigured`] when the
+    /// server could forget completed ids.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = Self::connect_unchecked(url).await?;
+        store.check_durability().await?;
+        Ok(store)
+    }
+
+    /// [`connect`](RedisStore::connect) without the durability check: completed ids are lost
+    /// if the server restarts without persistence or evicts the store's keys, and retries of
+    /// those events are processed again.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the URL does not parse or the server cannot be
+    /// reached.
+    pub async fn connect_unchecked(url: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(|error| unavailable(&error, url))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
@@ -206,7 +234,73 @@ impl RedisStore {
         Ok(Self::new(manager))
     }
 
-    /// A store over a connection you configured, with the [`DEFAULT_PREFIX`].
+    /// Checks that the server keeps completed ids across a restart and never evicts them:
+    ///
+    /// - `appendonly yes`: the append-only file is the persistence that keeps every
+    ///   completion (with `appendfsync everysec`, the default, a crash of the server loses at
+    ///   most the last second). RDB snapshots alone (`save`) lose everything since the last
+    ///   snapshot, so they are not enough.
+    /// - no eviction of the store's keys: `maxmemory 0` (no limit), or
+    ///   `maxmemory-policy noeviction` (a full Redis then refuses writes, and claims answer
+    ///   503 until there is room). Every key of the store has a TTL, so `volatile-*` policies
+    ///   evict them as readily as `allkeys-*` ones.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Misconfigured`] naming what to change, also when the server does not
+    /// answer `CONFIG GET` (some managed services disable it: check the settings there, then
+    /// use [`connect_unchecked`](RedisStore::connect_unchecked) or [`new`](RedisStore::new));
+    /// [`StoreError::Unavailable`] when it cannot be reached.
+    pub async fn check_durability(&self) -> Result<(), StoreError> {
+        let setting = |name: &'static str| {
+            let mut connection = self.manager.clone();
+            async move {
+                let reply: Vec<String> = redis::cmd("CONFIG")
+                    .arg("GET")
+                    .arg(name)
+                    .query_async(&mut connection)
+                    .await
+                    .map_err(|error| {
+                        if error.is_io_error() || error.is_timeout() {
+                            StoreError::Unavailable(format!("cannot read `{name}`: {error}"))
+                        } else {
+                            StoreError::Misconfigured(format!(
+                                "cannot read the server's `{name}` setting (CONFIG GET: \
+                                 {error}); check persistence and eviction yourself, then use \
+                                 `RedisStore::connect_unchecked`"
+                            ))
+                        }
+                    })?;
+                Ok::<_, StoreError>(reply.get(1).cloned().unwrap_or_default())
+            }
+        };
+        let appendonly = setting("appendonly").await?;
+        let maxmemory = setting("maxmemory").await?;
+        let policy = setting("maxmemory-policy").await?;
+        if !appendonly.eq_ignore_ascii_case("yes") {
+            return Err(StoreError::Misconfigured(
+                "Redis runs without its append-only file (`appendonly no`): completed message \
+                 ids would be lost on a restart (RDB snapshots keep only what came before the \
+                 last one), and retries of those events processed again. Set `appendonly yes` \
+                 (`CONFIG SET appendonly yes`, and in redis.conf), or use \
+                 `RedisStore::connect_unchecked` to accept the loss"
+                    .into(),
+            ));
+        }
+        if maxmemory.trim() != "0" && !policy.eq_ignore_ascii_case("noeviction") {
+            return Err(StoreError::Misconfigured(format!(
+                "Redis may evict this store's keys under memory pressure (`maxmemory {maxmemory}` \
+                 with `maxmemory-policy {policy}`; every key of the store has a TTL, so \
+                 `volatile-*` policies evict them too), and retries of those events would be \
+                 processed again. Set `maxmemory-policy noeviction` (or `maxmemory 0`), or use \
+                 `RedisStore::connect_unchecked` to accept it"
+            )));
+        }
+        Ok(())
+    }
+
+    /// A store over a connection you configured, with the [`DEFAULT_PREFIX`]. No
+    /// durability check is made: call [`check_durability`](RedisStore::check_durability).
     #[must_use]
     pub fn new(manager: ConnectionManager) -> Self {
         Self {
