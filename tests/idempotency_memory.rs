@@ -193,12 +193,16 @@ async fn a_lease_past_its_deadline_cannot_complete_even_without_a_takeover() {
 }
 
 #[tokio::test]
-async fn a_completed_or_released_lease_is_spent() {
+async fn a_released_lease_is_spent_and_a_completed_one_only_completes_again() {
     let (store, _clock) = manual_store(DEFAULT_CAPACITY);
     let lease = acquire(&store, &id(1), secs(30)).await;
     store.complete(&lease, DEFAULT_RETENTION).await.unwrap();
+    // Completing again with the same lease is the retry of a lost reply: done, nothing changed.
+    assert_eq!(store.complete(&lease, DEFAULT_RETENTION).await, Ok(()));
+    // Another lease never completes it.
+    let stranger = Lease::new(id(1), lease.expires_at());
     assert_eq!(
-        store.complete(&lease, DEFAULT_RETENTION).await,
+        store.complete(&stranger, DEFAULT_RETENTION).await,
         Err(StoreError::LeaseLost)
     );
     assert_eq!(store.release(&lease).await, Err(StoreError::LeaseLost));

@@ -65,7 +65,7 @@ enum Answer {
 #[derive(Debug, Clone, Copy)]
 enum State {
     InProgress { token: u64, until: u64 },
-    Completed { until: u64 },
+    Completed { token: u64, until: u64 },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -87,7 +87,7 @@ impl Model {
     fn live(&self, id: u8) -> Option<Record> {
         self.records.get(&id).copied().filter(|record| {
             let until = match record.state {
-                State::InProgress { until, .. } | State::Completed { until } => until,
+                State::InProgress { until, .. } | State::Completed { until, .. } => until,
             };
             self.now < until
         })
@@ -131,12 +131,20 @@ impl Model {
     }
 
     fn complete(&mut self, id: u8, token: u64, retention: u64) -> Result<(), StoreError> {
+        // Completing again with the lease that completed the id changes nothing.
+        if matches!(
+            self.live(id),
+            Some(Record { state: State::Completed { token: done, .. }, .. }) if done == token
+        ) {
+            return Ok(());
+        }
         if !self.owns(id, token) {
             return Err(StoreError::LeaseLost);
         }
         let now = self.now;
         if let Some(record) = self.records.get_mut(&id) {
             record.state = State::Completed {
+                token,
                 until: now + retention,
             };
         }

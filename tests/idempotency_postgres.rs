@@ -415,3 +415,44 @@ async fn a_claim_racing_a_commit_runs_again_and_sees_the_live_record() {
     drop(watcher);
     drop_table(&store).await;
 }
+
+/// PostgreSQL unreachable for 1.5 s (every connection cut, new ones refused) while a
+/// completion is due: it is retried and recorded once the server is reachable again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_and_release_survive_an_outage_of_the_server() {
+    let config: tokio_postgres::Config = server().parse().unwrap();
+    let host = config.get_hosts().first().cloned();
+    let host = match host {
+        Some(tokio_postgres::config::Host::Tcp(host)) => host,
+        other => panic!("the test server must be reached over TCP, not {other:?}"),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let upstream = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+        .unwrap()
+        .next()
+        .unwrap();
+    let outage = store_contract::Outage::proxy(upstream);
+    let table = unique_table();
+    let through = to_connection_string(&config, outage.addr.port());
+    let store = PostgresStore::connect_with_table(&through, &table)
+        .await
+        .unwrap();
+    store_contract::completion_survives_a_store_outage(&store, &outage).await;
+    drop_table(&store).await;
+}
+
+/// `key=value` pairs for `PostgresStore::connect`: the test server's user, database and
+/// password, reached at 127.0.0.1:`port`.
+fn to_connection_string(config: &tokio_postgres::Config, port: u16) -> String {
+    let mut parts = vec!["host=127.0.0.1".to_owned(), format!("port={port}")];
+    if let Some(user) = config.get_user() {
+        parts.push(format!("user={user}"));
+    }
+    if let Some(dbname) = config.get_dbname() {
+        parts.push(format!("dbname={dbname}"));
+    }
+    if let Some(password) = config.get_password() {
+        parts.push(format!("password={}", String::from_utf8_lossy(password)));
+    }
+    parts.join(" ")
+}

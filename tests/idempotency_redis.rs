@@ -194,7 +194,11 @@ async fn the_lease_matches_the_record() {
         .await
         .unwrap();
     assert_eq!(state, "c");
-    assert_eq!(token, None);
+    // The token stays, so that the same lease completing again (a lost reply) is answered done.
+    assert_eq!(
+        token.as_deref(),
+        Some(format!("{:032x}", lease.token()).as_str())
+    );
     cleanup(&prefix).await;
 }
 
@@ -380,4 +384,25 @@ async fn a_crashed_claim_expires_and_is_taken_over() {
     assert_eq!(runs.load(Ordering::SeqCst), 2);
     assert_eq!(store.claim(&id, LONG).await.unwrap(), Claim::Completed);
     cleanup(&prefix).await;
+}
+
+/// Redis unreachable for 1.5 s (every connection cut, new ones refused) while a completion is
+/// due: it is retried and recorded once the server is reachable again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_and_release_survive_an_outage_of_the_server() {
+    let parsed = redis::Client::open(url()).unwrap();
+    let (host, port) = match parsed.get_connection_info().addr() {
+        redis::ConnectionAddr::Tcp(host, port) => (host.clone(), *port),
+        other => panic!("the test server must be reached over TCP, not {other:?}"),
+    };
+    let upstream = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+        .unwrap()
+        .next()
+        .unwrap();
+    let outage = store_contract::Outage::proxy(upstream);
+    let store = RedisStore::connect(&format!("redis://127.0.0.1:{}/", outage.addr.port()))
+        .await
+        .unwrap()
+        .with_prefix(unique_prefix("outage"));
+    store_contract::completion_survives_a_store_outage(&store, &outage).await;
 }

@@ -103,14 +103,23 @@ struct Record {
 /// most.
 #[derive(Clone, Copy)]
 enum State {
-    InProgress { token: u128, until: i128 },
-    Completed { until: i128 },
+    InProgress {
+        token: u128,
+        until: i128,
+    },
+    /// The token of the lease that completed it: completing again with that lease (a retry
+    /// whose reply was lost) succeeds and changes nothing. Free: the enum is as large as its
+    /// in-progress variant anyway.
+    Completed {
+        token: u128,
+        until: i128,
+    },
 }
 
 impl Record {
     fn is_live(&self, now: i128) -> bool {
         let until = match self.state {
-            State::InProgress { until, .. } | State::Completed { until } => until,
+            State::InProgress { until, .. } | State::Completed { until, .. } => until,
         };
         now < until
     }
@@ -215,11 +224,19 @@ impl MemoryStore {
     fn complete_now(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
         let mut shard = self.shard(lease.id());
         let now = self.inner.clock.now();
+        let now_nanos = now.unix_timestamp_nanos();
         match shard.records.get_mut(lease.id()) {
-            Some(record) if record.is_owned_by(lease, now.unix_timestamp_nanos()) => {
+            Some(record) if record.is_owned_by(lease, now_nanos) => {
                 record.state = State::Completed {
+                    token: lease.token(),
                     until: deadline(now, retention).unix_timestamp_nanos(),
                 };
+                Ok(())
+            }
+            Some(record)
+                if record.is_live(now_nanos)
+                    && matches!(record.state, State::Completed { token, .. } if token == lease.token()) =>
+            {
                 Ok(())
             }
             _ => Err(StoreError::LeaseLost),
@@ -402,7 +419,7 @@ impl Shard {
         let before = self.records.len();
         self.records.retain(|_, record| {
             let live = record.is_live(now);
-            if let (true, State::Completed { until }) = (live, record.state) {
+            if let (true, State::Completed { until, .. }) = (live, record.state) {
                 completed.push(until);
             }
             live
@@ -422,7 +439,7 @@ impl Shard {
         let (_, &mut threshold, _) = completed.select_nth_unstable(batch - 1);
         let mut left = batch;
         self.records.retain(|_, record| match record.state {
-            State::Completed { until } if left > 0 && until <= threshold => {
+            State::Completed { until, .. } if left > 0 && until <= threshold => {
                 left -= 1;
                 false
             }

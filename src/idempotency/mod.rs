@@ -27,7 +27,10 @@
 //!   answer 200 without running the handler).
 //! - [`complete`](IdempotencyStore::complete) and [`release`](IdempotencyStore::release)
 //!   succeed only for the lease that currently owns the id, and only before its deadline.
-//!   Anyone else gets [`StoreError::LeaseLost`] and changes nothing.
+//!   Anyone else gets [`StoreError::LeaseLost`] and changes nothing. Completing again with
+//!   the lease that completed the id succeeds and changes nothing, so a completion whose
+//!   reply was lost can be retried. The shared stores retry both on a transient failure until
+//!   the lease's deadline is near.
 //! - A worker that crashes (or whose future is dropped) between `claim` and `complete` leaves
 //!   an in-progress record that expires with its lease; the sender's next retry then takes it
 //!   over and processes the event. Nothing is lost.
@@ -245,6 +248,50 @@ pub(crate) fn deadline(now: OffsetDateTime, duration: Duration) -> OffsetDateTim
         .unwrap_or(PrimitiveDateTime::MAX.assume_utc())
 }
 
+/// Runs a shared store's `complete` or `release` again while it fails with
+/// [`StoreError::Unavailable`] (a connection lost, a server restarting, a failover), with
+/// exponential backoff and jitter (from 50 ms, doubling up to 1 s), until it succeeds, fails
+/// otherwise, or the lease's deadline is too close for another try: past it another claim may
+/// own the id, and the store would answer [`StoreError::LeaseLost`] anyway. Only then does
+/// [`process_once`] report [`Outcome::ProcessedUnrecorded`].
+///
+/// Safe to repeat: a completion whose reply was lost after the store applied it finds the id
+/// completed with the same lease's token, which both shared stores answer as done.
+#[cfg(any(feature = "postgres", feature = "redis"))]
+pub(crate) async fn retry_transient<F, Fut>(lease: &Lease, mut attempt: F) -> Result<(), StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), StoreError>>,
+{
+    const FIRST: Duration = Duration::from_millis(50);
+    const LONGEST: Duration = Duration::from_secs(1);
+    let mut backoff = FIRST;
+    loop {
+        match attempt().await {
+            Err(StoreError::Unavailable(reason)) => {
+                // Half the backoff, plus up to as much again at random: instances that lost the
+                // store together do not come back in step.
+                let spread = u64::try_from(backoff.as_millis() / 2).unwrap_or(1).max(1);
+                let wait = backoff / 2 + Duration::from_millis(random_u64() % spread);
+                let left = lease.expires_at() - OffsetDateTime::now_utc();
+                if left <= time::Duration::try_from(wait).unwrap_or(time::Duration::MAX) {
+                    return Err(StoreError::Unavailable(reason));
+                }
+                tokio::time::sleep(wait).await;
+                backoff = (backoff * 2).min(LONGEST);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A fresh pseudo-random number (std's per-process random keys, advanced on every call): for
+/// jitter, not for secrets.
+#[cfg(any(feature = "postgres", feature = "redis"))]
+fn random_u64() -> u64 {
+    RandomState::new().build_hasher().finish()
+}
+
 /// Why an idempotency store could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -300,7 +347,10 @@ impl StoreError {
 ///   exactly like an absent one.
 /// - `complete` and `release` succeed only while the lease is live and the record still
 ///   carries its [`token`](Lease::token); otherwise they fail with
-///   [`StoreError::LeaseLost`] and change nothing.
+///   [`StoreError::LeaseLost`] and change nothing. The one exception: `complete` with the
+///   lease that completed a live record succeeds and changes nothing (a retry of a lost reply).
+/// - A transient failure of `complete` or `release` should be retried inside the call, with
+///   backoff, while the lease lives (the shared stores do): [`process_once`] does not retry.
 /// - A claim with a digest, on a live record claimed with a different digest, answers
 ///   [`Claim::Conflict`]; when either side has no digest, digests are not compared.
 ///
@@ -436,9 +486,10 @@ pub enum Outcome<T, E> {
     Processed(T),
     /// The handler ran and succeeded, but recording it failed: the lease ran out first
     /// ([`StoreError::LeaseLost`], another worker may have taken the id over) or the store
-    /// was unreachable. Answer 200 (the work is done), but the event may be processed again
-    /// by another worker or a later retry: at-least-once in this corner. A lease longer than
-    /// the handler's worst case avoids it.
+    /// stayed unreachable until the lease's deadline was near (the shared stores retry until
+    /// then). Answer 200 (the work is done), but the event may be processed again by another
+    /// worker or a later retry: at-least-once in this corner. A lease longer than the
+    /// handler's worst case, and than the store outages you expect, avoids it.
     ProcessedUnrecorded {
         /// What the handler returned.
         value: T,

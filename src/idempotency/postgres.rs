@@ -10,8 +10,8 @@
 //! CREATE TABLE IF NOT EXISTS "webhook_receiver_idempotency" (
 //!     key      text        PRIMARY KEY,  -- MessageId::key(), "{provider}:{id}"
 //!     state    text        NOT NULL CHECK (state IN ('in_progress', 'completed')),
-//!     token    bytea       NULL,         -- the lease's 128-bit owner token (16 bytes, big
-//!                                        -- endian) while in progress, NULL once completed
+//!     token    bytea       NULL,         -- the 128-bit owner token (16 bytes, big endian) of
+//!                                        -- the lease that claimed (and completed) the id
 //!     deadline timestamptz NOT NULL,     -- lease deadline, then retention deadline
 //!     digest   bytea       NULL          -- SHA-256 of the body, when the claim carried one
 //! );
@@ -43,9 +43,10 @@
 //!   counts these re-runs), up to a few times, and answers [`StoreError::Unavailable`] if the
 //!   row keeps changing under it. The answer is never wrong: either the upsert took the row,
 //!   or the store read a record that was live at the statement's snapshot.
-//! - **complete**: `UPDATE ... SET state = 'completed', token = NULL, deadline = now() +
-//!   retention WHERE key = $1 AND token = $2 AND state = 'in_progress' AND deadline > now()`;
-//!   no row updated is [`StoreError::LeaseLost`].
+//! - **complete**: `UPDATE ... SET state = 'completed', deadline = now() + retention (if it
+//!   was in progress) WHERE key = $1 AND token = $2 AND deadline > now()`; no row updated is
+//!   [`StoreError::LeaseLost`]. The token stays on the completed row, so completing again
+//!   with the same lease (a retry whose first reply was lost) succeeds and changes nothing.
 //! - **release**: `DELETE ... WHERE key = $1 AND token = $2 AND state = 'in_progress' AND
 //!   deadline > now()`; no row deleted is [`StoreError::LeaseLost`].
 //!
@@ -231,11 +232,12 @@ impl Statements {
             ),
             // $1 key, $2 token, $3 retention seconds, $4 retention extra microseconds.
             complete: format!(
-                "UPDATE {t} SET state = 'completed', token = NULL, \
-                   deadline = now() + $3::int8 * interval '1 second' \
-                                    + $4::int4 * interval '1 microsecond' \
-                 WHERE key = $1::text AND token = $2::bytea AND state = 'in_progress' \
-                   AND deadline > now()"
+                "UPDATE {t} SET state = 'completed', \
+                   deadline = CASE WHEN state = 'in_progress' \
+                     THEN now() + $3::int8 * interval '1 second' \
+                                + $4::int4 * interval '1 microsecond' \
+                     ELSE deadline END \
+                 WHERE key = $1::text AND token = $2::bytea AND deadline > now()"
             ),
             release: format!(
                 "DELETE FROM {t} \
@@ -586,11 +588,11 @@ impl IdempotencyStore for PostgresStore {
     }
 
     async fn complete(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
-        self.complete_now(lease, retention).await
+        super::retry_transient(lease, || self.complete_now(lease, retention)).await
     }
 
     async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
-        self.release_now(lease).await
+        super::retry_transient(lease, || self.release_now(lease)).await
     }
 }
 

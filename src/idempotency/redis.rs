@@ -9,7 +9,7 @@
 //! | field | value |
 //! |---|---|
 //! | `s` | `p` while in progress, `c` once completed |
-//! | `t` | the owner token of the lease, 32 lowercase hex digits (in progress only) |
+//! | `t` | the owner token of the lease that claimed (and completed) the id, 32 lowercase hex digits |
 //! | `d` | the body digest, 64 lowercase hex digits (only when the claim carried one) |
 //!
 //! # The clock: the server's, through TTLs
@@ -45,7 +45,8 @@
 //!   carry a digest and they differ, answer conflict; else, in progress, answer in progress
 //!   with the key's `PTTL` (the `retry_after`); else answer completed.
 //! - **complete** (key; token, retention in ms): only if the key is in progress and its
-//!   token is the lease's, set `s=c`, drop the token and `PEXPIRE` it by the retention;
+//!   token is the lease's, set `s=c` and `PEXPIRE` it by the retention; if it is already
+//!   completed with the lease's token (a retry whose first reply was lost), answer done;
 //!   else nothing changes and the call fails with [`StoreError::LeaseLost`].
 //! - **release** (key; token): only if the key is in progress and its token is the
 //!   lease's, `DEL` it; else [`StoreError::LeaseLost`].
@@ -150,8 +151,10 @@ local key = KEYS[1]
 local record = redis.call('HMGET', key, 's', 't')
 if record[1] == 'p' and record[2] == ARGV[1] then
   redis.call('HSET', key, 's', 'c')
-  redis.call('HDEL', key, 't')
   redis.call('PEXPIRE', key, ARGV[2])
+  return 1
+end
+if record[1] == 'c' and record[2] == ARGV[1] then
   return 1
 end
 return 0
@@ -391,6 +394,16 @@ impl IdempotencyStore for RedisStore {
     }
 
     async fn complete(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
+        super::retry_transient(lease, || self.complete_once(lease, retention)).await
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
+        super::retry_transient(lease, || self.release_once(lease)).await
+    }
+}
+
+impl RedisStore {
+    async fn complete_once(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
         let mut connection = self.manager.clone();
         let done: i64 = self
             .scripts
@@ -408,7 +421,7 @@ impl IdempotencyStore for RedisStore {
         }
     }
 
-    async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
+    async fn release_once(&self, lease: &Lease) -> Result<(), StoreError> {
         let mut connection = self.manager.clone();
         let done: i64 = self
             .scripts

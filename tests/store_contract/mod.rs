@@ -9,8 +9,9 @@
     clippy::indexing_slicing
 )]
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use webhook_receiver::MessageId;
@@ -63,11 +64,9 @@ pub async fn claim_complete_duplicate<S: IdempotencyStore>(store: &S) {
         store.claim(&id, LONG).await.unwrap(),
         Claim::Completed
     ));
-    // Completing or releasing again is not the owner's any more.
-    assert_eq!(
-        store.complete(&lease, LONG).await,
-        Err(StoreError::LeaseLost)
-    );
+    // Completing again with the same lease (a retry whose reply was lost) succeeds and
+    // changes nothing; releasing is not the owner's any more.
+    assert_eq!(store.complete(&lease, LONG).await, Ok(()));
     assert_eq!(store.release(&lease).await, Err(StoreError::LeaseLost));
     assert!(matches!(
         store.claim(&id, LONG).await.unwrap(),
@@ -275,4 +274,122 @@ pub async fn run_all<S: IdempotencyStore + 'static>(store: Arc<S>) {
     expired_lease_is_taken_over(&*store).await;
     retention_ends(&*store).await;
     concurrent_deliveries_run_once(store, 50, 16).await;
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a store's server, that can cut the store off: every
+/// open connection is closed and new ones are refused until [`Outage::restore`]. The server
+/// itself, which other tests share, is never touched. Plain threads and blocking sockets, so
+/// the tests need no more of tokio than they have.
+pub struct Outage {
+    pub addr: SocketAddr,
+    open: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Outage {
+    /// A proxy to `upstream`, passing traffic.
+    pub fn proxy(upstream: SocketAddr) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let open = Arc::new(AtomicBool::new(true));
+        let stop = Arc::new(AtomicBool::new(false));
+        let links: Arc<Mutex<Vec<std::net::TcpStream>>> = Arc::default();
+        std::thread::spawn({
+            let (open, stop, links) = (Arc::clone(&open), Arc::clone(&stop), Arc::clone(&links));
+            move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let Ok((client, _)) = listener.accept() else {
+                        std::thread::sleep(Duration::from_millis(5));
+                        continue;
+                    };
+                    if !open.load(Ordering::SeqCst) {
+                        drop(client);
+                        continue;
+                    }
+                    let Ok(server) = std::net::TcpStream::connect(upstream) else {
+                        continue;
+                    };
+                    client.set_nonblocking(false).unwrap();
+                    let mut held = links.lock().unwrap();
+                    held.push(client.try_clone().unwrap());
+                    held.push(server.try_clone().unwrap());
+                    for (mut from, mut to) in [
+                        (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                        (server, client),
+                    ] {
+                        std::thread::spawn(move || {
+                            let _ = std::io::copy(&mut from, &mut to);
+                            let _ = to.shutdown(std::net::Shutdown::Both);
+                        });
+                    }
+                }
+            }
+        });
+        Self {
+            addr,
+            open,
+            stop,
+            links,
+        }
+    }
+
+    /// Cuts the store off: open connections closed, new ones refused.
+    pub fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            let _ = link.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Lets traffic through again.
+    pub fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Outage {
+    fn drop(&mut self) {
+        self.cut();
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The handler has done its work when the store becomes unreachable for a while (shorter than
+/// the lease): `complete` keeps trying and records the completion once the store is back, so
+/// the event is a duplicate from then on, not processed again. `store` reaches its server
+/// through `outage`.
+pub async fn completion_survives_a_store_outage<S: IdempotencyStore>(store: &S, outage: &Outage) {
+    let id = fresh_id("contract", "outage");
+    let lease = acquire(store, &id, Duration::from_secs(30)).await;
+    outage.cut();
+    let back_in = Duration::from_millis(1500);
+    let (completed, ()) = tokio::join!(store.complete(&lease, LONG), async {
+        tokio::time::sleep(back_in).await;
+        outage.restore();
+    });
+    assert_eq!(
+        completed,
+        Ok(()),
+        "the completion gave up during the outage"
+    );
+    assert!(matches!(
+        store.claim(&id, LONG).await.unwrap(),
+        Claim::Completed
+    ));
+
+    // The same for a release (a failed handler): the retry can then claim at once.
+    let id = fresh_id("contract", "outage-release");
+    let lease = acquire(store, &id, Duration::from_secs(30)).await;
+    outage.cut();
+    let (released, ()) = tokio::join!(store.release(&lease), async {
+        tokio::time::sleep(back_in).await;
+        outage.restore();
+    });
+    assert_eq!(released, Ok(()), "the release gave up during the outage");
+    assert!(matches!(
+        store.claim(&id, LONG).await.unwrap(),
+        Claim::Acquired(_)
+    ));
 }
