@@ -146,7 +146,8 @@ pub use receiver::{DEFAULT_RETRY_AFTER_CAP, Received, Receiver, ReceiverBuilder,
 pub use secret::{Keyring, Secret};
 
 /// The README's examples, compiled and run as doc tests so they cannot rot (with the
-/// features they use, as the README's test command `cargo test --all-features` enables).
+/// features they use, as the README's test command `cargo test --workspace --all-features`
+/// enables).
 #[cfg(all(doctest, feature = "testing", feature = "axum", feature = "actix-web"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

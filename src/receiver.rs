@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::idempotency::{
-    IdempotencyStore, MemoryStore, Outcome, ProcessOptions, body_digest, process_once_with_digest,
+    IdempotencyStore, Lease, MemoryStore, Outcome, ProcessOptions, body_digest, process_once_leased,
 };
 use crate::{Delivery, Error, Headers, Provider, verify_and_parse};
 
@@ -289,6 +289,25 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
         F: FnOnce(Delivery<P::Event>) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        self.receive_with_lease(headers, body, |delivery, _lease| handler(delivery))
+            .await
+    }
+
+    /// [`receive`](Receiver::receive), handing the handler the [`Lease`] of its claim too, for
+    /// a handler that records the completion in its own transaction
+    /// ([`PostgresStore::complete_in`](crate::idempotency::postgres::PostgresStore::complete_in)):
+    /// exactly-once effects. The completion made after the handler then answers done.
+    pub async fn receive_with_lease<H, F, Fut, T, E>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        handler: F,
+    ) -> Received<T, E>
+    where
+        H: Headers + ?Sized,
+        F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
         let settings = &*self.inner;
         let delivery = match verify_and_parse(&settings.provider, headers, body) {
             Ok(delivery) => delivery,
@@ -303,11 +322,14 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
                 .unwrap_or_else(|| body_digest(body))
         });
         let id = delivery.id.clone();
-        let outcome =
-            process_once_with_digest(&settings.store, &id, digest, &settings.options, move || {
-                handler(delivery)
-            })
-            .await;
+        let outcome = process_once_leased(
+            &settings.store,
+            &id,
+            digest,
+            &settings.options,
+            move |lease| handler(delivery, lease),
+        )
+        .await;
         Received::Handled(match outcome {
             Outcome::InProgress { retry_after } => Outcome::InProgress {
                 retry_after: retry_after.min(settings.retry_after_cap),

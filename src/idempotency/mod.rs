@@ -593,6 +593,26 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
+    process_once_leased(store, id, digest, options, |_lease| handler()).await
+}
+
+/// [`process_once_with_digest`], handing the handler the [`Lease`] of its claim: for a
+/// handler that records the completion itself, in the same transaction as its own writes
+/// ([`PostgresStore::complete_in`](postgres::PostgresStore::complete_in)), so that a crash at
+/// any moment leaves both or neither. The completion `process_once` makes after the handler
+/// then finds the id completed by that lease and answers done.
+pub async fn process_once_leased<S, F, Fut, T, E>(
+    store: &S,
+    id: &MessageId,
+    digest: Option<[u8; 32]>,
+    options: &ProcessOptions,
+    handler: F,
+) -> Outcome<T, E>
+where
+    S: IdempotencyStore,
+    F: FnOnce(Lease) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
     let claim = match store.claim_with_digest(id, digest, options.lease).await {
         Ok(claim) => claim,
         Err(error) => return Outcome::StoreFailed(error),
@@ -603,7 +623,7 @@ where
         Claim::Completed => return Outcome::Duplicate,
         Claim::Conflict => return Outcome::Conflict,
     };
-    match handler().await {
+    match handler(lease.clone()).await {
         Ok(value) => match store.complete(&lease, options.retention).await {
             Ok(()) => Outcome::Processed(value),
             Err(error) => Outcome::ProcessedUnrecorded { value, error },

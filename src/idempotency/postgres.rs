@@ -351,6 +351,60 @@ impl PostgresStore {
         Ok(store)
     }
 
+    /// Records `lease`'s message id completed inside `transaction`, your handler's own: the
+    /// completion commits with your writes or not at all, so a crash at any moment leaves
+    /// either both (a retry is a duplicate) or neither (the lease expires and a retry runs the
+    /// handler again, on a clean slate). That is exactly-once effects for what the handler
+    /// writes in the same database.
+    ///
+    /// The lease is checked inside the transaction, on the database's clock: when it has run
+    /// out or another claim took the id over, this fails with [`StoreError::LeaseLost`] and
+    /// you must roll back (return the error; dropping the transaction rolls it back).
+    /// The row stays locked by your transaction until it ends: a claim that would take the id
+    /// over (its lease ran out meanwhile) waits for your commit, then finds it completed.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use webhook_receiver::idempotency::{DEFAULT_RETENTION, Lease, StoreError};
+    /// # use webhook_receiver::idempotency::postgres::PostgresStore;
+    /// async fn book(store: &PostgresStore, lease: Lease, claim_ref: &str) -> Result<(), StoreError> {
+    ///     let mut client = store.pool().get().await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    ///     let tx = client.transaction().await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    ///     tx.execute("INSERT INTO bookings (claim_ref) VALUES ($1)", &[&claim_ref])
+    ///         .await
+    ///         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    ///     store.complete_in(&tx, &lease, DEFAULT_RETENTION).await?;
+    ///     tx.commit().await.map_err(|e| StoreError::Unavailable(e.to_string()))
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::LeaseLost`] as above (nothing was changed: roll back);
+    /// [`StoreError::Unavailable`] when the statement fails (the transaction is then aborted
+    /// by PostgreSQL).
+    pub async fn complete_in(
+        &self,
+        transaction: &tokio_postgres::Transaction<'_>,
+        lease: &Lease,
+        retention: Duration,
+    ) -> Result<(), StoreError> {
+        let (seconds, micros) = split(retention);
+        let token = lease.token().to_be_bytes();
+        let updated = transaction
+            .execute(
+                self.sql.complete.as_str(),
+                &[&lease.id().key(), &token.as_slice(), &seconds, &micros],
+            )
+            .await
+            .map_err(|error| unavailable("cannot complete the message id", &error))?;
+        if updated == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::LeaseLost)
+        }
+    }
+
     /// The table the store uses.
     #[must_use]
     pub fn table(&self) -> &str {

@@ -159,7 +159,7 @@ use futures_util::Stream as _;
 
 pub use super::{BodyTimeout, VerifiedWebhook, WebhookRejection};
 use super::{ChunkError, Chunks, read_body};
-use crate::idempotency::{IdempotencyStore, MemoryStore};
+use crate::idempotency::{IdempotencyStore, Lease, MemoryStore};
 use crate::{
     Delivery, Error, Headers, Provider, Received, Receiver, WebhookResponse, verify_and_parse,
 };
@@ -211,6 +211,22 @@ where
     pub async fn run<F, Fut, T, E>(self, handler: F) -> Received<T, E>
     where
         F: FnOnce(Delivery<P::Event>) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+        E: 'static,
+    {
+        super::joined(
+            actix_web::rt::spawn(self.process(move |delivery, _lease| handler(delivery))).await,
+        )
+    }
+
+    /// [`run`](ProcessOnce::run), handing the handler the [`Lease`] of its claim too: for a
+    /// handler that records the completion in its own transaction
+    /// ([`PostgresStore::complete_in`](crate::idempotency::postgres::PostgresStore::complete_in)),
+    /// so that its effects happen exactly once.
+    pub async fn run_with_lease<F, Fut, T, E>(self, handler: F) -> Received<T, E>
+    where
+        F: FnOnce(Delivery<P::Event>, Lease) -> Fut + 'static,
         Fut: std::future::Future<Output = Result<T, E>> + 'static,
         T: 'static,
         E: 'static,

@@ -168,7 +168,7 @@ use http_body_util::LengthLimitError;
 
 pub use super::{BodyTimeout, VerifiedWebhook, WebhookRejection};
 use super::{ChunkError, Chunks, read_body};
-use crate::idempotency::{IdempotencyStore, MemoryStore};
+use crate::idempotency::{IdempotencyStore, Lease, MemoryStore};
 use crate::{Delivery, Error, Provider, Received, Receiver, WebhookResponse, verify_and_parse};
 
 /// A delivery on its way through a [`Receiver`] taken from the router state
@@ -202,6 +202,20 @@ where
         Fut: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
         E: Send + 'static,
+    {
+        super::joined(tokio::spawn(self.process(move |delivery, _lease| handler(delivery))).await)
+    }
+
+    /// [`run`](ProcessOnce::run), handing the handler the [`Lease`] of its claim too: for a
+    /// handler that records the completion in its own transaction
+    /// ([`PostgresStore::complete_in`](crate::idempotency::postgres::PostgresStore::complete_in)),
+    /// so that its effects happen exactly once.
+    pub async fn run_with_lease<F, Fut, T, E>(self, handler: F) -> Received<T, E>
+    where
+        F: FnOnce(Delivery<P::Event>, Lease) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+        T: 'static + Send,
+        E: 'static + Send,
     {
         super::joined(tokio::spawn(self.process(handler)).await)
     }

@@ -48,7 +48,7 @@ use bytes::Bytes;
 pub use self::body::BodyTimeout;
 pub(crate) use self::body::{ChunkError, Chunks, read_body};
 pub use self::rejection::WebhookRejection;
-use crate::idempotency::{IdempotencyStore, Outcome, StoreError};
+use crate::idempotency::{IdempotencyStore, Lease, Outcome, StoreError};
 use crate::{Delivery, Headers, Provider, Received, Receiver};
 
 /// A verified, parsed delivery; the provider comes from the framework's state (see
@@ -123,11 +123,11 @@ impl<P: Provider, St: IdempotencyStore, R: RequestHead> ProcessOnce<P, St, R> {
     /// connection by spawning it on the framework's runtime.
     pub(crate) async fn process<F, Fut, T, E>(self, handler: F) -> Received<T, E>
     where
-        F: FnOnce(Delivery<P::Event>) -> Fut,
+        F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
         self.receiver
-            .receive(self.head.headers(), &self.body, handler)
+            .receive_with_lease(self.head.headers(), &self.body, handler)
             .await
     }
 
