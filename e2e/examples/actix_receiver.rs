@@ -102,6 +102,11 @@ async fn main() -> ExitCode {
             .route("/webhooks/receeve", web::post().to(receeve_webhook))
             .route("/webhooks/munity", web::post().to(munity_webhook))
     })
+    // A request head must arrive within 10 s, an idle kept-alive connection is closed after
+    // 10 s, and each worker serves at most 1024 connections; the extractors bound the body.
+    .client_request_timeout(std::time::Duration::from_secs(10))
+    .keep_alive(std::time::Duration::from_secs(10))
+    .max_connections(1024)
     .bind(("127.0.0.1", config.port));
     let server = match server {
         Ok(server) => server,

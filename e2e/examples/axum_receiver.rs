@@ -101,7 +101,14 @@ async fn serve(config: Config) -> std::io::Result<()> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, config.port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     info!(%addr, "receiving webhooks on /webhooks/{{palenca,receeve,munity}}");
-    axum::serve(listener, app(config)).await
+    // Not `axum::serve`, which bounds neither request heads nor connections: the same loop
+    // with a head deadline (also for idle connections) and a connection cap.
+    webhook_receiver_e2e::serve(
+        listener,
+        app(config),
+        webhook_receiver_e2e::Limits::default(),
+    )
+    .await
 }
 
 #[tokio::main]

@@ -51,6 +51,10 @@ impl Framework for Actix {
                         .route("/webhook", web::post().to(on_delivery::<P, St>))
                 })
                 .workers(2)
+                // The head deadline, also between requests on a kept-alive connection.
+                .client_request_timeout(http_contract::HEAD_TIMEOUT)
+                .keep_alive(http_contract::HEAD_TIMEOUT)
+                .max_connections(1024)
                 .disable_signals()
                 .shutdown_timeout(1)
                 .listen(listener)

@@ -1,4 +1,6 @@
-//! The HTTP contract (`http_contract/`) against the axum adapter: `axum::serve` on 127.0.0.1.
+//! The HTTP contract (`http_contract/`) against the axum adapter, served as the examples
+//! serve it (`webhook_receiver_e2e::serve`: hyper 1 with a head deadline and a connection cap)
+//! on 127.0.0.1.
 #![allow(clippy::unwrap_used)]
 
 mod http_contract;
@@ -63,7 +65,13 @@ impl Framework for Axum {
         let addr = listener.local_addr().unwrap();
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
+            let limits = webhook_receiver_e2e::Limits {
+                head_timeout: http_contract::HEAD_TIMEOUT,
+                ..Default::default()
+            };
+            webhook_receiver_e2e::serve(listener, router, limits)
+                .await
+                .unwrap();
         });
         Running {
             addr,

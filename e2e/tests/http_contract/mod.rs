@@ -38,6 +38,8 @@ use common::*;
 pub const LIMIT: usize = 2 * 1024;
 /// The body timeout of every test server: short, so the stalled-body tests are quick.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(1);
+/// The request-head deadline (and idle timeout) of every test server, set the framework's way.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(1);
 /// The bound on any single network step.
 const STEP: Duration = Duration::from_secs(10);
 /// The bound on a whole test.
@@ -666,6 +668,66 @@ pub async fn trickled_body_is_408<F: Framework>() {
     .await;
 }
 
+/// Waits until the server ends the connection: `true` when it closed it (or answered and
+/// closed it) within the bound of one step.
+async fn closed_by_server(stream: &mut TcpStream) -> bool {
+    let mut buf = [0_u8; 1024];
+    let closed = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(STEP, closed).await.is_ok()
+}
+
+/// A client that sends half a request head and then nothing is cut off at the head deadline.
+pub async fn stalled_head_is_cut_off<F: Framework>() {
+    bounded(async {
+        let case = palenca_case();
+        let server = serve::<F, _, _>(case.provider, MemoryStore::new());
+        let mut stream = connect(server.addr()).await;
+        assert!(
+            write(
+                &mut stream,
+                b"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-"
+            )
+            .await
+        );
+        assert!(
+            closed_by_server(&mut stream).await,
+            "a half-sent head held its connection"
+        );
+        assert_eq!(server.started(), 0);
+    })
+    .await;
+}
+
+/// 300 connections that send nothing do not keep a genuine delivery waiting, and each is
+/// closed by the server at the head deadline.
+pub async fn idle_connections_are_cut_off_and_deliveries_still_answered<F: Framework>() {
+    bounded(async {
+        let case = receeve_case();
+        let server = serve::<F, _, _>(case.provider, MemoryStore::new());
+        let mut idle = Vec::with_capacity(300);
+        for _ in 0..300 {
+            idle.push(connect(server.addr()).await);
+        }
+        let answer = send(&server.url(), &case.valid).await;
+        assert_eq!((answer.status, answer.body.as_str()), (200, "processed"));
+        let mut still_open = 0;
+        for stream in &mut idle {
+            if !closed_by_server(stream).await {
+                still_open += 1;
+            }
+        }
+        assert_eq!(still_open, 0, "idle connections held past the deadline");
+    })
+    .await;
+}
+
 /// A body shorter than its `Content-Length` (the client then closes its side) is never
 /// accepted, and the server does not hang on it.
 pub async fn short_body_is_never_processed<F: Framework>() {
@@ -706,6 +768,8 @@ macro_rules! http_contract {
             stalled_body_is_408_and_the_retry_processes,
             trickled_body_is_408,
             short_body_is_never_processed,
+            stalled_head_is_cut_off,
+            idle_connections_are_cut_off_and_deliveries_still_answered,
         );
     };
     (@tests $framework:ty; $($scenario:ident,)+) => {
