@@ -3,7 +3,7 @@
 //! `axum_receiver` achieves as a share of this is the cost of receiving safely.
 //!
 //! ```text
-//! PORT=3001 cargo run --release --example bare_axum
+//! PORT=3001 cargo run --release -p webhook-receiver-e2e --example bare_axum
 //! ```
 //!
 //! Listens on 127.0.0.1, port `PORT` (default 3001).
@@ -38,7 +38,8 @@ async fn main() -> ExitCode {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let served = async {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        axum::serve(listener, app).await
+        // The same server set-up as `axum_receiver`, so that the comparison is of the routes.
+        webhook_receiver_e2e::serve(listener, app, webhook_receiver_e2e::Limits::default()).await
     };
     match served.await {
         Ok(()) => ExitCode::SUCCESS,
