@@ -195,3 +195,30 @@ fn token_authentication() {
     assert!(matches!(err, Error::MissingToken { .. }), "{err:?}");
     assert_eq!(err.status(), 401);
 }
+
+#[test]
+fn a_validly_signed_array_is_not_an_event() {
+    // serde would read the struct's fields from the array's elements in order; Palenca
+    // documents an object.
+    let palenca = palenca();
+    let array = palenca
+        .sign(br#"["https://x",null,"login.success","d1c9b98b-3190-479e-99db-04060ff3997f"]"#);
+    let err = palenca
+        .verify_and_parse(array.headers(), array.body())
+        .unwrap_err();
+    assert!(matches!(err, Error::UnexpectedPayload(_)), "{err:?}");
+    assert_eq!(err.status(), 422);
+    for other in [&b"\"login.success\""[..], b"12", b" null "] {
+        let signed = palenca.sign(other);
+        let err = palenca
+            .verify_and_parse(signed.headers(), signed.body())
+            .unwrap_err();
+        assert_eq!(err.status(), 422, "{err:?}");
+    }
+    // Not JSON at all stays 400.
+    let broken = palenca.sign(b"[1,");
+    let err = palenca
+        .verify_and_parse(broken.headers(), broken.body())
+        .unwrap_err();
+    assert_eq!(err.status(), 400, "{err:?}");
+}

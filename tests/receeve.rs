@@ -343,3 +343,17 @@ fn parse_unverified_skips_the_replay_window_as_for_every_provider() {
         "09feeb6f-350a-430a-a040-cd1c558cbc91"
     );
 }
+
+#[test]
+fn envelopes_and_messages_that_are_arrays_are_refused() {
+    let receeve = receeve();
+    // The envelope as an array of its three fields.
+    let err = parse(&receeve, br#"[null,"00","{}"]"#).unwrap_err();
+    assert_eq!(err.status(), 422, "{err:?}");
+    // A genuinely signed message that is an array.
+    let signed = receeve.signed_body(
+        r#"[{"messageType":"event.claim.created.v1"},"m-1","2021-10-14T15:33:16.848Z"]"#,
+    );
+    let err = parse(&receeve, &signed).unwrap_err();
+    assert!(matches!(err, Error::UnexpectedPayload(_)), "{err:?}");
+}

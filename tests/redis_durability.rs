@@ -20,6 +20,10 @@ use store_contract::fresh_id;
 
 const LONG: Duration = Duration::from_secs(3600);
 
+/// The tests of this file run one at a time: a server restarted on its port must not find the
+/// port taken by another test's new server (ports freed by a kill are handed out again).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A `redis-server` of this test, killed (SIGKILL) when dropped.
 struct Server {
     child: Child,
@@ -114,6 +118,7 @@ fn refusal(result: Result<RedisStore, StoreError>) -> String {
 
 #[tokio::test]
 async fn connect_refuses_a_server_without_its_append_only_file() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let server = Server::start(&["--appendonly", "no"]).await;
     let message = refusal(RedisStore::connect(&server.url()).await);
     assert!(message.contains("appendonly yes"), "{message}");
@@ -124,6 +129,7 @@ async fn connect_refuses_a_server_without_its_append_only_file() {
 
 #[tokio::test]
 async fn connect_refuses_a_server_that_may_evict_the_store_keys() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     for policy in ["allkeys-lru", "volatile-ttl"] {
         let server = Server::start(&[
             "--appendonly",
@@ -155,6 +161,7 @@ async fn connect_refuses_a_server_that_may_evict_the_store_keys() {
 /// answered as a duplicate.
 #[tokio::test]
 async fn completed_ids_survive_a_crash_of_a_server_run_as_connect_asks() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let mut server = Server::start(&["--appendonly", "yes", "--appendfsync", "always"]).await;
     let store = RedisStore::connect(&server.url()).await.unwrap();
     let ids: Vec<_> = (0..200)
@@ -181,6 +188,7 @@ async fn completed_ids_survive_a_crash_of_a_server_run_as_connect_asks() {
 /// what `connect` refuses.
 #[tokio::test]
 async fn a_server_without_persistence_forgets_every_completed_id() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let mut server = Server::start(&["--appendonly", "no"]).await;
     let store = RedisStore::connect_unchecked(&server.url()).await.unwrap();
     let id = fresh_id("forgotten", "0");

@@ -23,6 +23,9 @@ const KILLS: usize = 12;
 const SECRET: &str = "exactly-once-secret";
 const TEST: Duration = Duration::from_secs(120);
 
+/// The two tests run one at a time: each kills and restarts a process on its own port.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn database() -> String {
     std::env::var("WEBHOOK_RECEIVER_TEST_POSTGRES").unwrap_or_else(|_| {
         "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test".to_owned()
@@ -51,8 +54,28 @@ struct Receiver {
 }
 
 impl Receiver {
-    fn spawn(&mut self) {
-        self.child = start(self.port, &self.store_table, &self.effects_table, self.mode);
+    /// Starts the process again and waits until it listens; a start that fails (its port
+    /// briefly taken) is retried.
+    async fn spawn(&mut self) {
+        for _ in 0..50 {
+            self.child = start(self.port, &self.store_table, &self.effects_table, self.mode);
+            for _ in 0..100 {
+                if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                    .await
+                    .is_ok()
+                {
+                    return;
+                }
+                if self.child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the receiver process does not start");
     }
 
     fn kill(&mut self) {
@@ -97,6 +120,7 @@ fn deliveries() -> Vec<(String, SignedRequest)> {
 
 /// Runs the test in `mode`; returns the number of effect rows of each id.
 async fn run(mode: &'static str) -> (HashMap<String, i64>, usize) {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let (db, connection) = tokio_postgres::connect(&database(), tokio_postgres::NoTls)
         .await
         .expect("the test PostgreSQL server: run scripts/services.sh");
@@ -182,7 +206,7 @@ async fn run(mode: &'static str) -> (HashMap<String, i64>, usize) {
         tokio::time::sleep(Duration::from_millis(150 + random.below(350))).await;
         receiver.kill();
         kills += 1;
-        receiver.spawn();
+        receiver.spawn().await;
     }
     for sender in senders {
         tokio::time::timeout(TEST.saturating_sub(started.elapsed()), sender)

@@ -18,3 +18,22 @@ use crate::Error;
 pub fn parse_json<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
     serde_json::from_slice(bytes).map_err(Error::from_json)
 }
+
+/// [`parse_json`] for a document the provider documents as an object: anything else that is
+/// valid JSON (an array, a string, a number) is [`Error::UnexpectedPayload`] (422), even where
+/// serde would read a struct from an array's elements in order; invalid JSON stays
+/// [`Error::MalformedPayload`] (400). The check is one look at the first byte.
+pub(crate) fn parse_json_object<'de, T: serde::Deserialize<'de>>(
+    bytes: &'de [u8],
+) -> Result<T, Error> {
+    let first = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first == Some(&b'{') {
+        return parse_json(bytes);
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(Error::from_json)?;
+    Err(Error::UnexpectedPayload(
+        <serde_json::Error as serde::de::Error>::custom("expected a JSON object"),
+    ))
+}

@@ -213,7 +213,7 @@ struct Envelope<'a> {
 
 impl<'a> Envelope<'a> {
     fn read(body: &'a [u8]) -> Result<Self, Error> {
-        crate::parse_json(body)
+        crate::json::parse_json_object(body)
     }
 
     fn signed(&self) -> Result<&str, Error> {
@@ -290,7 +290,7 @@ impl Provider for Receeve {
         if let Some(tolerance) = self.tolerance {
             // The replay window is part of authentication, as in every scheme: checked here,
             // so that `dangerous::parse_unverified` (replays of stored deliveries) skips it.
-            let stamp: Stamp = crate::parse_json(signed.as_bytes())?;
+            let stamp: Stamp = crate::json::parse_json_object(signed.as_bytes())?;
             check_tolerance(
                 stamp.timestamp.unix_timestamp_nanos(),
                 self.clock.as_ref(),
@@ -323,5 +323,5 @@ impl Provider for Receeve {
 /// field (`details.messageType`, `messageId`, `timestamp`) is missing or of the wrong type, or
 /// a typed event's documented fields are.
 pub fn parse_message(signed: &[u8]) -> Result<Message, Error> {
-    crate::parse_json(signed)
+    crate::json::parse_json_object(signed)
 }
