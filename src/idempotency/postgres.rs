@@ -385,24 +385,15 @@ impl PostgresStore {
     /// by PostgreSQL).
     pub async fn complete_in(
         &self,
-        transaction: &tokio_postgres::Transaction<'_>,
+        transaction: &deadpool_postgres::Transaction<'_>,
         lease: &Lease,
         retention: Duration,
     ) -> Result<(), StoreError> {
-        let (seconds, micros) = split(retention);
-        let token = lease.token().to_be_bytes();
-        let updated = transaction
-            .execute(
-                self.sql.complete.as_str(),
-                &[&lease.id().key(), &token.as_slice(), &seconds, &micros],
-            )
+        let statement = transaction
+            .prepare_cached(&self.sql.complete)
             .await
-            .map_err(|error| unavailable("cannot complete the message id", &error))?;
-        if updated == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::LeaseLost)
-        }
+            .map_err(|error| unavailable("cannot prepare the completion", &error))?;
+        run_completion(&**transaction, &statement, lease, retention).await
     }
 
     /// The table the store uses.
@@ -522,20 +513,7 @@ impl PostgresStore {
             .prepare_cached(&self.sql.complete)
             .await
             .map_err(|error| unavailable("cannot prepare the completion", &error))?;
-        let (seconds, micros) = split(retention);
-        let token = lease.token().to_be_bytes();
-        let updated = client
-            .execute(
-                &statement,
-                &[&lease.id().key(), &token.as_slice(), &seconds, &micros],
-            )
-            .await
-            .map_err(|error| unavailable("cannot complete the message id", &error))?;
-        if updated == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::LeaseLost)
-        }
+        run_completion(&**client, &statement, lease, retention).await
     }
 
     async fn release_now(&self, lease: &Lease) -> Result<(), StoreError> {
@@ -554,6 +532,30 @@ impl PostgresStore {
         } else {
             Err(StoreError::LeaseLost)
         }
+    }
+}
+
+/// Runs the prepared completion on `client`: the pool's connection, or the handler's
+/// transaction ([`PostgresStore::complete_in`]).
+async fn run_completion(
+    client: &impl tokio_postgres::GenericClient,
+    statement: &tokio_postgres::Statement,
+    lease: &Lease,
+    retention: Duration,
+) -> Result<(), StoreError> {
+    let (seconds, micros) = split(retention);
+    let token = lease.token().to_be_bytes();
+    let updated = client
+        .execute(
+            statement,
+            &[&lease.id().key(), &token.as_slice(), &seconds, &micros],
+        )
+        .await
+        .map_err(|error| unavailable("cannot complete the message id", &error))?;
+    if updated == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::LeaseLost)
     }
 }
 
