@@ -138,7 +138,7 @@ pub use delivery::{Delivery, MessageId};
 pub use error::{ConfigError, Error};
 pub use headers::Headers;
 pub use idempotency::{IdempotencyStore, MemoryStore, process_once};
-pub use json::parse_json;
+pub use json::{RawJson, parse_json};
 pub use provider::{
     DEFAULT_BODY_LIMIT, Provider, Verified, check_body_limit, dangerous, verify_and_parse,
 };

@@ -59,20 +59,23 @@ fn payload_fields_are_typed() {
     };
     assert_eq!(update.resource_id, "res_1001");
     assert_eq!(update.kind, "invoice");
-    assert_eq!(update.diff["amount"][1], 120);
-    assert_eq!(update.data["currency"], "EUR");
+    assert_eq!(update.diff.to_value().unwrap()["amount"][1], 120);
+    assert_eq!(update.data.to_value().unwrap()["currency"], "EUR");
     let Event::IntegrationInstalled(installed) = parse(testing::munity::integration_installed())
     else {
         panic!("expected an installation");
     };
     assert_eq!(installed.connector_type.as_deref(), Some("hubspot"));
-    assert_eq!(installed.metadata["portal"], "eu-1");
+    assert_eq!(installed.metadata.to_value().unwrap()["portal"], "eu-1");
     let Event::IntegrationCannotRefreshOauthToken(failure) =
         parse(testing::munity::integration_cannot_refresh_oauth_token())
     else {
         panic!("expected an oauth failure");
     };
-    assert_eq!(failure.error, "invalid_grant: refresh token revoked");
+    assert_eq!(
+        failure.error.parse::<String>().unwrap(),
+        "invalid_grant: refresh token revoked"
+    );
 }
 
 #[test]
@@ -110,7 +113,7 @@ fn unknown_events_keep_name_and_payload() {
         panic!("expected Other");
     };
     assert_eq!(event, "integration_paused");
-    assert_eq!(payload["reason"], "quota");
+    assert_eq!(payload.to_value().unwrap()["reason"], "quota");
 }
 
 #[test]
@@ -188,4 +191,40 @@ fn the_id_carries_the_body_digest() {
     );
     // Equality is by key alone: an id made from the same text is the same id.
     assert_eq!(delivery.id, MessageId::new("munity", delivery.id.as_str()));
+}
+
+#[test]
+fn arbitrary_json_fields_take_any_valid_json_and_keep_it_verbatim() {
+    // Integers beyond 64 bits (here 10,000 digits) are valid JSON: kept as sent, not refused.
+    let huge = "9".repeat(10_000);
+    let body = format!(
+        r#"{{"workspace_id":"w","event":"integration_updated_data_model","payload":{{"id":"int_1","resource_id":"r","type":"invoice","diff":{{"n":[1,{huge}]}},"data":{huge}}}}}"#
+    );
+    let munity = munity();
+    let request = munity.sign(body.as_bytes());
+    let webhook = munity
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap()
+        .event;
+    let Event::IntegrationUpdatedDataModel(update) = &webhook.event else {
+        panic!("{:?}", webhook.event);
+    };
+    assert_eq!(update.data.get(), huge);
+    assert_eq!(update.diff.get(), format!("{{\"n\":[1,{huge}]}}"));
+    assert!(
+        update.data.to_value().is_err(),
+        "serde_json::Value cannot hold it"
+    );
+    // Unknown events keep such payloads too, and a stored webhook reads back as it was.
+    let other = format!(r#"{{"workspace_id":"w","event":"integration_paused","payload":{huge}}}"#);
+    let request = munity.sign(other.as_bytes());
+    let delivery = munity
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap();
+    let stored = serde_json::to_string(&delivery.event).unwrap();
+    let back: webhook_receiver::providers::munity::Webhook = serde_json::from_str(&stored).unwrap();
+    assert_eq!(back, delivery.event);
+    let stored = serde_json::to_string(&webhook).unwrap();
+    let back: webhook_receiver::providers::munity::Webhook = serde_json::from_str(&stored).unwrap();
+    assert_eq!(back, webhook);
 }

@@ -3,7 +3,10 @@
 //! (`wire_enum!`), and the field readers for payloads looser than their documentation.
 
 pub(crate) mod lenient;
+mod raw;
 mod wire_enum;
+
+pub use raw::RawJson;
 
 pub(crate) use wire_enum::wire_enum;
 

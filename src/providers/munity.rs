@@ -24,8 +24,8 @@
 //! assert_eq!(delivery.event.event, Event::WebhookTest { test: true });
 //! ```
 
+use crate::RawJson;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::json::lenient;
@@ -146,58 +146,103 @@ impl<'de> serde::de::Visitor<'de> for WireVisitor {
         f.write_str("a Munity webhook object")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Webhook, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Webhook, A::Error> {
         use serde::de::Error as _;
-        let mut workspace_id = None;
-        let mut customer_id = None;
-        let mut state = None;
-        let mut name: Option<String> = None;
-        let mut event = None;
-        let mut raw: Option<&'de RawValue> = None;
-        let mut payload_seen = false;
-        while let Some(key) = map.next_key::<Key>()? {
-            match key {
-                Key::WorkspaceId if workspace_id.is_none() => {
-                    workspace_id = Some(map.next_value::<Loose>()?.0);
+        let parts = read_parts(map)?;
+        Ok(Webhook {
+            workspace_id: parts
+                .workspace_id
+                .ok_or_else(|| A::Error::missing_field("workspace_id"))?,
+            customer_id: parts.customer_id,
+            state: parts.state,
+            event: parts.event,
+        })
+    }
+}
+
+/// What one pass over an envelope finds.
+struct Parts {
+    workspace_id: Option<String>,
+    customer_id: Option<String>,
+    state: Option<String>,
+    event: Event,
+}
+
+/// Reads an envelope (or an event's `event` and `payload` alone) in one pass.
+fn read_parts<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Parts, A::Error> {
+    use serde::de::Error as _;
+    let mut workspace_id = None;
+    let mut customer_id = None;
+    let mut state = None;
+    let mut name: Option<String> = None;
+    let mut event = None;
+    let mut raw: Option<&'de RawValue> = None;
+    let mut payload_seen = false;
+    while let Some(key) = map.next_key::<Key>()? {
+        match key {
+            Key::WorkspaceId if workspace_id.is_none() => {
+                workspace_id = Some(map.next_value::<Loose>()?.0);
+            }
+            Key::CustomerId if customer_id.is_none() => {
+                customer_id = Some(map.next_value::<Loose>()?.0);
+            }
+            Key::State if state.is_none() => state = Some(map.next_value::<Loose>()?.0),
+            Key::Event if name.is_none() => name = Some(map.next_value()?),
+            Key::Payload if !payload_seen => {
+                payload_seen = true;
+                match &name {
+                    Some(name) => event = Some(map.next_value_seed(EventSeed(name))?),
+                    None => raw = Some(map.next_value()?),
                 }
-                Key::CustomerId if customer_id.is_none() => {
-                    customer_id = Some(map.next_value::<Loose>()?.0);
-                }
-                Key::State if state.is_none() => state = Some(map.next_value::<Loose>()?.0),
-                Key::Event if name.is_none() => name = Some(map.next_value()?),
-                Key::Payload if !payload_seen => {
-                    payload_seen = true;
-                    match &name {
-                        Some(name) => event = Some(map.next_value_seed(EventSeed(name))?),
-                        None => raw = Some(map.next_value()?),
-                    }
-                }
-                Key::Unknown => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
-                _ => return Err(A::Error::custom("duplicate field in the envelope")),
+            }
+            Key::Unknown => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+            _ => return Err(A::Error::custom("duplicate field in the envelope")),
+        }
+    }
+    let name = name.ok_or_else(|| A::Error::missing_field("event"))?;
+    let event = match event {
+        Some(event) => event,
+        None => {
+            use serde::de::DeserializeSeed as _;
+            let payload = raw.map_or("null", RawValue::get);
+            let mut de = serde_json::Deserializer::from_str(payload);
+            EventSeed(&name)
+                .deserialize(&mut de)
+                .map_err(A::Error::custom)?
+        }
+    };
+    Ok(Parts {
+        workspace_id: workspace_id.flatten(),
+        customer_id: customer_id.flatten(),
+        state: state.flatten(),
+        event,
+    })
+}
+
+/// Reads `Webhook` as [`parse_webhook`] does (the derived reader would buffer the payload,
+/// which raw JSON fields cannot be read from).
+impl<'de> Deserialize<'de> for Webhook {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(WireVisitor)
+    }
+}
+
+/// Reads `{"event": ..., "payload": ...}`, the form an `Event` serialises to.
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EventVisitor;
+        impl<'de> serde::de::Visitor<'de> for EventVisitor {
+            type Value = Event;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a Munity event object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Event, A::Error> {
+                read_parts(map).map(|parts| parts.event)
             }
         }
-        let name = name.ok_or_else(|| A::Error::missing_field("event"))?;
-        let event = match event {
-            Some(event) => event,
-            None => {
-                use serde::de::DeserializeSeed as _;
-                let payload = raw.map_or("null", RawValue::get);
-                let mut de = serde_json::Deserializer::from_str(payload);
-                EventSeed(&name)
-                    .deserialize(&mut de)
-                    .map_err(A::Error::custom)?
-            }
-        };
-        Ok(Webhook {
-            workspace_id: workspace_id
-                .flatten()
-                .ok_or_else(|| A::Error::missing_field("workspace_id"))?,
-            customer_id: customer_id.flatten(),
-            state: state.flatten(),
-            event,
-        })
+        d.deserialize_map(EventVisitor)
     }
 }
 
@@ -244,7 +289,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for EventSeed<'_> {
 }
 
 /// One Munity webhook: the envelope and its event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Webhook {
     /// Your workspace.
@@ -260,7 +305,7 @@ pub struct Webhook {
 }
 
 /// A Munity event with its payload.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", content = "payload", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Event {
@@ -290,7 +335,7 @@ pub enum Event {
         /// The event name as sent.
         event: String,
         /// The payload as sent (`null` when absent).
-        payload: Value,
+        payload: RawJson,
     },
 }
 
@@ -344,10 +389,10 @@ pub struct DataModelUpdate {
     pub kind: String,
     /// The differences between the old and new model (any JSON).
     #[serde(default)]
-    pub diff: Value,
+    pub diff: RawJson,
     /// The full updated model (any JSON; can be large).
     #[serde(default)]
-    pub data: Value,
+    pub data: RawJson,
 }
 
 /// An installed integration.
@@ -362,7 +407,7 @@ pub struct IntegrationInstalled {
     pub connector_type: Option<String>,
     /// The integration's metadata (any JSON).
     #[serde(default)]
-    pub metadata: Value,
+    pub metadata: RawJson,
     /// The state given when the integration was created.
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub state: Option<String>,
@@ -389,7 +434,7 @@ pub struct OauthTokenError {
     pub id: String,
     /// The error the refresh raised (usually a message).
     #[serde(default)]
-    pub error: Value,
+    pub error: RawJson,
 }
 
 /// An integration, by id.
