@@ -140,8 +140,9 @@ struct PlainMunityPayload {
     resource_id: String,
     #[serde(rename = "type")]
     kind: String,
-    diff: serde_json::Value,
-    data: serde_json::Value,
+    // Kept as raw JSON text, as the crate keeps these arbitrary-JSON fields.
+    diff: Box<serde_json::value::RawValue>,
+    data: Box<serde_json::value::RawValue>,
 }
 #[allow(dead_code)]
 #[derive(Deserialize)]
