@@ -188,6 +188,11 @@ impl Error {
         use serde_json::error::Category;
         match err.classify() {
             Category::Data => Error::UnexpectedPayload(err),
+            // A number too large for its field (`1e400` where a number is expected) is valid
+            // JSON of the wrong shape, though serde_json files it under syntax.
+            Category::Syntax if err.to_string().starts_with("number out of range") => {
+                Error::UnexpectedPayload(err)
+            }
             Category::Syntax | Category::Eof | Category::Io => Error::MalformedPayload(err),
         }
     }

@@ -357,3 +357,19 @@ fn envelopes_and_messages_that_are_arrays_are_refused() {
     let err = parse(&receeve, &signed).unwrap_err();
     assert!(matches!(err, Error::UnexpectedPayload(_)), "{err:?}");
 }
+
+#[test]
+fn a_number_out_of_range_for_its_field_is_the_wrong_shape_not_malformed() {
+    let receeve = receeve();
+    for amount in ["1e400", "99999999999999999999999"] {
+        let signed = receeve.signed_body(&format!(
+            r#"{{"details":{{"messageType":"event.claim.created.v1","claimRef":"C-1","amount":{amount},"currency":"EUR"}},"messageId":"m-1","timestamp":"2021-10-14T15:33:16.848Z"}}"#
+        ));
+        let err = parse(&receeve, &signed).unwrap_err();
+        assert!(
+            matches!(err, Error::UnexpectedPayload(_)),
+            "{amount}: {err:?}"
+        );
+        assert_eq!(err.status(), 422);
+    }
+}
