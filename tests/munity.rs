@@ -134,6 +134,39 @@ fn wrong_shape_of_a_documented_event_is_422() {
 }
 
 #[test]
+fn a_documented_payload_that_is_an_array_is_refused() {
+    let munity = munity();
+    for (event, payload) in [
+        (
+            "integration_new_data_model",
+            r#"["int_1","res_1","contact"]"#,
+        ),
+        ("integration_import_done", r#"["int_1","hubspot"]"#),
+        ("webhook_test", "[true]"),
+    ] {
+        let body = format!(r#"{{"workspace_id":"w","event":"{event}","payload":{payload}}}"#);
+        let request = munity.sign(body.as_bytes());
+        let err = munity
+            .verify_and_parse(request.headers(), request.body())
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::UnexpectedPayload(_)),
+            "{event}: {err:?}"
+        );
+        assert_eq!(err.status(), 422);
+    }
+    // An unknown event's payload is any JSON, an array included.
+    let request =
+        munity.sign(br#"{"workspace_id":"w","event":"integration_paused","payload":[1,2]}"#);
+    let event = munity
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap()
+        .event
+        .event;
+    assert!(matches!(event, Event::Other { .. }), "{event:?}");
+}
+
+#[test]
 fn token_authentication() {
     let munity = munity_token("munity-url-secret");
     let request = testing::munity::webhook_test().signed_with(&munity);

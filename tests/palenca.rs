@@ -197,6 +197,29 @@ fn token_authentication() {
 }
 
 #[test]
+fn an_envelope_whose_data_is_an_array_is_refused() {
+    // The envelope's `data` is documented as an object; as an array serde would read the
+    // event's fields from its elements in order.
+    let palenca = palenca();
+    let object = palenca.sign(
+        br#"{"webhook_url":"https://x","data":{"webhook_action":"login.success","user_id":"d1c9b98b-3190-479e-99db-04060ff3997f"}}"#,
+    );
+    let event = palenca
+        .verify_and_parse(object.headers(), object.body())
+        .unwrap()
+        .event;
+    assert!(event.should_fetch_data());
+    let array = palenca.sign(
+        br#"{"webhook_url":"https://x","data":[null,null,"login.success","d1c9b98b-3190-479e-99db-04060ff3997f"]}"#,
+    );
+    let err = palenca
+        .verify_and_parse(array.headers(), array.body())
+        .unwrap_err();
+    assert!(matches!(err, Error::UnexpectedPayload(_)), "{err:?}");
+    assert_eq!(err.status(), 422);
+}
+
+#[test]
 fn a_validly_signed_array_is_not_an_event() {
     // serde would read the struct's fields from the array's elements in order; Palenca
     // documents an object.

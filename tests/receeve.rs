@@ -359,6 +359,26 @@ fn envelopes_and_messages_that_are_arrays_are_refused() {
 }
 
 #[test]
+fn a_user_that_is_an_array_is_refused() {
+    let receeve = receeve();
+    let message = |user: &str| {
+        receeve.signed_body(&format!(
+            r#"{{"details":{{"messageType":"event.claim.created.v1","claimRef":"C-1","amount":1,"currency":"EUR"}},"messageId":"m-1","timestamp":"2021-10-14T15:33:16.848Z","user":{user}}}"#
+        ))
+    };
+    let object = parse(
+        &receeve,
+        &message(r#"{"id":"u-1","poolId":"p","originator":"ClientAPI"}"#),
+    );
+    assert!(object.is_ok(), "{object:?}");
+    let null = parse(&receeve, &message("null"));
+    assert!(null.is_ok(), "{null:?}");
+    let err = parse(&receeve, &message(r#"["u-1","p","ClientAPI"]"#)).unwrap_err();
+    assert!(matches!(err, Error::UnexpectedPayload(_)), "{err:?}");
+    assert_eq!(err.status(), 422);
+}
+
+#[test]
 fn a_number_out_of_range_for_its_field_is_the_wrong_shape_not_malformed() {
     let receeve = receeve();
     for amount in ["1e400", "99999999999999999999999"] {

@@ -3,6 +3,7 @@
 //! (`wire_enum!`), and the field readers for payloads looser than their documentation.
 
 pub(crate) mod lenient;
+pub(crate) mod object;
 mod raw;
 mod wire_enum;
 

@@ -252,7 +252,10 @@ struct EventSeed<'n>(&'n str);
 impl<'de> serde::de::DeserializeSeed<'de> for EventSeed<'_> {
     type Value = Event;
 
+    /// The documented payloads are objects: an array is refused rather than read field by
+    /// field ([`MapOnly`]); an unknown event's payload is kept as any JSON.
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Event, D::Error> {
+        use crate::json::object::MapOnly;
         Ok(match self.0 {
             "webhook_test" => {
                 #[derive(Deserialize)]
@@ -260,25 +263,29 @@ impl<'de> serde::de::DeserializeSeed<'de> for EventSeed<'_> {
                     #[serde(default)]
                     test: bool,
                 }
-                let Test { test } = Test::deserialize(d)?;
+                let Test { test } = Test::deserialize(MapOnly(d))?;
                 Event::WebhookTest { test }
             }
             "integration_new_data_model" => {
-                Event::IntegrationNewDataModel(Deserialize::deserialize(d)?)
+                Event::IntegrationNewDataModel(Deserialize::deserialize(MapOnly(d))?)
             }
             "integration_updated_data_model" => {
-                Event::IntegrationUpdatedDataModel(Deserialize::deserialize(d)?)
+                Event::IntegrationUpdatedDataModel(Deserialize::deserialize(MapOnly(d))?)
             }
             "integration_deleted_data_model" => {
-                Event::IntegrationDeletedDataModel(Deserialize::deserialize(d)?)
+                Event::IntegrationDeletedDataModel(Deserialize::deserialize(MapOnly(d))?)
             }
-            "integration_installed" => Event::IntegrationInstalled(Deserialize::deserialize(d)?),
-            "integration_import_done" => Event::IntegrationImportDone(Deserialize::deserialize(d)?),
+            "integration_installed" => {
+                Event::IntegrationInstalled(Deserialize::deserialize(MapOnly(d))?)
+            }
+            "integration_import_done" => {
+                Event::IntegrationImportDone(Deserialize::deserialize(MapOnly(d))?)
+            }
             "integration_cannot_refresh_oauth_token" => {
-                Event::IntegrationCannotRefreshOauthToken(Deserialize::deserialize(d)?)
+                Event::IntegrationCannotRefreshOauthToken(Deserialize::deserialize(MapOnly(d))?)
             }
             "integration_oauth_token_fixed" => {
-                Event::IntegrationOauthTokenFixed(Deserialize::deserialize(d)?)
+                Event::IntegrationOauthTokenFixed(Deserialize::deserialize(MapOnly(d))?)
             }
             other => Event::Other {
                 event: other.to_owned(),

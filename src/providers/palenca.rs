@@ -190,7 +190,7 @@ impl Event {
 struct Wire {
     #[serde(default)]
     webhook_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::object::opt")]
     data: Option<Box<Wire>>,
     #[serde(default)]
     webhook_action: Option<WebhookAction>,

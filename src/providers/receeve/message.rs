@@ -19,7 +19,11 @@ pub struct Message {
     pub timestamp: OffsetDateTime,
     /// Who triggered the event, where known (the client API, a debtor on the landing page, a
     /// back-office agent); absent for events of the system itself.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::json::object::opt"
+    )]
     pub user: Option<User>,
     /// The event.
     pub details: Details,
