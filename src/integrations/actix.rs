@@ -159,7 +159,7 @@ use futures_util::Stream as _;
 
 pub use super::{BodyTimeout, VerifiedWebhook, WebhookRejection};
 use super::{ChunkError, Chunks, read_body};
-use crate::idempotency::{IdempotencyStore, Lease, MemoryStore};
+use crate::idempotency::{IdempotencyStore, Lease, MemoryStore, Outcome, StoreError};
 use crate::{
     Delivery, Error, Headers, Provider, Received, Receiver, WebhookResponse, verify_and_parse,
 };
@@ -215,9 +215,7 @@ where
         T: 'static,
         E: 'static,
     {
-        super::joined(
-            actix_web::rt::spawn(self.process(move |delivery, _lease| handler(delivery))).await,
-        )
+        joined(actix_web::rt::spawn(self.process(move |delivery, _lease| handler(delivery))).await)
     }
 
     /// [`run`](ProcessOnce::run), handing the handler the [`Lease`] of its claim too: for a
@@ -231,7 +229,20 @@ where
         T: 'static,
         E: 'static,
     {
-        super::joined(actix_web::rt::spawn(self.process(handler)).await)
+        joined(actix_web::rt::spawn(self.process(handler)).await)
+    }
+}
+
+/// The result of a detached pipeline: a panic in the handler is resumed in the request's task
+/// (as if the handler had run there); a task cancelled because the runtime shuts down is
+/// answered 503, so the sender retries once the lease has run out.
+fn joined<T, E>(result: Result<Received<T, E>, tokio::task::JoinError>) -> Received<T, E> {
+    match result {
+        Ok(received) => received,
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(_) => Received::Handled(Outcome::StoreFailed(StoreError::Unavailable(
+            "the task processing the delivery was cancelled: the runtime is shutting down".into(),
+        ))),
     }
 }
 

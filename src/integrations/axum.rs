@@ -149,10 +149,11 @@
 //!
 //! # Cancellation
 //!
-//! [`run`](ProcessOnce::run) spawns the pipeline on the runtime: when the client goes away
-//! while your closure runs and hyper drops the request, the closure and the completion of
-//! the claim still run to their end, so the sender's retry is answered as a duplicate. The
-//! closure must therefore own what it uses (`'static`).
+//! [`run`](ProcessOnce::run) runs the pipeline in the request's task, and when the client
+//! goes away while your closure runs and hyper drops the request, it hands the rest to the
+//! runtime: the closure and the completion of the claim still run to their end, so the
+//! sender's retry is answered as a duplicate. The closure must therefore own what it uses
+//! (`'static`). Nothing is spawned on the common path, where the request is not dropped.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -166,6 +167,7 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::LengthLimitError;
 
+use super::detach::DetachOnDrop;
 pub use super::{BodyTimeout, VerifiedWebhook, WebhookRejection};
 use super::{ChunkError, Chunks, read_body};
 use crate::idempotency::{IdempotencyStore, Lease, MemoryStore};
@@ -185,15 +187,17 @@ where
     /// Verifies and parses the delivery, then runs `handler` if and only if this message id
     /// must be processed now (see [`Receiver::receive`]).
     ///
-    /// The work runs in a task of its own (`tokio::spawn`): when the sender hangs up, hyper
-    /// drops this future, but the handler and the completion of the claim run to their end,
-    /// so the sender's retry is answered as a duplicate instead of running the handler again.
-    /// Hence the `Send + 'static` bounds: move what the closure needs into it.
+    /// The work runs in place, in the request's task; when the sender hangs up (or a timeout
+    /// layer gives up) and hyper drops this future before it is done, the rest of it moves to
+    /// a task of its own (`tokio::spawn`), so the handler and the completion of the claim run
+    /// to their end and the sender's retry is answered as a duplicate instead of running the
+    /// handler again. Hence the `Send + 'static` bounds: move what the closure needs into it.
+    /// Only a runtime shutting down stops it halfway, as it stops every task.
     ///
     /// Return the [`Received`] from your axum handler: it is the response. Inspect it first
     /// to log a handler failure ([`Outcome::HandlerFailed`]) or a rejection; the response
-    /// itself never carries the error's text. A panic in the handler is resumed here, as if
-    /// it had run in place.
+    /// itself never carries the error's text. A panic in the handler unwinds through here, as
+    /// in any axum handler.
     ///
     /// [`Outcome::HandlerFailed`]: crate::idempotency::Outcome::HandlerFailed
     pub async fn run<F, Fut, T, E>(self, handler: F) -> Received<T, E>
@@ -203,7 +207,7 @@ where
         T: Send + 'static,
         E: Send + 'static,
     {
-        super::joined(tokio::spawn(self.process(move |delivery, _lease| handler(delivery))).await)
+        DetachOnDrop::new(self.process(move |delivery, _lease| handler(delivery))).await
     }
 
     /// [`run`](ProcessOnce::run), handing the handler the [`Lease`] of its claim too: for a
@@ -217,7 +221,7 @@ where
         T: 'static + Send,
         E: 'static + Send,
     {
-        super::joined(tokio::spawn(self.process(handler)).await)
+        DetachOnDrop::new(self.process(handler)).await
     }
 }
 

@@ -38,6 +38,8 @@ pub mod actix;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 mod body;
+#[cfg(feature = "axum")]
+mod detach;
 mod rejection;
 
 use std::fmt;
@@ -48,7 +50,7 @@ use bytes::Bytes;
 pub use self::body::BodyTimeout;
 pub(crate) use self::body::{ChunkError, Chunks, read_body};
 pub use self::rejection::WebhookRejection;
-use crate::idempotency::{IdempotencyStore, Lease, Outcome, StoreError};
+use crate::idempotency::{IdempotencyStore, Lease};
 use crate::{Delivery, Headers, Provider, Received, Receiver};
 
 /// A verified, parsed delivery; the provider comes from the framework's state (see
@@ -119,8 +121,9 @@ impl<P: Provider, St: IdempotencyStore, R: RequestHead> ProcessOnce<P, St, R> {
         }
     }
 
-    /// The pipeline in the caller's task; each framework's `run` detaches it from the
-    /// connection by spawning it on the framework's runtime.
+    /// The pipeline in the caller's task; each framework's `run` keeps it from being
+    /// cancelled with the connection: axum's runs it in place and moves it to a task of its
+    /// own if the request is dropped first, actix-web's spawns it on the worker's thread.
     pub(crate) async fn process<F, Fut, T, E>(self, handler: F) -> Received<T, E>
     where
         F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
@@ -153,19 +156,6 @@ impl<P: Provider, St: IdempotencyStore, R: RequestHead> ProcessOnce<P, St, R> {
     #[must_use]
     pub fn body(&self) -> &[u8] {
         &self.body
-    }
-}
-
-/// The result of a detached pipeline: a panic in the handler is resumed in the request's task
-/// (as if the handler had run there); a task cancelled because the runtime shuts down is
-/// answered 503, so the sender retries once the lease has run out.
-fn joined<T, E>(result: Result<Received<T, E>, tokio::task::JoinError>) -> Received<T, E> {
-    match result {
-        Ok(received) => received,
-        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        Err(_) => Received::Handled(Outcome::StoreFailed(StoreError::Unavailable(
-            "the task processing the delivery was cancelled: the runtime is shutting down".into(),
-        ))),
     }
 }
 
