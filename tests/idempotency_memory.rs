@@ -446,7 +446,7 @@ async fn a_million_ids_never_hold_more_than_the_capacity() {
 
 #[tokio::test]
 async fn a_full_store_evicts_the_completed_records_closest_to_expiry_first() {
-    // Capacity 8: one shard, which evicts one eighth of itself (one record) at a time.
+    // Capacity 8: one shard.
     let (store, _clock) = manual_store(8);
     for n in 0..8 {
         let lease = acquire(&store, &id(n), secs(30)).await;
@@ -470,10 +470,10 @@ async fn a_full_store_evicts_the_completed_records_closest_to_expiry_first() {
     assert_eq!(store.len(), 8);
 }
 
-/// A bigger shard evicts a batch (an eighth of it) at once, always the records closest to
-/// the end of their retention.
+/// Whatever the order of completion, a full shard evicts the record closest to the end of its
+/// retention, one per new id (the store stays as full as it can).
 #[tokio::test]
-async fn a_full_store_evicts_a_batch_of_the_records_closest_to_expiry() {
+async fn a_full_store_evicts_the_records_closest_to_expiry_whatever_their_order() {
     let (store, _clock) = manual_store(16);
     for n in 0..16 {
         let lease = acquire(&store, &id(n), secs(30)).await;
@@ -482,7 +482,9 @@ async fn a_full_store_evicts_a_batch_of_the_records_closest_to_expiry() {
         store.complete(&lease, secs(hours * 3600)).await.unwrap();
     }
     acquire(&store, &id(100), secs(30)).await;
-    assert_eq!(store.len(), 15, "two evicted, one added");
+    acquire(&store, &id(101), secs(30)).await;
+    assert_eq!(store.len(), 16, "two evicted, two added");
+    assert_eq!((store.evictions(), store.early_evictions()), (2, 2));
     // ids 0 and 7 had the two earliest deadlines (1 and 2 hours).
     let evicted = |n: usize| n * 7 % 16 < 2;
     for n in (0..16).filter(|&n| !evicted(n)) {
@@ -493,8 +495,37 @@ async fn a_full_store_evicts_a_batch_of_the_records_closest_to_expiry() {
         );
     }
     for n in (0..16).filter(|&n| evicted(n)) {
+        assert_eq!(store.len(), 16);
         acquire(&store, &id(n), secs(30)).await;
     }
+}
+
+/// A record completed again after a take-over is evicted by its new deadline, not its old one.
+#[tokio::test]
+async fn a_record_taken_over_is_evicted_by_its_new_retention() {
+    let (store, clock) = manual_store(8);
+    for n in 0..8 {
+        let lease = acquire(&store, &id(n), secs(30)).await;
+        // id 0 with a retention of a minute; the others for a day and n minutes.
+        let minutes = u64::try_from(n).unwrap();
+        let retention = if n == 0 {
+            secs(60)
+        } else {
+            secs(86_400 + minutes * 60)
+        };
+        store.complete(&lease, retention).await.unwrap();
+    }
+    // id 0 expires and is processed again, now retained for a week.
+    advance(&clock, secs(120));
+    let lease = acquire(&store, &id(0), secs(30)).await;
+    store.complete(&lease, secs(7 * 86_400)).await.unwrap();
+    // A new id evicts the earliest day-long record (id 1), not id 0 by its stale minute.
+    acquire(&store, &id(100), secs(30)).await;
+    assert_eq!(
+        store.claim(&id(0), secs(30)).await.unwrap(),
+        Claim::Completed
+    );
+    acquire(&store, &id(1), secs(30)).await;
 }
 
 /// The store says when it forgets early: records dropped for room are counted, and completed

@@ -1,9 +1,11 @@
 //! The embedded store: claims kept in this process's memory.
 
-use std::collections::HashMap;
+use std::cmp::{Ordering, Reverse};
+use std::collections::hash_map::Entry;
 use std::collections::hash_map::RandomState;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -22,9 +24,6 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 /// Shards are added for every this many records of capacity, up to [`MAX_SHARDS`].
 const RECORDS_PER_SHARD: usize = 1024;
 const MAX_SHARDS: usize = 64;
-/// A full shard evicts completed records by batches of `capacity / EVICTION_BATCH_DIVISOR`
-/// (at least one), so that the scan it takes is paid once per batch of insertions.
-const EVICTION_BATCH_DIVISOR: usize = 8;
 /// A shard sweeps its expired records after as many insertions as it holds records, and at
 /// least this many.
 const MIN_INSERTS_BETWEEN_SWEEPS: usize = 64;
@@ -45,8 +44,10 @@ const MIN_INSERTS_BETWEEN_SWEEPS: usize = 64;
 ///   [`capacity`](MemoryStore::capacity) records ([`DEFAULT_CAPACITY`] unless set), split
 ///   evenly over the shards (so a shard can be full a little before the whole store is).
 ///   When a new id lands in a full shard, the shard first drops its
-///   expired records, then, if still full, evicts the completed records closest to the end
-///   of their retention (a batch of one eighth of the shard at a time). An in-progress
+///   completed records whose retention has run out, or if there are none, evicts the one
+///   completed record closest to the end of its retention: a full shard stays full, and pays
+///   the same small cost per new id whatever its size (the completions are kept in the order
+///   of their deadlines, so no eviction scans the shard). An in-progress
 ///   record is never evicted while its lease runs: if the shard holds nothing else, the claim
 ///   fails with [`StoreError::Full`] (503), and the sender retries later. Evicting a completed
 ///   record early means a retry of that event is processed again: the store's real
@@ -84,8 +85,12 @@ struct Inner {
 }
 
 struct Shard {
-    records: HashMap<MessageId, Record>,
+    records: Records,
     capacity: usize,
+    /// The completed records by the end of their retention: the order in which a full shard
+    /// evicts. An entry whose record has since changed (taken over, swept) is stale and
+    /// skipped when it surfaces; sweeps drop the stale ones.
+    expiries: Expiries,
     inserts_since_sweep: usize,
     /// Records dropped to make room for a new id: expired ones, then completed ones.
     evictions: u64,
@@ -201,13 +206,21 @@ impl MemoryStore {
             .all(|shard| lock(shard).records.is_empty())
     }
 
-    fn shard(&self, id: &MessageId) -> MutexGuard<'_, Shard> {
+    /// The shard of `id`, locked, and the key of its record there.
+    fn shard(&self, id: &MessageId) -> (MutexGuard<'_, Shard>, Key) {
         let shards = &self.inner.shards;
-        // The number of shards is a power of two, so the mask keeps the index in bounds.
-        let index = (self.inner.hasher.hash_one(id.key()) as usize) & (shards.len() - 1);
+        let hash = self.inner.hasher.hash_one(id.key());
+        // Bits the shard's table does not use (it takes the lowest for the slot and the top
+        // seven as tags). The number of shards is a power of two, so the mask keeps the index
+        // in bounds.
+        let index = ((hash >> 32) as usize) & (shards.len() - 1);
         #[allow(clippy::indexing_slicing)]
         let shard = &shards[index];
-        lock(shard)
+        let key = Key {
+            hash,
+            id: id.clone(),
+        };
+        (lock(shard), key)
     }
 
     fn claim_now(
@@ -216,21 +229,24 @@ impl MemoryStore {
         digest: Option<[u8; 32]>,
         lease: Duration,
     ) -> Result<Claim, StoreError> {
-        let mut shard = self.shard(id);
+        let (mut shard, key) = self.shard(id);
         let now = self.inner.clock.now();
-        shard.claim(id, digest, lease, now)
+        shard.claim(key, digest, lease, now)
     }
 
     fn complete_now(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
-        let mut shard = self.shard(lease.id());
+        let (mut shard, key) = self.shard(lease.id());
         let now = self.inner.clock.now();
         let now_nanos = now.unix_timestamp_nanos();
-        match shard.records.get_mut(lease.id()) {
+        let shard = &mut *shard;
+        match shard.records.get_mut(&key) {
             Some(record) if record.is_owned_by(lease, now_nanos) => {
+                let until = deadline(now, retention).unix_timestamp_nanos();
                 record.state = State::Completed {
                     token: lease.token(),
-                    until: deadline(now, retention).unix_timestamp_nanos(),
+                    until,
                 };
+                shard.expiries.push(Expiry { until, key });
                 Ok(())
             }
             Some(record)
@@ -244,11 +260,11 @@ impl MemoryStore {
     }
 
     fn release_now(&self, lease: &Lease) -> Result<(), StoreError> {
-        let mut shard = self.shard(lease.id());
+        let (mut shard, key) = self.shard(lease.id());
         let now = self.inner.clock.now().unix_timestamp_nanos();
-        match shard.records.get(lease.id()) {
+        match shard.records.get(&key) {
             Some(record) if record.is_owned_by(lease, now) => {
-                shard.records.remove(lease.id());
+                shard.records.remove(&key);
                 Ok(())
             }
             _ => Err(StoreError::LeaseLost),
@@ -323,7 +339,8 @@ impl MemoryStoreBuilder {
                 // Spread the remainder over the first shards: the sum is exactly `capacity`.
                 let share = capacity / count + usize::from(index < capacity % count);
                 Mutex::new(Shard {
-                    records: HashMap::new(),
+                    records: Records::default(),
+                    expiries: Expiries::default(),
                     capacity: share,
                     inserts_since_sweep: 0,
                     evictions: 0,
@@ -352,7 +369,7 @@ fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
 impl Shard {
     fn claim(
         &mut self,
-        id: &MessageId,
+        key: Key,
         digest: Option<[u8; 32]>,
         lease: Duration,
         now: OffsetDateTime,
@@ -370,88 +387,227 @@ impl Shard {
         };
 
         let now_nanos = now.unix_timestamp_nanos();
-        if let Some(record) = self.records.get_mut(id) {
-            if record.is_live(now_nanos) {
-                if matches!((record.digest, digest), (Some(theirs), Some(ours)) if theirs != ours) {
-                    return Ok(Claim::Conflict);
+        let len = self.records.len();
+        // One probe of the table in the common cases (a known id, or room for a new one).
+        match self.records.entry(key) {
+            Entry::Occupied(mut slot) => {
+                let record = slot.get_mut();
+                if record.is_live(now_nanos) {
+                    if matches!((record.digest, digest), (Some(theirs), Some(ours)) if theirs != ours)
+                    {
+                        return Ok(Claim::Conflict);
+                    }
+                    return Ok(match record.state {
+                        State::InProgress { until, .. } => Claim::InProgress {
+                            retry_after: nanos_between(now_nanos, until),
+                        },
+                        State::Completed { .. } => Claim::Completed,
+                    });
                 }
-                return Ok(match record.state {
-                    State::InProgress { until, .. } => Claim::InProgress {
-                        retry_after: nanos_between(now_nanos, until),
-                    },
-                    State::Completed { .. } => Claim::Completed,
-                });
+                // Expired: a crashed worker's claim or a forgotten completion. Take it over.
+                let (lease, fresh_record) = fresh(&slot.key().id);
+                let record = slot.get_mut();
+                *record = fresh_record;
+                Ok(Claim::Acquired(lease))
             }
-            // Expired: a crashed worker's claim or a forgotten completion. Take it over.
-            let (lease, fresh_record) = fresh(id);
-            *record = fresh_record;
-            return Ok(Claim::Acquired(lease));
+            Entry::Vacant(slot) if len < self.capacity => {
+                let (lease, record) = fresh(&slot.key().id);
+                slot.insert(record);
+                self.inserts_since_sweep += 1;
+                if self.inserts_since_sweep >= len.max(MIN_INSERTS_BETWEEN_SWEEPS) {
+                    self.sweep(now_nanos);
+                }
+                Ok(Claim::Acquired(lease))
+            }
+            Entry::Vacant(slot) => {
+                let key = slot.into_key();
+                self.make_room(now_nanos);
+                if self.records.len() >= self.capacity {
+                    return Err(StoreError::Full);
+                }
+                let (lease, record) = fresh(&key.id);
+                self.records.insert(key, record);
+                Ok(Claim::Acquired(lease))
+            }
         }
-
-        if self.records.len() >= self.capacity {
-            self.make_room(now_nanos);
-            if self.records.len() >= self.capacity {
-                return Err(StoreError::Full);
-            }
-        } else {
-            self.inserts_since_sweep += 1;
-            if self.inserts_since_sweep >= self.records.len().max(MIN_INSERTS_BETWEEN_SWEEPS) {
-                self.sweep(now_nanos);
-            }
-        }
-        let (lease, record) = fresh(id);
-        self.records.insert(id.clone(), record);
-        Ok(Claim::Acquired(lease))
     }
 
-    /// Drops every expired record.
+    /// Drops every expired record, and the entries of `expiries` left stale.
     fn sweep(&mut self, now: i128) {
         self.records.retain(|_, record| record.is_live(now));
+        let records = &self.records;
+        self.expiries.retain(|expiry| expiry.is_current(records));
         self.inserts_since_sweep = 0;
     }
 
-    /// Drops the expired records, then, if the shard is still full, the completed records
-    /// closest to the end of their retention, a batch at a time. In-progress records stay.
-    ///
-    /// Two passes over the shard's table, which touch the records but not their keys.
+    /// Makes room for one record in a full shard: drops the completed records whose
+    /// retention has run out, or if there are none, evicts the one closest to the end of its
+    /// retention. Each costs a pop of `expiries` and one removal from the table, so a full
+    /// shard pays the same per insertion whatever its size. In-progress records are not in
+    /// `expiries` and stay; when nothing else is left, a sweep drops the expired ones.
     fn make_room(&mut self, now: i128) {
-        let mut completed: Vec<i128> = Vec::new();
-        let before = self.records.len();
-        self.records.retain(|_, record| {
-            let live = record.is_live(now);
-            if let (true, State::Completed { until, .. }) = (live, record.state) {
-                completed.push(until);
+        let mut evicted = 0_u64;
+        let mut early = 0_u64;
+        while let Some(until) = self.expiries.earliest() {
+            if evicted > 0 && until > now {
+                break;
             }
-            live
-        });
-        self.inserts_since_sweep = 0;
-        self.evictions += (before - self.records.len()) as u64;
-        if self.records.len() < self.capacity {
-            return;
-        }
-        let batch = (self.capacity / EVICTION_BATCH_DIVISOR)
-            .max(1)
-            .min(completed.len());
-        if batch == 0 {
-            return;
-        }
-        // The `batch`-th earliest retention deadline: `batch - 1 < completed.len()`.
-        let (_, &mut threshold, _) = completed.select_nth_unstable(batch - 1);
-        let mut left = batch;
-        self.records.retain(|_, record| match record.state {
-            State::Completed { until, .. } if left > 0 && until <= threshold => {
-                left -= 1;
-                false
+            let Some(expiry) = self.expiries.pop() else {
+                break;
+            };
+            if !expiry.is_current(&self.records) {
+                continue;
             }
-            _ => true,
-        });
-        let early = (batch - left) as u64;
-        self.evictions += early;
+            self.records.remove(&expiry.key);
+            evicted += 1;
+            if until > now {
+                // Still within its retention: the shard forgets it early.
+                early += 1;
+                break;
+            }
+        }
+        self.evictions += evicted;
         self.early_evictions += early;
+        if evicted == 0 {
+            let before = self.records.len();
+            self.sweep(now);
+            self.evictions += (before - self.records.len()) as u64;
+        }
     }
 }
 
 /// The time from `now` to `later` (unix nanoseconds), zero when `later` is not later.
+/// A record's key: the id with its hash, computed once per call (it picks the shard, and the
+/// slot in the shard's table) and kept with the record, so that neither evictions nor the
+/// table's growth hash an id again.
+#[derive(Clone)]
+struct Key {
+    hash: u64,
+    id: MessageId,
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.id == other.id
+    }
+}
+
+impl Eq for Key {}
+
+/// Hands the table the hash a [`Key`] carries (already keyed by the store's `RandomState`).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used by `Key`; any input still gets a usable hash.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Records = HashMap<Key, Record, BuildHasherDefault<KeyHasher>>;
+
+/// The completed records of a shard in the order of the end of their retention. Completions
+/// with one retention (the usual case: one per `Receiver`) come in the order of their
+/// deadlines and go to the back of a queue, read front to back in memory order; a deadline
+/// earlier than the queue's last goes to a heap. The earliest is at the front of one of them.
+#[derive(Default)]
+struct Expiries {
+    in_order: VecDeque<Expiry>,
+    out_of_order: BinaryHeap<Reverse<Expiry>>,
+}
+
+impl Expiries {
+    fn push(&mut self, expiry: Expiry) {
+        if self
+            .in_order
+            .back()
+            .is_none_or(|last| last.until <= expiry.until)
+        {
+            self.in_order.push_back(expiry);
+        } else {
+            self.out_of_order.push(Reverse(expiry));
+        }
+    }
+
+    /// The earliest end of retention held.
+    fn earliest(&self) -> Option<i128> {
+        let queued = self.in_order.front().map(|expiry| expiry.until);
+        let heaped = self.out_of_order.peek().map(|Reverse(expiry)| expiry.until);
+        match (queued, heaped) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn pop(&mut self) -> Option<Expiry> {
+        let queued = self.in_order.front().map(|expiry| expiry.until);
+        let heaped = self.out_of_order.peek().map(|Reverse(expiry)| expiry.until);
+        match (queued, heaped) {
+            (Some(a), Some(b)) if b < a => self.out_of_order.pop().map(|Reverse(e)| e),
+            (Some(_), _) => self.in_order.pop_front(),
+            (None, _) => self.out_of_order.pop().map(|Reverse(e)| e),
+        }
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&Expiry) -> bool) {
+        self.in_order.retain(|expiry| keep(expiry));
+        self.out_of_order.retain(|Reverse(expiry)| keep(expiry));
+    }
+}
+
+/// When a completed record's retention ends; ordered by that time only.
+struct Expiry {
+    until: i128,
+    key: Key,
+}
+
+impl Expiry {
+    /// Whether the record is still the completion this entry was made for.
+    fn is_current(&self, records: &Records) -> bool {
+        matches!(
+            records.get(&self.key),
+            Some(Record { state: State::Completed { until, .. }, .. }) if *until == self.until
+        )
+    }
+}
+
+impl PartialEq for Expiry {
+    fn eq(&self, other: &Self) -> bool {
+        self.until == other.until
+    }
+}
+
+impl Eq for Expiry {}
+
+impl PartialOrd for Expiry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Expiry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.until.cmp(&other.until)
+    }
+}
+
 fn nanos_between(now: i128, later: i128) -> Duration {
     let nanos = later.saturating_sub(now).max(0);
     let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);

@@ -227,16 +227,21 @@ impl Lease {
 
 fn new_owner_token() -> u128 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    static SEED: OnceLock<RandomState> = OnceLock::new();
+    // Keyed once per process by the OS's randomness, the process id and the start time, so
+    // that two processes sharing a store draw different tokens; per call only a counter is
+    // hashed (`std::process::id` is a system call, too dear for every claim).
+    static SEED: OnceLock<(RandomState, u128)> = OnceLock::new();
 
+    let (keys, salt) = SEED.get_or_init(|| {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos());
+        (RandomState::new(), nanos ^ u128::from(std::process::id()))
+    });
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_nanos());
-    let mut hasher = SEED.get_or_init(RandomState::new).build_hasher();
+    let mut hasher = keys.build_hasher();
+    hasher.write_u128(*salt);
     hasher.write_u64(count);
-    hasher.write_u128(nanos);
-    hasher.write_u32(std::process::id());
     (u128::from(hasher.finish()) << 64) | u128::from(count)
 }
 
