@@ -420,13 +420,16 @@ impl Shard {
                 Ok(Claim::Acquired(lease))
             }
             Entry::Vacant(slot) => {
-                let key = slot.into_key();
+                // Full: insert through the probe already made, then make room for it (the
+                // lock is held throughout, so nobody sees the shard one over its capacity).
+                let key = slot.key().clone();
+                let (lease, record) = fresh(&key.id);
+                slot.insert(record);
                 self.make_room(now_nanos);
-                if self.records.len() >= self.capacity {
+                if self.records.len() > self.capacity {
+                    self.records.remove(&key);
                     return Err(StoreError::Full);
                 }
-                let (lease, record) = fresh(&key.id);
-                self.records.insert(key, record);
                 Ok(Claim::Acquired(lease))
             }
         }
@@ -440,7 +443,8 @@ impl Shard {
         self.inserts_since_sweep = 0;
     }
 
-    /// Makes room for one record in a full shard: drops the completed records whose
+    /// Makes room for one record in a full shard (called with the new record already in, so
+    /// one over the capacity; it is in progress, so never evicted here): drops the completed records whose
     /// retention has run out, or if there are none, evicts the one closest to the end of its
     /// retention. Each costs a pop of `expiries` and one removal from the table, so a full
     /// shard pays the same per insertion whatever its size. In-progress records are not in
@@ -455,10 +459,15 @@ impl Shard {
             let Some(expiry) = self.expiries.pop() else {
                 break;
             };
-            if !expiry.is_current(&self.records) {
+            // One probe: the record is looked at and removed through the same entry.
+            let Entry::Occupied(slot) = self.records.entry(expiry.key) else {
+                continue;
+            };
+            if !matches!(slot.get().state, State::Completed { until: current, .. } if current == until)
+            {
                 continue;
             }
-            self.records.remove(&expiry.key);
+            slot.remove();
             evicted += 1;
             if until > now {
                 // Still within its retention: the shard forgets it early.
