@@ -254,8 +254,9 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
     /// The future does not detach itself: dropped after the claim (say the client hung up and
     /// your server dropped the request), the handler stops where it was, the id stays claimed
     /// until its lease runs out, and the sender's retry after that runs the handler again. To
-    /// finish regardless, run it in a task of its own, as the framework extractors do; with
-    /// tokio, owning what the task needs:
+    /// finish regardless, run it in a task of its own (as actix-web's extractor does; axum's
+    /// runs it in place and moves it to a task only when the request is dropped first, which
+    /// spares a task per delivery); with tokio, owning what the task needs:
     ///
     /// ```
     /// # use std::convert::Infallible;
