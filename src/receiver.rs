@@ -31,6 +31,15 @@ impl WebhookResponse {
     /// The media type of every answer's body.
     pub const CONTENT_TYPE: &'static str = "text/plain; charset=utf-8";
 
+    /// An answer of the crate's own making.
+    pub(crate) const fn new(status: u16, retry_after: Option<u64>, body: &'static str) -> Self {
+        Self {
+            status,
+            retry_after,
+            body,
+        }
+    }
+
     /// The answer to a rejected delivery: [`Error::status`] and [`Error::body_text`].
     #[must_use]
     pub fn from_error(err: &Error) -> Self {

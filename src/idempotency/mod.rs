@@ -225,7 +225,7 @@ impl Lease {
     }
 }
 
-fn new_owner_token() -> u128 {
+pub(crate) fn new_owner_token() -> u128 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     // Keyed once per process by the OS's randomness, the process id and the start time, so
     // that two processes sharing a store draw different tokens; per call only a counter is

@@ -1,0 +1,515 @@
+//! Acknowledge fast, process later: an inbox of verified deliveries, and workers that run
+//! your handler on them with retries, dead letters and replay.
+//!
+//! The inline pipeline ([`Receiver`](crate::Receiver)) runs the handler inside the sender's
+//! timeout: a slow handler or a slow database makes every sender retry. With an inbox, the
+//! request only verifies the delivery, parses it (so that a payload of the wrong shape is
+//! refused with 422 while the sender is still there), and records it as one step with the
+//! claim of its message id; the answer is `200 accepted` (not 202: Palenca treats anything but
+//! 200 and 201 as a failure), or `200 duplicate` for an id the inbox already holds, without a
+//! second job. Workers then take the deliveries, parse them again from the stored verified
+//! bytes with the same provider (its [`parse`](crate::Provider::parse); never the unverified
+//! escape hatch), and run the handler:
+//!
+//! - on success the message id is recorded as completed: later copies are duplicates until
+//!   [`purge`](InboxBackend::purge) drops the record;
+//! - on failure the delivery is retried after an exponential backoff with jitter
+//!   ([`RetryPolicy`]), up to a number of attempts, then moved to the dead letters with the
+//!   last error and the attempt count, where it can be listed, requeued after a fix, or left;
+//! - a worker that dies mid-job stops renewing its hold on the delivery: after the visibility
+//!   timeout another worker takes it over.
+//!
+//! # Guarantees
+//!
+//! A delivery answered `200 accepted` is in the inbox (as durable as the backend: see each
+//! one). Its handler runs **at least once**; it runs again only when a run did not end in a
+//! recorded completion: the worker process died (or lost the backend for longer than the
+//! visibility timeout) during the run or between the handler's end and the completion, or the
+//! run was stopped by a shutdown past its grace period. A failed run is retried by design.
+//! Make handler effects idempotent, or, on PostgreSQL, commit them with the completion.
+//!
+//! # Backends
+//!
+//! [`MemoryInbox`]: in this process's memory, for tests and single-process development.
+//! **Not durable**: a process that exits loses every delivery not yet processed, deliveries the
+//! sender was told were accepted.
+//!
+//! ```
+//! # #[cfg(feature = "testing")]
+//! # fn main() {
+//! use std::convert::Infallible;
+//! use std::time::Duration;
+//! use webhook_receiver::inbox::{Inbox, InboxReceived, MemoryInbox, Worker};
+//! use webhook_receiver::providers::munity::Munity;
+//! use webhook_receiver::{Secret, testing, verify::TokenScheme};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
+//! let inbox = Inbox::new(munity.clone(), MemoryInbox::new());
+//!
+//! // The receiving side (an HTTP handler): verify, parse, enqueue, answer.
+//! let request = testing::munity::webhook_test().signed_with(&munity);
+//! let received = inbox.receive(request.headers(), request.body()).await;
+//! assert!(matches!(received, InboxReceived::Accepted));
+//! assert_eq!(received.response().status(), 200);
+//! // The sender's retry is a duplicate: no second job.
+//! let again = inbox.receive(request.headers(), request.body()).await;
+//! assert!(matches!(again, InboxReceived::Duplicate));
+//!
+//! // The working side: workers run the handler until the shutdown future completes.
+//! let worker = Worker::builder(inbox.clone()).concurrency(2).build();
+//! let report = worker
+//!     .run(
+//!         |delivery| async move {
+//!             println!("{}: {}", delivery.id, delivery.event.event.name());
+//!             Ok::<_, Infallible>(())
+//!         },
+//!         tokio::time::sleep(Duration::from_millis(200)),
+//!     )
+//!     .await;
+//! assert_eq!(report.completed, 1);
+//! # });
+//! # }
+//! # #[cfg(not(feature = "testing"))]
+//! # fn main() {}
+//! ```
+
+mod memory;
+mod worker;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+pub use self::memory::MemoryInbox;
+pub use self::worker::{RetryPolicy, Worker, WorkerBuilder, WorkerReport};
+pub use crate::idempotency::StoreError;
+use crate::provider::Verified;
+use crate::{Error, Headers, MessageId, Provider, WebhookResponse};
+
+/// A verified delivery as an inbox keeps it: what parsing needs, and what a handler may want
+/// to know about the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoredDelivery {
+    /// The provider's name ([`Provider::name`]): a worker refuses a delivery of another.
+    pub provider: String,
+    /// The message id the inbox deduplicates on.
+    pub id: MessageId,
+    /// The verified bytes to parse: the body for most schemes, the signed text for receeve.
+    pub payload: Vec<u8>,
+    /// The delivery id the verification covered, where the scheme has one (Standard Webhooks).
+    pub verified_id: Option<String>,
+    /// The timestamp the verification covered, where the scheme has one.
+    pub verified_timestamp: Option<OffsetDateTime>,
+    /// When the inbox accepted it.
+    pub received_at: OffsetDateTime,
+    /// The request headers the [`Inbox`] was told to keep ([`InboxBuilder::keep_header`]), as
+    /// sent (names in lower case; values that are not UTF-8 are not kept).
+    pub headers: Vec<(String, String)>,
+}
+
+impl StoredDelivery {
+    /// The verified form again, for the provider's `parse`.
+    pub(crate) fn verified(&self) -> Verified<'_> {
+        let mut verified = Verified::new(self.payload.as_slice());
+        if let Some(id) = &self.verified_id {
+            verified = verified.with_id(id.as_str());
+        }
+        if let Some(timestamp) = self.verified_timestamp {
+            verified = verified.with_timestamp(timestamp);
+        }
+        verified
+    }
+
+    /// A kept header's value (`name` in any case).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(kept, _)| kept.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// A delivery taken by a worker: it is invisible to the other workers until the job is
+/// completed, retried, dead-lettered or released, or until its visibility runs out.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Job {
+    /// The delivery.
+    pub delivery: StoredDelivery,
+    /// Which attempt this is, from 1.
+    pub attempt: u32,
+    /// Identifies this take: a job taken over by another worker no longer answers to it.
+    pub(crate) token: u128,
+}
+
+impl Job {
+    /// A job as a backend hands it out; `token` must be fresh for every take.
+    pub(crate) fn new(delivery: StoredDelivery, attempt: u32, token: u128) -> Self {
+        Self {
+            delivery,
+            attempt,
+            token,
+        }
+    }
+}
+
+/// What [`InboxBackend::enqueue`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Enqueued {
+    /// A new delivery: a job was recorded.
+    Accepted,
+    /// The inbox already holds this message id (waiting, in progress, completed or dead):
+    /// nothing was recorded.
+    Duplicate,
+}
+
+/// A delivery in the dead letters: every attempt failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeadLetter {
+    /// The delivery.
+    pub delivery: StoredDelivery,
+    /// How many attempts ran.
+    pub attempts: u32,
+    /// The last attempt's error, as the handler's error displayed.
+    pub error: String,
+    /// When it was moved to the dead letters.
+    pub died_at: OffsetDateTime,
+}
+
+/// Which dead letters a call is about; the default is all of them.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct DeadLetterFilter {
+    /// Only this provider's.
+    pub provider: Option<String>,
+    /// Only these message ids.
+    pub ids: Option<Vec<MessageId>>,
+    /// Only those whose last error contains this text.
+    pub error_contains: Option<String>,
+    /// Only those that died before this time.
+    pub died_before: Option<OffsetDateTime>,
+}
+
+impl DeadLetterFilter {
+    /// Every dead letter.
+    #[must_use]
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Only the dead letters with these message ids.
+    #[must_use]
+    pub fn ids(ids: impl IntoIterator<Item = MessageId>) -> Self {
+        Self {
+            ids: Some(ids.into_iter().collect()),
+            ..Self::default()
+        }
+    }
+
+    /// Also require this provider.
+    #[must_use]
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.provider = Some(provider.into());
+        self
+    }
+
+    /// Also require the last error to contain `text`.
+    #[must_use]
+    pub fn error_contains(mut self, text: impl Into<String>) -> Self {
+        self.error_contains = Some(text.into());
+        self
+    }
+
+    /// Also require the delivery to have died before `time`.
+    #[must_use]
+    pub fn died_before(mut self, time: OffsetDateTime) -> Self {
+        self.died_before = Some(time);
+        self
+    }
+
+    /// Whether `letter` is one of those meant.
+    #[must_use]
+    pub fn matches(&self, letter: &DeadLetter) -> bool {
+        self.provider
+            .as_ref()
+            .is_none_or(|provider| *provider == letter.delivery.provider)
+            && self
+                .ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&letter.delivery.id))
+            && self
+                .error_contains
+                .as_ref()
+                .is_none_or(|text| letter.error.contains(text.as_str()))
+            && self.died_before.is_none_or(|time| letter.died_at < time)
+    }
+}
+
+/// How many deliveries an inbox holds in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InboxStats {
+    /// Waiting to be taken (including those waiting for a retry).
+    pub pending: usize,
+    /// Taken by a worker.
+    pub in_flight: usize,
+    /// In the dead letters.
+    pub dead: usize,
+    /// Completed, remembered as duplicates until purged.
+    pub completed: usize,
+}
+
+/// Where an [`Inbox`] keeps deliveries. Each operation is one atomic step of the backend.
+///
+/// Implemented by [`MemoryInbox`]. The worker runtime ([`Worker`]) drives any implementation;
+/// the operations are public so that tests and tools can drive one directly.
+pub trait InboxBackend: Send + Sync + 'static {
+    /// Records a delivery unless its message id is already held (in any state).
+    fn enqueue(
+        &self,
+        delivery: StoredDelivery,
+    ) -> impl Future<Output = Result<Enqueued, StoreError>> + Send;
+
+    /// Takes the next delivery of `provider` that is due, invisible to other takers for
+    /// `visibility`; waits up to `wait` for one (without polling) and answers `None` if none
+    /// came. A delivery whose visibility ran out is due again, its attempt counted.
+    fn take(
+        &self,
+        provider: &str,
+        visibility: std::time::Duration,
+        wait: std::time::Duration,
+    ) -> impl Future<Output = Result<Option<Job>, StoreError>> + Send;
+
+    /// Keeps `job` invisible for another `visibility` (a worker's heartbeat).
+    ///
+    /// # Errors
+    /// [`StoreError::LeaseLost`] when the job's visibility had run out and another take
+    /// holds it (or it was finished).
+    fn extend(
+        &self,
+        job: &Job,
+        visibility: std::time::Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records the job's delivery as completed.
+    fn complete(&self, job: &Job) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Puts the job back, due at `at`, with its attempt counted and `error` noted.
+    fn retry(
+        &self,
+        job: &Job,
+        error: &str,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Puts the job back, due now, without counting the attempt (a worker shutting down).
+    fn release(&self, job: &Job) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Moves the job's delivery to the dead letters with `error`.
+    fn dead_letter(
+        &self,
+        job: &Job,
+        error: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The dead letters `filter` means, oldest death first, at most `limit`.
+    fn dead_letters(
+        &self,
+        filter: &DeadLetterFilter,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DeadLetter>, StoreError>> + Send;
+
+    /// Moves the dead letters `filter` means back to the queue, due now, with a fresh count
+    /// of attempts; answers how many.
+    fn requeue(
+        &self,
+        filter: &DeadLetterFilter,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
+
+    /// Queues a completed delivery again, on purpose (after fixing a bug in the handler): the
+    /// one case in which a completed message id is processed twice. Answers `false` when the
+    /// id is not completed here (unknown, purged, waiting, in flight or dead).
+    fn replay(&self, id: &MessageId) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Drops the completed records and dead letters finished before `before`; answers how
+    /// many. A purged id is no longer recognised as a duplicate.
+    fn purge(
+        &self,
+        before: OffsetDateTime,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
+
+    /// How many deliveries are in each state.
+    fn stats(&self) -> impl Future<Output = Result<InboxStats, StoreError>> + Send;
+}
+
+/// The receiving side: verifies, parses and enqueues deliveries of one provider. Cheap to
+/// clone (clones share the provider and the backend); [`Worker`]s are built from it.
+pub struct Inbox<P, B> {
+    inner: Arc<InboxInner<P, B>>,
+}
+
+struct InboxInner<P, B> {
+    provider: P,
+    backend: B,
+    keep_headers: Vec<String>,
+}
+
+impl<P, B> Clone for Inbox<P, B> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<P, B> fmt::Debug for Inbox<P, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inbox")
+            .field("keep_headers", &self.inner.keep_headers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Provider, B: InboxBackend> Inbox<P, B> {
+    /// An inbox that keeps no request headers.
+    pub fn new(provider: P, backend: B) -> Self {
+        Self::builder(provider, backend).build()
+    }
+
+    /// An inbox with options.
+    pub fn builder(provider: P, backend: B) -> InboxBuilder<P, B> {
+        InboxBuilder {
+            provider,
+            backend,
+            keep_headers: Vec::new(),
+        }
+    }
+
+    /// The provider.
+    #[must_use]
+    pub fn provider(&self) -> &P {
+        &self.inner.provider
+    }
+
+    /// The backend, for inspection and replay ([`InboxBackend::dead_letters`], ...).
+    #[must_use]
+    pub fn backend(&self) -> &B {
+        &self.inner.backend
+    }
+
+    /// Verifies `body`, parses it, and enqueues it unless its message id is already held.
+    /// Answer the sender with [`InboxReceived::response`].
+    pub async fn receive<H: Headers + ?Sized>(&self, headers: &H, body: &[u8]) -> InboxReceived {
+        let delivery = match self.stored(headers, body) {
+            Ok(delivery) => delivery,
+            Err(err) => return InboxReceived::Rejected(err),
+        };
+        match self.inner.backend.enqueue(delivery).await {
+            Ok(Enqueued::Accepted) => InboxReceived::Accepted,
+            Ok(Enqueued::Duplicate) => InboxReceived::Duplicate,
+            Err(err) => InboxReceived::Unavailable(err),
+        }
+    }
+
+    /// Verification and parsing, and what to store. Parsing here refuses a payload of the
+    /// wrong shape while the sender can still be told (422); the parsed event is dropped and
+    /// made again by the worker from the stored bytes.
+    fn stored<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<StoredDelivery, Error> {
+        let provider = &self.inner.provider;
+        crate::provider::check_body_limit(provider.body_limit(), body.len())?;
+        let verified = provider.verify(headers, body)?;
+        let payload = verified.payload().to_vec();
+        let verified_id = verified.id().map(str::to_owned);
+        let verified_timestamp = verified.timestamp();
+        let delivery = provider.parse(verified)?;
+        let kept = self
+            .inner
+            .keep_headers
+            .iter()
+            .filter_map(|name| {
+                let value = std::str::from_utf8(headers.get(name)?).ok()?;
+                Some((name.clone(), value.to_owned()))
+            })
+            .collect();
+        Ok(StoredDelivery {
+            provider: provider.name().to_owned(),
+            id: delivery.id,
+            payload,
+            verified_id,
+            verified_timestamp,
+            received_at: OffsetDateTime::now_utc(),
+            headers: kept,
+        })
+    }
+}
+
+/// Options of an [`Inbox`].
+#[derive(Debug)]
+#[must_use]
+pub struct InboxBuilder<P, B> {
+    provider: P,
+    backend: B,
+    keep_headers: Vec<String>,
+}
+
+impl<P: Provider, B: InboxBackend> InboxBuilder<P, B> {
+    /// Keeps this request header with each delivery, for the handler
+    /// ([`StoredDelivery::header`]). Never keep a header that carries a secret (a shared
+    /// token, a signature): the inbox stores what it keeps.
+    pub fn keep_header(mut self, name: &str) -> Self {
+        self.keep_headers.push(name.to_ascii_lowercase());
+        self
+    }
+
+    /// The inbox.
+    pub fn build(self) -> Inbox<P, B> {
+        Inbox {
+            inner: Arc::new(InboxInner {
+                provider: self.provider,
+                backend: self.backend,
+                keep_headers: self.keep_headers,
+            }),
+        }
+    }
+}
+
+/// What [`Inbox::receive`] made of a request.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum InboxReceived {
+    /// Not authentic or not readable: nothing was stored.
+    Rejected(Error),
+    /// Enqueued: answered `200 accepted`.
+    Accepted,
+    /// The inbox already holds this message id: answered `200 duplicate`, no second job.
+    Duplicate,
+    /// The backend could not be reached: nothing was stored; answered 503 so that the sender
+    /// retries.
+    Unavailable(StoreError),
+}
+
+impl InboxReceived {
+    /// What to answer the sender.
+    #[must_use]
+    pub fn response(&self) -> WebhookResponse {
+        match self {
+            InboxReceived::Rejected(err) => WebhookResponse::from_error(err),
+            InboxReceived::Accepted => WebhookResponse::new(200, None, "accepted"),
+            InboxReceived::Duplicate => WebhookResponse::new(200, None, "duplicate"),
+            InboxReceived::Unavailable(_) => {
+                WebhookResponse::new(503, Some(1), "temporarily unavailable")
+            }
+        }
+    }
+}

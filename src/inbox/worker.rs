@@ -1,0 +1,462 @@
+//! The worker runtime: concurrent handlers over an inbox, with heartbeats, retries, dead
+//! letters and a graceful shutdown.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use super::{Inbox, InboxBackend, Job, StoreError};
+use crate::{Delivery, Provider};
+
+/// How failed runs are retried: exponential backoff with jitter, up to a number of attempts,
+/// then the dead letters.
+///
+/// The wait after the `n`-th failed attempt is `initial * 2^(n-1)`, capped at `max`, then
+/// drawn uniformly between half of that and all of it, so that deliveries failing together
+/// do not come back together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial: Duration,
+    max: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Eight attempts, waits from 1 s doubling up to 10 minutes (about 17 minutes in all).
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(600),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// At most `max_attempts` runs (at least 1) with the default waits.
+    #[must_use]
+    pub fn attempts(max_attempts: u32) -> Self {
+        Self {
+            max_attempts: max_attempts.max(1),
+            ..Self::default()
+        }
+    }
+
+    /// The first wait, and the longest.
+    #[must_use]
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial = initial;
+        self.max = max.max(initial);
+        self
+    }
+
+    /// How many runs a delivery gets before the dead letters.
+    #[must_use]
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The wait after failed attempt `attempt` (from 1), for a `jitter` in `[0, 1)`.
+    #[must_use]
+    pub fn delay(&self, attempt: u32, jitter: f64) -> Duration {
+        let doublings = attempt.saturating_sub(1).min(32);
+        let full = self
+            .initial
+            .checked_mul(1_u32 << doublings.min(31))
+            .unwrap_or(self.max)
+            .min(self.max);
+        full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+    }
+}
+
+/// What a [`Worker::run`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WorkerReport {
+    /// Runs that succeeded and were recorded completed.
+    pub completed: u64,
+    /// Runs that failed and were put back for a retry.
+    pub retried: u64,
+    /// Deliveries moved to the dead letters.
+    pub dead_lettered: u64,
+    /// Runs stopped by the shutdown past its grace period, handed back uncounted.
+    pub released: u64,
+    /// Runs whose outcome could not be recorded: their visibility ran out (another worker
+    /// may have taken the delivery over) or the backend stayed unreachable. The delivery is
+    /// run again after its visibility.
+    pub unrecorded: u64,
+}
+
+impl WorkerReport {
+    fn add(&mut self, other: WorkerReport) {
+        self.completed += other.completed;
+        self.retried += other.retried;
+        self.dead_lettered += other.dead_lettered;
+        self.released += other.released;
+        self.unrecorded += other.unrecorded;
+    }
+}
+
+/// Runs a handler over the deliveries of an [`Inbox`].
+pub struct Worker<P, B> {
+    inbox: Inbox<P, B>,
+    options: Options,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Options {
+    concurrency: usize,
+    visibility: Duration,
+    retry: RetryPolicy,
+    grace: Duration,
+    wait: Duration,
+}
+
+impl<P, B> fmt::Debug for Worker<P, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worker")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Options of a [`Worker`].
+#[must_use]
+pub struct WorkerBuilder<P, B> {
+    inbox: Inbox<P, B>,
+    options: Options,
+}
+
+impl<P, B> fmt::Debug for WorkerBuilder<P, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerBuilder")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P, B> WorkerBuilder<P, B> {
+    /// How many handlers run at once (at least 1; default 4).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.options.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// How long a taken delivery stays invisible to other workers without a heartbeat
+    /// (default 30 s). The worker renews it every third of that while the handler runs, so a
+    /// handler may run longer; a worker that dies stops renewing, and another worker takes the
+    /// delivery over this long after the last renewal.
+    pub fn visibility_timeout(mut self, visibility: Duration) -> Self {
+        self.options.visibility = visibility.max(Duration::from_millis(30));
+        self
+    }
+
+    /// How failed runs are retried (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.options.retry = retry;
+        self
+    }
+
+    /// How long a shutdown waits for the handlers running (default 30 s); those still
+    /// running then are stopped and their deliveries handed back, uncounted.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.options.grace = grace;
+        self
+    }
+
+    /// The worker.
+    pub fn build(self) -> Worker<P, B> {
+        Worker {
+            inbox: self.inbox,
+            options: self.options,
+        }
+    }
+}
+
+/// The stop signals of one run: first stop taking, then stop running.
+#[derive(Default)]
+struct Stop {
+    taking: AtomicBool,
+    running: AtomicBool,
+    changed: Notify,
+}
+
+impl Stop {
+    fn set(&self, flag: &AtomicBool) {
+        flag.store(true, Ordering::SeqCst);
+        self.changed.notify_waiters();
+    }
+
+    /// Completes once `flag` is set.
+    async fn until(&self, flag: &AtomicBool) {
+        loop {
+            let changed = self.changed.notified();
+            let mut changed = std::pin::pin!(changed);
+            changed.as_mut().enable();
+            if flag.load(Ordering::SeqCst) {
+                return;
+            }
+            changed.await;
+        }
+    }
+}
+
+/// Polls `work` until it finishes, unless `stop` finishes first (`None`).
+async fn unless<T>(stop: impl Future<Output = ()>, work: impl Future<Output = T>) -> Option<T> {
+    let mut stop = std::pin::pin!(stop);
+    let mut work = std::pin::pin!(work);
+    std::future::poll_fn(|cx| {
+        if stop.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        work.as_mut().poll(cx).map(Some)
+    })
+    .await
+}
+
+/// A number in `[0, 1)` drawn from the process's token generator (no `rand` needed).
+fn jitter() -> f64 {
+    let bits = (crate::idempotency::new_owner_token() >> 75) as u64;
+    bits as f64 / (1_u64 << 53) as f64
+}
+
+impl<P, B> Worker<P, B>
+where
+    P: Provider + Send + Sync + 'static,
+    P::Event: Send + 'static,
+    B: InboxBackend,
+{
+    /// A worker with options, over `inbox`'s backend and provider.
+    pub fn builder(inbox: Inbox<P, B>) -> WorkerBuilder<P, B> {
+        WorkerBuilder {
+            inbox,
+            options: Options {
+                concurrency: 4,
+                visibility: Duration::from_secs(30),
+                retry: RetryPolicy::default(),
+                grace: Duration::from_secs(30),
+                wait: Duration::from_secs(5),
+            },
+        }
+    }
+
+    /// Runs `handler` on the inbox's deliveries, `concurrency` at a time, until `shutdown`
+    /// completes; then stops taking, lets the running handlers finish within the grace
+    /// period, hands back those that do not, and answers what it did.
+    ///
+    /// Each handler runs in a task of its own: a panic fails that run (retried like an
+    /// error) and nothing else. A backend that cannot be reached is retried with backoff
+    /// until it answers again: the worker does not give up on its own.
+    pub async fn run<F, Fut, E>(
+        &self,
+        handler: F,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> WorkerReport
+    where
+        F: Fn(Delivery<P::Event>) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        let stop = Arc::new(Stop::default());
+        let mut slots = JoinSet::new();
+        for _ in 0..self.options.concurrency {
+            let slot = Slot {
+                inbox: self.inbox.clone(),
+                options: self.options,
+                stop: Arc::clone(&stop),
+            };
+            slots.spawn(slot.run(handler.clone()));
+        }
+        shutdown.await;
+        stop.set(&stop.taking);
+        let mut report = WorkerReport::default();
+        let grace = tokio::time::Instant::now() + self.options.grace;
+        loop {
+            match tokio::time::timeout_at(grace, slots.join_next()).await {
+                Ok(Some(Ok(slot))) => report.add(slot),
+                Ok(Some(Err(_))) => {}
+                Ok(None) => break,
+                Err(_) => {
+                    // Past the grace period: the slots stop their handlers and hand back.
+                    stop.set(&stop.running);
+                    while let Some(slot) = slots.join_next().await {
+                        if let Ok(slot) = slot {
+                            report.add(slot);
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+        report
+    }
+}
+
+/// One of the `concurrency` loops of a run.
+struct Slot<P, B> {
+    inbox: Inbox<P, B>,
+    options: Options,
+    stop: Arc<Stop>,
+}
+
+impl<P, B> Slot<P, B>
+where
+    P: Provider + Send + Sync + 'static,
+    P::Event: Send + 'static,
+    B: InboxBackend,
+{
+    async fn run<F, Fut, E>(self, handler: F) -> WorkerReport
+    where
+        F: Fn(Delivery<P::Event>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        let mut report = WorkerReport::default();
+        let mut outage = Backoff::default();
+        let provider = self.inbox.provider().name();
+        loop {
+            let taken = unless(
+                self.stop.until(&self.stop.taking),
+                self.inbox
+                    .backend()
+                    .take(provider, self.options.visibility, self.options.wait),
+            )
+            .await;
+            let job = match taken {
+                None => break,
+                Some(Ok(Some(job))) => {
+                    outage = Backoff::default();
+                    job
+                }
+                Some(Ok(None)) => continue,
+                Some(Err(_)) => {
+                    // The backend is down: wait, then look again, until it comes back.
+                    if unless(self.stop.until(&self.stop.taking), outage.wait())
+                        .await
+                        .is_none()
+                    {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            self.process(job, &handler, &mut report).await;
+        }
+        report
+    }
+
+    async fn process<F, Fut, E>(&self, job: Job, handler: &F, report: &mut WorkerReport)
+    where
+        F: Fn(Delivery<P::Event>) -> Fut,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        let backend = self.inbox.backend();
+        let delivery = match self.inbox.provider().parse(job.delivery.verified()) {
+            Ok(delivery) => delivery,
+            Err(err) => {
+                // Parsed when it was received, so the provider (or its version) changed:
+                // no retry can help until a fix, after which it can be requeued.
+                let error = format!("the stored delivery no longer parses: {err}");
+                let recorded = self.record(|| backend.dead_letter(&job, &error)).await;
+                count(report, recorded, |r| &mut r.dead_lettered);
+                return;
+            }
+        };
+        let mut run = tokio::spawn(handler(delivery));
+        let beat = self.options.visibility / 3;
+        let outcome = loop {
+            let stopped = self.stop.until(&self.stop.running);
+            let tick = tokio::time::sleep(beat);
+            let next = unless(stopped, unless(tick, &mut run)).await;
+            match next {
+                // Past the shutdown's grace: stop the handler, hand the delivery back.
+                None => {
+                    run.abort();
+                    let recorded = self.record(|| backend.release(&job)).await;
+                    count(report, recorded, |r| &mut r.released);
+                    return;
+                }
+                // Heartbeat. A lost job (taken over after a stall) runs on: its end is not
+                // recorded, and the delivery's new holder decides.
+                Some(None) => {
+                    let _ = backend.extend(&job, self.options.visibility).await;
+                }
+                Some(Some(joined)) => break joined,
+            }
+        };
+        let failure = match outcome {
+            Ok(Ok(())) => {
+                let recorded = self.record(|| backend.complete(&job)).await;
+                count(report, recorded, |r| &mut r.completed);
+                return;
+            }
+            Ok(Err(err)) => err.to_string(),
+            Err(join) if join.is_panic() => "the handler panicked".to_owned(),
+            Err(_) => "the handler was cancelled".to_owned(),
+        };
+        if job.attempt >= self.options.retry.max_attempts() {
+            let recorded = self.record(|| backend.dead_letter(&job, &failure)).await;
+            count(report, recorded, |r| &mut r.dead_lettered);
+        } else {
+            let wait = self.options.retry.delay(job.attempt, jitter());
+            let at = crate::idempotency::deadline(OffsetDateTime::now_utc(), wait);
+            let recorded = self.record(|| backend.retry(&job, &failure, at)).await;
+            count(report, recorded, |r| &mut r.retried);
+        }
+    }
+
+    /// Records an outcome, retrying while the backend is unreachable for as long as the job
+    /// would stay invisible; `false` when it could not be recorded.
+    async fn record<Fut>(&self, mut attempt: impl FnMut() -> Fut) -> bool
+    where
+        Fut: Future<Output = Result<(), StoreError>>,
+    {
+        let give_up = tokio::time::Instant::now() + self.options.visibility;
+        let mut backoff = Backoff::default();
+        loop {
+            match attempt().await {
+                Ok(()) => return true,
+                Err(StoreError::Unavailable(_)) if tokio::time::Instant::now() < give_up => {
+                    backoff.wait().await;
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+fn count(
+    report: &mut WorkerReport,
+    recorded: bool,
+    field: impl FnOnce(&mut WorkerReport) -> &mut u64,
+) {
+    if recorded {
+        *field(report) += 1;
+    } else {
+        report.unrecorded += 1;
+    }
+}
+
+/// Waits between tries at an unreachable backend: 50 ms doubling to 2 s, with jitter.
+#[derive(Default)]
+struct Backoff {
+    tries: u32,
+}
+
+impl Backoff {
+    async fn wait(&mut self) {
+        let full = Duration::from_millis(50)
+            .saturating_mul(1 << self.tries.min(6))
+            .min(Duration::from_secs(2));
+        self.tries += 1;
+        tokio::time::sleep(full.mul_f64(0.5 + 0.5 * jitter())).await;
+    }
+}
