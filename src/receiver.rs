@@ -31,15 +31,6 @@ impl WebhookResponse {
     /// The media type of every answer's body.
     pub const CONTENT_TYPE: &'static str = "text/plain; charset=utf-8";
 
-    /// An answer of the crate's own making.
-    pub(crate) const fn new(status: u16, retry_after: Option<u64>, body: &'static str) -> Self {
-        Self {
-            status,
-            retry_after,
-            body,
-        }
-    }
-
     /// The answer to a rejected delivery: [`Error::status`] and [`Error::body_text`].
     #[must_use]
     pub fn from_error(err: &Error) -> Self {
@@ -73,15 +64,22 @@ impl WebhookResponse {
         }
     }
 
-    /// A response of the given parts, for answers of an adapter's own (a misconfigured
-    /// server is 500).
-    #[cfg(any(feature = "axum", feature = "actix-web"))]
+    /// A response of the given parts, for answers of the crate's own (an adapter's
+    /// misconfigured server is 500, an inbox's acceptance 200).
+    #[cfg(any(feature = "axum", feature = "actix-web", feature = "inbox"))]
     pub(crate) const fn new(status: u16, body: &'static str) -> Self {
         Self {
             status,
             retry_after: None,
             body,
         }
+    }
+
+    /// The same with a `Retry-After` in seconds.
+    #[cfg(feature = "inbox")]
+    pub(crate) const fn retrying_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// The HTTP status.

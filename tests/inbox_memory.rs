@@ -108,7 +108,7 @@ async fn the_receiving_side_accepts_once_and_refuses_what_is_not_authentic() {
     let forged = vec![("x-munity-token".to_owned(), "wrong".to_owned())];
     let refused = inbox.receive(&forged, &body("b")).await;
     assert!(
-        matches!(refused, InboxReceived::Rejected(Error::InvalidToken { .. })),
+        matches!(refused, InboxReceived::Rejected(Error::InvalidToken)),
         "{refused:?}"
     );
     assert_eq!(refused.response().status(), 401);
@@ -164,8 +164,8 @@ async fn two_workers_handle_each_delivery_once() {
     );
     assert_eq!(a.completed + b.completed, 300);
     assert!(a.completed > 0 && b.completed > 0, "{a:?} {b:?}");
-    let seen = seen.lock().unwrap();
-    assert!(seen.values().all(|&runs| runs == 1), "a delivery ran twice");
+    let ran_once = seen.lock().unwrap().values().all(|&runs| runs == 1);
+    assert!(ran_once, "a delivery ran twice");
     let stats = inbox.backend().stats().await.unwrap();
     assert_eq!((stats.pending, stats.completed), (0, 300));
 }

@@ -505,10 +505,10 @@ impl InboxReceived {
     pub fn response(&self) -> WebhookResponse {
         match self {
             InboxReceived::Rejected(err) => WebhookResponse::from_error(err),
-            InboxReceived::Accepted => WebhookResponse::new(200, None, "accepted"),
-            InboxReceived::Duplicate => WebhookResponse::new(200, None, "duplicate"),
+            InboxReceived::Accepted => WebhookResponse::new(200, "accepted"),
+            InboxReceived::Duplicate => WebhookResponse::new(200, "duplicate"),
             InboxReceived::Unavailable(_) => {
-                WebhookResponse::new(503, Some(1), "temporarily unavailable")
+                WebhookResponse::new(503, "temporarily unavailable").retrying_after(1)
             }
         }
     }
