@@ -326,6 +326,66 @@ where
     }
 }
 
+/// The receiving side of an [`Inbox`](crate::inbox::Inbox) found in the app data: the
+/// [core type](super::Enqueue) with actix-web's request.
+///
+/// ```
+/// use actix_web::{App, web};
+/// use webhook_receiver::inbox::{Inbox, InboxReceived, MemoryInbox};
+/// use webhook_receiver::integrations::actix::Enqueue;
+/// use webhook_receiver::providers::munity::Munity;
+/// use webhook_receiver::{Secret, verify::TokenScheme};
+///
+/// async fn munity_webhook(webhook: Enqueue<Munity>) -> InboxReceived {
+///     webhook.enqueue().await
+/// }
+///
+/// let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
+/// let inbox = web::Data::new(Inbox::new(munity, MemoryInbox::new()));
+/// let app = move || {
+///     App::new()
+///         .app_data(inbox.clone())
+///         .route("/webhooks/munity", web::post().to(munity_webhook))
+/// };
+/// # let _ = app;
+/// ```
+#[cfg(feature = "inbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+pub type Enqueue<P, B = crate::inbox::MemoryInbox> = super::Enqueue<P, B, HttpRequest>;
+
+#[cfg(feature = "inbox")]
+impl<P, B> FromRequest for Enqueue<P, B>
+where
+    P: Provider + 'static,
+    B: crate::inbox::InboxBackend,
+{
+    type Error = WebhookRejection;
+    type Future = Extraction<Self>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let inbox = AppData::<crate::inbox::Inbox<P, B>>::find(request);
+        let read = Read::new(request, payload);
+        Box::pin(async move {
+            let inbox =
+                inbox.ok_or_else(WebhookRejection::not_configured::<crate::inbox::Inbox<P, B>>)?;
+            let limit = inbox.provider().body_limit();
+            let (request, body) = read.run(limit).await?;
+            Ok(Self::new(crate::inbox::Inbox::clone(&inbox), request, body))
+        })
+    }
+}
+
+#[cfg(feature = "inbox")]
+impl Responder for crate::inbox::InboxReceived {
+    type Body = BoxBody;
+
+    /// [`InboxReceived::response`](crate::inbox::InboxReceived::response) as an actix-web
+    /// response.
+    fn respond_to(self, _request: &HttpRequest) -> HttpResponse {
+        self.response().into()
+    }
+}
+
 /// A value found in the app data: shared through `web::Data`, or a clone of one registered
 /// directly.
 enum AppData<T> {

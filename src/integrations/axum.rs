@@ -225,6 +225,57 @@ where
     }
 }
 
+/// The receiving side of an [`Inbox`](crate::inbox::Inbox) taken from the router state
+/// (`Inbox<P, B>: FromRef<S>`): the [core type](super::Enqueue) with axum's request head.
+///
+/// ```
+/// use axum::{Router, routing::post};
+/// use webhook_receiver::inbox::{Inbox, InboxReceived, MemoryInbox};
+/// use webhook_receiver::integrations::axum::Enqueue;
+/// use webhook_receiver::providers::munity::Munity;
+/// use webhook_receiver::{Secret, verify::TokenScheme};
+///
+/// async fn munity_webhook(webhook: Enqueue<Munity>) -> InboxReceived {
+///     webhook.enqueue().await
+/// }
+///
+/// # fn main() -> Result<(), webhook_receiver::ConfigError> {
+/// let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken")?)?);
+/// let app: Router = Router::new()
+///     .route("/webhooks/munity", post(munity_webhook))
+///     .with_state(Inbox::new(munity, MemoryInbox::new()));
+/// # let _ = app;
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(feature = "inbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+pub type Enqueue<P, B = crate::inbox::MemoryInbox> = super::Enqueue<P, B, Parts>;
+
+#[cfg(feature = "inbox")]
+impl<P, B, S> FromRequest<S> for Enqueue<P, B>
+where
+    P: Provider,
+    B: crate::inbox::InboxBackend,
+    crate::inbox::Inbox<P, B>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = WebhookRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let inbox = crate::inbox::Inbox::from_ref(state);
+        let (head, body) = read(request, inbox.provider().body_limit()).await?;
+        Ok(Self::new(inbox, head, body))
+    }
+}
+
+#[cfg(feature = "inbox")]
+impl IntoResponse for crate::inbox::InboxReceived {
+    fn into_response(self) -> Response {
+        self.response().into_response()
+    }
+}
+
 impl super::sealed::Sealed for Parts {}
 
 impl super::RequestHead for Parts {

@@ -159,6 +159,55 @@ impl<P: Provider, St: IdempotencyStore, R: RequestHead> ProcessOnce<P, St, R> {
     }
 }
 
+/// A delivery read by an adapter, on its way into an [`Inbox`](crate::inbox::Inbox): the
+/// receiving side of the inbox in one extractor. [`enqueue`](Enqueue::enqueue) verifies,
+/// parses and records it, and its [`InboxReceived`](crate::inbox::InboxReceived) is the
+/// response (`200 accepted`, `200 duplicate`, the rejection's status, or 503). Nothing needs
+/// detaching: the enqueue is one step of the backend, so a sender hanging up leaves the
+/// delivery recorded or not, and its retry is answered accordingly.
+#[cfg(feature = "inbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+pub struct Enqueue<P, B, R> {
+    inbox: crate::inbox::Inbox<P, B>,
+    head: R,
+    body: Bytes,
+}
+
+#[cfg(feature = "inbox")]
+impl<P: Provider, B: crate::inbox::InboxBackend, R: RequestHead> Enqueue<P, B, R> {
+    /// A delivery read by an adapter.
+    pub(crate) fn new(inbox: crate::inbox::Inbox<P, B>, head: R, body: Bytes) -> Self {
+        Self { inbox, head, body }
+    }
+
+    /// Verifies, parses and enqueues the delivery (see
+    /// [`Inbox::receive`](crate::inbox::Inbox::receive)); return the answer from your handler.
+    pub async fn enqueue(self) -> crate::inbox::InboxReceived {
+        self.inbox.receive(self.head.headers(), &self.body).await
+    }
+
+    /// The inbox.
+    #[must_use]
+    pub fn inbox(&self) -> &crate::inbox::Inbox<P, B> {
+        &self.inbox
+    }
+
+    /// The framework's request head.
+    #[must_use]
+    pub fn request(&self) -> &R {
+        &self.head
+    }
+}
+
+#[cfg(feature = "inbox")]
+impl<P, B, R> fmt::Debug for Enqueue<P, B, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Enqueue")
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl<P, St, R> fmt::Debug for ProcessOnce<P, St, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Headers may carry a shared token, and the body is the sender's: neither is shown.
