@@ -94,6 +94,9 @@
 //!   per claim on the database clock. Costs tokio-postgres and deadpool-postgres.
 //! - `redis`: [`idempotency::redis::RedisStore`], one Lua script per operation, TTLs as leases.
 //!   Costs the redis crate.
+//! - `inbox`: [`inbox`]: acknowledge at once, process later with workers, retries, dead
+//!   letters and replay; the in-process `MemoryInbox`. Costs tokio's tasks, timers and
+//!   notifications.
 //!
 //! # Process once
 //!
@@ -151,6 +154,12 @@ pub use secret::{Keyring, Secret};
 /// The README's examples, compiled and run as doc tests so they cannot rot (with the
 /// features they use, as the README's test command `cargo test --workspace --all-features`
 /// enables).
-#[cfg(all(doctest, feature = "testing", feature = "axum", feature = "actix-web"))]
+#[cfg(all(
+    doctest,
+    feature = "testing",
+    feature = "axum",
+    feature = "actix-web",
+    feature = "inbox"
+))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
