@@ -67,8 +67,8 @@ fn state_of(delivery: &Delivery<Event>) -> String {
 }
 
 /// Runs `worker` with `handler` until `until` says stop (checked every 10 ms, at most 10 s).
-async fn run_until<F, Fut>(
-    worker: &Worker<Munity, MemoryInbox>,
+async fn run_until<B: InboxBackend, F, Fut>(
+    worker: &Worker<Munity, B>,
     handler: F,
     until: impl Fn() -> bool + Send + 'static,
 ) -> webhook_receiver::inbox::WorkerReport
@@ -512,4 +512,174 @@ fn the_retry_policy_doubles_up_to_its_cap_with_jitter_in_the_upper_half() {
     assert_eq!(policy.delay(7, 0.0), Duration::from_secs(30));
     assert_eq!(policy.delay(40, 0.0), Duration::from_secs(30));
     assert_eq!(RetryPolicy::attempts(0).max_attempts(), 1);
+}
+
+/// A backend that fails every call with `Unavailable` while `down` is set, as a database that
+/// went away would, and otherwise hands over to a `MemoryInbox`.
+#[derive(Clone, Default)]
+struct Flaky {
+    inner: MemoryInbox,
+    down: Arc<AtomicBool>,
+    /// Calls refused while down.
+    refused: Arc<AtomicUsize>,
+}
+
+impl Flaky {
+    fn check(&self) -> Result<(), webhook_receiver::inbox::StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+            return Err(webhook_receiver::inbox::StoreError::Unavailable(
+                "connection refused".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl InboxBackend for Flaky {
+    async fn enqueue(
+        &self,
+        delivery: webhook_receiver::inbox::StoredDelivery,
+    ) -> Result<webhook_receiver::inbox::Enqueued, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.enqueue(delivery).await
+    }
+    async fn take(
+        &self,
+        provider: &str,
+        visibility: Duration,
+        wait: Duration,
+    ) -> Result<Option<webhook_receiver::inbox::Job>, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner
+            .take(provider, visibility, wait.min(Duration::from_millis(50)))
+            .await
+    }
+    async fn extend(
+        &self,
+        job: &webhook_receiver::inbox::Job,
+        visibility: Duration,
+    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.extend(job, visibility).await
+    }
+    async fn complete(
+        &self,
+        job: &webhook_receiver::inbox::Job,
+    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.complete(job).await
+    }
+    async fn retry(
+        &self,
+        job: &webhook_receiver::inbox::Job,
+        error: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.retry(job, error, at).await
+    }
+    async fn release(
+        &self,
+        job: &webhook_receiver::inbox::Job,
+    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.release(job).await
+    }
+    async fn dead_letter(
+        &self,
+        job: &webhook_receiver::inbox::Job,
+        error: &str,
+    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.dead_letter(job, error).await
+    }
+    async fn dead_letters(
+        &self,
+        filter: &DeadLetterFilter,
+        limit: usize,
+    ) -> Result<Vec<webhook_receiver::inbox::DeadLetter>, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.dead_letters(filter, limit).await
+    }
+    async fn requeue(
+        &self,
+        filter: &DeadLetterFilter,
+    ) -> Result<usize, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.requeue(filter).await
+    }
+    async fn replay(&self, id: &MessageId) -> Result<bool, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.replay(id).await
+    }
+    async fn purge(
+        &self,
+        before: OffsetDateTime,
+    ) -> Result<usize, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.purge(before).await
+    }
+    async fn stats(
+        &self,
+    ) -> Result<webhook_receiver::inbox::InboxStats, webhook_receiver::inbox::StoreError> {
+        self.inner.stats().await
+    }
+}
+
+#[tokio::test]
+async fn a_backend_outage_is_503_while_receiving_and_workers_resume_on_their_own() {
+    let backend = Flaky::default();
+    let inbox = Inbox::new(munity(), backend.clone());
+    backend.down.store(true, Ordering::SeqCst);
+    let refused = inbox.receive(&headers(), &body("during-outage")).await;
+    assert!(
+        matches!(refused, InboxReceived::Unavailable(_)),
+        "{refused:?}"
+    );
+    assert_eq!(refused.response().status(), 503);
+    assert_eq!(refused.response().retry_after(), Some(1));
+    assert_eq!(
+        backend.inner.stats().await.unwrap().pending,
+        0,
+        "nothing half-written"
+    );
+
+    backend.down.store(false, Ordering::SeqCst);
+    for n in 0..5 {
+        let received = inbox.receive(&headers(), &body(&format!("o-{n}"))).await;
+        assert!(matches!(received, InboxReceived::Accepted));
+    }
+    // The backend goes down while the worker runs: it waits, then resumes by itself.
+    backend.down.store(true, Ordering::SeqCst);
+    let worker = Worker::builder(inbox.clone()).concurrency(2).build();
+    let restore = {
+        let backend = backend.clone();
+        tokio::spawn(async move {
+            // Back once the workers have been refused a few times.
+            while backend.refused.load(Ordering::SeqCst) < 6 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            backend.down.store(false, Ordering::SeqCst);
+        })
+    };
+    let seen = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let seen = Arc::clone(&seen);
+        move |_delivery: Delivery<Event>| {
+            let seen = Arc::clone(&seen);
+            async move {
+                seen.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, String>(())
+            }
+        }
+    };
+    let inner = backend.inner.clone();
+    let report = run_until(&worker, handler, move || {
+        futures_stats(&inner).completed == 5
+    })
+    .await;
+    restore.await.unwrap();
+    assert_eq!(report.completed, 5);
+    assert_eq!(seen.load(Ordering::SeqCst), 5);
 }
