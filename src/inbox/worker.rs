@@ -221,6 +221,20 @@ async fn unless<T>(stop: impl Future<Output = ()>, work: impl Future<Output = T>
     .await
 }
 
+/// Polls `work` until it finishes, unless `stop` finishes first (`None`); `work` is polled
+/// first, so work that is done is never reported as stopped.
+async fn done_or<T>(work: impl Future<Output = T>, stop: impl Future<Output = ()>) -> Option<T> {
+    let mut stop = std::pin::pin!(stop);
+    let mut work = std::pin::pin!(work);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(done) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(done));
+        }
+        stop.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
 /// A number in `[0, 1)` drawn from the process's token generator (no `rand` needed).
 fn jitter() -> f64 {
     let bits = (crate::idempotency::new_owner_token() >> 75) as u64;
@@ -375,7 +389,7 @@ where
         let outcome = loop {
             let stopped = self.stop.until(&self.stop.running);
             let tick = tokio::time::sleep(beat);
-            let next = unless(stopped, unless(tick, &mut run)).await;
+            let next = done_or(done_or(&mut run, tick), stopped).await;
             match next {
                 // Past the shutdown's grace: stop the handler, hand the delivery back.
                 None => {
