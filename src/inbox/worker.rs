@@ -235,6 +235,31 @@ async fn done_or<T>(work: impl Future<Output = T>, stop: impl Future<Output = ()
     .await
 }
 
+/// A handler's future with its panics caught: a panic ends it as `Err(Panicked)`, and the
+/// future is not polled again.
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+/// The handler panicked (the panic hook has reported it).
+struct Panicked;
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Panicked>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Self::Output> {
+        let future = self.0.as_mut();
+        // The future is dropped after a panic (the run fails and nothing polls it again), so
+        // no state it left half-changed is seen.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(_) => Poll::Ready(Err(Panicked)),
+        }
+    }
+}
+
 /// A number in `[0, 1)` drawn from the process's token generator (no `rand` needed).
 fn jitter() -> f64 {
     let bits = (crate::idempotency::new_owner_token() >> 75) as u64;
@@ -265,8 +290,7 @@ where
     /// completes; then stops taking, lets the running handlers finish within the grace
     /// period, hands back those that do not, and answers what it did.
     ///
-    /// Each handler runs in a task of its own: a panic fails that run (retried like an
-    /// error) and nothing else. A backend that cannot be reached is retried with backoff
+    /// A panic in the handler fails that run (retried like an error) and nothing else. A backend that cannot be reached is retried with backoff
     /// until it answers again: the worker does not give up on its own.
     pub async fn run<F, Fut, E>(
         &self,
@@ -384,7 +408,8 @@ where
                 return;
             }
         };
-        let mut run = tokio::spawn(handler(delivery));
+        // In place, in this slot's task (no task per delivery); a panic fails the run only.
+        let mut run = CatchUnwind(Box::pin(handler(delivery)));
         let beat = self.options.visibility / 3;
         let outcome = loop {
             let stopped = self.stop.until(&self.stop.running);
@@ -393,7 +418,7 @@ where
             match next {
                 // Past the shutdown's grace: stop the handler, hand the delivery back.
                 None => {
-                    run.abort();
+                    drop(run);
                     let recorded = self.record(|| backend.release(&job)).await;
                     count(report, recorded, |r| &mut r.released);
                     return;
@@ -413,8 +438,7 @@ where
                 return;
             }
             Ok(Err(err)) => err.to_string(),
-            Err(join) if join.is_panic() => "the handler panicked".to_owned(),
-            Err(_) => "the handler was cancelled".to_owned(),
+            Err(Panicked) => "the handler panicked".to_owned(),
         };
         if job.attempt >= self.options.retry.max_attempts() {
             let recorded = self.record(|| backend.dead_letter(&job, &failure)).await;
