@@ -1,0 +1,753 @@
+//! The behaviour every `InboxBackend` must show, written once and run against each backend
+//! (`inbox_contract_tests!` makes one test per behaviour): the receiving side, the worker
+//! runtime (once per id across workers, retries, dead letters and requeue, replay, purge, a dead
+//! worker's delivery taken over, heartbeats, graceful shutdown, a backend outage).
+//!
+//! Each test asserts exact counts (`stats`), so the factory must hand every test a backend of
+//! its own (a shared server: a fresh namespace per call).
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use webhook_receiver::inbox::{
+    DeadLetterFilter, Inbox, InboxBackend, InboxReceived, InboxStats, RetryPolicy, Worker,
+};
+use webhook_receiver::providers::munity::Munity;
+use webhook_receiver::verify::TokenScheme;
+use webhook_receiver::{Delivery, Error, MessageId, Secret};
+
+/// One test per behaviour of the contract, each with a backend from `$make` (an expression
+/// of type `impl Fn() -> B`).
+#[macro_export]
+macro_rules! inbox_contract_tests {
+    ($make:expr) => {
+        #[tokio::test]
+        async fn the_receiving_side_accepts_once_and_refuses_what_is_not_authentic() {
+            inbox_contract::the_receiving_side_accepts_once_and_refuses_what_is_not_authentic($make).await;
+        }
+
+        #[tokio::test]
+        async fn two_workers_handle_each_delivery_once() {
+            inbox_contract::two_workers_handle_each_delivery_once($make).await;
+        }
+
+        #[tokio::test]
+        async fn a_poison_delivery_ends_in_the_dead_letters_and_is_processed_after_a_requeue() {
+            inbox_contract::a_poison_delivery_ends_in_the_dead_letters_and_is_processed_after_a_requeue($make).await;
+        }
+
+        #[tokio::test]
+        async fn a_dead_workers_delivery_is_taken_over_after_its_visibility() {
+            inbox_contract::a_dead_workers_delivery_is_taken_over_after_its_visibility($make).await;
+        }
+
+        #[tokio::test]
+        async fn a_heartbeat_keeps_a_long_run_from_being_taken_over() {
+            inbox_contract::a_heartbeat_keeps_a_long_run_from_being_taken_over($make).await;
+        }
+
+        #[tokio::test]
+        async fn a_shutdown_lets_running_handlers_finish() {
+            inbox_contract::a_shutdown_lets_running_handlers_finish($make).await;
+        }
+
+        #[tokio::test]
+        async fn a_shutdown_past_its_grace_hands_the_delivery_back_uncounted() {
+            inbox_contract::a_shutdown_past_its_grace_hands_the_delivery_back_uncounted($make).await;
+        }
+
+        #[tokio::test]
+        async fn a_panicking_handler_fails_its_run_and_the_retry_processes() {
+            inbox_contract::a_panicking_handler_fails_its_run_and_the_retry_processes($make).await;
+        }
+
+        #[tokio::test]
+        async fn a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets() {
+            inbox_contract::a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets($make).await;
+        }
+
+        #[tokio::test]
+        async fn kept_headers_and_the_verified_bytes_reach_the_stored_delivery() {
+            inbox_contract::kept_headers_and_the_verified_bytes_reach_the_stored_delivery($make).await;
+        }
+
+        #[tokio::test]
+        async fn a_backend_outage_is_503_while_receiving_and_workers_resume_on_their_own() {
+            inbox_contract::a_backend_outage_is_503_while_receiving_and_workers_resume_on_their_own($make).await;
+        }
+    };
+}
+
+const TOKEN: &str = "inbox-test-token";
+
+type Event = webhook_receiver::providers::munity::Webhook;
+
+fn munity() -> Munity {
+    Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap())
+}
+
+/// A backend the contract can drive: cloned into workers and the shutdown checks.
+pub trait TestBackend: InboxBackend + Clone {}
+
+impl<B: InboxBackend + Clone> TestBackend for B {}
+
+fn inbox<B: TestBackend>(backend: B) -> Inbox<Munity, B> {
+    Inbox::builder(munity(), backend)
+        .keep_header("X-Request-Id")
+        .build()
+}
+
+fn headers() -> Vec<(String, String)> {
+    vec![
+        ("x-munity-token".to_owned(), TOKEN.to_owned()),
+        ("x-request-id".to_owned(), "req-1".to_owned()),
+    ]
+}
+
+/// A Munity delivery whose id (the body's digest) is set by `state`.
+fn body(state: &str) -> Vec<u8> {
+    format!(
+        r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"{state}"}}"#
+    )
+    .into_bytes()
+}
+
+async fn accept<B: TestBackend>(inbox: &Inbox<Munity, B>, state: &str) -> MessageId {
+    let received = inbox.receive(&headers(), &body(state)).await;
+    assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+    let jobs = inbox.backend().stats().await.unwrap();
+    assert!(jobs.pending > 0);
+    munity_id(state)
+}
+
+fn munity_id(state: &str) -> MessageId {
+    use webhook_receiver::Provider as _;
+    munity()
+        .parse(munity().verify(&headers(), &body(state)).unwrap())
+        .unwrap()
+        .id
+}
+
+fn state_of(delivery: &Delivery<Event>) -> String {
+    delivery.event.state.clone().unwrap_or_default()
+}
+
+/// Runs `worker` with `handler` until `until` says stop, given the backend's stats (checked
+/// every 10 ms, at most 10 s).
+async fn run_until<B: TestBackend, F, Fut>(
+    worker: &Worker<Munity, B>,
+    backend: &B,
+    handler: F,
+    until: impl Fn(InboxStats) -> bool + Send + 'static,
+) -> webhook_receiver::inbox::WorkerReport
+where
+    F: Fn(Delivery<Event>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+{
+    let backend = backend.clone();
+    worker
+        .run(handler, async move {
+            for _ in 0..1000 {
+                let stats = backend.stats().await.unwrap();
+                if until(stats) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            panic!("the condition did not come true within 10 s");
+        })
+        .await
+}
+
+pub async fn the_receiving_side_accepts_once_and_refuses_what_is_not_authentic<B: TestBackend>(
+    make: impl Fn() -> B,
+) {
+    let inbox = inbox(make());
+    let received = inbox.receive(&headers(), &body("a")).await;
+    assert!(matches!(received, InboxReceived::Accepted));
+    assert_eq!(
+        (received.response().status(), received.response().body()),
+        (200, "accepted")
+    );
+    let again = inbox.receive(&headers(), &body("a")).await;
+    assert!(matches!(again, InboxReceived::Duplicate));
+    assert_eq!(
+        (again.response().status(), again.response().body()),
+        (200, "duplicate")
+    );
+
+    let forged = vec![("x-munity-token".to_owned(), "wrong".to_owned())];
+    let refused = inbox.receive(&forged, &body("b")).await;
+    assert!(
+        matches!(refused, InboxReceived::Rejected(Error::InvalidToken)),
+        "{refused:?}"
+    );
+    assert_eq!(refused.response().status(), 401);
+    let shape = inbox
+        .receive(
+            &headers(),
+            br#"{"workspace_id":"w","event":"integration_installed","payload":[1]}"#,
+        )
+        .await;
+    assert_eq!(shape.response().status(), 422, "{shape:?}");
+
+    let stats = inbox.backend().stats().await.unwrap();
+    assert_eq!(
+        (stats.pending, stats.in_flight, stats.completed, stats.dead),
+        (1, 0, 0, 0)
+    );
+}
+
+pub async fn two_workers_handle_each_delivery_once<B: TestBackend>(make: impl Fn() -> B) {
+    let inbox = inbox(make());
+    for n in 0..300 {
+        let received = inbox.receive(&headers(), &body(&format!("d-{n}"))).await;
+        assert_eq!(received.response().status(), 200);
+        // Some deliveries arrive twice: the copy is a duplicate, not a second job.
+        if n % 7 == 0 {
+            let copy = inbox.receive(&headers(), &body(&format!("d-{n}"))).await;
+            assert!(matches!(copy, InboxReceived::Duplicate));
+        }
+    }
+    let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let handler = {
+        let seen = Arc::clone(&seen);
+        move |delivery: Delivery<Event>| {
+            let seen = Arc::clone(&seen);
+            async move {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                *seen.lock().unwrap().entry(state_of(&delivery)).or_default() += 1;
+                Ok::<_, String>(())
+            }
+        }
+    };
+    let done = {
+        let seen = Arc::clone(&seen);
+        move |_| seen.lock().unwrap().len() == 300
+    };
+    let first = Worker::builder(inbox.clone()).concurrency(3).build();
+    let second = Worker::builder(inbox.clone()).concurrency(3).build();
+    let done_too = done.clone();
+    let (a, b) = tokio::join!(
+        run_until(&first, inbox.backend(), handler.clone(), done),
+        run_until(&second, inbox.backend(), handler, done_too)
+    );
+    assert_eq!(a.completed + b.completed, 300);
+    assert!(a.completed > 0 && b.completed > 0, "{a:?} {b:?}");
+    let ran_once = seen.lock().unwrap().values().all(|&runs| runs == 1);
+    assert!(ran_once, "a delivery ran twice");
+    let stats = inbox.backend().stats().await.unwrap();
+    assert_eq!((stats.pending, stats.completed), (0, 300));
+}
+
+pub async fn a_poison_delivery_ends_in_the_dead_letters_and_is_processed_after_a_requeue<
+    B: TestBackend,
+>(
+    make: impl Fn() -> B,
+) {
+    let inbox = inbox(make());
+    let poison = accept(&inbox, "poison").await;
+    accept(&inbox, "fine").await;
+    let fixed = Arc::new(AtomicBool::new(false));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let (fixed, runs) = (Arc::clone(&fixed), Arc::clone(&runs));
+        move |delivery: Delivery<Event>| {
+            let (fixed, runs) = (Arc::clone(&fixed), Arc::clone(&runs));
+            async move {
+                if state_of(&delivery) == "poison" {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    if !fixed.load(Ordering::SeqCst) {
+                        return Err("no such customer: cust_42".to_owned());
+                    }
+                }
+                Ok(())
+            }
+        }
+    };
+    let worker = Worker::builder(inbox.clone())
+        .retry(
+            RetryPolicy::attempts(3).backoff(Duration::from_millis(10), Duration::from_millis(40)),
+        )
+        .build();
+    let report = run_until(&worker, inbox.backend(), handler.clone(), move |stats| {
+        stats.dead == 1 && stats.completed == 1
+    })
+    .await;
+    assert_eq!(
+        (report.completed, report.retried, report.dead_lettered),
+        (1, 2, 1)
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+
+    let letters = inbox
+        .backend()
+        .dead_letters(&DeadLetterFilter::all(), 10)
+        .await
+        .unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].delivery.id, poison);
+    assert_eq!(letters[0].attempts, 3);
+    assert_eq!(letters[0].error, "no such customer: cust_42");
+    // Filters pick it or not.
+    let none = DeadLetterFilter::all().error_contains("timeout");
+    assert!(
+        inbox
+            .backend()
+            .dead_letters(&none, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A sender's retry of a dead delivery is a duplicate: only a requeue brings it back.
+    let retry = inbox.receive(&headers(), &body("poison")).await;
+    assert!(matches!(retry, InboxReceived::Duplicate));
+
+    fixed.store(true, Ordering::SeqCst);
+    let requeued = inbox
+        .backend()
+        .requeue(&DeadLetterFilter::ids([poison]).error_contains("cust_42"))
+        .await
+        .unwrap();
+    assert_eq!(requeued, 1);
+    let report = run_until(&worker, inbox.backend(), handler, move |stats| {
+        stats.completed == 2
+    })
+    .await;
+    assert_eq!(report.completed, 1);
+    assert_eq!(runs.load(Ordering::SeqCst), 4);
+    assert!(
+        inbox
+            .backend()
+            .dead_letters(&DeadLetterFilter::all(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn a_dead_workers_delivery_is_taken_over_after_its_visibility<B: TestBackend>(
+    make: impl Fn() -> B,
+) {
+    let inbox = inbox(make());
+    accept(&inbox, "orphan").await;
+    // A worker takes it and dies: it never completes, never renews.
+    let lost = inbox
+        .backend()
+        .take("munity", Duration::from_millis(200), Duration::from_secs(1))
+        .await
+        .unwrap()
+        .expect("the delivery is due");
+    assert_eq!(lost.attempt, 1);
+    // Invisible meanwhile.
+    let meanwhile = inbox
+        .backend()
+        .take("munity", Duration::from_secs(5), Duration::from_millis(50))
+        .await
+        .unwrap();
+    assert!(meanwhile.is_none());
+
+    let attempts = Arc::new(Mutex::new(Vec::new()));
+    let worker = Worker::builder(inbox.clone()).build();
+    let handler = {
+        let attempts = Arc::clone(&attempts);
+        move |delivery: Delivery<Event>| {
+            let attempts = Arc::clone(&attempts);
+            async move {
+                attempts.lock().unwrap().push(state_of(&delivery));
+                Ok::<_, String>(())
+            }
+        }
+    };
+    run_until(&worker, inbox.backend(), handler, move |stats| {
+        stats.completed == 1
+    })
+    .await;
+    assert_eq!(*attempts.lock().unwrap(), ["orphan"]);
+    // The dead worker's lease is spent.
+    assert!(inbox.backend().complete(&lost).await.is_err());
+}
+
+pub async fn a_heartbeat_keeps_a_long_run_from_being_taken_over<B: TestBackend>(
+    make: impl Fn() -> B,
+) {
+    let inbox = inbox(make());
+    accept(&inbox, "slow").await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    // Visibility 150 ms, handler 600 ms: without renewals the second slot would take it over.
+    let worker = Worker::builder(inbox.clone())
+        .concurrency(2)
+        .visibility_timeout(Duration::from_millis(150))
+        .build();
+    let handler = {
+        let runs = Arc::clone(&runs);
+        move |_delivery: Delivery<Event>| {
+            let runs = Arc::clone(&runs);
+            async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(600)).await;
+                Ok::<_, String>(())
+            }
+        }
+    };
+    let report = run_until(&worker, inbox.backend(), handler, move |stats| {
+        stats.completed == 1
+    })
+    .await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(report.completed, 1);
+}
+
+pub async fn a_shutdown_lets_running_handlers_finish<B: TestBackend>(make: impl Fn() -> B) {
+    let inbox = inbox(make());
+    accept(&inbox, "in-flight").await;
+    let finished = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicBool::new(false));
+    let worker = Worker::builder(inbox.clone())
+        .shutdown_grace(Duration::from_secs(5))
+        .build();
+    let handler = {
+        let (finished, started) = (Arc::clone(&finished), Arc::clone(&started));
+        move |_delivery: Delivery<Event>| {
+            let (finished, started) = (Arc::clone(&finished), Arc::clone(&started));
+            async move {
+                started.store(true, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                finished.store(true, Ordering::SeqCst);
+                Ok::<_, String>(())
+            }
+        }
+    };
+    // Shut down as soon as the handler has started.
+    let report = run_until(&worker, inbox.backend(), handler, move |_| {
+        started.load(Ordering::SeqCst)
+    })
+    .await;
+    assert!(finished.load(Ordering::SeqCst));
+    assert_eq!((report.completed, report.released), (1, 0));
+    assert_eq!(inbox.backend().stats().await.unwrap().completed, 1);
+}
+
+pub async fn a_shutdown_past_its_grace_hands_the_delivery_back_uncounted<B: TestBackend>(
+    make: impl Fn() -> B,
+) {
+    let inbox = inbox(make());
+    accept(&inbox, "stuck").await;
+    let started = Arc::new(AtomicBool::new(false));
+    let worker = Worker::builder(inbox.clone())
+        .shutdown_grace(Duration::from_millis(100))
+        .build();
+    let handler = {
+        let started = Arc::clone(&started);
+        move |_delivery: Delivery<Event>| {
+            let started = Arc::clone(&started);
+            async move {
+                started.store(true, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Ok::<_, String>(())
+            }
+        }
+    };
+    let report = run_until(&worker, inbox.backend(), handler, move |_| {
+        started.load(Ordering::SeqCst)
+    })
+    .await;
+    assert_eq!((report.completed, report.released), (0, 1));
+    let stats = inbox.backend().stats().await.unwrap();
+    assert_eq!((stats.pending, stats.in_flight), (1, 0));
+    // The stopped run is not counted: the next take is attempt 1 again.
+    let job = inbox
+        .backend()
+        .take("munity", Duration::from_secs(5), Duration::from_secs(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.attempt, 1);
+}
+
+pub async fn a_panicking_handler_fails_its_run_and_the_retry_processes<B: TestBackend>(
+    make: impl Fn() -> B,
+) {
+    let inbox = inbox(make());
+    accept(&inbox, "panics-once").await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let worker = Worker::builder(inbox.clone())
+        .retry(
+            RetryPolicy::attempts(3).backoff(Duration::from_millis(10), Duration::from_millis(10)),
+        )
+        .build();
+    let handler = {
+        let runs = Arc::clone(&runs);
+        move |_delivery: Delivery<Event>| {
+            let runs = Arc::clone(&runs);
+            async move {
+                if runs.fetch_add(1, Ordering::SeqCst) == 0 {
+                    panic!("handler bug");
+                }
+                Ok::<_, String>(())
+            }
+        }
+    };
+    let report = run_until(&worker, inbox.backend(), handler, move |stats| {
+        stats.completed == 1
+    })
+    .await;
+    assert_eq!((report.retried, report.completed), (1, 1));
+}
+
+pub async fn a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets<B: TestBackend>(
+    make: impl Fn() -> B,
+) {
+    let inbox = inbox(make());
+    let id = accept(&inbox, "replayed").await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let worker = Worker::builder(inbox.clone()).build();
+    let handler = {
+        let runs = Arc::clone(&runs);
+        move |delivery: Delivery<Event>| {
+            let runs = Arc::clone(&runs);
+            async move {
+                assert_eq!(state_of(&delivery), "replayed");
+                runs.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, String>(())
+            }
+        }
+    };
+    let counted = Arc::clone(&runs);
+    run_until(&worker, inbox.backend(), handler.clone(), move |_| {
+        counted.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    // Not waiting or unknown: nothing to replay.
+    assert!(!inbox.backend().replay(&munity_id("unknown")).await.unwrap());
+    assert!(inbox.backend().replay(&id).await.unwrap());
+    let counted = Arc::clone(&runs);
+    run_until(&worker, inbox.backend(), handler, move |stats| {
+        counted.load(Ordering::SeqCst) == 2 && stats.completed == 1
+    })
+    .await;
+
+    // Purged, the id is no longer a duplicate.
+    let purged = inbox
+        .backend()
+        .purge(OffsetDateTime::now_utc() + time::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert!(matches!(
+        inbox.receive(&headers(), &body("replayed")).await,
+        InboxReceived::Accepted
+    ));
+}
+
+pub async fn kept_headers_and_the_verified_bytes_reach_the_stored_delivery<B: TestBackend>(
+    make: impl Fn() -> B,
+) {
+    let inbox = inbox(make());
+    accept(&inbox, "headers").await;
+    let job = inbox
+        .backend()
+        .take("munity", Duration::from_secs(5), Duration::from_secs(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.delivery.header("x-request-id"), Some("req-1"));
+    // The shared token is not kept: only the headers asked for are.
+    assert_eq!(job.delivery.header("x-munity-token"), None);
+    assert_eq!(job.delivery.payload, body("headers"));
+    assert_eq!(job.delivery.provider, "munity");
+    // Another provider's takers do not see it.
+    let other = inbox
+        .backend()
+        .take("palenca", Duration::from_secs(5), Duration::from_millis(20))
+        .await
+        .unwrap();
+    assert!(other.is_none());
+}
+
+/// A backend that fails every call with `Unavailable` while `down` is set, as a database that
+/// went away would, and otherwise hands over to the backend under test.
+#[derive(Clone)]
+struct Flaky<B> {
+    inner: B,
+    down: Arc<AtomicBool>,
+    /// Calls refused while down.
+    refused: Arc<AtomicUsize>,
+}
+
+impl<B> Flaky<B> {
+    fn check(&self) -> Result<(), webhook_receiver::inbox::StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+            return Err(webhook_receiver::inbox::StoreError::Unavailable(
+                "connection refused".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<B: TestBackend> InboxBackend for Flaky<B> {
+    async fn enqueue(
+        &self,
+        delivery: webhook_receiver::inbox::StoredDelivery,
+    ) -> Result<webhook_receiver::inbox::Enqueued, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.enqueue(delivery).await
+    }
+    async fn take(
+        &self,
+        provider: &str,
+        visibility: Duration,
+        wait: Duration,
+    ) -> Result<Option<webhook_receiver::inbox::Job>, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner
+            .take(provider, visibility, wait.min(Duration::from_millis(50)))
+            .await
+    }
+    async fn extend(
+        &self,
+        job: &webhook_receiver::inbox::Job,
+        visibility: Duration,
+    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.extend(job, visibility).await
+    }
+    async fn complete(
+        &self,
+        job: &webhook_receiver::inbox::Job,
+    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.complete(job).await
+    }
+    async fn retry(
+        &self,
+        job: &webhook_receiver::inbox::Job,
+        error: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.retry(job, error, at).await
+    }
+    async fn release(
+        &self,
+        job: &webhook_receiver::inbox::Job,
+    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.release(job).await
+    }
+    async fn dead_letter(
+        &self,
+        job: &webhook_receiver::inbox::Job,
+        error: &str,
+    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.dead_letter(job, error).await
+    }
+    async fn dead_letters(
+        &self,
+        filter: &DeadLetterFilter,
+        limit: usize,
+    ) -> Result<Vec<webhook_receiver::inbox::DeadLetter>, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.dead_letters(filter, limit).await
+    }
+    async fn requeue(
+        &self,
+        filter: &DeadLetterFilter,
+    ) -> Result<usize, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.requeue(filter).await
+    }
+    async fn replay(&self, id: &MessageId) -> Result<bool, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.replay(id).await
+    }
+    async fn purge(
+        &self,
+        before: OffsetDateTime,
+    ) -> Result<usize, webhook_receiver::inbox::StoreError> {
+        self.check()?;
+        self.inner.purge(before).await
+    }
+    async fn stats(
+        &self,
+    ) -> Result<webhook_receiver::inbox::InboxStats, webhook_receiver::inbox::StoreError> {
+        self.inner.stats().await
+    }
+}
+
+pub async fn a_backend_outage_is_503_while_receiving_and_workers_resume_on_their_own<
+    B: TestBackend,
+>(
+    make: impl Fn() -> B,
+) {
+    let backend = Flaky {
+        inner: make(),
+        down: Arc::default(),
+        refused: Arc::default(),
+    };
+    let inbox = Inbox::new(munity(), backend.clone());
+    backend.down.store(true, Ordering::SeqCst);
+    let refused = inbox.receive(&headers(), &body("during-outage")).await;
+    assert!(
+        matches!(refused, InboxReceived::Unavailable(_)),
+        "{refused:?}"
+    );
+    assert_eq!(refused.response().status(), 503);
+    assert_eq!(refused.response().retry_after(), Some(1));
+    assert_eq!(
+        backend.inner.stats().await.unwrap().pending,
+        0,
+        "nothing half-written"
+    );
+
+    backend.down.store(false, Ordering::SeqCst);
+    for n in 0..5 {
+        let received = inbox.receive(&headers(), &body(&format!("o-{n}"))).await;
+        assert!(matches!(received, InboxReceived::Accepted));
+    }
+    // The backend goes down while the worker runs: it waits, then resumes by itself.
+    backend.down.store(true, Ordering::SeqCst);
+    let worker = Worker::builder(inbox.clone()).concurrency(2).build();
+    let restore = {
+        let backend = backend.clone();
+        tokio::spawn(async move {
+            // Back once the workers have been refused a few times.
+            while backend.refused.load(Ordering::SeqCst) < 6 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            backend.down.store(false, Ordering::SeqCst);
+        })
+    };
+    let seen = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let seen = Arc::clone(&seen);
+        move |_delivery: Delivery<Event>| {
+            let seen = Arc::clone(&seen);
+            async move {
+                seen.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, String>(())
+            }
+        }
+    };
+    let report = run_until(&worker, &backend, handler, move |stats| {
+        stats.completed == 5
+    })
+    .await;
+    restore.await.unwrap();
+    assert_eq!(report.completed, 5);
+    assert_eq!(seen.load(Ordering::SeqCst), 5);
+}
