@@ -26,7 +26,9 @@
 //! recorded completion: the worker process died (or lost the backend for longer than the
 //! visibility timeout) during the run or between the handler's end and the completion, or the
 //! run was stopped by a shutdown past its grace period. A failed run is retried by design.
-//! Make handler effects idempotent, or, on PostgreSQL, commit them with the completion.
+//! Make handler effects idempotent (a durable backend that commits the effects with the
+//! completion, as `PostgresStore::complete_in` does for the inline pipeline, is not in the
+//! crate yet).
 //!
 //! # Backends
 //!
