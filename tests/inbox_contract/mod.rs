@@ -143,6 +143,32 @@ fn state_of(delivery: &Delivery<Event>) -> String {
     delivery.event.state.clone().unwrap_or_default()
 }
 
+/// A take of a `munity` delivery straight from the backend, as a worker's would be.
+async fn take<B: TestBackend>(
+    inbox: &Inbox<Munity, B>,
+    visibility: Duration,
+    wait: Duration,
+) -> Option<webhook_receiver::inbox::Job> {
+    inbox
+        .backend()
+        .take("munity", visibility, wait)
+        .await
+        .unwrap()
+}
+
+/// A handler sharing `state` with the test: each run gets the state and the delivery.
+fn with_state<S, F, Fut>(
+    state: &S,
+    body: F,
+) -> impl Fn(Delivery<Event>) -> Fut + Clone + Send + Sync + 'static
+where
+    S: Clone + Send + Sync + 'static,
+    F: Fn(Arc<S>, Delivery<Event>) -> Fut + Clone + Send + Sync + 'static,
+{
+    let state = Arc::new(state.clone());
+    move |delivery| body(Arc::clone(&state), delivery)
+}
+
 /// Runs `worker` with `handler` until `until` says stop, given the backend's stats (checked
 /// every 10 ms, at most 10 s).
 async fn run_until<B: TestBackend, F, Fut>(
@@ -221,17 +247,11 @@ pub async fn two_workers_handle_each_delivery_once<B: TestBackend>(make: impl Fn
         }
     }
     let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-    let handler = {
-        let seen = Arc::clone(&seen);
-        move |delivery: Delivery<Event>| {
-            let seen = Arc::clone(&seen);
-            async move {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                *seen.lock().unwrap().entry(state_of(&delivery)).or_default() += 1;
-                Ok::<_, String>(())
-            }
-        }
-    };
+    let handler = with_state(&seen, |seen, delivery: Delivery<Event>| async move {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        *seen.lock().unwrap().entry(state_of(&delivery)).or_default() += 1;
+        Ok::<_, String>(())
+    });
     let done = {
         let seen = Arc::clone(&seen);
         move |_| seen.lock().unwrap().len() == 300
@@ -261,21 +281,19 @@ pub async fn a_poison_delivery_ends_in_the_dead_letters_and_is_processed_after_a
     accept(&inbox, "fine").await;
     let fixed = Arc::new(AtomicBool::new(false));
     let runs = Arc::new(AtomicUsize::new(0));
-    let handler = {
-        let (fixed, runs) = (Arc::clone(&fixed), Arc::clone(&runs));
-        move |delivery: Delivery<Event>| {
-            let (fixed, runs) = (Arc::clone(&fixed), Arc::clone(&runs));
-            async move {
-                if state_of(&delivery) == "poison" {
-                    runs.fetch_add(1, Ordering::SeqCst);
-                    if !fixed.load(Ordering::SeqCst) {
-                        return Err("no such customer: cust_42".to_owned());
-                    }
+    let handler = with_state(
+        &(Arc::clone(&fixed), Arc::clone(&runs)),
+        |state, delivery: Delivery<Event>| async move {
+            let (fixed, runs) = &*state;
+            if state_of(&delivery) == "poison" {
+                runs.fetch_add(1, Ordering::SeqCst);
+                if !fixed.load(Ordering::SeqCst) {
+                    return Err("no such customer: cust_42".to_owned());
                 }
-                Ok(())
             }
-        }
-    };
+            Ok(())
+        },
+    );
     let worker = Worker::builder(inbox.clone())
         .retry(
             RetryPolicy::attempts(3).backoff(Duration::from_millis(10), Duration::from_millis(40)),
@@ -343,33 +361,23 @@ pub async fn a_dead_workers_delivery_is_taken_over_after_its_visibility<B: TestB
     let inbox = inbox(make());
     accept(&inbox, "orphan").await;
     // A worker takes it and dies: it never completes, never renews.
-    let lost = inbox
-        .backend()
-        .take("munity", Duration::from_millis(200), Duration::from_secs(1))
+    let lost = take(&inbox, Duration::from_millis(200), Duration::from_secs(1))
         .await
-        .unwrap()
         .expect("the delivery is due");
     assert_eq!(lost.attempt, 1);
     // Invisible meanwhile.
-    let meanwhile = inbox
-        .backend()
-        .take("munity", Duration::from_secs(5), Duration::from_millis(50))
-        .await
-        .unwrap();
+    let meanwhile = take(&inbox, Duration::from_secs(5), Duration::from_millis(50)).await;
     assert!(meanwhile.is_none());
 
     let attempts = Arc::new(Mutex::new(Vec::new()));
     let worker = Worker::builder(inbox.clone()).build();
-    let handler = {
-        let attempts = Arc::clone(&attempts);
-        move |delivery: Delivery<Event>| {
-            let attempts = Arc::clone(&attempts);
-            async move {
-                attempts.lock().unwrap().push(state_of(&delivery));
-                Ok::<_, String>(())
-            }
-        }
-    };
+    let handler = with_state(
+        &attempts,
+        |attempts, delivery: Delivery<Event>| async move {
+            attempts.lock().unwrap().push(state_of(&delivery));
+            Ok::<_, String>(())
+        },
+    );
     run_until(&worker, inbox.backend(), handler, move |stats| {
         stats.completed == 1
     })
@@ -390,17 +398,11 @@ pub async fn a_heartbeat_keeps_a_long_run_from_being_taken_over<B: TestBackend>(
         .concurrency(2)
         .visibility_timeout(Duration::from_millis(150))
         .build();
-    let handler = {
-        let runs = Arc::clone(&runs);
-        move |_delivery: Delivery<Event>| {
-            let runs = Arc::clone(&runs);
-            async move {
-                runs.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(600)).await;
-                Ok::<_, String>(())
-            }
-        }
-    };
+    let handler = with_state(&runs, |runs, _delivery: Delivery<Event>| async move {
+        runs.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        Ok::<_, String>(())
+    });
     let report = run_until(&worker, inbox.backend(), handler, move |stats| {
         stats.completed == 1
     })
@@ -417,18 +419,16 @@ pub async fn a_shutdown_lets_running_handlers_finish<B: TestBackend>(make: impl 
     let worker = Worker::builder(inbox.clone())
         .shutdown_grace(Duration::from_secs(5))
         .build();
-    let handler = {
-        let (finished, started) = (Arc::clone(&finished), Arc::clone(&started));
-        move |_delivery: Delivery<Event>| {
-            let (finished, started) = (Arc::clone(&finished), Arc::clone(&started));
-            async move {
-                started.store(true, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                finished.store(true, Ordering::SeqCst);
-                Ok::<_, String>(())
-            }
-        }
-    };
+    let handler = with_state(
+        &(Arc::clone(&finished), Arc::clone(&started)),
+        |state, _delivery: Delivery<Event>| async move {
+            let (finished, started) = &*state;
+            started.store(true, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            finished.store(true, Ordering::SeqCst);
+            Ok::<_, String>(())
+        },
+    );
     // Shut down as soon as the handler has started.
     let report = run_until(&worker, inbox.backend(), handler, move |_| {
         started.load(Ordering::SeqCst)
@@ -448,17 +448,11 @@ pub async fn a_shutdown_past_its_grace_hands_the_delivery_back_uncounted<B: Test
     let worker = Worker::builder(inbox.clone())
         .shutdown_grace(Duration::from_millis(100))
         .build();
-    let handler = {
-        let started = Arc::clone(&started);
-        move |_delivery: Delivery<Event>| {
-            let started = Arc::clone(&started);
-            async move {
-                started.store(true, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_secs(30)).await;
-                Ok::<_, String>(())
-            }
-        }
-    };
+    let handler = with_state(&started, |started, _delivery: Delivery<Event>| async move {
+        started.store(true, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        Ok::<_, String>(())
+    });
     let report = run_until(&worker, inbox.backend(), handler, move |_| {
         started.load(Ordering::SeqCst)
     })
@@ -467,11 +461,8 @@ pub async fn a_shutdown_past_its_grace_hands_the_delivery_back_uncounted<B: Test
     let stats = inbox.backend().stats().await.unwrap();
     assert_eq!((stats.pending, stats.in_flight), (1, 0));
     // The stopped run is not counted: the next take is attempt 1 again.
-    let job = inbox
-        .backend()
-        .take("munity", Duration::from_secs(5), Duration::from_secs(1))
+    let job = take(&inbox, Duration::from_secs(5), Duration::from_secs(1))
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(job.attempt, 1);
 }
@@ -487,18 +478,12 @@ pub async fn a_panicking_handler_fails_its_run_and_the_retry_processes<B: TestBa
             RetryPolicy::attempts(3).backoff(Duration::from_millis(10), Duration::from_millis(10)),
         )
         .build();
-    let handler = {
-        let runs = Arc::clone(&runs);
-        move |_delivery: Delivery<Event>| {
-            let runs = Arc::clone(&runs);
-            async move {
-                if runs.fetch_add(1, Ordering::SeqCst) == 0 {
-                    panic!("handler bug");
-                }
-                Ok::<_, String>(())
-            }
+    let handler = with_state(&runs, |runs, _delivery: Delivery<Event>| async move {
+        if runs.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("handler bug");
         }
-    };
+        Ok::<_, String>(())
+    });
     let report = run_until(&worker, inbox.backend(), handler, move |stats| {
         stats.completed == 1
     })
@@ -513,17 +498,11 @@ pub async fn a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets<
     let id = accept(&inbox, "replayed").await;
     let runs = Arc::new(AtomicUsize::new(0));
     let worker = Worker::builder(inbox.clone()).build();
-    let handler = {
-        let runs = Arc::clone(&runs);
-        move |delivery: Delivery<Event>| {
-            let runs = Arc::clone(&runs);
-            async move {
-                assert_eq!(state_of(&delivery), "replayed");
-                runs.fetch_add(1, Ordering::SeqCst);
-                Ok::<_, String>(())
-            }
-        }
-    };
+    let handler = with_state(&runs, |runs, delivery: Delivery<Event>| async move {
+        assert_eq!(state_of(&delivery), "replayed");
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, String>(())
+    });
     let counted = Arc::clone(&runs);
     run_until(&worker, inbox.backend(), handler.clone(), move |_| {
         counted.load(Ordering::SeqCst) == 1
@@ -556,11 +535,8 @@ pub async fn kept_headers_and_the_verified_bytes_reach_the_stored_delivery<B: Te
 ) {
     let inbox = inbox(make());
     accept(&inbox, "headers").await;
-    let job = inbox
-        .backend()
-        .take("munity", Duration::from_secs(5), Duration::from_secs(1))
+    let job = take(&inbox, Duration::from_secs(5), Duration::from_secs(1))
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(job.delivery.header("x-request-id"), Some("req-1"));
     // The shared token is not kept: only the headers asked for are.
@@ -733,16 +709,10 @@ pub async fn a_backend_outage_is_503_while_receiving_and_workers_resume_on_their
         })
     };
     let seen = Arc::new(AtomicUsize::new(0));
-    let handler = {
-        let seen = Arc::clone(&seen);
-        move |_delivery: Delivery<Event>| {
-            let seen = Arc::clone(&seen);
-            async move {
-                seen.fetch_add(1, Ordering::SeqCst);
-                Ok::<_, String>(())
-            }
-        }
-    };
+    let handler = with_state(&seen, |seen, _delivery: Delivery<Event>| async move {
+        seen.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, String>(())
+    });
     let report = run_until(&worker, &backend, handler, move |stats| {
         stats.completed == 5
     })
