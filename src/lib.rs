@@ -95,8 +95,8 @@
 //! - `redis`: [`idempotency::redis::RedisStore`], one Lua script per operation, TTLs as leases.
 //!   Costs the redis crate.
 //! - `inbox`: [`inbox`]: acknowledge at once, process later with workers, retries, dead
-//!   letters and replay; the in-process `MemoryInbox`. Costs tokio's tasks, timers and
-//!   notifications.
+//!   letters and replay; the in-process `MemoryInbox`, and with `redis` the `RedisInbox` on
+//!   Redis Streams. Costs tokio's tasks, timers and notifications.
 //!
 //! # Process once
 //!

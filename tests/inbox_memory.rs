@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use webhook_receiver::inbox::{MemoryInbox, RetryPolicy};
 
-inbox_contract_tests!(MemoryInbox::new);
+inbox_contract_tests!(async { MemoryInbox::new });
 
 #[test]
 fn the_retry_policy_doubles_up_to_its_cap_with_jitter_in_the_upper_half() {

@@ -36,6 +36,9 @@
 //! **Not durable**: a process that exits loses every delivery not yet processed, deliveries the
 //! sender was told were accepted.
 //!
+//! `RedisInbox` (feature `redis` too): Redis Streams, as durable as the server (its `connect`
+//! refuses a Redis without the append-only file, or one that may evict keys).
+//!
 //! ```
 //! # #[cfg(feature = "testing")]
 //! # fn main() {
@@ -77,6 +80,9 @@
 //! ```
 
 mod memory;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 mod worker;
 
 use std::fmt;
@@ -86,6 +92,8 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 pub use self::memory::MemoryInbox;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisInbox;
 pub use self::worker::{RetryPolicy, Worker, WorkerBuilder, WorkerReport};
 pub use crate::idempotency::StoreError;
 use crate::provider::Verified;

@@ -27,64 +27,75 @@ use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
 use webhook_receiver::{Delivery, Error, MessageId, Secret};
 
-/// One test per behaviour of the contract, each with a backend from `$make` (an expression
-/// of type `impl Fn() -> B`).
+/// One test per behaviour of the contract, each with backends from `$make`: an expression
+/// whose future gives an `impl Fn() -> B` (a fresh backend, or a fresh namespace, per call).
 #[macro_export]
 macro_rules! inbox_contract_tests {
     ($make:expr) => {
         #[tokio::test]
         async fn the_receiving_side_accepts_once_and_refuses_what_is_not_authentic() {
-            inbox_contract::the_receiving_side_accepts_once_and_refuses_what_is_not_authentic($make).await;
+            let make = $make.await;
+            inbox_contract::the_receiving_side_accepts_once_and_refuses_what_is_not_authentic(make).await;
         }
 
         #[tokio::test]
         async fn two_workers_handle_each_delivery_once() {
-            inbox_contract::two_workers_handle_each_delivery_once($make).await;
+            let make = $make.await;
+            inbox_contract::two_workers_handle_each_delivery_once(make).await;
         }
 
         #[tokio::test]
         async fn a_poison_delivery_ends_in_the_dead_letters_and_is_processed_after_a_requeue() {
-            inbox_contract::a_poison_delivery_ends_in_the_dead_letters_and_is_processed_after_a_requeue($make).await;
+            let make = $make.await;
+            inbox_contract::a_poison_delivery_ends_in_the_dead_letters_and_is_processed_after_a_requeue(make).await;
         }
 
         #[tokio::test]
         async fn a_dead_workers_delivery_is_taken_over_after_its_visibility() {
-            inbox_contract::a_dead_workers_delivery_is_taken_over_after_its_visibility($make).await;
+            let make = $make.await;
+            inbox_contract::a_dead_workers_delivery_is_taken_over_after_its_visibility(make).await;
         }
 
         #[tokio::test]
         async fn a_heartbeat_keeps_a_long_run_from_being_taken_over() {
-            inbox_contract::a_heartbeat_keeps_a_long_run_from_being_taken_over($make).await;
+            let make = $make.await;
+            inbox_contract::a_heartbeat_keeps_a_long_run_from_being_taken_over(make).await;
         }
 
         #[tokio::test]
         async fn a_shutdown_lets_running_handlers_finish() {
-            inbox_contract::a_shutdown_lets_running_handlers_finish($make).await;
+            let make = $make.await;
+            inbox_contract::a_shutdown_lets_running_handlers_finish(make).await;
         }
 
         #[tokio::test]
         async fn a_shutdown_past_its_grace_hands_the_delivery_back_uncounted() {
-            inbox_contract::a_shutdown_past_its_grace_hands_the_delivery_back_uncounted($make).await;
+            let make = $make.await;
+            inbox_contract::a_shutdown_past_its_grace_hands_the_delivery_back_uncounted(make).await;
         }
 
         #[tokio::test]
         async fn a_panicking_handler_fails_its_run_and_the_retry_processes() {
-            inbox_contract::a_panicking_handler_fails_its_run_and_the_retry_processes($make).await;
+            let make = $make.await;
+            inbox_contract::a_panicking_handler_fails_its_run_and_the_retry_processes(make).await;
         }
 
         #[tokio::test]
         async fn a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets() {
-            inbox_contract::a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets($make).await;
+            let make = $make.await;
+            inbox_contract::a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets(make).await;
         }
 
         #[tokio::test]
         async fn kept_headers_and_the_verified_bytes_reach_the_stored_delivery() {
-            inbox_contract::kept_headers_and_the_verified_bytes_reach_the_stored_delivery($make).await;
+            let make = $make.await;
+            inbox_contract::kept_headers_and_the_verified_bytes_reach_the_stored_delivery(make).await;
         }
 
         #[tokio::test]
         async fn a_backend_outage_is_503_while_receiving_and_workers_resume_on_their_own() {
-            inbox_contract::a_backend_outage_is_503_while_receiving_and_workers_resume_on_their_own($make).await;
+            let make = $make.await;
+            inbox_contract::a_backend_outage_is_503_while_receiving_and_workers_resume_on_their_own(make).await;
         }
     };
 }

@@ -1,0 +1,895 @@
+//! The inbox on Redis Streams: one stream and consumer group per provider, each operation one
+//! Lua script (atomic on the server), blocking reads for waiting takers.
+//!
+//! Keys, under the prefix (`webhook-receiver:inbox:` unless set with
+//! [`RedisInbox::with_prefix`]):
+//!
+//! | key | type | holds |
+//! |---|---|---|
+//! | `d:<message id key>` | hash | the stored delivery, its state (`w` waiting, `t` taken, `c` completed, `x` dead), attempts, the take's token and stream entry, the last error |
+//! | `s:<provider>` | stream, group `workers` | one entry per delivery due now or taken |
+//! | `z:<provider>` | sorted set | deliveries waiting for a retry, by due time (ms) |
+//! | `done`, `dead` | sorted sets | completed and dead deliveries, by when they finished (ms) |
+//! | `providers` | set | the providers seen, for `stats` |
+//!
+//! The scripts touch the delivery hashes by name, so the inbox needs a single Redis server
+//! (not Redis Cluster), like Redis' own streams commands on several keys.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::{Script, Value};
+use time::OffsetDateTime;
+
+use super::{
+    DeadLetter, DeadLetterFilter, Enqueued, InboxBackend, InboxStats, Job, StoreError,
+    StoredDelivery,
+};
+use crate::MessageId;
+use crate::idempotency::redis::RedisStore;
+
+/// The key prefix unless set with [`RedisInbox::with_prefix`].
+pub const DEFAULT_PREFIX: &str = "webhook-receiver:inbox:";
+
+/// The consumer group every worker reads through.
+const GROUP: &str = "workers";
+
+/// The longest a blocking read waits before the taker looks again (for retries that came due
+/// and deliveries of dead workers to take over).
+const MAX_BLOCK: Duration = Duration::from_millis(500);
+
+/// Creates the group if needed (an error that it exists is ignored), records the delivery
+/// unless its id is held, and queues it.
+const ENQUEUE: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+pcall(redis.call, 'XGROUP', 'CREATE', KEYS[2], 'workers', '0', 'MKSTREAM')
+redis.call('HSET', KEYS[1], 'provider', ARGV[1], 'key', ARGV[2], 'payload', ARGV[3],
+  'vid', ARGV[4], 'vts', ARGV[5], 'recv', ARGV[6], 'headers', ARGV[7], 'status', 'w',
+  'attempts', 0)
+local entry = redis.call('XADD', KEYS[2], '*', 'key', ARGV[2])
+redis.call('HSET', KEYS[1], 'entry', entry)
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+";
+
+/// Marks the delivery of stream entry ARGV[1] taken with token ARGV[2], if the entry is still
+/// the delivery's (else drops the stale entry). Answers the delivery's fields, or nil.
+const MARK: &str = r"
+local function mark(stream, entry, key, token, prefix, held, now, expires)
+  local d = prefix .. 'd:' .. (key or '')
+  if key == nil or redis.call('HGET', d, 'entry') ~= entry then
+    redis.call('XACK', stream, 'workers', entry)
+    redis.call('XDEL', stream, entry)
+    return nil
+  end
+  local status = redis.call('HGET', d, 'status')
+  if status == 't' then
+    local deadline = redis.call('ZSCORE', held, key)
+    if deadline and tonumber(deadline) > tonumber(now) then return nil end
+  elseif status ~= 'w' then
+    return nil
+  end
+  redis.call('HINCRBY', d, 'attempts', 1)
+  redis.call('HSET', d, 'status', 't', 'token', token)
+  redis.call('ZADD', held, expires, key)
+  return redis.call('HGETALL', d)
+end
+";
+
+/// Moves retries that came due into the stream, then takes over one entry idle for longer
+/// than the visibility. Answers {'job', fields} or {'wait', next due time or ''}.
+/// Moves retries that came due into the stream, then takes over a delivery whose holder's
+/// visibility ran out (or, read but never marked by a taker that died, idle for longer than
+/// this taker's visibility). KEYS: stream, retries, holds. ARGV: now, consumer, visibility,
+/// prefix, token, expiry of the new hold. Answers {'job', fields} or {'wait', next due time or ''}.
+const PREPARE: &str = r"
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, 100)
+for _, key in ipairs(due) do
+  redis.call('ZREM', KEYS[2], key)
+  local d = ARGV[4] .. 'd:' .. key
+  if redis.call('HGET', d, 'status') == 'w' then
+    pcall(redis.call, 'XGROUP', 'CREATE', KEYS[1], 'workers', '0', 'MKSTREAM')
+    local entry = redis.call('XADD', KEYS[1], '*', 'key', key)
+    redis.call('HSET', d, 'entry', entry)
+  end
+end
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, 1)
+for _, key in ipairs(expired) do
+  local entry = redis.call('HGET', ARGV[4] .. 'd:' .. key, 'entry')
+  if entry then
+    redis.call('XCLAIM', KEYS[1], 'workers', ARGV[2], 0, entry, 'JUSTID')
+    local fields = mark(KEYS[1], entry, key, ARGV[5], ARGV[4], KEYS[3], ARGV[1], ARGV[6])
+    if fields then return {'job', fields} end
+  else
+    redis.call('ZREM', KEYS[3], key)
+  end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local claimed = redis.call('XAUTOCLAIM', KEYS[1], 'workers', ARGV[2], ARGV[3], '0-0', 'COUNT', 1)
+  for _, item in ipairs(claimed[2]) do
+    if item and item[2] then
+      local key
+      for i = 1, #item[2], 2 do if item[2][i] == 'key' then key = item[2][i + 1] end end
+      local fields = mark(KEYS[1], item[1], key, ARGV[5], ARGV[4], KEYS[3], ARGV[1], ARGV[6])
+      if fields then return {'job', fields} end
+    end
+  end
+end
+local next = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+local hold = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+if hold[2] and (not next[2] or tonumber(hold[2]) < tonumber(next[2])) then next = hold end
+return {'wait', next[2] or ''}
+";
+
+/// Marks an entry a blocking read handed over.
+const TAKE_READ: &str = r"
+local fields = mark(KEYS[1], ARGV[1], ARGV[3], ARGV[2], ARGV[4], KEYS[2], ARGV[5], ARGV[6])
+if fields then return {'job', fields} end
+return {'stale'}
+";
+
+/// The start of every script that acts on a taken job: the job must still hold it.
+const HELD: &str = r"
+if redis.call('HGET', KEYS[1], 'status') ~= 't' or redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then
+  return 0
+end
+local entry = redis.call('HGET', KEYS[1], 'entry')
+";
+
+const EXTEND: &str = r"
+redis.call('XCLAIM', KEYS[2], 'workers', ARGV[2], 0, entry, 'JUSTID')
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+return 1
+";
+
+const COMPLETE: &str = r"
+redis.call('XACK', KEYS[2], 'workers', entry)
+redis.call('XDEL', KEYS[2], entry)
+redis.call('HSET', KEYS[1], 'status', 'c', 'fin', ARGV[2])
+redis.call('HDEL', KEYS[1], 'token', 'entry', 'error')
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
+return 1
+";
+
+const RETRY: &str = r"
+redis.call('XACK', KEYS[2], 'workers', entry)
+redis.call('XDEL', KEYS[2], entry)
+redis.call('HSET', KEYS[1], 'status', 'w', 'error', ARGV[3])
+redis.call('HDEL', KEYS[1], 'token', 'entry')
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
+redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
+return 1
+";
+
+const RELEASE: &str = r"
+redis.call('XACK', KEYS[2], 'workers', entry)
+redis.call('XDEL', KEYS[2], entry)
+redis.call('HINCRBY', KEYS[1], 'attempts', -1)
+redis.call('HSET', KEYS[1], 'status', 'w')
+redis.call('HDEL', KEYS[1], 'token')
+local again = redis.call('XADD', KEYS[2], '*', 'key', ARGV[2])
+redis.call('HSET', KEYS[1], 'entry', again)
+redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
+return 1
+";
+
+const DEAD: &str = r"
+redis.call('XACK', KEYS[2], 'workers', entry)
+redis.call('XDEL', KEYS[2], entry)
+redis.call('HSET', KEYS[1], 'status', 'x', 'fin', ARGV[2], 'error', ARGV[3])
+redis.call('HDEL', KEYS[1], 'token', 'entry')
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
+redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
+return 1
+";
+
+/// Queues a dead (ARGV[2] = 'x') or completed ('c') delivery again with a fresh count.
+const REQUEUE: &str = r"
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'w', 'attempts', 0)
+redis.call('HDEL', KEYS[1], 'fin', 'error')
+pcall(redis.call, 'XGROUP', 'CREATE', KEYS[2], 'workers', '0', 'MKSTREAM')
+local entry = redis.call('XADD', KEYS[2], '*', 'key', ARGV[1])
+redis.call('HSET', KEYS[1], 'entry', entry)
+return 1
+";
+
+const PURGE: &str = r"
+local count = 0
+for i = 1, 2 do
+  local keys = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[1])
+  for _, key in ipairs(keys) do
+    redis.call('DEL', ARGV[2] .. 'd:' .. key)
+    redis.call('ZREM', KEYS[i], key)
+    count = count + 1
+  end
+end
+return count
+";
+
+struct Scripts {
+    enqueue: Script,
+    prepare: Script,
+    take_read: Script,
+    extend: Script,
+    complete: Script,
+    retry: Script,
+    release: Script,
+    dead: Script,
+    requeue: Script,
+    purge: Script,
+}
+
+/// An [`InboxBackend`] on Redis Streams, durable as far as the server is (see
+/// [`RedisInbox::connect`]).
+///
+/// A taker waits in a blocking read (`XREADGROUP ... BLOCK`) on a connection of its own, so
+/// waiting never holds up the other calls; a delivery whose worker stopped renewing it is
+/// taken over with `XAUTOCLAIM` once idle for the visibility timeout. Cheap to clone.
+#[derive(Clone)]
+pub struct RedisInbox {
+    manager: ConnectionManager,
+    client: redis::Client,
+    /// Connections for blocking reads, reused between takes.
+    readers: Arc<Mutex<Vec<MultiplexedConnection>>>,
+    prefix: Arc<str>,
+    /// This instance's consumer name in the groups.
+    consumer: Arc<str>,
+    scripts: Arc<Scripts>,
+}
+
+impl std::fmt::Debug for RedisInbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisInbox")
+            .field("prefix", &self.prefix)
+            .field("consumer", &self.consumer)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unavailable(error: &redis::RedisError) -> StoreError {
+    StoreError::Unavailable(error.to_string())
+}
+
+fn now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// When a hold taken now for `visibility` runs out, in unix milliseconds.
+fn until_ms(visibility: Duration) -> i64 {
+    now_ms().saturating_add(i64::try_from(visibility.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn ms_to_time(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+impl RedisInbox {
+    /// Connects to `url`, then checks that the server keeps what the inbox writes across a
+    /// restart and never evicts it (as [`RedisStore::check_durability`]): a delivery answered
+    /// `200 accepted` must not vanish.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the server cannot be reached,
+    /// [`StoreError::Misconfigured`] when it could lose deliveries.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let inbox = Self::connect_unchecked(url).await?;
+        RedisStore::new(inbox.manager.clone())
+            .check_durability()
+            .await?;
+        Ok(inbox)
+    }
+
+    /// [`connect`](RedisInbox::connect) without the durability check.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the server cannot be reached.
+    pub async fn connect_unchecked(url: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(|error| unavailable(&error))?;
+        let manager = ConnectionManager::new(client.clone())
+            .await
+            .map_err(|error| unavailable(&error))?;
+        let consumer = format!(
+            "{}-{:032x}",
+            std::process::id(),
+            crate::idempotency::new_owner_token()
+        );
+        Ok(Self {
+            manager,
+            client,
+            readers: Arc::default(),
+            prefix: Arc::from(DEFAULT_PREFIX),
+            consumer: Arc::from(consumer),
+            scripts: Arc::new(Scripts {
+                enqueue: Script::new(ENQUEUE),
+                prepare: Script::new(&format!("{MARK}{PREPARE}")),
+                take_read: Script::new(&format!("{MARK}{TAKE_READ}")),
+                extend: Script::new(&format!("{HELD}{EXTEND}")),
+                complete: Script::new(&format!("{HELD}{COMPLETE}")),
+                retry: Script::new(&format!("{HELD}{RETRY}")),
+                release: Script::new(&format!("{HELD}{RELEASE}")),
+                dead: Script::new(&format!("{HELD}{DEAD}")),
+                requeue: Script::new(REQUEUE),
+                purge: Script::new(PURGE),
+            }),
+        })
+    }
+
+    /// The same inbox with its keys under `prefix`: to share one Redis database between
+    /// applications or environments.
+    #[must_use]
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Arc::from(prefix.into());
+        self
+    }
+
+    fn delivery_key(&self, id: &MessageId) -> String {
+        format!("{}d:{}", self.prefix, id.key())
+    }
+
+    fn stream(&self, provider: &str) -> String {
+        format!("{}s:{provider}", self.prefix)
+    }
+
+    fn delayed(&self, provider: &str) -> String {
+        format!("{}z:{provider}", self.prefix)
+    }
+
+    fn holds(&self, provider: &str) -> String {
+        format!("{}t:{provider}", self.prefix)
+    }
+
+    fn set(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    async fn reader(&self) -> Result<MultiplexedConnection, StoreError> {
+        let pooled = self
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        match pooled {
+            Some(connection) => Ok(connection),
+            None => self
+                .client
+                .get_multiplexed_async_connection()
+                .await
+                .map_err(|error| unavailable(&error)),
+        }
+    }
+
+    fn give_back(&self, connection: MultiplexedConnection) {
+        self.readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(connection);
+    }
+
+    /// Runs one of the scripts that act on a taken job; `false` when the job no longer holds
+    /// its delivery.
+    async fn held(
+        &self,
+        script: &Script,
+        job: &Job,
+        keys: &[String],
+        args: &[String],
+    ) -> Result<(), StoreError> {
+        let mut invocation = script.prepare_invoke();
+        invocation.key(self.delivery_key(&job.delivery.id));
+        for key in keys {
+            invocation.key(key);
+        }
+        invocation.arg(format!("{:032x}", job.token));
+        for arg in args {
+            invocation.arg(arg);
+        }
+        let held: i64 = invocation
+            .invoke_async(&mut self.manager.clone())
+            .await
+            .map_err(|error| unavailable(&error))?;
+        if held == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::LeaseLost)
+        }
+    }
+
+    /// The job in a script's `{'job', fields}` answer.
+    fn job(&self, fields: &Value) -> Result<Option<Job>, StoreError> {
+        let fields = Fields::read(fields);
+        let Some(delivery) = fields.delivery() else {
+            return Err(StoreError::Unavailable(
+                "a delivery record in Redis is incomplete".to_owned(),
+            ));
+        };
+        let token = fields
+            .text("token")
+            .and_then(|token| u128::from_str_radix(&token, 16).ok())
+            .unwrap_or_default();
+        let attempts = fields
+            .text("attempts")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        Ok(Some(Job::new(delivery, attempts, token)))
+    }
+
+    async fn letters(&self) -> Result<Vec<DeadLetter>, StoreError> {
+        let mut connection = self.manager.clone();
+        let keys: Vec<String> = redis::cmd("ZRANGE")
+            .arg(self.set("dead"))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| unavailable(&error))?;
+        let mut letters = Vec::with_capacity(keys.len());
+        for key in keys {
+            let value: Value = redis::cmd("HGETALL")
+                .arg(format!("{}d:{key}", self.prefix))
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| unavailable(&error))?;
+            let fields = Fields::read(&value);
+            let Some(delivery) = fields.delivery() else {
+                continue;
+            };
+            letters.push(DeadLetter {
+                delivery,
+                attempts: fields
+                    .text("attempts")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
+                error: fields.text("error").unwrap_or_default(),
+                died_at: ms_to_time(fields.text("fin").and_then(|n| n.parse().ok()).unwrap_or(0)),
+            });
+        }
+        Ok(letters)
+    }
+}
+
+/// A delivery hash as a script answers it (`HGETALL`: field, value, field, value, ...).
+struct Fields(Vec<(String, Vec<u8>)>);
+
+impl Fields {
+    fn read(value: &Value) -> Self {
+        let items = match value {
+            Value::Array(items) => items.as_slice(),
+            _ => &[],
+        };
+        let bytes = |value: &Value| match value {
+            Value::BulkString(bytes) => bytes.clone(),
+            Value::SimpleString(text) => text.clone().into_bytes(),
+            Value::Int(n) => n.to_string().into_bytes(),
+            _ => Vec::new(),
+        };
+        Self(
+            items
+                .chunks(2)
+                .filter_map(|pair| match pair {
+                    [name, value] => Some((
+                        String::from_utf8_lossy(&bytes(name)).into_owned(),
+                        bytes(value),
+                    )),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    fn raw(&self, name: &str) -> Option<&[u8]> {
+        self.0
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_slice())
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.raw(name)
+            .map(|value| String::from_utf8_lossy(value).into_owned())
+    }
+
+    fn time(&self, name: &str) -> Option<OffsetDateTime> {
+        let nanos: i128 = self.text(name)?.parse().ok()?;
+        OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+    }
+
+    fn delivery(&self) -> Option<StoredDelivery> {
+        let provider = self.text("provider")?;
+        let key = self.text("key")?;
+        let id = key.strip_prefix(&format!("{provider}:"))?;
+        let headers: Vec<(String, String)> =
+            serde_json::from_slice(self.raw("headers").unwrap_or(b"[]")).unwrap_or_default();
+        Some(StoredDelivery {
+            id: MessageId::new(&provider, id),
+            provider,
+            payload: self.raw("payload")?.to_vec(),
+            verified_id: self.text("vid").filter(|id| !id.is_empty()),
+            verified_timestamp: self.time("vts"),
+            received_at: self.time("recv").unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            headers,
+        })
+    }
+}
+
+impl InboxBackend for RedisInbox {
+    async fn enqueue(&self, delivery: StoredDelivery) -> Result<Enqueued, StoreError> {
+        let headers = serde_json::to_string(&delivery.headers).unwrap_or_else(|_| "[]".into());
+        let added: i64 = self
+            .scripts
+            .enqueue
+            .key(self.delivery_key(&delivery.id))
+            .key(self.stream(&delivery.provider))
+            .key(self.set("providers"))
+            .arg(&delivery.provider)
+            .arg(delivery.id.key())
+            .arg(delivery.payload.as_slice())
+            .arg(delivery.verified_id.as_deref().unwrap_or(""))
+            .arg(
+                delivery
+                    .verified_timestamp
+                    .map(|time| time.unix_timestamp_nanos().to_string())
+                    .unwrap_or_default(),
+            )
+            .arg(delivery.received_at.unix_timestamp_nanos().to_string())
+            .arg(headers)
+            .invoke_async(&mut self.manager.clone())
+            .await
+            .map_err(|error| unavailable(&error))?;
+        Ok(if added == 1 {
+            Enqueued::Accepted
+        } else {
+            Enqueued::Duplicate
+        })
+    }
+
+    async fn take(
+        &self,
+        provider: &str,
+        visibility: Duration,
+        wait: Duration,
+    ) -> Result<Option<Job>, StoreError> {
+        let give_up = tokio::time::Instant::now() + wait;
+        let stream = self.stream(provider);
+        loop {
+            let token = format!("{:032x}", crate::idempotency::new_owner_token());
+            let answer: Value = self
+                .scripts
+                .prepare
+                .key(&stream)
+                .key(self.delayed(provider))
+                .key(self.holds(provider))
+                .arg(now_ms())
+                .arg(&*self.consumer)
+                .arg(visibility.as_millis().max(1).to_string())
+                .arg(&*self.prefix)
+                .arg(&token)
+                .arg(until_ms(visibility))
+                .invoke_async(&mut self.manager.clone())
+                .await
+                .map_err(|error| unavailable(&error))?;
+            let (kind, rest) = match &answer {
+                Value::Array(items) => (items.first().map(text_of), items.get(1)),
+                _ => (None, None),
+            };
+            if kind.as_deref() == Some("job") {
+                return self.job(rest.unwrap_or(&Value::Nil));
+            }
+            let next_due = rest
+                .map(text_of)
+                .and_then(|ms| ms.parse::<f64>().ok())
+                .map(|ms| ms as i64 - now_ms());
+            let now = tokio::time::Instant::now();
+            if now >= give_up {
+                return Ok(None);
+            }
+            let mut block = (give_up - now).min(MAX_BLOCK);
+            if let Some(ahead) = next_due {
+                block = block.min(Duration::from_millis(
+                    u64::try_from(ahead.max(1)).unwrap_or(1),
+                ));
+            }
+            let exists: bool = redis::cmd("EXISTS")
+                .arg(&stream)
+                .query_async(&mut self.manager.clone())
+                .await
+                .map_err(|error| unavailable(&error))?;
+            if !exists {
+                tokio::time::sleep(block).await;
+                continue;
+            }
+            let mut reader = self.reader().await?;
+            let read: Result<Value, _> = redis::cmd("XREADGROUP")
+                .arg("GROUP")
+                .arg(GROUP)
+                .arg(&*self.consumer)
+                .arg("COUNT")
+                .arg(1)
+                .arg("BLOCK")
+                .arg(block.as_millis().max(1).to_string())
+                .arg("STREAMS")
+                .arg(&stream)
+                .arg(">")
+                .query_async(&mut reader)
+                .await;
+            let read = match read {
+                Ok(read) => {
+                    self.give_back(reader);
+                    read
+                }
+                Err(error) if matches!(error.kind(), redis::ErrorKind::Server(_)) => {
+                    // No group yet (an empty stream left by a purge): look again.
+                    self.give_back(reader);
+                    tokio::time::sleep(block).await;
+                    continue;
+                }
+                Err(error) => return Err(unavailable(&error)),
+            };
+            let Some((entry, key)) = first_entry(&read) else {
+                continue;
+            };
+            let answer: Value = self
+                .scripts
+                .take_read
+                .key(&stream)
+                .key(self.holds(provider))
+                .arg(&entry)
+                .arg(&token)
+                .arg(&key)
+                .arg(&*self.prefix)
+                .arg(now_ms())
+                .arg(until_ms(visibility))
+                .invoke_async(&mut self.manager.clone())
+                .await
+                .map_err(|error| unavailable(&error))?;
+            if let Value::Array(items) = &answer
+                && items.first().map(text_of).as_deref() == Some("job")
+                && let Some(fields) = items.get(1)
+            {
+                return self.job(fields);
+            }
+        }
+    }
+
+    async fn extend(&self, job: &Job, visibility: Duration) -> Result<(), StoreError> {
+        self.held(
+            &self.scripts.extend,
+            job,
+            &[
+                self.stream(&job.delivery.provider),
+                self.holds(&job.delivery.provider),
+            ],
+            &[
+                self.consumer.to_string(),
+                until_ms(visibility).to_string(),
+                job.delivery.id.key().to_owned(),
+            ],
+        )
+        .await
+    }
+
+    async fn complete(&self, job: &Job) -> Result<(), StoreError> {
+        self.held(
+            &self.scripts.complete,
+            job,
+            &[
+                self.stream(&job.delivery.provider),
+                self.set("done"),
+                self.holds(&job.delivery.provider),
+            ],
+            &[now_ms().to_string(), job.delivery.id.key().to_owned()],
+        )
+        .await
+    }
+
+    async fn retry(&self, job: &Job, error: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let at_ms = (at.unix_timestamp_nanos() / 1_000_000) as i64;
+        self.held(
+            &self.scripts.retry,
+            job,
+            &[
+                self.stream(&job.delivery.provider),
+                self.delayed(&job.delivery.provider),
+                self.holds(&job.delivery.provider),
+            ],
+            &[
+                at_ms.to_string(),
+                error.to_owned(),
+                job.delivery.id.key().to_owned(),
+            ],
+        )
+        .await
+    }
+
+    async fn release(&self, job: &Job) -> Result<(), StoreError> {
+        self.held(
+            &self.scripts.release,
+            job,
+            &[
+                self.stream(&job.delivery.provider),
+                self.holds(&job.delivery.provider),
+            ],
+            &[job.delivery.id.key().to_owned()],
+        )
+        .await
+    }
+
+    async fn dead_letter(&self, job: &Job, error: &str) -> Result<(), StoreError> {
+        self.held(
+            &self.scripts.dead,
+            job,
+            &[
+                self.stream(&job.delivery.provider),
+                self.set("dead"),
+                self.holds(&job.delivery.provider),
+            ],
+            &[
+                now_ms().to_string(),
+                error.to_owned(),
+                job.delivery.id.key().to_owned(),
+            ],
+        )
+        .await
+    }
+
+    async fn dead_letters(
+        &self,
+        filter: &DeadLetterFilter,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>, StoreError> {
+        let mut letters: Vec<DeadLetter> = self
+            .letters()
+            .await?
+            .into_iter()
+            .filter(|letter| filter.matches(letter))
+            .collect();
+        letters.truncate(limit);
+        Ok(letters)
+    }
+
+    async fn requeue(&self, filter: &DeadLetterFilter) -> Result<usize, StoreError> {
+        let mut count = 0;
+        for letter in self.dead_letters(filter, usize::MAX).await? {
+            let requeued: i64 = self
+                .scripts
+                .requeue
+                .key(self.delivery_key(&letter.delivery.id))
+                .key(self.stream(&letter.delivery.provider))
+                .key(self.set("dead"))
+                .arg(letter.delivery.id.key())
+                .arg("x")
+                .invoke_async(&mut self.manager.clone())
+                .await
+                .map_err(|error| unavailable(&error))?;
+            count += usize::try_from(requeued).unwrap_or(0);
+        }
+        Ok(count)
+    }
+
+    async fn replay(&self, id: &MessageId) -> Result<bool, StoreError> {
+        let provider = id.provider();
+        let replayed: i64 = self
+            .scripts
+            .requeue
+            .key(self.delivery_key(id))
+            .key(self.stream(provider))
+            .key(self.set("done"))
+            .arg(id.key())
+            .arg("c")
+            .invoke_async(&mut self.manager.clone())
+            .await
+            .map_err(|error| unavailable(&error))?;
+        Ok(replayed == 1)
+    }
+
+    async fn purge(&self, before: OffsetDateTime) -> Result<usize, StoreError> {
+        let before_ms = (before.unix_timestamp_nanos() / 1_000_000) as i64;
+        let purged: i64 = self
+            .scripts
+            .purge
+            .key(self.set("done"))
+            .key(self.set("dead"))
+            .arg(before_ms)
+            .arg(&*self.prefix)
+            .invoke_async(&mut self.manager.clone())
+            .await
+            .map_err(|error| unavailable(&error))?;
+        Ok(usize::try_from(purged).unwrap_or(0))
+    }
+
+    async fn stats(&self) -> Result<InboxStats, StoreError> {
+        let mut connection = self.manager.clone();
+        let providers: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.set("providers"))
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| unavailable(&error))?;
+        let mut stats = InboxStats::default();
+        for provider in providers {
+            let length: usize = redis::cmd("XLEN")
+                .arg(self.stream(&provider))
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| unavailable(&error))?;
+            // No group yet (nothing was ever queued for the provider) is nothing pending.
+            let pending = match redis::cmd("XPENDING")
+                .arg(self.stream(&provider))
+                .arg(GROUP)
+                .query_async::<Value>(&mut connection)
+                .await
+            {
+                Ok(Value::Array(summary)) => summary.first().map_or(0, int),
+                _ => 0,
+            };
+            let delayed: usize = redis::cmd("ZCARD")
+                .arg(self.delayed(&provider))
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| unavailable(&error))?;
+            stats.in_flight += pending;
+            stats.pending += length.saturating_sub(pending) + delayed;
+        }
+        stats.dead = redis::cmd("ZCARD")
+            .arg(self.set("dead"))
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| unavailable(&error))?;
+        stats.completed = redis::cmd("ZCARD")
+            .arg(self.set("done"))
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| unavailable(&error))?;
+        Ok(stats)
+    }
+}
+
+/// A reply item as text (empty for what is not a string).
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Value::SimpleString(text) => text.clone(),
+        Value::Int(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn int(value: &Value) -> usize {
+    match value {
+        Value::Int(n) => usize::try_from(*n).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// The first entry of an `XREADGROUP` reply: its id and the delivery key it names.
+fn first_entry(read: &Value) -> Option<(String, String)> {
+    // [[stream, [[id, [field, value, ...]], ...]]] (RESP2) or a map in RESP3.
+    let streams = match read {
+        Value::Array(streams) => streams.first()?,
+        Value::Map(pairs) => return first_of_entries(&pairs.first()?.1),
+        _ => return None,
+    };
+    match streams {
+        Value::Array(pair) => first_of_entries(pair.get(1)?),
+        _ => None,
+    }
+}
+
+fn first_of_entries(entries: &Value) -> Option<(String, String)> {
+    let Value::Array(entries) = entries else {
+        return None;
+    };
+    let Value::Array(entry) = entries.first()? else {
+        return None;
+    };
+    let id = match entry.first()? {
+        Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Value::SimpleString(text) => text.clone(),
+        _ => return None,
+    };
+    let fields = Fields::read(entry.get(1)?);
+    Some((id, fields.text("key")?))
+}
