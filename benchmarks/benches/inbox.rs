@@ -1,7 +1,11 @@
-//! Worker throughput over the in-process inbox, side by side with its floor: the backend's own
-//! loop of take + complete with no worker around it, on as many tasks as the worker has
-//! handlers. Each iteration processes a batch of deliveries enqueued beforehand (not timed);
-//! the worker's handler does nothing, so the figures are the runtime's own cost.
+//! Worker throughput side by side with its floors, on as many tasks as the worker has
+//! handlers; each iteration processes a batch of deliveries enqueued beforehand (not timed),
+//! and the worker's handler does nothing, so the figures are the runtime's own cost:
+//!
+//! - over `MemoryInbox`, against the backend's own loop of take + complete;
+//! - over `RedisInbox` (the Redis of `scripts/services.sh`, `WEBHOOK_RECEIVER_TEST_REDIS`),
+//!   against the engine itself: `XREADGROUP` + `XACK` of plain stream entries, with nothing
+//!   around them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::convert::Infallible;
@@ -12,12 +16,14 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
-use webhook_receiver::inbox::{Inbox, InboxBackend, MemoryInbox, Worker};
+use webhook_receiver::inbox::{Inbox, InboxBackend, MemoryInbox, RedisInbox, Worker};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
 use webhook_receiver::{Provider, Secret};
 
 const BATCH: usize = 2_000;
+/// Smaller over Redis: each delivery costs round trips on the loopback.
+const REDIS_BATCH: usize = 500;
 const TOKEN: &str = "bench-token";
 
 fn munity() -> Munity {
@@ -123,5 +129,151 @@ fn inbox(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, inbox);
+fn redis_url() -> String {
+    std::env::var("WEBHOOK_RECEIVER_TEST_REDIS")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned())
+}
+
+fn prefix(round: usize) -> String {
+    format!("wr-inbox-bench:{}:{round}:", std::process::id())
+}
+
+/// A `RedisInbox` under a fresh prefix holding `REDIS_BATCH` deliveries.
+async fn redis_filled(base: &RedisInbox, round: usize) -> Inbox<Munity, RedisInbox> {
+    let inbox = Inbox::new(munity(), base.clone().with_prefix(prefix(round)));
+    let headers = [("x-munity-token", TOKEN)];
+    for n in 0..REDIS_BATCH {
+        let body = format!(
+            r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"r{round}-{n}"}}"#
+        );
+        let received = inbox.receive(&headers[..], body.as_bytes()).await;
+        assert_eq!(received.response().body(), "accepted");
+    }
+    inbox
+}
+
+/// The engine's floor: a stream of `REDIS_BATCH` plain entries, read and acknowledged one at a
+/// time by `tasks` loops, each on a connection of its own.
+async fn redis_floor(client: &redis::Client, round: usize, tasks: usize) -> Duration {
+    use redis::AsyncCommands as _;
+    let stream = format!("{}floor", prefix(round));
+    let mut setup = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(&stream)
+        .arg("g")
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async(&mut setup)
+        .await
+        .unwrap();
+    for n in 0..REDIS_BATCH {
+        let _: String = setup.xadd(&stream, "*", &[("key", n)]).await.unwrap();
+    }
+    let done = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut loops = Vec::new();
+    for task in 0..tasks {
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        let (stream, done) = (stream.clone(), Arc::clone(&done));
+        loops.push(tokio::spawn(async move {
+            while done.load(Ordering::SeqCst) < REDIS_BATCH {
+                let read: redis::streams::StreamReadReply = connection
+                    .xread_options(
+                        &[&stream],
+                        &[">"],
+                        &redis::streams::StreamReadOptions::default()
+                            .group("g", format!("c{task}"))
+                            .count(1),
+                    )
+                    .await
+                    .unwrap();
+                for key in read.keys {
+                    for entry in key.ids {
+                        let _: i64 = connection.xack(&stream, "g", &[&entry.id]).await.unwrap();
+                        done.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            }
+        }));
+    }
+    for task in loops {
+        task.await.unwrap();
+    }
+    let spent = started.elapsed();
+    let _: () = setup.del(&stream).await.unwrap();
+    spent
+}
+
+/// The worker over a `RedisInbox` with `concurrency` handlers, stopped once the batch is done.
+async fn redis_worker(inbox: &Inbox<Munity, RedisInbox>, concurrency: usize) {
+    let done = Arc::new(AtomicUsize::new(0));
+    let all_done = Arc::new(Notify::new());
+    let handler = {
+        let (done, all_done) = (Arc::clone(&done), Arc::clone(&all_done));
+        move |_delivery| {
+            let (done, all_done) = (Arc::clone(&done), Arc::clone(&all_done));
+            async move {
+                if done.fetch_add(1, Ordering::SeqCst) + 1 == REDIS_BATCH {
+                    all_done.notify_one();
+                }
+                Ok::<_, Infallible>(())
+            }
+        }
+    };
+    let report = Worker::builder(inbox.clone())
+        .concurrency(concurrency)
+        .build()
+        .run(handler, async move { all_done.notified().await })
+        .await;
+    assert_eq!(report.completed as usize, REDIS_BATCH);
+}
+
+fn redis_inbox(c: &mut Criterion) {
+    let runtime = Runtime::new().unwrap();
+    let Ok(base) = runtime.block_on(RedisInbox::connect(&redis_url())) else {
+        eprintln!("inbox_redis: no durable Redis at {}; skipped", redis_url());
+        return;
+    };
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut group = c.benchmark_group("inbox_redis");
+    group.throughput(Throughput::Elements(REDIS_BATCH as u64));
+    group.sample_size(10);
+    let round = AtomicUsize::new(1_000_000);
+    for tasks in [1, 4] {
+        group.bench_function(format!("engine_xreadgroup_xack/{tasks}"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| {
+                        let n = round.fetch_add(1, Ordering::SeqCst);
+                        runtime.block_on(redis_floor(&client, n, tasks))
+                    })
+                    .sum()
+            });
+        });
+        group.bench_function(format!("worker/{tasks}"), |b| {
+            b.iter_custom(|iters| {
+                let mut spent = Duration::ZERO;
+                for _ in 0..iters {
+                    let n = round.fetch_add(1, Ordering::SeqCst);
+                    let inbox = runtime.block_on(redis_filled(&base, n));
+                    let started = Instant::now();
+                    runtime.block_on(redis_worker(&inbox, tasks));
+                    spent += started.elapsed();
+                    // Drop what the round left (completed records, the stream).
+                    runtime.block_on(async {
+                        let _ = inbox
+                            .backend()
+                            .purge(time::OffsetDateTime::now_utc() + time::Duration::hours(1))
+                            .await;
+                    });
+                }
+                spent
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, inbox, redis_inbox);
 criterion_main!(benches);

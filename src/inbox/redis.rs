@@ -78,11 +78,15 @@ end
 ";
 
 /// Moves retries that came due into the stream, then takes over one entry idle for longer
-/// than the visibility. Answers {'job', fields} or {'wait', next due time or ''}.
+/// than the visibility. Answers {'job', fields}, {'again'} after dropping a stale entry, or {'wait', next due
+/// time or ''}.
 /// Moves retries that came due into the stream, then takes over a delivery whose holder's
-/// visibility ran out (or, read but never marked by a taker that died, idle for longer than
-/// this taker's visibility). KEYS: stream, retries, holds. ARGV: now, consumer, visibility,
-/// prefix, token, expiry of the new hold. Answers {'job', fields} or {'wait', next due time or ''}.
+/// visibility ran out, or else reads the next new entry (without blocking: a take from a busy
+/// queue is one round trip), or else takes over an entry read but never marked by a taker that
+/// died between its blocking read and the mark (idle for longer than this taker's visibility;
+/// looked for only when there is nothing new, so under a steady load it waits for a lull). KEYS: stream, retries, holds. ARGV: now, consumer, visibility,
+/// prefix, token, expiry of the new hold. Answers {'job', fields}, {'again'} after dropping a stale entry, or {'wait', next due
+/// time or ''}.
 const PREPARE: &str = r"
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, 100)
 for _, key in ipairs(due) do
@@ -103,6 +107,17 @@ for _, key in ipairs(expired) do
     if fields then return {'job', fields} end
   else
     redis.call('ZREM', KEYS[3], key)
+  end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local ok, read = pcall(redis.call, 'XREADGROUP', 'GROUP', 'workers', ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
+  local entry = ok and read and read[1] and read[1][2][1]
+  if entry then
+    local key
+    for i = 1, #entry[2], 2 do if entry[2][i] == 'key' then key = entry[2][i + 1] end end
+    local fields = mark(KEYS[1], entry[1], key, ARGV[5], ARGV[4], KEYS[3], ARGV[1], ARGV[6])
+    if fields then return {'job', fields} end
+    return {'again'}
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -576,8 +591,11 @@ impl InboxBackend for RedisInbox {
                 Value::Array(items) => (items.first().map(text_of), items.get(1)),
                 _ => (None, None),
             };
-            if kind.as_deref() == Some("job") {
-                return self.job(rest.unwrap_or(&Value::Nil));
+            match kind.as_deref() {
+                Some("job") => return self.job(rest.unwrap_or(&Value::Nil)),
+                // A stale entry was dropped: look again at once.
+                Some("again") => continue,
+                _ => {}
             }
             let next_due = rest
                 .map(text_of)
