@@ -203,3 +203,92 @@ async fn a_server_without_persistence_forgets_every_completed_id() {
         Claim::Acquired(_)
     ));
 }
+
+/// The inbox on a Redis that crashes (SIGKILL) while workers run: after the restart the
+/// workers resume by themselves, every accepted delivery is processed, and only those in flight
+/// at the crash ran again.
+#[cfg(feature = "inbox")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_deliveries_survive_a_crash_and_the_workers_resume() {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, RedisInbox, Worker};
+    use webhook_receiver::providers::munity::{Munity, Webhook};
+    use webhook_receiver::verify::TokenScheme;
+    use webhook_receiver::{Delivery, Secret};
+
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let mut server = Server::start(&["--appendonly", "yes", "--appendfsync", "always"]).await;
+    let munity =
+        Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
+    let inbox = Inbox::new(munity, RedisInbox::connect(&server.url()).await.unwrap());
+    let headers = [("x-munity-token", "t0ken")];
+    for n in 0..40 {
+        let body = format!(
+            r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"c-{n}"}}"#
+        );
+        let received = inbox.receive(&headers[..], body.as_bytes()).await;
+        assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+    }
+
+    let runs: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let handler = {
+        let runs = Arc::clone(&runs);
+        move |delivery: Delivery<Webhook>| {
+            let runs = Arc::clone(&runs);
+            async move {
+                let state = delivery.event.state.unwrap_or_default();
+                *runs.lock().unwrap().entry(state).or_default() += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Ok::<_, String>(())
+            }
+        }
+    };
+    let worker = Worker::builder(inbox.clone())
+        .concurrency(2)
+        .visibility_timeout(Duration::from_secs(1))
+        .build();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        worker
+            .run(handler, async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    for _ in 0..500 {
+        if runs.lock().unwrap().len() >= 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.crash_and_restart().await;
+    let mut completed = 0;
+    for _ in 0..3000 {
+        // Errors while the connection comes back count as not done yet.
+        completed = inbox
+            .backend()
+            .stats()
+            .await
+            .map_or(0, |stats| stats.completed);
+        if completed == 40 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        completed, 40,
+        "the workers did not finish after the restart"
+    );
+    stop.send(()).unwrap();
+    running.await.unwrap();
+    let runs = runs.lock().unwrap().clone();
+    assert_eq!(runs.len(), 40, "an accepted delivery was lost");
+    let again = runs.values().filter(|&&n| n > 1).count();
+    // At most the two in flight at the crash ran again.
+    assert!(
+        again <= 2,
+        "{again} deliveries ran more than once: {runs:?}"
+    );
+}

@@ -404,14 +404,15 @@ pub async fn a_heartbeat_keeps_a_long_run_from_being_taken_over<B: TestBackend>(
     let inbox = inbox(make());
     accept(&inbox, "slow").await;
     let runs = Arc::new(AtomicUsize::new(0));
-    // Visibility 150 ms, handler 600 ms: without renewals the second slot would take it over.
+    // Visibility 300 ms, handler 900 ms: without renewals the second slot would take it over
+    // (renewals every 100 ms leave 200 ms for a busy machine to be late).
     let worker = Worker::builder(inbox.clone())
         .concurrency(2)
-        .visibility_timeout(Duration::from_millis(150))
+        .visibility_timeout(Duration::from_millis(300))
         .build();
     let handler = with_state(&runs, |runs, _delivery: Delivery<Event>| async move {
         runs.fetch_add(1, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        tokio::time::sleep(Duration::from_millis(900)).await;
         Ok::<_, String>(())
     });
     let report = run_until(&worker, inbox.backend(), handler, move |stats| {
