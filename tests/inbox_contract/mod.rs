@@ -372,7 +372,7 @@ pub async fn a_dead_workers_delivery_is_taken_over_after_its_visibility<B: TestB
     let inbox = inbox(make());
     accept(&inbox, "orphan").await;
     // A worker takes it and dies: it never completes, never renews.
-    let lost = take(&inbox, Duration::from_millis(200), Duration::from_secs(1))
+    let lost = take(&inbox, Duration::from_millis(500), Duration::from_secs(1))
         .await
         .expect("the delivery is due");
     assert_eq!(lost.attempt, 1);
