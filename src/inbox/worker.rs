@@ -4,12 +4,10 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
 use time::OffsetDateTime;
-use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 use super::{Inbox, InboxBackend, Job, StoreError};
@@ -180,45 +178,25 @@ impl<P, B> WorkerBuilder<P, B> {
     }
 }
 
-/// The stop signals of one run: first stop taking, then stop running.
-#[derive(Default)]
+/// The stop signals of one run, in order: stop taking, then stop running.
 struct Stop {
-    taking: AtomicBool,
-    running: AtomicBool,
-    changed: Notify,
+    taking: tokio::sync::watch::Sender<bool>,
+    running: tokio::sync::watch::Sender<bool>,
 }
 
 impl Stop {
-    fn set(&self, flag: &AtomicBool) {
-        flag.store(true, Ordering::SeqCst);
-        self.changed.notify_waiters();
-    }
-
-    /// Completes once `flag` is set.
-    async fn until(&self, flag: &AtomicBool) {
-        loop {
-            let changed = self.changed.notified();
-            let mut changed = std::pin::pin!(changed);
-            changed.as_mut().enable();
-            if flag.load(Ordering::SeqCst) {
-                return;
-            }
-            changed.await;
+    fn new() -> Self {
+        Self {
+            taking: tokio::sync::watch::Sender::new(false),
+            running: tokio::sync::watch::Sender::new(false),
         }
     }
-}
 
-/// Polls `work` until it finishes, unless `stop` finishes first (`None`).
-async fn unless<T>(stop: impl Future<Output = ()>, work: impl Future<Output = T>) -> Option<T> {
-    let mut stop = std::pin::pin!(stop);
-    let mut work = std::pin::pin!(work);
-    std::future::poll_fn(|cx| {
-        if stop.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        work.as_mut().poll(cx).map(Some)
-    })
-    .await
+    /// Completes once `signal` is given.
+    async fn given(signal: &tokio::sync::watch::Sender<bool>) {
+        // The sender lives as long as the run, so the wait ends only when the signal is given.
+        let _ = signal.subscribe().wait_for(|given| *given).await;
+    }
 }
 
 /// Polls `work` until it finishes, unless `stop` finishes first (`None`); `work` is polled
@@ -302,7 +280,7 @@ where
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
-        let stop = Arc::new(Stop::default());
+        let stop = Arc::new(Stop::new());
         let mut slots = JoinSet::new();
         for _ in 0..self.options.concurrency {
             let slot = Slot {
@@ -313,7 +291,7 @@ where
             slots.spawn(slot.run(handler.clone()));
         }
         shutdown.await;
-        stop.set(&stop.taking);
+        stop.taking.send_replace(true);
         let mut report = WorkerReport::default();
         let grace = tokio::time::Instant::now() + self.options.grace;
         loop {
@@ -323,7 +301,7 @@ where
                 Ok(None) => break,
                 Err(_) => {
                     // Past the grace period: the slots stop their handlers and hand back.
-                    stop.set(&stop.running);
+                    stop.running.send_replace(true);
                     while let Some(slot) = slots.join_next().await {
                         if let Ok(slot) = slot {
                             report.add(slot);
@@ -360,11 +338,15 @@ where
         let mut outage = Backoff::default();
         let provider = self.inbox.provider().name();
         loop {
-            let taken = unless(
-                self.stop.until(&self.stop.taking),
+            if *self.stop.taking.borrow() {
+                break;
+            }
+            // A delivery taken as the stop comes is processed, not dropped.
+            let taken = done_or(
                 self.inbox
                     .backend()
                     .take(provider, self.options.visibility, self.options.wait),
+                Stop::given(&self.stop.taking),
             )
             .await;
             let job = match taken {
@@ -376,7 +358,7 @@ where
                 Some(Ok(None)) => continue,
                 Some(Err(_)) => {
                     // The backend is down: wait, then look again, until it comes back.
-                    if unless(self.stop.until(&self.stop.taking), outage.wait())
+                    if done_or(outage.wait(), Stop::given(&self.stop.taking))
                         .await
                         .is_none()
                     {
@@ -412,7 +394,7 @@ where
         let mut run = CatchUnwind(Box::pin(handler(delivery)));
         let beat = self.options.visibility / 3;
         let outcome = loop {
-            let stopped = self.stop.until(&self.stop.running);
+            let stopped = Stop::given(&self.stop.running);
             let tick = tokio::time::sleep(beat);
             let next = done_or(done_or(&mut run, tick), stopped).await;
             match next {
