@@ -161,7 +161,7 @@ impl InvalidTableName {
 /// Checks that `table` is a plain identifier: `[A-Za-z_][A-Za-z0-9_]*`, at most
 /// [`MAX_TABLE_NAME_LEN`] bytes. Only such a name is ever put into SQL text (double-quoted,
 /// so it is taken exactly as written, case included).
-fn validate_table(table: &str) -> Result<(), InvalidTableName> {
+pub(crate) fn validate_table(table: &str) -> Result<(), InvalidTableName> {
     let mut chars = table.chars();
     let first_ok = chars
         .next()
@@ -321,27 +321,7 @@ impl PostgresStore {
     /// any connection is made.
     pub async fn connect_with_table(config: &str, table: &str) -> Result<Self, StoreError> {
         validate_table(table).map_err(|error| StoreError::Unavailable(error.to_string()))?;
-        let mut pg_config = tokio_postgres::Config::from_str(config).map_err(|error| {
-            // The parser's messages name an option, never its value, so no password leaks.
-            unavailable("invalid PostgreSQL connection string", &error)
-        })?;
-        if pg_config.get_connect_timeout().is_none() {
-            pg_config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        let manager = Manager::from_config(
-            pg_config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(CONNECT_TIMEOUT))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .build()
-            .map_err(|error| unavailable("cannot build the PostgreSQL pool", &error))?;
+        let (pool, _) = connect_pool(config)?;
         let store = Self {
             pool,
             sql: Arc::new(Statements::new(table)),
@@ -535,6 +515,33 @@ impl PostgresStore {
     }
 }
 
+/// The pool [`PostgresStore::connect`] builds (16 connections, 5 s to connect unless the
+/// string says otherwise, 5 s to wait for a free one, no TLS), and the parsed configuration.
+pub(crate) fn connect_pool(config: &str) -> Result<(Pool, tokio_postgres::Config), StoreError> {
+    let mut pg_config = tokio_postgres::Config::from_str(config).map_err(|error| {
+        // The parser's messages name an option, never its value, so no password leaks.
+        unavailable("invalid PostgreSQL connection string", &error)
+    })?;
+    if pg_config.get_connect_timeout().is_none() {
+        pg_config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    let manager = Manager::from_config(
+        pg_config.clone(),
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    let pool = Pool::builder(manager)
+        .max_size(POOL_SIZE)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(CONNECT_TIMEOUT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|error| unavailable("cannot build the PostgreSQL pool", &error))?;
+    Ok((pool, pg_config))
+}
+
 /// Runs the prepared completion on `client`: the pool's connection, or the handler's
 /// transaction ([`PostgresStore::complete_in`]).
 async fn run_completion(
@@ -611,7 +618,7 @@ fn split(duration: Duration) -> (i64, i32) {
 
 /// A [`StoreError::Unavailable`] naming what failed and the error chain (whose messages name
 /// options and server errors, never connection-string values such as the password).
-fn unavailable(context: &str, error: &(dyn std::error::Error + 'static)) -> StoreError {
+pub(crate) fn unavailable(context: &str, error: &(dyn std::error::Error + 'static)) -> StoreError {
     let mut message = format!("{context}: {error}");
     let mut source = error.source();
     while let Some(cause) = source {

@@ -80,6 +80,9 @@
 //! ```
 
 mod memory;
+#[cfg(feature = "inbox-postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inbox-postgres")))]
+pub mod postgres;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
@@ -92,6 +95,8 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 pub use self::memory::MemoryInbox;
+#[cfg(feature = "inbox-postgres")]
+pub use self::postgres::{InboxTransaction, PostgresInbox};
 #[cfg(feature = "redis")]
 pub use self::redis::RedisInbox;
 pub use self::worker::{RetryPolicy, Worker, WorkerBuilder, WorkerReport};
@@ -155,6 +160,12 @@ pub struct Job {
     pub attempt: u32,
     /// Identifies this take: a job taken over by another worker no longer answers to it.
     pub(crate) token: u128,
+    /// The graphile_worker job behind it, for `PostgresInbox`.
+    #[cfg(feature = "inbox-postgres")]
+    pub(crate) graphile: Option<Arc<graphile_worker::Job>>,
+    /// The visibility it was taken with, for `PostgresInbox` (its taker id carries it).
+    #[cfg(feature = "inbox-postgres")]
+    pub(crate) visibility: std::time::Duration,
 }
 
 impl Job {
@@ -164,6 +175,10 @@ impl Job {
             delivery,
             attempt,
             token,
+            #[cfg(feature = "inbox-postgres")]
+            graphile: None,
+            #[cfg(feature = "inbox-postgres")]
+            visibility: std::time::Duration::ZERO,
         }
     }
 }

@@ -280,6 +280,33 @@ where
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
+        self.run_jobs(
+            move |delivery, _job: &Job| {
+                let run = handler(delivery);
+                async move { run.await.map(|()| Ran::Succeeded) }
+            },
+            shutdown,
+        )
+        .await
+    }
+
+    /// The inbox.
+    #[cfg_attr(not(feature = "inbox-postgres"), allow(dead_code))]
+    pub(crate) fn inbox(&self) -> &Inbox<P, B> {
+        &self.inbox
+    }
+
+    /// [`run`](Worker::run) for a handler that may record its own completion ([`Ran`]).
+    pub(crate) async fn run_jobs<F, Fut, E>(
+        &self,
+        handler: F,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> WorkerReport
+    where
+        F: Fn(Delivery<P::Event>, &Job) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<Ran, E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
         let stop = Arc::new(Stop::new());
         let mut slots = JoinSet::new();
         for _ in 0..self.options.concurrency {
@@ -315,6 +342,16 @@ where
     }
 }
 
+/// How a handler's run succeeded.
+pub(crate) enum Ran {
+    /// The worker records the completion ([`InboxBackend::complete`]).
+    Succeeded,
+    /// The handler's wrapper recorded it already (with the handler's own writes, in one
+    /// transaction), or failed to: an error here is not retried, the transaction is gone.
+    #[cfg_attr(not(feature = "inbox-postgres"), allow(dead_code))]
+    Recorded(Result<(), StoreError>),
+}
+
 /// One of the `concurrency` loops of a run.
 struct Slot<P, B> {
     inbox: Inbox<P, B>,
@@ -330,8 +367,8 @@ where
 {
     async fn run<F, Fut, E>(self, handler: F) -> WorkerReport
     where
-        F: Fn(Delivery<P::Event>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        F: Fn(Delivery<P::Event>, &Job) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Ran, E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
         let mut report = WorkerReport::default();
@@ -374,8 +411,8 @@ where
 
     async fn process<F, Fut, E>(&self, job: Job, handler: &F, report: &mut WorkerReport)
     where
-        F: Fn(Delivery<P::Event>) -> Fut,
-        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        F: Fn(Delivery<P::Event>, &Job) -> Fut,
+        Fut: Future<Output = Result<Ran, E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
         let backend = self.inbox.backend();
@@ -391,7 +428,7 @@ where
             }
         };
         // In place, in this slot's task (no task per delivery); a panic fails the run only.
-        let mut run = CatchUnwind(Box::pin(handler(delivery)));
+        let mut run = CatchUnwind(Box::pin(handler(delivery, &job)));
         let beat = self.options.visibility / 3;
         let outcome = loop {
             let stopped = Stop::given(&self.stop.running);
@@ -414,9 +451,13 @@ where
             }
         };
         let failure = match outcome {
-            Ok(Ok(())) => {
+            Ok(Ok(Ran::Succeeded)) => {
                 let recorded = self.record(|| backend.complete(&job)).await;
                 count(report, recorded, |r| &mut r.completed);
+                return;
+            }
+            Ok(Ok(Ran::Recorded(recorded))) => {
+                count(report, recorded.is_ok(), |r| &mut r.completed);
                 return;
             }
             Ok(Err(err)) => err.to_string(),

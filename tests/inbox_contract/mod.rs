@@ -57,6 +57,12 @@ macro_rules! inbox_contract_tests {
         }
 
         #[tokio::test]
+        async fn a_job_taken_over_answers_only_its_new_holder() {
+            let make = $make.await;
+            inbox_contract::a_job_taken_over_answers_only_its_new_holder(make).await;
+        }
+
+        #[tokio::test]
         async fn a_heartbeat_keeps_a_long_run_from_being_taken_over() {
             let make = $make.await;
             inbox_contract::a_heartbeat_keeps_a_long_run_from_being_taken_over(make).await;
@@ -396,6 +402,49 @@ pub async fn a_dead_workers_delivery_is_taken_over_after_its_visibility<B: TestB
     assert_eq!(*attempts.lock().unwrap(), ["orphan"]);
     // The dead worker's lease is spent.
     assert!(inbox.backend().complete(&lost).await.is_err());
+}
+
+pub async fn a_job_taken_over_answers_only_its_new_holder<B: TestBackend>(make: impl Fn() -> B) {
+    use webhook_receiver::inbox::StoreError;
+    let inbox = inbox(make());
+    let backend = inbox.backend();
+    accept(&inbox, "stalled").await;
+    // A worker takes it and stalls past its visibility; another take gets it (within 5 s).
+    let stalled = take(&inbox, Duration::from_millis(300), Duration::from_secs(1))
+        .await
+        .expect("the delivery is due");
+    let mut current = None;
+    for _ in 0..50 {
+        current = take(&inbox, Duration::from_secs(30), Duration::from_millis(100)).await;
+        if current.is_some() {
+            break;
+        }
+    }
+    let current = current.expect("taken over after the visibility ran out");
+    assert_eq!(current.attempt, 2, "the stalled run is counted");
+    // Whatever the stalled worker answers when it wakes up is refused and changes nothing.
+    let lost = |result: Result<(), StoreError>| matches!(result, Err(StoreError::LeaseLost));
+    assert!(lost(
+        backend.extend(&stalled, Duration::from_secs(30)).await
+    ));
+    assert!(lost(backend.complete(&stalled).await));
+    let later = OffsetDateTime::now_utc() + Duration::from_secs(60);
+    assert!(lost(backend.retry(&stalled, "late", later).await));
+    assert!(lost(backend.release(&stalled).await));
+    assert!(lost(backend.dead_letter(&stalled, "late").await));
+    let stats = backend.stats().await.unwrap();
+    assert_eq!(
+        (stats.pending, stats.in_flight, stats.completed, stats.dead),
+        (0, 1, 0, 0)
+    );
+    // The new holder's answers count.
+    backend
+        .extend(&current, Duration::from_secs(30))
+        .await
+        .unwrap();
+    backend.complete(&current).await.unwrap();
+    let stats = backend.stats().await.unwrap();
+    assert_eq!((stats.in_flight, stats.completed), (0, 1));
 }
 
 pub async fn a_heartbeat_keeps_a_long_run_from_being_taken_over<B: TestBackend>(
