@@ -43,3 +43,223 @@ async fn postgres_inboxes() -> impl Fn() -> PostgresInbox {
 }
 
 inbox_contract_tests!(postgres_inboxes());
+
+mod in_transaction {
+    //! `Worker::run_in_transaction`: the handler's writes commit with the completion, or not
+    //! at all.
+
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use webhook_receiver::inbox::{
+        Inbox, InboxBackend, InboxReceived, InboxTransaction, PostgresInbox, RetryPolicy, Worker,
+        WorkerReport,
+    };
+    use webhook_receiver::providers::munity::Munity;
+    use webhook_receiver::verify::TokenScheme;
+    use webhook_receiver::{Delivery, Secret};
+
+    use super::{database, fresh_table};
+
+    type Event = webhook_receiver::providers::munity::Webhook;
+
+    const TOKEN: &str = "inbox-tx-token";
+
+    fn munity() -> Munity {
+        Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap())
+    }
+
+    async fn inbox() -> (Inbox<Munity, PostgresInbox>, String) {
+        let table = fresh_table();
+        let backend = PostgresInbox::connect_with_table(&database(), &table)
+            .await
+            .expect("PostgreSQL from scripts/services.sh");
+        let effects = format!("{table}_effects");
+        let client = backend.pool().get().await.unwrap();
+        // No unique constraint: a second effect of one delivery would show as a second row.
+        client
+            .batch_execute(&format!(
+                "CREATE TABLE {effects} (state text NOT NULL, written_at timestamptz NOT NULL DEFAULT now())"
+            ))
+            .await
+            .unwrap();
+        (Inbox::new(munity(), backend), effects)
+    }
+
+    async fn accept(inbox: &Inbox<Munity, PostgresInbox>, state: &str) {
+        let headers = [("x-munity-token", TOKEN)];
+        let body = format!(
+            r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"{state}"}}"#
+        );
+        let received = inbox.receive(&headers[..], body.as_bytes()).await;
+        assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+    }
+
+    async fn effects(inbox: &Inbox<Munity, PostgresInbox>, table: &str) -> HashMap<String, i64> {
+        let client = inbox.backend().pool().get().await.unwrap();
+        client
+            .query(
+                &format!("SELECT state, count(*) FROM {table} GROUP BY state"),
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect()
+    }
+
+    fn state_of(delivery: &Delivery<Event>) -> String {
+        delivery.event.state.clone().unwrap_or_default()
+    }
+
+    /// Runs `worker` until the inbox counts `completed` completions (at most 20 s).
+    async fn run_until_completed<F, Fut>(
+        worker: &Worker<Munity, PostgresInbox>,
+        backend: &PostgresInbox,
+        handler: F,
+        completed: usize,
+    ) -> WorkerReport
+    where
+        F: Fn(Delivery<Event>, InboxTransaction) -> Fut + Clone + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<InboxTransaction, String>> + Send + 'static,
+    {
+        let backend = backend.clone();
+        worker
+            .run_in_transaction(handler, async move {
+                for _ in 0..2000 {
+                    if backend.stats().await.unwrap().completed >= completed {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                panic!("{completed} completions did not come within 20 s");
+            })
+            .await
+    }
+
+    /// The handler writes its effect, then fails (error or panic) on the first run of some
+    /// deliveries: those writes are rolled back, and every delivery ends with one effect.
+    #[tokio::test]
+    async fn failed_runs_leave_no_effect_and_each_delivery_has_exactly_one() {
+        let (inbox, table) = inbox().await;
+        for n in 0..30 {
+            let kind = match n % 3 {
+                0 => "ok",
+                1 => "fails-once",
+                _ => "panics-once",
+            };
+            accept(&inbox, &format!("{kind}-{n}")).await;
+        }
+        let failed = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+        let worker = Worker::builder(inbox.clone())
+            .concurrency(4)
+            .retry(
+                RetryPolicy::attempts(3)
+                    .backoff(Duration::from_millis(10), Duration::from_millis(20)),
+            )
+            .build();
+        let insert = format!("INSERT INTO {table} (state) VALUES ($1)");
+        let handler = {
+            let failed = Arc::clone(&failed);
+            move |delivery: Delivery<Event>, tx: InboxTransaction| {
+                let failed = Arc::clone(&failed);
+                let insert = insert.clone();
+                async move {
+                    let state = state_of(&delivery);
+                    tx.client()
+                        .execute(insert.as_str(), &[&state])
+                        .await
+                        .map_err(|error| error.to_string())?;
+                    let first = failed.lock().unwrap().insert(state.clone());
+                    if first && state.starts_with("fails-once") {
+                        return Err("failed after writing".to_owned());
+                    }
+                    if first && state.starts_with("panics-once") {
+                        panic!("panicked after writing");
+                    }
+                    Ok(tx)
+                }
+            }
+        };
+        let report = run_until_completed(&worker, inbox.backend(), handler, 30).await;
+        assert_eq!((report.completed, report.retried), (30, 20), "{report:?}");
+        let written = effects(&inbox, &table).await;
+        assert_eq!(written.len(), 30);
+        assert!(written.values().all(|&n| n == 1), "{written:?}");
+    }
+
+    /// A run that stalls (its thread blocked, so no heartbeat) past its visibility loses its
+    /// take to another worker; when it wakes, its commit is refused and its writes are rolled
+    /// back: one effect, from the run that completed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_run_that_lost_its_take_commits_nothing() {
+        let (inbox, table) = inbox().await;
+        accept(&inbox, "stalls").await;
+        let insert = format!("INSERT INTO {table} (state) VALUES ($1)");
+        let stalled = Arc::new(AtomicBool::new(false));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let handler = {
+            let (stalled, runs) = (Arc::clone(&stalled), Arc::clone(&runs));
+            move |delivery: Delivery<Event>, tx: InboxTransaction| {
+                let (stalled, runs, insert) =
+                    (Arc::clone(&stalled), Arc::clone(&runs), insert.clone());
+                async move {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    tx.client()
+                        .execute(insert.as_str(), &[&state_of(&delivery)])
+                        .await
+                        .map_err(|error| error.to_string())?;
+                    if !stalled.swap(true, Ordering::SeqCst) {
+                        // Blocks this worker's only thread: no heartbeat for 1.5 s.
+                        std::thread::sleep(Duration::from_millis(1500));
+                    }
+                    Ok::<_, String>(tx)
+                }
+            }
+        };
+        // The stalling worker, on a runtime of its own with one thread.
+        let stalling = {
+            let (inbox, handler) = (inbox.clone(), handler.clone());
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    let worker = Worker::builder(inbox)
+                        .concurrency(1)
+                        .visibility_timeout(Duration::from_millis(300))
+                        .build();
+                    worker
+                        .run_in_transaction(
+                            handler,
+                            tokio::time::sleep(Duration::from_millis(2500)),
+                        )
+                        .await
+                })
+            })
+        };
+        // Wait for the stall to begin, then a second worker takes the delivery over.
+        for _ in 0..500 {
+            if stalled.load(Ordering::SeqCst) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(
+            stalled.load(Ordering::SeqCst),
+            "the first run did not start"
+        );
+        let worker = Worker::builder(inbox.clone()).concurrency(1).build();
+        let taken_over = run_until_completed(&worker, inbox.backend(), handler, 1).await;
+        let first = stalling.join().unwrap();
+        assert_eq!(taken_over.completed, 1, "{taken_over:?}");
+        assert_eq!((first.completed, first.unrecorded), (0, 1), "{first:?}");
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        let written = effects(&inbox, &table).await;
+        assert_eq!(written.get("stalls"), Some(&1), "{written:?}");
+    }
+}
