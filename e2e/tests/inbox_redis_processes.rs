@@ -1,4 +1,4 @@
-//! `RedisInbox` with real worker processes (`src/bin/redis_worker.rs`) on the Redis that
+//! `RedisInbox` with real worker processes (`src/bin/inbox_worker.rs`) on the Redis that
 //! `scripts/services.sh` starts: a worker killed with SIGKILL mid-job loses its deliveries to
 //! another worker once their holds run out, and two workers on one inbox handle each of 1,000
 //! deliveries (some received twice) once. Bounded: every wait gives up after 60 s.
@@ -60,7 +60,8 @@ impl Drop for Running {
 
 /// A worker process; answers once it printed `ready`.
 fn worker(prefix: &str, effects: &std::path::Path, visibility_ms: u64, work_ms: u64) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redis_worker"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_inbox_worker"))
+        .env("BACKEND", "redis")
         .env("REDIS", url())
         .env("PREFIX", prefix)
         .env("MUNITY_TOKEN", TOKEN)

@@ -1,0 +1,195 @@
+//! `PostgresInbox` with real worker processes (`src/bin/inbox_worker.rs`, `BACKEND=postgres`)
+//! on the PostgreSQL that `scripts/services.sh` starts. The handler writes its effect row in
+//! the run's transaction and keeps working before the commit:
+//!
+//! - a worker killed with SIGKILL mid-job loses its deliveries to another worker once their
+//!   visibility runs out, and every delivery has exactly one effect row (the killed runs'
+//!   rows were never committed);
+//! - two workers on one inbox handle each of 1,000 deliveries (some received twice) once.
+//!
+//! Bounded: every wait gives up after 60 s; traffic only to 127.0.0.1.
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use webhook_receiver::Secret;
+use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, PostgresInbox};
+use webhook_receiver::providers::munity::Munity;
+use webhook_receiver::verify::TokenScheme;
+
+const TOKEN: &str = "postgres-processes-token";
+
+fn database() -> String {
+    std::env::var("WEBHOOK_RECEIVER_TEST_POSTGRES").unwrap_or_else(|_| {
+        "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test".to_owned()
+    })
+}
+
+/// An inbox on a table no other test (or earlier run) uses, and its effects table.
+async fn inbox(label: &str) -> (Inbox<Munity, PostgresInbox>, String, String) {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let table = format!("pp_{label}_{}_{}", std::process::id(), nanos % 1_000_000_000);
+    let munity =
+        Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
+    let backend = PostgresInbox::connect_with_table(&database(), &table)
+        .await
+        .expect("PostgreSQL from scripts/services.sh");
+    let effects = format!("{table}_effects");
+    backend
+        .pool()
+        .get()
+        .await
+        .unwrap()
+        .batch_execute(&format!(
+            "CREATE TABLE {effects} (state text NOT NULL, process int8 NOT NULL)"
+        ))
+        .await
+        .unwrap();
+    (Inbox::new(munity, backend), table, effects)
+}
+
+fn body(state: &str) -> Vec<u8> {
+    format!(
+        r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"{state}"}}"#
+    )
+    .into_bytes()
+}
+
+/// A worker process, killed (SIGKILL) when dropped: a failing test leaves none behind.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        kill(&mut self.0);
+    }
+}
+
+fn kill(child: &mut Child) {
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+}
+
+/// A worker process; answers once it printed `ready`.
+fn worker(table: &str, effects: &str, visibility_ms: u64, work_ms: u64) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_inbox_worker"))
+        .env("BACKEND", "postgres")
+        .env("POSTGRES", database())
+        .env("TABLE", table)
+        .env("MUNITY_TOKEN", TOKEN)
+        .env("EFFECTS", effects)
+        .env("VISIBILITY_MS", visibility_ms.to_string())
+        .env("WORK_MS", work_ms.to_string())
+        .env("CONCURRENCY", "2")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let running = Running(child);
+    assert_eq!(line.trim(), "ready", "the worker did not start");
+    running
+}
+
+/// The committed effects: how many rows each state has, and how many each process wrote.
+async fn effects(
+    inbox: &Inbox<Munity, PostgresInbox>,
+    table: &str,
+) -> (HashMap<String, i64>, HashMap<i64, i64>) {
+    let client = inbox.backend().pool().get().await.unwrap();
+    let rows = client
+        .query(&format!("SELECT state, process FROM {table}"), &[])
+        .await
+        .unwrap();
+    let mut runs = HashMap::new();
+    let mut by_process = HashMap::new();
+    for row in rows {
+        *runs.entry(row.get::<_, String>(0)).or_insert(0) += 1;
+        *by_process.entry(row.get::<_, i64>(1)).or_insert(0) += 1;
+    }
+    (runs, by_process)
+}
+
+async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !done().await {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "gave up waiting: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_job_leaves_exactly_one_effect_per_delivery() {
+    let (inbox, table, effects_table) = inbox("kill").await;
+    for n in 0..30 {
+        let received = inbox
+            .receive(&[("x-munity-token", TOKEN)][..], &body(&format!("k-{n}")))
+            .await;
+        assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+    }
+
+    // Visibility 600 ms, 200 ms of work between the effect and the commit: the kill lands
+    // mid-job, with effects written and not committed.
+    let mut first = worker(&table, &effects_table, 600, 200);
+    wait_for("the first worker's completions", async || {
+        inbox.backend().stats().await.unwrap().completed >= 5
+    })
+    .await;
+    kill(&mut first.0);
+    let held = inbox.backend().stats().await.unwrap().in_flight;
+    assert!(held > 0, "the kill did not land mid-job");
+
+    let mut second = worker(&table, &effects_table, 600, 200);
+    wait_for("all 30 completed", async || {
+        inbox.backend().stats().await.unwrap().completed == 30
+    })
+    .await;
+    kill(&mut second.0);
+
+    let (runs, by_process) = effects(&inbox, &effects_table).await;
+    assert_eq!(runs.len(), 30, "every delivery has its effect");
+    assert!(
+        runs.values().all(|&n| n == 1),
+        "a delivery's effect committed twice: {runs:?}"
+    );
+    assert_eq!(by_process.len(), 2, "both processes committed: {by_process:?}");
+    let stats = inbox.backend().stats().await.unwrap();
+    assert_eq!((stats.pending, stats.in_flight, stats.dead), (0, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_handle_each_of_1000_deliveries_once() {
+    let (inbox, table, effects_table) = inbox("two").await;
+    let headers = [("x-munity-token", TOKEN)];
+    for n in 0..1000 {
+        let received = inbox.receive(&headers[..], &body(&format!("t-{n}"))).await;
+        assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+        if n % 10 == 0 {
+            let again = inbox.receive(&headers[..], &body(&format!("t-{n}"))).await;
+            assert!(matches!(again, InboxReceived::Duplicate), "{again:?}");
+        }
+    }
+    let mut a = worker(&table, &effects_table, 30_000, 0);
+    let mut b = worker(&table, &effects_table, 30_000, 0);
+    wait_for("all 1000 completed", async || {
+        inbox.backend().stats().await.unwrap().completed == 1000
+    })
+    .await;
+    kill(&mut a.0);
+    kill(&mut b.0);
+    let (runs, by_process) = effects(&inbox, &effects_table).await;
+    assert_eq!(runs.len(), 1000);
+    assert!(runs.values().all(|&n| n == 1), "a delivery ran twice");
+    assert_eq!(by_process.len(), 2, "both processes worked: {by_process:?}");
+}
