@@ -35,7 +35,11 @@ async fn inbox(label: &str) -> (Inbox<Munity, PostgresInbox>, String, String) {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    let table = format!("pp_{label}_{}_{}", std::process::id(), nanos % 1_000_000_000);
+    let table = format!(
+        "pp_{label}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000
+    );
     let munity =
         Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
     let backend = PostgresInbox::connect_with_table(&database(), &table)
@@ -163,7 +167,11 @@ async fn a_worker_killed_mid_job_leaves_exactly_one_effect_per_delivery() {
         runs.values().all(|&n| n == 1),
         "a delivery's effect committed twice: {runs:?}"
     );
-    assert_eq!(by_process.len(), 2, "both processes committed: {by_process:?}");
+    assert_eq!(
+        by_process.len(),
+        2,
+        "both processes committed: {by_process:?}"
+    );
     let stats = inbox.backend().stats().await.unwrap();
     assert_eq!((stats.pending, stats.in_flight, stats.dead), (0, 0, 0));
 }

@@ -105,6 +105,9 @@ async fn main() {
                 .run_in_transaction(handler, std::future::pending())
                 .await;
         }
-        other => fail(2, &format!("BACKEND must be redis or postgres, not {other:?}")),
+        other => fail(
+            2,
+            &format!("BACKEND must be redis or postgres, not {other:?}"),
+        ),
     }
 }
