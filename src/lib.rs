@@ -97,6 +97,9 @@
 //! - `inbox`: [`inbox`]: acknowledge at once, process later with workers, retries, dead
 //!   letters and replay; the in-process `MemoryInbox`, and with `redis` the `RedisInbox` on
 //!   Redis Streams. Costs tokio's tasks, timers and notifications.
+//! - `inbox-postgres`: `inbox` and `postgres`, plus `inbox::PostgresInbox` (graphile_worker's
+//!   queue in PostgreSQL) and `Worker::run_in_transaction` (the handler's writes commit with
+//!   the completion). Costs graphile_worker, on the same tokio-postgres and deadpool stack.
 //!
 //! # Process once
 //!

@@ -2,7 +2,7 @@
 //! that `scripts/services.sh` starts, each test on a table of its own (and so on tasks of its
 //! own in graphile_worker's queue).
 #![cfg(feature = "inbox-postgres")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod inbox_contract;
 

@@ -26,9 +26,8 @@
 //! recorded completion: the worker process died (or lost the backend for longer than the
 //! visibility timeout) during the run or between the handler's end and the completion, or the
 //! run was stopped by a shutdown past its grace period. A failed run is retried by design.
-//! Make handler effects idempotent (a durable backend that commits the effects with the
-//! completion, as `PostgresStore::complete_in` does for the inline pipeline, is not in the
-//! crate yet).
+//! Make handler effects idempotent, or, on PostgreSQL, write them in the run's transaction
+//! (`Worker::run_in_transaction`): they then commit with the completion, exactly once.
 //!
 //! # Backends
 //!
@@ -38,6 +37,9 @@
 //!
 //! `RedisInbox` (feature `redis` too): Redis Streams, as durable as the server (its `connect`
 //! refuses a Redis without the append-only file, or one that may evict keys).
+//!
+//! `PostgresInbox` (feature `inbox-postgres`): a table of deliveries and graphile_worker's job
+//! queue in PostgreSQL, with handlers whose writes commit with the completion.
 //!
 //! ```
 //! # #[cfg(feature = "testing")]
