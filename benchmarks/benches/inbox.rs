@@ -5,7 +5,11 @@
 //! - over `MemoryInbox`, against the backend's own loop of take + complete;
 //! - over `RedisInbox` (the Redis of `scripts/services.sh`, `WEBHOOK_RECEIVER_TEST_REDIS`),
 //!   against the engine itself: `XREADGROUP` + `XACK` of plain stream entries, with nothing
-//!   around them.
+//!   around them;
+//! - over `PostgresInbox` (the PostgreSQL of `scripts/services.sh`,
+//!   `WEBHOOK_RECEIVER_TEST_POSTGRES`), against the engine it is built on: graphile_worker's
+//!   own runner on trivial jobs. The receiving side too, one delivery after another, against a
+//!   bare one-`INSERT` transaction of the same bytes on the same server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::convert::Infallible;
@@ -16,7 +20,9 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
-use webhook_receiver::inbox::{Inbox, InboxBackend, MemoryInbox, RedisInbox, Worker};
+use webhook_receiver::inbox::{
+    Inbox, InboxBackend, MemoryInbox, PostgresInbox, RedisInbox, Worker,
+};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
 use webhook_receiver::{Provider, Secret};
@@ -24,23 +30,34 @@ use webhook_receiver::{Provider, Secret};
 const BATCH: usize = 2_000;
 /// Smaller over Redis: each delivery costs round trips on the loopback.
 const REDIS_BATCH: usize = 500;
+/// Over PostgreSQL, each delivery costs round trips and commits.
+const POSTGRES_BATCH: usize = 500;
 const TOKEN: &str = "bench-token";
 
 fn munity() -> Munity {
     Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap())
 }
 
-/// A fresh inbox holding `BATCH` deliveries of distinct ids (the `round` keeps them apart).
-async fn filled(round: usize) -> Inbox<Munity, MemoryInbox> {
-    let inbox = Inbox::new(munity(), MemoryInbox::new());
+/// Enqueues `count` deliveries of distinct ids (the `round` keeps rounds apart).
+async fn fill<B: InboxBackend>(inbox: &Inbox<Munity, B>, round: usize, count: usize) {
     let headers = [("x-munity-token", TOKEN)];
-    for n in 0..BATCH {
-        let body = format!(
-            r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"r{round}-{n}"}}"#
-        );
-        let received = inbox.receive(&headers[..], body.as_bytes()).await;
+    for n in 0..count {
+        let received = inbox.receive(&headers[..], &body(round, n)).await;
         assert_eq!(received.response().body(), "accepted");
     }
+}
+
+fn body(round: usize, n: usize) -> Vec<u8> {
+    format!(
+        r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"r{round}-{n}"}}"#
+    )
+    .into_bytes()
+}
+
+/// A fresh `MemoryInbox` holding `BATCH` deliveries.
+async fn filled(round: usize) -> Inbox<Munity, MemoryInbox> {
+    let inbox = Inbox::new(munity(), MemoryInbox::new());
+    fill(&inbox, round, BATCH).await;
     inbox
 }
 
@@ -70,8 +87,13 @@ async fn bare(inbox: &Inbox<Munity, MemoryInbox>, tasks: usize) {
     }
 }
 
-/// The worker with `concurrency` handlers, stopped once the batch is done.
-async fn worker(inbox: &Inbox<Munity, MemoryInbox>, concurrency: usize) {
+/// The worker with `concurrency` handlers that do nothing, stopped once `batch` deliveries
+/// are done.
+async fn worker<B: InboxBackend + Clone>(
+    inbox: &Inbox<Munity, B>,
+    concurrency: usize,
+    batch: usize,
+) {
     let done = Arc::new(AtomicUsize::new(0));
     let all_done = Arc::new(Notify::new());
     let handler = {
@@ -79,7 +101,7 @@ async fn worker(inbox: &Inbox<Munity, MemoryInbox>, concurrency: usize) {
         move |_delivery| {
             let (done, all_done) = (Arc::clone(&done), Arc::clone(&all_done));
             async move {
-                if done.fetch_add(1, Ordering::SeqCst) + 1 == BATCH {
+                if done.fetch_add(1, Ordering::SeqCst) + 1 == batch {
                     all_done.notify_one();
                 }
                 Ok::<_, Infallible>(())
@@ -91,7 +113,7 @@ async fn worker(inbox: &Inbox<Munity, MemoryInbox>, concurrency: usize) {
         .build()
         .run(handler, async move { all_done.notified().await })
         .await;
-    assert_eq!(report.completed as usize, BATCH);
+    assert_eq!(report.completed as usize, batch);
 }
 
 fn inbox(c: &mut Criterion) {
@@ -119,7 +141,7 @@ fn inbox(c: &mut Criterion) {
                 for _ in 0..iters {
                     let inbox = runtime.block_on(filled(round.fetch_add(1, Ordering::SeqCst)));
                     let started = Instant::now();
-                    runtime.block_on(worker(&inbox, tasks));
+                    runtime.block_on(worker(&inbox, tasks, BATCH));
                     spent += started.elapsed();
                 }
                 spent
@@ -141,14 +163,7 @@ fn prefix(round: usize) -> String {
 /// A `RedisInbox` under a fresh prefix holding `REDIS_BATCH` deliveries.
 async fn redis_filled(base: &RedisInbox, round: usize) -> Inbox<Munity, RedisInbox> {
     let inbox = Inbox::new(munity(), base.clone().with_prefix(prefix(round)));
-    let headers = [("x-munity-token", TOKEN)];
-    for n in 0..REDIS_BATCH {
-        let body = format!(
-            r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"r{round}-{n}"}}"#
-        );
-        let received = inbox.receive(&headers[..], body.as_bytes()).await;
-        assert_eq!(received.response().body(), "accepted");
-    }
+    fill(&inbox, round, REDIS_BATCH).await;
     inbox
 }
 
@@ -205,30 +220,6 @@ async fn redis_floor(client: &redis::Client, round: usize, tasks: usize) -> Dura
     spent
 }
 
-/// The worker over a `RedisInbox` with `concurrency` handlers, stopped once the batch is done.
-async fn redis_worker(inbox: &Inbox<Munity, RedisInbox>, concurrency: usize) {
-    let done = Arc::new(AtomicUsize::new(0));
-    let all_done = Arc::new(Notify::new());
-    let handler = {
-        let (done, all_done) = (Arc::clone(&done), Arc::clone(&all_done));
-        move |_delivery| {
-            let (done, all_done) = (Arc::clone(&done), Arc::clone(&all_done));
-            async move {
-                if done.fetch_add(1, Ordering::SeqCst) + 1 == REDIS_BATCH {
-                    all_done.notify_one();
-                }
-                Ok::<_, Infallible>(())
-            }
-        }
-    };
-    let report = Worker::builder(inbox.clone())
-        .concurrency(concurrency)
-        .build()
-        .run(handler, async move { all_done.notified().await })
-        .await;
-    assert_eq!(report.completed as usize, REDIS_BATCH);
-}
-
 fn redis_inbox(c: &mut Criterion) {
     let runtime = Runtime::new().unwrap();
     let Ok(base) = runtime.block_on(RedisInbox::connect(&redis_url())) else {
@@ -258,7 +249,7 @@ fn redis_inbox(c: &mut Criterion) {
                     let n = round.fetch_add(1, Ordering::SeqCst);
                     let inbox = runtime.block_on(redis_filled(&base, n));
                     let started = Instant::now();
-                    runtime.block_on(redis_worker(&inbox, tasks));
+                    runtime.block_on(worker(&inbox, tasks, REDIS_BATCH));
                     spent += started.elapsed();
                     // Drop what the round left (completed records, the stream).
                     runtime.block_on(async {
@@ -275,5 +266,173 @@ fn redis_inbox(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, inbox, redis_inbox);
+fn postgres_config() -> String {
+    std::env::var("WEBHOOK_RECEIVER_TEST_POSTGRES").unwrap_or_else(|_| {
+        "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test".to_owned()
+    })
+}
+
+/// A trivial job for graphile_worker's own runner, the engine's floor.
+#[derive(serde::Deserialize, serde::Serialize)]
+struct Trivial {
+    n: usize,
+}
+
+impl graphile_worker::TaskHandler for Trivial {
+    const IDENTIFIER: &'static str = "wr_bench_trivial";
+
+    async fn run(
+        self,
+        _ctx: graphile_worker::WorkerContext,
+    ) -> impl graphile_worker::IntoTaskHandlerResult {
+        let _ = self.n;
+    }
+}
+
+/// The engine's floor: graphile_worker's runner with `tasks` concurrent jobs, on a schema of
+/// its own, working through `POSTGRES_BATCH` trivial jobs added beforehand (not timed).
+async fn graphile_floor(pool: &deadpool_postgres::Pool, tasks: usize) -> Duration {
+    let worker = graphile_worker::WorkerOptions::default()
+        .concurrency(tasks)
+        .schema("wr_bench_graphile")
+        .define_job::<Trivial>()
+        .database(graphile_worker::Database::from(pool.clone()))
+        .listen_os_shutdown_signals(false)
+        .init()
+        .await
+        .unwrap();
+    let utils = worker.create_utils();
+    for n in 0..POSTGRES_BATCH {
+        utils
+            .add_job(Trivial { n }, graphile_worker::JobSpec::default())
+            .await
+            .unwrap();
+    }
+    let started = Instant::now();
+    worker.run_once().await.unwrap();
+    started.elapsed()
+}
+
+/// The receiving side's floors: one `INSERT` of the same bytes per delivery into a table of
+/// two columns, each its own transaction: in autocommit (one round trip, one commit) or, with
+/// `explicit`, as an application writes one (`BEGIN`, `INSERT`, `COMMIT`).
+async fn bare_inserts(pool: &deadpool_postgres::Pool, round: usize, explicit: bool) -> Duration {
+    let mut client = pool.get().await.unwrap();
+    let table = format!("wr_bench_bare_{}_{round}", std::process::id());
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE {table} (key text PRIMARY KEY, payload bytea NOT NULL)"
+        ))
+        .await
+        .unwrap();
+    let insert = client
+        .prepare(&format!(
+            "INSERT INTO {table} (key, payload) VALUES ($1, $2)"
+        ))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    for n in 0..POSTGRES_BATCH {
+        let key = format!("munity:r{round}-{n}");
+        if explicit {
+            let transaction = client.transaction().await.unwrap();
+            transaction
+                .execute(&insert, &[&key, &body(round, n)])
+                .await
+                .unwrap();
+            transaction.commit().await.unwrap();
+        } else {
+            client
+                .execute(&insert, &[&key, &body(round, n)])
+                .await
+                .unwrap();
+        }
+    }
+    let spent = started.elapsed();
+    client
+        .batch_execute(&format!("DROP TABLE {table}"))
+        .await
+        .unwrap();
+    spent
+}
+
+fn postgres_inbox(c: &mut Criterion) {
+    let runtime = Runtime::new().unwrap();
+    let Ok(base) = runtime.block_on(PostgresInbox::connect_with_table(
+        &postgres_config(),
+        &format!("wr_bench_inbox_{}", std::process::id()),
+    )) else {
+        eprintln!("inbox_postgres: no PostgreSQL at the configured address; skipped");
+        return;
+    };
+    let inbox = Inbox::new(munity(), base.clone());
+    let pool = base.pool().clone();
+    let mut group = c.benchmark_group("inbox_postgres");
+    group.throughput(Throughput::Elements(POSTGRES_BATCH as u64));
+    group.sample_size(10);
+    let round = AtomicUsize::new(2_000_000);
+    let purge = |inbox: &Inbox<Munity, PostgresInbox>| {
+        runtime.block_on(async {
+            let _ = inbox
+                .backend()
+                .purge(time::OffsetDateTime::now_utc() + time::Duration::hours(1))
+                .await;
+        });
+    };
+    // The receiving side, one delivery after another: verify, parse, and the one statement
+    // that records the row and adds its job.
+    for (name, explicit) in [("bare_insert", false), ("bare_insert_transaction", true)] {
+        group.bench_function(format!("receive/{name}"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| {
+                        let n = round.fetch_add(1, Ordering::SeqCst);
+                        runtime.block_on(bare_inserts(&pool, n, explicit))
+                    })
+                    .sum()
+            });
+        });
+    }
+    group.bench_function("receive/inbox", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                let n = round.fetch_add(1, Ordering::SeqCst);
+                let started = Instant::now();
+                runtime.block_on(fill(&inbox, n, POSTGRES_BATCH));
+                spent += started.elapsed();
+                // Not timed: work the round off, so every round starts from an empty queue.
+                runtime.block_on(worker(&inbox, 4, POSTGRES_BATCH));
+                purge(&inbox);
+            }
+            spent
+        });
+    });
+    for tasks in [1, 4] {
+        group.bench_function(format!("engine_graphile_worker/{tasks}"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| runtime.block_on(graphile_floor(&pool, tasks)))
+                    .sum()
+            });
+        });
+        group.bench_function(format!("worker/{tasks}"), |b| {
+            b.iter_custom(|iters| {
+                let mut spent = Duration::ZERO;
+                for _ in 0..iters {
+                    let n = round.fetch_add(1, Ordering::SeqCst);
+                    runtime.block_on(fill(&inbox, n, POSTGRES_BATCH));
+                    let started = Instant::now();
+                    runtime.block_on(worker(&inbox, tasks, POSTGRES_BATCH));
+                    spent += started.elapsed();
+                    purge(&inbox);
+                }
+                spent
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, inbox, redis_inbox, postgres_inbox);
 criterion_main!(benches);

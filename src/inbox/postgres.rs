@@ -174,7 +174,9 @@ impl Statements {
                    RETURNING key) \
                  SELECT count(job.id) AS added FROM ins, \
                    LATERAL {SCHEMA}.add_job($10::text, json_build_object('k', ins.key), \
-                                            max_attempts => {JOB_MAX_ATTEMPTS}) AS job"
+                                            max_attempts => {JOB_MAX_ATTEMPTS}, \
+                                            job_key => ins.key, \
+                                            job_key_mode => 'unsafe_dedupe') AS job"
             ),
             // $1 key.
             take: format!(
@@ -215,7 +217,9 @@ impl Statements {
                  SELECT count(job.id) AS added FROM r, \
                    LATERAL {SCHEMA}.add_job($6::text || r.provider, \
                                             json_build_object('k', r.key), \
-                                            max_attempts => {JOB_MAX_ATTEMPTS}) AS job"
+                                            max_attempts => {JOB_MAX_ATTEMPTS}, \
+                                            job_key => r.key, \
+                                            job_key_mode => 'unsafe_dedupe') AS job"
             ),
             // $1 'dead', the filter, $6 limit.
             dead_letters: format!(
@@ -441,7 +445,10 @@ impl PostgresInbox {
         }
         let client = client(&self.inner.pool).await?;
         let rows = client
-            .query(self.inner.sql.stale.as_str(), &[&TAKER_PREFIX])
+            .query(
+                &prepared(&client, &self.inner.sql.stale).await?,
+                &[&TAKER_PREFIX],
+            )
             .await
             .map_err(|error| unavailable("cannot list stale takers", &error))?;
         let dead = rows
@@ -493,7 +500,7 @@ impl PostgresInbox {
                 .unwrap_or_default()
                 .to_owned();
             let row = client
-                .query_opt(self.inner.sql.take.as_str(), &[&key])
+                .query_opt(&prepared(client, &self.inner.sql.take).await?, &[&key])
                 .await
                 .map_err(|error| unavailable("cannot read the delivery", &error))?;
             let Some(row) = row else {
@@ -535,7 +542,7 @@ impl PostgresInbox {
         };
         let held = client
             .query_opt(
-                self.inner.sql.finish.as_str(),
+                &prepared(client, &self.inner.sql.finish).await?,
                 &[graphile.id(), &taker, &hold.key, &state, &error, &added],
             )
             .await
@@ -585,7 +592,7 @@ impl PostgresInbox {
         let (provider, keys, error, before) = filter_params(filter);
         let row = client
             .query_one(
-                self.inner.sql.revive.as_str(),
+                &prepared(&client, &self.inner.sql.revive).await?,
                 &[
                     &state,
                     &provider,
@@ -640,6 +647,18 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `sql` prepared on `client`'s connection, once per connection (deadpool's statement cache):
+/// later runs skip the parse and plan round trip.
+async fn prepared(
+    client: &deadpool_postgres::Client,
+    sql: &str,
+) -> Result<tokio_postgres::Statement, StoreError> {
+    client
+        .prepare_cached(sql)
+        .await
+        .map_err(|error| unavailable("cannot prepare a statement", &error))
 }
 
 async fn client(pool: &Pool) -> Result<deadpool_postgres::Client, StoreError> {
@@ -732,7 +751,7 @@ impl InboxBackend for PostgresInbox {
             .unzip();
         let row = client
             .query_one(
-                self.inner.sql.enqueue.as_str(),
+                &prepared(&client, &self.inner.sql.enqueue).await?,
                 &[
                     &delivery.id.key(),
                     &delivery.provider,
@@ -786,7 +805,7 @@ impl InboxBackend for PostgresInbox {
         let client = client(&self.inner.pool).await?;
         let held = client
             .query_opt(
-                self.inner.sql.extend.as_str(),
+                &prepared(&client, &self.inner.sql.extend).await?,
                 &[graphile.id(), &taker(job.visibility, job.token)],
             )
             .await
@@ -820,7 +839,7 @@ impl InboxBackend for PostgresInbox {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = client
             .query(
-                self.inner.sql.dead_letters.as_str(),
+                &prepared(&client, &self.inner.sql.dead_letters).await?,
                 &[&"dead", &provider, &keys, &error, &before, &limit],
             )
             .await
@@ -844,7 +863,10 @@ impl InboxBackend for PostgresInbox {
         let client = client(&self.inner.pool).await?;
         let seconds = before.unix_timestamp_nanos() as f64 / 1e9;
         let purged = client
-            .execute(self.inner.sql.purge.as_str(), &[&seconds])
+            .execute(
+                &prepared(&client, &self.inner.sql.purge).await?,
+                &[&seconds],
+            )
             .await
             .map_err(|error| unavailable("cannot purge", &error))?;
         Ok(usize::try_from(purged).unwrap_or(usize::MAX))
@@ -854,12 +876,12 @@ impl InboxBackend for PostgresInbox {
         let client = client(&self.inner.pool).await?;
         let bad = |error: tokio_postgres::Error| unavailable("cannot count the deliveries", &error);
         let counts = client
-            .query_one(self.inner.sql.stats.as_str(), &[])
+            .query_one(&prepared(&client, &self.inner.sql.stats).await?, &[])
             .await
             .map_err(bad)?;
         let taken = client
             .query_one(
-                self.inner.sql.in_flight.as_str(),
+                &prepared(&client, &self.inner.sql.in_flight).await?,
                 &[&self.inner.task_prefix],
             )
             .await
