@@ -16,6 +16,12 @@
 # throughput swings with any neighbour's load, the CPU cost per request much less.
 # Only 127.0.0.1 is contacted. wrk comes from Debian's `wrk` package, installed if missing.
 #
+# With INBOX=1, the Munity scenario also runs against the inbox's receiving side (the example
+# `inbox`, ROLE=receive: verify, parse, enqueue, answer `200 accepted`) on the PostgreSQL and
+# the Redis of scripts/services.sh (started if needed), beside the inline pipeline; no worker
+# runs meanwhile (deployments run them elsewhere), and what the runs enqueued is dropped at
+# the end.
+#
 # Usage: scripts/load_axum.sh [duration of one run, default 10s]
 # Environment: ROUNDS (alternating runs per server and scenario, default 3; the median counts),
 # CONNECTIONS (default 32), THREADS (wrk threads, default 1).
@@ -39,7 +45,8 @@ if ! command -v wrk >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 
-cargo build --release --quiet -p webhook-receiver-e2e --example axum_receiver --example bare_axum
+cargo build --release --quiet -p webhook-receiver-e2e --example axum_receiver --example bare_axum \
+    --example inbox
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 EXAMPLES="$TARGET_DIR/release/examples"
 
@@ -106,6 +113,34 @@ PIDS+=("$BARE_PID")
 wait_for_port $RECEIVER_PORT
 wait_for_port $BARE_PORT
 
+INBOX_NAME="load_inbox_$$"
+SCENARIOS=("receeve, duplicates|$RECEIVER_PID|$RECEIVER_PORT|/webhooks/receeve|$WORK/receeve.lua"
+           "munity, fresh ids|$RECEIVER_PID|$RECEIVER_PORT|/webhooks/munity|$WORK/munity.lua")
+if [ "${INBOX:-0}" = 1 ]; then
+    bash scripts/services.sh >/dev/null
+    POSTGRES="host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test"
+    port=$((BARE_PORT + 1))
+    for backend in postgres redis; do
+        port=$((port + 1))
+        BACKEND=$backend ROLE=receive PORT=$port POSTGRES="$POSTGRES" INBOX_NAME="$INBOX_NAME" \
+            RUST_LOG=warn "$EXAMPLES/inbox" >"$WORK/inbox-$backend.log" 2>&1 &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for_port $port
+        SCENARIOS+=("munity, inbox $backend|$pid|$port|/webhooks/munity|$WORK/munity.lua")
+    done
+    drop_inboxes() {
+        psql -q -h 127.0.0.1 -U postgres -d webhook_receiver_test -c "
+            DELETE FROM graphile_worker._private_jobs WHERE task_id IN (
+                SELECT id FROM graphile_worker._private_tasks
+                WHERE starts_with(identifier, 'webhook-receiver:$INBOX_NAME:'));
+            DROP TABLE IF EXISTS $INBOX_NAME;" >/dev/null 2>&1 || true
+        redis-cli -h 127.0.0.1 --scan --pattern "$INBOX_NAME:*" \
+            | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null 2>&1 || true
+    }
+    trap 'drop_inboxes; cleanup' EXIT
+fi
+
 # CPU time (user + system, in clock ticks) a process has used so far.
 cpu_ticks() {
     awk '{ print $14 + $15 }' "/proc/$1/stat"
@@ -138,16 +173,15 @@ median() {
 
 printf '%-20s %10s %10s %7s %14s %14s %7s\n' "scenario" "recv rps" "bare rps" "share" \
     "recv cpu/req" "bare cpu/req" "share"
-for scenario in "receeve, duplicates|/webhooks/receeve|$WORK/receeve.lua" \
-                "munity, fresh ids|/webhooks/munity|$WORK/munity.lua"; do
-    IFS='|' read -r name path script <<<"$scenario"
+for scenario in "${SCENARIOS[@]}"; do
+    IFS='|' read -r name pid port path script <<<"$scenario"
     # Warm-up; it may see 409s: the first concurrent copies of one delivery race for its id.
-    measure "$RECEIVER_PID" $RECEIVER_PORT "$path" "$script" 2s >/dev/null 2>&1 || true
+    measure "$pid" "$port" "$path" "$script" 2s >/dev/null 2>&1 || true
     measure "$BARE_PID" $BARE_PORT "$path" "$script" 2s >/dev/null
     receiver=() bare=()
     # Alternating rounds, so that a noisy neighbour hurts both sides alike.
     for _ in $(seq 1 "$ROUNDS"); do
-        receiver+=("$(measure "$RECEIVER_PID" $RECEIVER_PORT "$path" "$script" "$DURATION")")
+        receiver+=("$(measure "$pid" "$port" "$path" "$script" "$DURATION")")
         bare+=("$(measure "$BARE_PID" $BARE_PORT "$path" "$script" "$DURATION")")
     done
     r_rps="$(printf '%s\n' "${receiver[@]}" | cut -d' ' -f1 | median)"

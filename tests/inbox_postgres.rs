@@ -263,3 +263,83 @@ mod in_transaction {
         assert_eq!(written.get("stalls"), Some(&1), "{written:?}");
     }
 }
+
+mod job_keys {
+    //! A delivery's job is keyed within its inbox: inboxes on other tables never share it,
+    //! and a job of that key added by hand makes the receive fail whole.
+
+    use std::time::Duration;
+
+    use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, PostgresInbox};
+    use webhook_receiver::providers::munity::Munity;
+    use webhook_receiver::verify::TokenScheme;
+    use webhook_receiver::{MessageId, Secret};
+
+    use super::{database, fresh_table};
+
+    const TOKEN: &str = "inbox-keys-token";
+    const BODY: &[u8] = br#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true},"state":"same-everywhere"}"#;
+
+    async fn inbox(table: &str) -> Inbox<Munity, PostgresInbox> {
+        let munity =
+            Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
+        let backend = PostgresInbox::connect_with_table(&database(), table)
+            .await
+            .expect("PostgreSQL from scripts/services.sh");
+        Inbox::new(munity, backend)
+    }
+
+    #[tokio::test]
+    async fn two_inboxes_each_process_the_same_delivery() {
+        let (a, b) = (inbox(&fresh_table()).await, inbox(&fresh_table()).await);
+        let headers = [("x-munity-token", TOKEN)];
+        for inbox in [&a, &b] {
+            let received = inbox.receive(&headers[..], BODY).await;
+            assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+        }
+        for inbox in [&a, &b] {
+            let job = inbox
+                .backend()
+                .take("munity", Duration::from_secs(30), Duration::from_secs(2))
+                .await
+                .unwrap()
+                .expect("each inbox has its own job");
+            inbox.backend().complete(&job).await.unwrap();
+            assert_eq!(inbox.backend().stats().await.unwrap().completed, 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_job_added_by_hand_under_a_deliverys_key_fails_the_receive_whole() {
+        let table = fresh_table();
+        let inbox = inbox(&table).await;
+        let key = format!(
+            "webhook-receiver:{table}:{}",
+            MessageId::digest("munity", BODY).key()
+        );
+        let client = inbox.backend().pool().get().await.unwrap();
+        client
+            .execute(
+                "SELECT graphile_worker.add_job('someone_elses_task', job_key => $1)",
+                &[&key],
+            )
+            .await
+            .unwrap();
+        let headers = [("x-munity-token", TOKEN)];
+        let received = inbox.receive(&headers[..], BODY).await;
+        assert!(
+            matches!(received, InboxReceived::Unavailable(_)),
+            "{received:?}"
+        );
+        assert_eq!(received.response().status(), 503);
+        let stats = inbox.backend().stats().await.unwrap();
+        assert_eq!((stats.pending, stats.in_flight), (0, 0), "nothing written");
+        // Once the stray job is gone, the sender's retry is accepted.
+        client
+            .execute("SELECT graphile_worker.remove_job($1)", &[&key])
+            .await
+            .unwrap();
+        let retried = inbox.receive(&headers[..], BODY).await;
+        assert!(matches!(retried, InboxReceived::Accepted), "{retried:?}");
+    }
+}

@@ -23,6 +23,8 @@
 //! ```
 //!
 //! With Redis: `BACKEND=redis REDIS_URL=redis://127.0.0.1:6379/` instead of `POSTGRES`.
+//! `INBOX_NAME` (optional) keeps the inbox apart from others on the same server: its table on
+//! PostgreSQL, its key prefix (`<name>:`) on Redis.
 //!
 //! The configuration (secrets, `PORT`) and the handlers are those of the other examples
 //! (`e2e/examples/common/mod.rs`).
@@ -256,7 +258,9 @@ async fn main() -> ExitCode {
             let database = std::env::var("POSTGRES").unwrap_or_else(|_| {
                 "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test".into()
             });
-            match PostgresInbox::connect(&database).await {
+            let table = std::env::var("INBOX_NAME")
+                .unwrap_or_else(|_| webhook_receiver::inbox::postgres::DEFAULT_TABLE.into());
+            match PostgresInbox::connect_with_table(&database, &table).await {
                 Ok(backend) => {
                     let inboxes = Inboxes::new(config, backend);
                     serve_or_work(inboxes, port, work_on_postgres).await
@@ -273,6 +277,10 @@ async fn main() -> ExitCode {
                 std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
             match RedisInbox::connect(&url).await {
                 Ok(backend) => {
+                    let backend = match std::env::var("INBOX_NAME") {
+                        Ok(name) => backend.with_prefix(format!("{name}:")),
+                        Err(_) => backend,
+                    };
                     let inboxes = Inboxes::new(config, backend);
                     serve_or_work(inboxes, port, async |inboxes| {
                         work_on_redis(inboxes).await;

@@ -56,11 +56,28 @@
 //! every worker of one inbox. graphile_worker's own workers, if your application runs some in
 //! the same schema, are never swept by this crate.
 //!
+//! # Connections
+//!
+//! [`connect`](PostgresInbox::connect)'s pool holds 16 connections. A worker's take, heartbeat
+//! and completion each borrow one for a moment; with [`Worker::run_in_transaction`] every
+//! running handler holds one for its whole run. Keep the concurrency of the transactional
+//! workers sharing one `PostgresInbox` well below 16 (say, at most 12), or a heartbeat may
+//! wait for a connection past the visibility timeout.
+//!
+//! # Throughput
+//!
+//! graphile_worker announces every new job with `NOTIFY`, and PostgreSQL commits notifying
+//! transactions one at a time (a database-wide lock at commit): receiving is bounded by one
+//! commit after another, about 5,000 to 10,000 deliveries/s on a small machine (see the
+//! README's performance section), where plain inserts from 16 connections reach four times
+//! that. Beyond it, use `RedisInbox`.
+//!
 //! # Waiting
 //!
 //! A take that finds nothing waits for a `jobs:insert` notification on a connection of its
-//! own (reconnecting by itself), and looks again at least every 500 ms, for retries coming due
-//! and jobs unlocked by a sweep, which are not announced.
+//! own (opened by the first take, so a process that only receives holds none; reconnecting by
+//! itself), and looks again at least every 500 ms, for retries coming due and jobs unlocked by
+//! a sweep, which are not announced.
 //!
 //! # Exactly-once effects
 //!
@@ -145,6 +162,14 @@ impl Statements {
                       AND ($3::text[] IS NULL OR key = ANY($3)) \
                       AND ($4::text IS NULL OR strpos(error, $4) > 0) \
                       AND ($5::float8 IS NULL OR finished_at < to_timestamp($5))";
+        // A job's key is this inbox's task prefix and the row's key: unique to the row, which
+        // has at most one job (it is added with the row and deleted when the row finishes).
+        // Should a job of that key exist anyway (added by hand), `unsafe_dedupe` would answer
+        // it instead of adding one (`revision` > 0): the cast (made at run time, of the job's
+        // key) then fails the statement, which
+        // so writes nothing, rather than leave a row without a job.
+        let guard = "count(CASE WHEN job.revision = 0 THEN job.id \
+                     ELSE ('another job holds the key ' || job.key)::int8 END)";
         Self {
             table: table.to_owned(),
             create: format!(
@@ -163,7 +188,7 @@ impl Statements {
                  error text NULL, \
                  finished_at timestamptz NULL)"
             ),
-            // $1..$9 the row, $10 the task identifier.
+            // $1..$9 the row, $10 the task identifier, $11 the task prefix.
             enqueue: format!(
                 "WITH ins AS (\
                    INSERT INTO {t} (key, provider, message_id, state, payload, verified_id, \
@@ -172,10 +197,10 @@ impl Statements {
                    VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, 0) \
                    ON CONFLICT (key) DO NOTHING \
                    RETURNING key) \
-                 SELECT count(job.id) AS added FROM ins, \
+                 SELECT {guard} AS added FROM ins, \
                    LATERAL {SCHEMA}.add_job($10::text, json_build_object('k', ins.key), \
                                             max_attempts => {JOB_MAX_ATTEMPTS}, \
-                                            job_key => ins.key, \
+                                            job_key => $11::text || ins.key, \
                                             job_key_mode => 'unsafe_dedupe') AS job"
             ),
             // $1 key.
@@ -214,11 +239,11 @@ impl Statements {
                      finished_at = NULL \
                    WHERE state = $1 AND {filter} \
                    RETURNING key, provider) \
-                 SELECT count(job.id) AS added FROM r, \
+                 SELECT {guard} AS added FROM r, \
                    LATERAL {SCHEMA}.add_job($6::text || r.provider, \
                                             json_build_object('k', r.key), \
                                             max_attempts => {JOB_MAX_ATTEMPTS}, \
-                                            job_key => r.key, \
+                                            job_key => $6::text || r.key, \
                                             job_key_mode => 'unsafe_dedupe') AS job"
             ),
             // $1 'dead', the filter, $6 limit.
@@ -269,14 +294,19 @@ struct Inner {
     tasks: Mutex<HashMap<String, TaskDetails>>,
     /// When the last sweep for dead takers ran.
     swept: Mutex<Option<tokio::time::Instant>>,
+    /// graphile_worker's view of the database: its migrations and the listening connection.
+    database: Database,
     /// Woken by every `jobs:insert` notification.
     wakeup: Arc<Notify>,
-    listener: tokio::task::AbortHandle,
+    /// The task forwarding notifications to `wakeup`, from the first take on.
+    listener: tokio::sync::OnceCell<tokio::task::AbortHandle>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.listener.abort();
+        if let Some(listener) = self.listener.get() {
+            listener.abort();
+        }
     }
 }
 
@@ -320,11 +350,11 @@ enum Finish<'a> {
 impl PostgresInbox {
     /// Connects to the database described by `config` (a libpq-style connection string such
     /// as `"host=127.0.0.1 port=5432 user=app dbname=app"`, without TLS), runs
-    /// graphile_worker's migrations, creates the table [`DEFAULT_TABLE`] if it is absent, and
-    /// starts listening for new jobs.
+    /// graphile_worker's migrations, and creates the table [`DEFAULT_TABLE`] if it is absent.
     ///
     /// The pool holds up to 16 connections and waits at most 5 s to connect (unless the
-    /// string sets `connect_timeout`) or for a free one; the listener holds one more.
+    /// string sets `connect_timeout`) or for a free one; once a worker takes, the listener
+    /// holds one more.
     ///
     /// # Errors
     ///
@@ -363,23 +393,37 @@ impl PostgresInbox {
                 }
             }
         }
-        let notifications = database
-            .listen("jobs:insert")
-            .await
-            .map_err(|error| unavailable("cannot listen for new jobs", &error))?;
-        let wakeup = Arc::new(Notify::new());
-        let listener = tokio::spawn(wake_on(notifications, Arc::clone(&wakeup))).abort_handle();
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
+                database,
                 task_prefix: format!("{TAKER_PREFIX}{table}:"),
                 sql,
                 tasks: Mutex::new(HashMap::new()),
                 swept: Mutex::new(None),
-                wakeup,
-                listener,
+                wakeup: Arc::new(Notify::new()),
+                listener: tokio::sync::OnceCell::new(),
             }),
         })
+    }
+
+    /// Starts listening for new jobs on the first take: a process that only receives holds no
+    /// listening connection (and is not sent every job's notification).
+    async fn listen(&self) -> Result<(), StoreError> {
+        self.inner
+            .listener
+            .get_or_try_init(|| async {
+                let notifications = self
+                    .inner
+                    .database
+                    .listen("jobs:insert")
+                    .await
+                    .map_err(|error| unavailable("cannot listen for new jobs", &error))?;
+                let wakeup = Arc::clone(&self.inner.wakeup);
+                Ok::<_, StoreError>(tokio::spawn(wake_on(notifications, wakeup)).abort_handle())
+            })
+            .await
+            .map(|_| ())
     }
 
     /// The table the deliveries are kept in.
@@ -763,6 +807,7 @@ impl InboxBackend for PostgresInbox {
                     &names,
                     &values,
                     &self.task(&delivery.provider),
+                    &self.inner.task_prefix,
                 ],
             )
             .await
@@ -783,6 +828,7 @@ impl InboxBackend for PostgresInbox {
         visibility: Duration,
         wait: Duration,
     ) -> Result<Option<Job>, StoreError> {
+        self.listen().await?;
         let until = tokio::time::Instant::now() + wait;
         loop {
             // Registered before the look, so that a job added meanwhile wakes this wait.
@@ -800,6 +846,8 @@ impl InboxBackend for PostgresInbox {
         }
     }
 
+    /// Renews the take's heartbeat: its visibility is the one it was taken with (part of its
+    /// taker id), whatever `_visibility` says.
     async fn extend(&self, job: &Job, _visibility: Duration) -> Result<(), StoreError> {
         let graphile = job.graphile.as_deref().ok_or(StoreError::LeaseLost)?;
         let client = client(&self.inner.pool).await?;
