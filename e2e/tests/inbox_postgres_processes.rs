@@ -145,14 +145,24 @@ async fn a_worker_killed_mid_job_leaves_exactly_one_effect_per_delivery() {
 
     // Visibility 600 ms, 200 ms of work between the effect and the commit: the kill lands
     // mid-job, with effects written and not committed.
-    let mut first = worker(&table, &effects_table, 600, 200);
-    wait_for("the first worker's completions", async || {
-        inbox.backend().stats().await.unwrap().completed >= 5
-    })
-    .await;
-    kill(&mut first.0);
-    let held = inbox.backend().stats().await.unwrap().in_flight;
-    assert!(held > 0, "the kill did not land mid-job");
+    // The kill is aimed at a moment when both of the worker's slots hold a job; the slots
+    // can still both finish between that look and the kill (they run in step), so a kill
+    // that found nothing held is tried again with a new worker, at most five times.
+    let mut killed = 0;
+    let mut landed = false;
+    while !landed && killed < 5 {
+        let mut first = worker(&table, &effects_table, 600, 200);
+        let before = inbox.backend().stats().await.unwrap().completed;
+        wait_for("the worker's completions, both slots busy", async || {
+            let stats = inbox.backend().stats().await.unwrap();
+            stats.completed >= before + 3 && stats.in_flight >= 2
+        })
+        .await;
+        kill(&mut first.0);
+        killed += 1;
+        landed = inbox.backend().stats().await.unwrap().in_flight > 0;
+    }
+    assert!(landed, "none of {killed} kills landed mid-job");
 
     let mut second = worker(&table, &effects_table, 600, 200);
     wait_for("all 30 completed", async || {
@@ -167,10 +177,9 @@ async fn a_worker_killed_mid_job_leaves_exactly_one_effect_per_delivery() {
         runs.values().all(|&n| n == 1),
         "a delivery's effect committed twice: {runs:?}"
     );
-    assert_eq!(
-        by_process.len(),
-        2,
-        "both processes committed: {by_process:?}"
+    assert!(
+        by_process.len() >= 2,
+        "the killed and the surviving processes both committed: {by_process:?}"
     );
     let stats = inbox.backend().stats().await.unwrap();
     assert_eq!((stats.pending, stats.in_flight, stats.dead), (0, 0, 0));
