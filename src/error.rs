@@ -175,6 +175,80 @@ impl Error {
         self.answer().1
     }
 
+    /// The variant's name in snake case (`invalid_signature`, `body_too_large`, ...): a small
+    /// fixed set, safe to log and to use as a metrics label (it carries no part of the
+    /// request). The `reason` label of `webhook_receiver_rejections_total` and the
+    /// `error.type` of a rejected `webhook.receive` span (see [`observe`](crate::observe)).
+    ///
+    /// ```
+    /// use webhook_receiver::Error;
+    /// assert_eq!(Error::InvalidSignature.kind(), "invalid_signature");
+    /// assert_eq!(Error::BodyTooLarge { limit: 10, actual: 11 }.kind(), "body_too_large");
+    /// ```
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::BodyTooLarge { .. } => "body_too_large",
+            Error::MissingSignature { .. } => "missing_signature",
+            Error::MalformedSignature { .. } => "malformed_signature",
+            Error::InvalidSignature => "invalid_signature",
+            Error::MissingToken { .. } => "missing_token",
+            Error::InvalidToken => "invalid_token",
+            Error::MissingHeader { .. } => "missing_header",
+            Error::MalformedHeader { .. } => "malformed_header",
+            Error::MissingTimestamp => "missing_timestamp",
+            Error::MalformedTimestamp => "malformed_timestamp",
+            Error::TimestampOutOfTolerance { .. } => "timestamp_out_of_tolerance",
+            Error::MissingSignedPayload { .. } => "missing_signed_payload",
+            Error::PayloadMismatch { .. } => "payload_mismatch",
+            Error::MalformedPayload(_) => "malformed_payload",
+            Error::UnexpectedPayload(_) => "unexpected_payload",
+            Error::BodyUnreadable(_) => "body_unreadable",
+            Error::BodyReadTimeout { .. } => "body_read_timeout",
+        }
+    }
+
+    /// Every value [`kind`](Error::kind) can return, for dashboards and tests.
+    pub const KINDS: [&'static str; 17] = [
+        "body_too_large",
+        "missing_signature",
+        "malformed_signature",
+        "invalid_signature",
+        "missing_token",
+        "invalid_token",
+        "missing_header",
+        "malformed_header",
+        "missing_timestamp",
+        "malformed_timestamp",
+        "timestamp_out_of_tolerance",
+        "missing_signed_payload",
+        "payload_mismatch",
+        "malformed_payload",
+        "unexpected_payload",
+        "body_unreadable",
+        "body_read_timeout",
+    ];
+
+    /// What went wrong, in words that are safe to log: the [`Display`](std::fmt::Display)
+    /// text, except that a JSON parser's message (which can quote the body: `invalid type:
+    /// string "..."`) is replaced by its position.
+    #[must_use]
+    pub fn log_text(&self) -> String {
+        match self {
+            Error::MalformedPayload(err) => format!(
+                "malformed payload at line {} column {}",
+                err.line(),
+                err.column()
+            ),
+            Error::UnexpectedPayload(err) => format!(
+                "unexpected payload shape at line {} column {}",
+                err.line(),
+                err.column()
+            ),
+            other => other.to_string(),
+        }
+    }
+
     /// Whether the delivery failed authentication (status 401): the caller should log it as a
     /// possible attack rather than a sender bug.
     #[must_use]

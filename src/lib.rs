@@ -134,6 +134,7 @@ pub mod inbox;
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix-web"))))]
 pub mod integrations;
 mod json;
+pub mod observe;
 mod provider;
 pub mod providers;
 mod receiver;

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::idempotency::{
-    IdempotencyStore, Lease, MemoryStore, Outcome, ProcessOptions, body_digest, process_once_leased,
+    IdempotencyStore, Lease, MemoryStore, Outcome, ProcessOptions, body_digest, run_once,
 };
-use crate::{Delivery, Error, Headers, Provider, verify_and_parse};
+use crate::observe::{DeliverySpan, Meters, Phase, Stopwatch, Verdict};
+use crate::{Delivery, Error, Headers, Provider, check_body_limit};
 
 /// The default cap on the `Retry-After` of a 409 answer: 5 seconds.
 ///
@@ -195,6 +196,8 @@ struct Settings<P, S> {
     options: ProcessOptions,
     check_digest: bool,
     retry_after_cap: Duration,
+    /// Metric handles (feature `metrics`), registered at the first delivery.
+    meters: Meters,
 }
 
 impl<P, S> Clone for Receiver<P, S> {
@@ -247,6 +250,11 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
     #[must_use]
     pub fn provider(&self) -> &P {
         &self.inner.provider
+    }
+
+    #[cfg_attr(not(any(feature = "axum", feature = "actix-web")), allow(dead_code))]
+    pub(crate) fn meters(&self) -> &Meters {
+        &self.inner.meters
     }
 
     /// The store.
@@ -316,10 +324,31 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
         F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        let span = DeliverySpan::receive(self.inner.provider.name());
+        span.wrap(self.pipeline(headers, body, handler, &span))
+            .await
+    }
+
+    /// [`receive_with_lease`](Receiver::receive_with_lease) inside the delivery's span.
+    async fn pipeline<H, F, Fut, T, E>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        handler: F,
+        span: &DeliverySpan,
+    ) -> Received<T, E>
+    where
+        H: Headers + ?Sized,
+        F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
         let settings = &*self.inner;
-        let delivery = match verify_and_parse(&settings.provider, headers, body) {
+        let delivery = match verify_then_parse(&settings.provider, headers, body, span) {
             Ok(delivery) => delivery,
-            Err(err) => return Received::Rejected(err),
+            Err(err) => {
+                settings.meters.rejected(&err, Some(span));
+                return Received::Rejected(err);
+            }
         };
         // An id that is the content's digest already identifies the content: reuse it rather
         // than hash the body a second time.
@@ -330,20 +359,90 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
                 .unwrap_or_else(|| body_digest(body))
         });
         let id = delivery.id.clone();
-        let outcome = process_once_leased(
+        let outcome = run_once(
             &settings.store,
             &id,
             digest,
             &settings.options,
             move |lease| handler(delivery, lease),
+            &settings.meters,
+            span,
         )
         .await;
-        Received::Handled(match outcome {
+        let outcome = match outcome {
             Outcome::InProgress { retry_after } => Outcome::InProgress {
                 retry_after: retry_after.min(settings.retry_after_cap),
             },
             other => other,
-        })
+        };
+        finished(&settings.meters, span, &outcome);
+        Received::Handled(outcome)
+    }
+}
+
+/// [`verify_and_parse`] with each phase timed into `span`.
+pub(crate) fn verify_then_parse<P: Provider, H: Headers + ?Sized>(
+    provider: &P,
+    headers: &H,
+    body: &[u8],
+    span: &DeliverySpan,
+) -> Result<Delivery<P::Event>, Error> {
+    let watch = Stopwatch::start();
+    let verified = check_body_limit(provider.body_limit(), body.len())
+        .and_then(|()| provider.verify(headers, body));
+    span.phase(Phase::Verify, watch.elapsed());
+    let watch = Stopwatch::start();
+    let delivery = provider.parse(verified?);
+    span.phase(Phase::Parse, watch.elapsed());
+    if let Ok(delivery) = &delivery {
+        span.id(&delivery.id);
+    }
+    delivery
+}
+
+/// Counts and logs what became of an authentic delivery.
+fn finished<T, E>(meters: &Meters, span: &DeliverySpan, outcome: &Outcome<T, E>) {
+    let verdict = Verdict::of(outcome);
+    meters.delivered(verdict);
+    let error = match outcome {
+        Outcome::HandlerFailed { .. } => Some("handler"),
+        Outcome::StoreFailed(error) => Some(error.kind()),
+        Outcome::ProcessedUnrecorded { error, .. } => Some(error.kind()),
+        _ => None,
+    };
+    span.finish(verdict.label(), Some(outcome.status()), error);
+    #[cfg(feature = "tracing")]
+    {
+        let provider = meters.provider();
+        match outcome {
+            Outcome::HandlerFailed { release_error, .. } => tracing::warn!(
+                target: "webhook_receiver",
+                provider,
+                released = release_error.is_none(),
+                "webhook handler failed; the sender's retry processes it again"
+            ),
+            Outcome::ProcessedUnrecorded { error, .. } => tracing::warn!(
+                target: "webhook_receiver",
+                provider,
+                error = %error,
+                "webhook processed but its completion was not recorded: a retry may process it again"
+            ),
+            Outcome::Conflict => tracing::warn!(
+                target: "webhook_receiver",
+                provider,
+                "one message id arrived with two different bodies; the second was refused"
+            ),
+            // Logged by the store call that failed.
+            Outcome::StoreFailed(_) => {}
+            Outcome::Processed(_) | Outcome::Duplicate | Outcome::InProgress { .. } => {
+                tracing::debug!(
+                    target: "webhook_receiver",
+                    provider,
+                    outcome = verdict.label(),
+                    "webhook handled"
+                );
+            }
+        }
     }
 }
 
@@ -406,8 +505,10 @@ impl<P: Provider, S: IdempotencyStore> ReceiverBuilder<P, S> {
     /// The receiver.
     #[must_use]
     pub fn build(self) -> Receiver<P, S> {
+        let meters = Meters::new(self.provider.name(), self.store.name());
         Receiver {
             inner: Arc::new(Settings {
+                meters,
                 provider: self.provider,
                 store: self.store,
                 options: self.options,

@@ -82,6 +82,8 @@ struct Inner {
     hasher: RandomState,
     clock: Arc<dyn Clock>,
     capacity: usize,
+    /// `webhook_receiver_memory_store_evictions_total` (feature `metrics`).
+    meters: crate::observe::Evictions,
 }
 
 struct Shard {
@@ -231,7 +233,15 @@ impl MemoryStore {
     ) -> Result<Claim, StoreError> {
         let (mut shard, key) = self.shard(id);
         let now = self.inner.clock.now();
-        shard.claim(key, digest, lease, now)
+        let before = (shard.evictions, shard.early_evictions);
+        let claim = shard.claim(key, digest, lease, now);
+        let evicted = shard.evictions - before.0;
+        if evicted > 0 {
+            let early = shard.early_evictions - before.1;
+            drop(shard);
+            self.inner.meters.evicted(evicted, early);
+        }
+        claim
     }
 
     fn complete_now(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
@@ -289,6 +299,10 @@ impl fmt::Debug for MemoryStore {
 }
 
 impl IdempotencyStore for MemoryStore {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
     async fn claim_with_digest(
         &self,
         id: &MessageId,
@@ -353,6 +367,7 @@ impl MemoryStoreBuilder {
                 shards,
                 hasher: RandomState::new(),
                 clock: self.clock,
+                meters: crate::observe::Evictions::default(),
                 capacity,
             }),
         }

@@ -99,6 +99,7 @@ use sha2::{Digest as _, Sha256};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::MessageId;
+use crate::observe::{DeliverySpan, Meters, Op, Phase, Stopwatch};
 
 mod memory;
 #[cfg(feature = "postgres")]
@@ -320,6 +321,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The variant's name in snake case (`lease_lost`, `full`, `unavailable`,
+    /// `misconfigured`): the `error` label of `webhook_receiver_store_errors_total`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreError::LeaseLost => "lease_lost",
+            StoreError::Full => "full",
+            StoreError::Unavailable(_) => "unavailable",
+            StoreError::Misconfigured(_) => "misconfigured",
+        }
+    }
+
     /// The HTTP status a receiver should answer with: 503 for [`Full`](StoreError::Full) and
     /// [`Unavailable`](StoreError::Unavailable) (the sender should retry later), 409 for
     /// [`LeaseLost`](StoreError::LeaseLost) (another worker owns the event now).
@@ -417,6 +430,12 @@ pub trait IdempotencyStore: Send + Sync {
     /// [`StoreError::LeaseLost`] when `lease` is past its deadline or no longer owns the id
     /// (nothing is changed); [`StoreError::Unavailable`] when the store cannot be reached.
     fn release(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A short name for the `store` label of the metrics (feature `metrics`): `memory`,
+    /// `postgres`, `redis` for this crate's stores, `custom` unless you name yours.
+    fn name(&self) -> &'static str {
+        "custom"
+    }
 }
 
 /// How [`process_once`] claims and records deliveries: the same for every delivery of a
@@ -618,7 +637,41 @@ where
     F: FnOnce(Lease) -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    let claim = match store.claim_with_digest(id, digest, options.lease).await {
+    let meters = Meters::new("none", store.name());
+    run_once(
+        store,
+        id,
+        digest,
+        options,
+        handler,
+        &meters,
+        &DeliverySpan::none(),
+    )
+    .await
+}
+
+/// [`process_once_leased`], measured: each store call and the handler's run go to `meters`
+/// and to `span`'s phases (feature `metrics`, `tracing`).
+pub(crate) async fn run_once<S, F, Fut, T, E>(
+    store: &S,
+    id: &MessageId,
+    digest: Option<[u8; 32]>,
+    options: &ProcessOptions,
+    handler: F,
+    meters: &Meters,
+    span: &DeliverySpan,
+) -> Outcome<T, E>
+where
+    S: IdempotencyStore,
+    F: FnOnce(Lease) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let watch = Stopwatch::start();
+    let claimed = store.claim_with_digest(id, digest, options.lease).await;
+    let took = watch.elapsed();
+    meters.store_op(Op::Claim, took, claimed.as_ref().err());
+    span.phase(Phase::Claim, took);
+    let claim = match claimed {
         Ok(claim) => claim,
         Err(error) => return Outcome::StoreFailed(error),
     };
@@ -628,14 +681,30 @@ where
         Claim::Completed => return Outcome::Duplicate,
         Claim::Conflict => return Outcome::Conflict,
     };
-    match handler(lease.clone()).await {
-        Ok(value) => match store.complete(&lease, options.retention).await {
-            Ok(()) => Outcome::Processed(value),
-            Err(error) => Outcome::ProcessedUnrecorded { value, error },
-        },
-        Err(error) => Outcome::HandlerFailed {
-            error,
-            release_error: store.release(&lease).await.err(),
-        },
-    }
+    let watch = Stopwatch::start();
+    let ran = handler(lease.clone()).await;
+    let took = watch.elapsed();
+    meters.handler(ran.is_ok(), took);
+    span.phase(Phase::Handler, took);
+    let watch = Stopwatch::start();
+    let outcome = match ran {
+        Ok(value) => {
+            let completed = store.complete(&lease, options.retention).await;
+            meters.store_op(Op::Complete, watch.elapsed(), completed.as_ref().err());
+            match completed {
+                Ok(()) => Outcome::Processed(value),
+                Err(error) => Outcome::ProcessedUnrecorded { value, error },
+            }
+        }
+        Err(error) => {
+            let released = store.release(&lease).await;
+            meters.store_op(Op::Release, watch.elapsed(), released.as_ref().err());
+            Outcome::HandlerFailed {
+                error,
+                release_error: released.err(),
+            }
+        }
+    };
+    span.phase(Phase::Complete, watch.elapsed());
+    outcome
 }

@@ -641,6 +641,10 @@ impl fmt::Debug for PostgresStore {
 }
 
 impl IdempotencyStore for PostgresStore {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
     async fn claim_with_digest(
         &self,
         id: &MessageId,

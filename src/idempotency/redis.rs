@@ -350,6 +350,10 @@ impl fmt::Debug for RedisStore {
 }
 
 impl IdempotencyStore for RedisStore {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
     async fn claim_with_digest(
         &self,
         id: &MessageId,

@@ -205,6 +205,10 @@ impl State {
 }
 
 impl InboxBackend for MemoryInbox {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
     async fn enqueue(&self, delivery: StoredDelivery) -> Result<Enqueued, StoreError> {
         let mut state = self.lock();
         if state.entries.contains_key(&delivery.id) {

@@ -103,6 +103,7 @@ pub use self::postgres::{InboxTransaction, PostgresInbox};
 pub use self::redis::RedisInbox;
 pub use self::worker::{RetryPolicy, Worker, WorkerBuilder, WorkerReport};
 pub use crate::idempotency::StoreError;
+use crate::observe::{DeliverySpan, Meters, Op, Phase, Stopwatch, Verdict};
 use crate::provider::Verified;
 use crate::{Error, Headers, MessageId, Provider, WebhookResponse};
 
@@ -374,6 +375,12 @@ pub trait InboxBackend: Send + Sync + 'static {
 
     /// How many deliveries are in each state.
     fn stats(&self) -> impl Future<Output = Result<InboxStats, StoreError>> + Send;
+
+    /// A short name for the `inbox` label of the metrics (feature `metrics`): `memory`,
+    /// `postgres`, `redis` for this crate's backends, `custom` unless you name yours.
+    fn name(&self) -> &'static str {
+        "custom"
+    }
 }
 
 /// The receiving side: verifies, parses and enqueues deliveries of one provider. Cheap to
@@ -386,6 +393,8 @@ struct InboxInner<P, B> {
     provider: P,
     backend: B,
     keep_headers: Vec<String>,
+    /// Metric handles of the receiving side and the workers (feature `metrics`).
+    meters: Meters,
 }
 
 impl<P, B> Clone for Inbox<P, B> {
@@ -434,15 +443,55 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
     /// Verifies `body`, parses it, and enqueues it unless its message id is already held.
     /// Answer the sender with [`InboxReceived::response`].
     pub async fn receive<H: Headers + ?Sized>(&self, headers: &H, body: &[u8]) -> InboxReceived {
-        let delivery = match self.stored(headers, body) {
+        let span = DeliverySpan::receive(self.inner.provider.name());
+        span.wrap(self.receive_in(headers, body, &span)).await
+    }
+
+    /// [`receive`](Inbox::receive) inside the delivery's span.
+    async fn receive_in<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        span: &DeliverySpan,
+    ) -> InboxReceived {
+        let meters = &self.inner.meters;
+        let delivery = match self.stored(headers, body, span) {
             Ok(delivery) => delivery,
-            Err(err) => return InboxReceived::Rejected(err),
+            Err(err) => {
+                meters.rejected(&err, Some(span));
+                return InboxReceived::Rejected(err);
+            }
         };
-        match self.inner.backend.enqueue(delivery).await {
-            Ok(Enqueued::Accepted) => InboxReceived::Accepted,
-            Ok(Enqueued::Duplicate) => InboxReceived::Duplicate,
-            Err(err) => InboxReceived::Unavailable(err),
+        let watch = Stopwatch::start();
+        let enqueued = self.inner.backend.enqueue(delivery).await;
+        let took = watch.elapsed();
+        meters.store_op(Op::Enqueue, took, enqueued.as_ref().err());
+        span.phase(Phase::Claim, took);
+        let (received, verdict) = match enqueued {
+            Ok(Enqueued::Accepted) => (InboxReceived::Accepted, Verdict::Enqueued),
+            Ok(Enqueued::Duplicate) => (InboxReceived::Duplicate, Verdict::Duplicate),
+            Err(err) => (InboxReceived::Unavailable(err), Verdict::StoreFailed),
+        };
+        meters.delivered(verdict);
+        let error = match &received {
+            InboxReceived::Unavailable(err) => Some(err.kind()),
+            _ => None,
+        };
+        span.finish(verdict.label(), Some(received.response().status()), error);
+        #[cfg(feature = "tracing")]
+        if error.is_none() {
+            tracing::debug!(
+                target: "webhook_receiver",
+                provider = meters.provider(),
+                outcome = verdict.label(),
+                "webhook received into the inbox"
+            );
         }
+        received
+    }
+
+    pub(crate) fn meters(&self) -> &Meters {
+        &self.inner.meters
     }
 
     /// Verification and parsing, and what to store. Parsing here refuses a payload of the
@@ -452,14 +501,22 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
         &self,
         headers: &H,
         body: &[u8],
+        span: &DeliverySpan,
     ) -> Result<StoredDelivery, Error> {
         let provider = &self.inner.provider;
-        crate::provider::check_body_limit(provider.body_limit(), body.len())?;
-        let verified = provider.verify(headers, body)?;
+        let watch = Stopwatch::start();
+        let verified = crate::provider::check_body_limit(provider.body_limit(), body.len())
+            .and_then(|()| provider.verify(headers, body));
+        span.phase(Phase::Verify, watch.elapsed());
+        let verified = verified?;
         let payload = verified.payload().to_vec();
         let verified_id = verified.id().map(str::to_owned);
         let verified_timestamp = verified.timestamp();
-        let delivery = provider.parse(verified)?;
+        let watch = Stopwatch::start();
+        let delivery = provider.parse(verified);
+        span.phase(Phase::Parse, watch.elapsed());
+        let delivery = delivery?;
+        span.id(&delivery.id);
         let kept = self
             .inner
             .keep_headers
@@ -503,6 +560,7 @@ impl<P: Provider, B: InboxBackend> InboxBuilder<P, B> {
     pub fn build(self) -> Inbox<P, B> {
         Inbox {
             inner: Arc::new(InboxInner {
+                meters: Meters::new(self.provider.name(), self.backend.name()),
                 provider: self.provider,
                 backend: self.backend,
                 keep_headers: self.keep_headers,

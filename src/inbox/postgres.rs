@@ -786,6 +786,10 @@ fn read_row(row: &tokio_postgres::Row) -> Result<DeadLetter, StoreError> {
 }
 
 impl InboxBackend for PostgresInbox {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
     async fn enqueue(&self, delivery: StoredDelivery) -> Result<Enqueued, StoreError> {
         let client = client(&self.inner.pool).await?;
         let (names, values): (Vec<&str>, Vec<&str>) = delivery

@@ -532,6 +532,10 @@ impl Fields {
 }
 
 impl InboxBackend for RedisInbox {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
     async fn enqueue(&self, delivery: StoredDelivery) -> Result<Enqueued, StoreError> {
         let headers = serde_json::to_string(&delivery.headers).unwrap_or_else(|_| "[]".into());
         let added: i64 = self

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
 use super::{Inbox, InboxBackend, Job, StoreError};
+use crate::observe::{DeliverySpan, Op, Phase, Stopwatch};
 use crate::{Delivery, Provider};
 
 /// How failed runs are retried: exponential backoff with jitter, up to a number of attempts,
@@ -115,6 +116,9 @@ struct Options {
     retry: RetryPolicy,
     grace: Duration,
     wait: Duration,
+    /// How often the inbox's contents are sampled into the metrics (feature `metrics`).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    stats_every: Duration,
 }
 
 impl<P, B> fmt::Debug for Worker<P, B> {
@@ -166,6 +170,15 @@ impl<P, B> WorkerBuilder<P, B> {
     /// running then are stopped and their deliveries handed back, uncounted.
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.options.grace = grace;
+        self
+    }
+
+    /// How often a running worker samples the inbox's [`stats`](InboxBackend::stats) into
+    /// the `webhook_receiver_inbox_deliveries` gauges (feature `metrics`; default 10 s, at
+    /// least 100 ms). Each sample is one query of the backend (on PostgreSQL a count over the
+    /// inbox's table).
+    pub fn stats_interval(mut self, every: Duration) -> Self {
+        self.options.stats_every = every.max(Duration::from_millis(100));
         self
     }
 
@@ -260,6 +273,7 @@ where
                 retry: RetryPolicy::default(),
                 grace: Duration::from_secs(30),
                 wait: Duration::from_secs(5),
+                stats_every: Duration::from_secs(10),
             },
         }
     }
@@ -317,8 +331,16 @@ where
             };
             slots.spawn(slot.run(handler.clone()));
         }
+        #[cfg(feature = "metrics")]
+        let sampler = tokio::spawn(sample_stats(
+            self.inbox.clone(),
+            self.options.stats_every,
+            Arc::clone(&stop),
+        ));
         shutdown.await;
         stop.taking.send_replace(true);
+        #[cfg(feature = "metrics")]
+        sampler.abort();
         let mut report = WorkerReport::default();
         let grace = tokio::time::Instant::now() + self.options.grace;
         loop {
@@ -339,6 +361,26 @@ where
             }
         }
         report
+    }
+}
+
+/// Samples the inbox's contents into the gauges until the run stops taking.
+#[cfg(feature = "metrics")]
+async fn sample_stats<P: Provider, B: InboxBackend>(
+    inbox: Inbox<P, B>,
+    every: Duration,
+    stop: Arc<Stop>,
+) {
+    loop {
+        if let Ok(stats) = inbox.backend().stats().await {
+            inbox.meters().inbox_stats(&stats);
+        }
+        if done_or(tokio::time::sleep(every), Stop::given(&stop.taking))
+            .await
+            .is_none()
+        {
+            return;
+        }
     }
 }
 
@@ -415,20 +457,55 @@ where
         Fut: Future<Output = Result<Ran, E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
+        let meters = self.inbox.meters();
+        let span = DeliverySpan::process(meters.provider(), &job.delivery.id, job.attempt);
+        let (outcome, error) = span.wrap(self.attempt(&job, handler, &span)).await;
+        *outcome.counter(report) += 1;
+        meters.attempt(outcome.label());
+        span.finish(outcome.label(), None, error);
+    }
+
+    /// One attempt at `job`, in its span: what became of it, and why it failed.
+    async fn attempt<F, Fut, E>(
+        &self,
+        job: &Job,
+        handler: &F,
+        span: &DeliverySpan,
+    ) -> (Attempt, Option<&'static str>)
+    where
+        F: Fn(Delivery<P::Event>, &Job) -> Fut,
+        Fut: Future<Output = Result<Ran, E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
         let backend = self.inbox.backend();
+        let meters = self.inbox.meters();
         let delivery = match self.inbox.provider().parse(job.delivery.verified()) {
             Ok(delivery) => delivery,
             Err(err) => {
                 // Parsed when it was received, so the provider (or its version) changed:
                 // no retry can help until a fix, after which it can be requeued.
                 let error = format!("the stored delivery no longer parses: {err}");
-                let recorded = self.record(|| backend.dead_letter(&job, &error)).await;
-                count(report, recorded, |r| &mut r.dead_lettered);
-                return;
+                #[cfg(feature = "tracing")]
+                tracing::error!(
+                    target: "webhook_receiver",
+                    provider = meters.provider(),
+                    attempt = job.attempt,
+                    reason = err.kind(),
+                    "the stored delivery no longer parses: moved to the dead letters"
+                );
+                let recorded = self
+                    .record(Op::DeadLetter, || backend.dead_letter(job, &error))
+                    .await;
+                return (
+                    Attempt::when(recorded, Attempt::DeadLettered),
+                    Some(err.kind()),
+                );
             }
         };
         // In place, in this slot's task (no task per delivery); a panic fails the run only.
-        let mut run = CatchUnwind(Box::pin(handler(delivery, &job)));
+        let running = meters.running();
+        let watch = Stopwatch::start();
+        let mut run = CatchUnwind(Box::pin(handler(delivery, job)));
         let beat = self.options.visibility / 3;
         let outcome = loop {
             let stopped = Stop::given(&self.stop.running);
@@ -438,52 +515,92 @@ where
                 // Past the shutdown's grace: stop the handler, hand the delivery back.
                 None => {
                     drop(run);
-                    let recorded = self.record(|| backend.release(&job)).await;
-                    count(report, recorded, |r| &mut r.released);
-                    return;
+                    drop(running);
+                    #[cfg(feature = "tracing")]
+                    tracing::warn!(
+                        target: "webhook_receiver",
+                        provider = meters.provider(),
+                        "shutdown grace ran out: the handler was stopped and the delivery handed back"
+                    );
+                    let recorded = self.record(Op::Release, || backend.release(job)).await;
+                    return (Attempt::when(recorded, Attempt::Released), None);
                 }
                 // Heartbeat. A lost job (taken over after a stall) runs on: its end is not
                 // recorded, and the delivery's new holder decides.
                 Some(None) => {
-                    let _ = backend.extend(&job, self.options.visibility).await;
+                    let watch = Stopwatch::start();
+                    let extended = backend.extend(job, self.options.visibility).await;
+                    meters.store_op(Op::Extend, watch.elapsed(), extended.as_ref().err());
                 }
                 Some(Some(joined)) => break joined,
             }
         };
-        let failure = match outcome {
+        drop(running);
+        let took = watch.elapsed();
+        let ok = matches!(outcome, Ok(Ok(_)));
+        meters.handler(ok, took);
+        span.phase(Phase::Handler, took);
+        let (failure, kind) = match outcome {
             Ok(Ok(Ran::Succeeded)) => {
-                let recorded = self.record(|| backend.complete(&job)).await;
-                count(report, recorded, |r| &mut r.completed);
-                return;
+                let recorded = self.record(Op::Complete, || backend.complete(job)).await;
+                return (Attempt::when(recorded, Attempt::Completed), None);
             }
             Ok(Ok(Ran::Recorded(recorded))) => {
-                count(report, recorded.is_ok(), |r| &mut r.completed);
-                return;
+                return (
+                    Attempt::when(recorded.is_ok(), Attempt::Completed),
+                    recorded.err().map(|err| err.kind()),
+                );
             }
-            Ok(Err(err)) => err.to_string(),
-            Err(Panicked) => "the handler panicked".to_owned(),
+            Ok(Err(err)) => (err.to_string(), "handler"),
+            Err(Panicked) => ("the handler panicked".to_owned(), "panic"),
         };
         if job.attempt >= self.options.retry.max_attempts() {
-            let recorded = self.record(|| backend.dead_letter(&job, &failure)).await;
-            count(report, recorded, |r| &mut r.dead_lettered);
+            #[cfg(feature = "tracing")]
+            tracing::error!(
+                target: "webhook_receiver",
+                provider = meters.provider(),
+                attempt = job.attempt,
+                error = %failure,
+                "webhook handler failed on its last attempt: moved to the dead letters"
+            );
+            let recorded = self
+                .record(Op::DeadLetter, || backend.dead_letter(job, &failure))
+                .await;
+            (Attempt::when(recorded, Attempt::DeadLettered), Some(kind))
         } else {
             let wait = self.options.retry.delay(job.attempt, jitter());
+            #[cfg(feature = "tracing")]
+            tracing::warn!(
+                target: "webhook_receiver",
+                provider = meters.provider(),
+                attempt = job.attempt,
+                retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                error = %failure,
+                "webhook handler failed: retried later"
+            );
             let at = crate::idempotency::deadline(OffsetDateTime::now_utc(), wait);
-            let recorded = self.record(|| backend.retry(&job, &failure, at)).await;
-            count(report, recorded, |r| &mut r.retried);
+            let recorded = self
+                .record(Op::Retry, || backend.retry(job, &failure, at))
+                .await;
+            (Attempt::when(recorded, Attempt::Retried), Some(kind))
         }
     }
 
     /// Records an outcome, retrying while the backend is unreachable for as long as the job
     /// would stay invisible; `false` when it could not be recorded.
-    async fn record<Fut>(&self, mut attempt: impl FnMut() -> Fut) -> bool
+    async fn record<Fut>(&self, op: Op, mut attempt: impl FnMut() -> Fut) -> bool
     where
         Fut: Future<Output = Result<(), StoreError>>,
     {
         let give_up = tokio::time::Instant::now() + self.options.visibility;
         let mut backoff = Backoff::default();
         loop {
-            match attempt().await {
+            let watch = Stopwatch::start();
+            let result = attempt().await;
+            self.inbox
+                .meters()
+                .store_op(op, watch.elapsed(), result.as_ref().err());
+            match result {
                 Ok(()) => return true,
                 Err(StoreError::Unavailable(_)) if tokio::time::Instant::now() < give_up => {
                     backoff.wait().await;
@@ -494,15 +611,47 @@ where
     }
 }
 
-fn count(
-    report: &mut WorkerReport,
-    recorded: bool,
-    field: impl FnOnce(&mut WorkerReport) -> &mut u64,
-) {
-    if recorded {
-        *field(report) += 1;
-    } else {
-        report.unrecorded += 1;
+/// What became of an attempt.
+#[derive(Debug, Clone, Copy)]
+enum Attempt {
+    Completed,
+    Retried,
+    DeadLettered,
+    Released,
+    /// The backend could not record it (lost or unreachable).
+    Unrecorded,
+}
+
+impl Attempt {
+    /// `outcome` when it was recorded, [`Unrecorded`](Attempt::Unrecorded) otherwise.
+    fn when(recorded: bool, outcome: Attempt) -> Self {
+        if recorded {
+            outcome
+        } else {
+            Attempt::Unrecorded
+        }
+    }
+
+    /// The `outcome` label of `webhook_receiver_inbox_attempts_total`.
+    fn label(self) -> &'static str {
+        match self {
+            Attempt::Completed => "completed",
+            Attempt::Retried => "retried",
+            Attempt::DeadLettered => "dead_lettered",
+            Attempt::Released => "released",
+            Attempt::Unrecorded => "unrecorded",
+        }
+    }
+
+    /// The report's count of it.
+    fn counter(self, report: &mut WorkerReport) -> &mut u64 {
+        match self {
+            Attempt::Completed => &mut report.completed,
+            Attempt::Retried => &mut report.retried,
+            Attempt::DeadLettered => &mut report.dead_lettered,
+            Attempt::Released => &mut report.released,
+            Attempt::Unrecorded => &mut report.unrecorded,
+        }
     }
 }
 

@@ -158,11 +158,10 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, ResponseError
 use futures_util::Stream as _;
 
 pub use super::{BodyTimeout, VerifiedWebhook, WebhookRejection};
-use super::{ChunkError, Chunks, read_body};
+use super::{ChunkError, Chunks, read_body, unread, verify};
 use crate::idempotency::{IdempotencyStore, Lease, MemoryStore, Outcome, StoreError};
-use crate::{
-    Delivery, Error, Headers, Provider, Received, Receiver, WebhookResponse, verify_and_parse,
-};
+use crate::observe::Meters;
+use crate::{Delivery, Error, Headers, Provider, Received, Receiver, WebhookResponse};
 
 impl Headers for HeaderMap {
     fn get(&self, name: &str) -> Option<&[u8]> {
@@ -295,12 +294,12 @@ where
         let read = Read::new(request, payload);
         Box::pin(async move {
             let provider = provider.ok_or_else(WebhookRejection::not_configured::<P>)?;
-            let (request, body) = read.run(provider.body_limit()).await?;
-            Ok(Self(verify_and_parse(
-                &*provider,
-                request.headers(),
-                &body,
-            )?))
+            let meters = Meters::new(provider.name(), "none");
+            let (request, body) = read
+                .run(provider.body_limit())
+                .await
+                .map_err(|err| unread(&meters, err))?;
+            Ok(Self(verify(&*provider, &meters, request.headers(), &body)?))
         })
     }
 }
@@ -320,7 +319,10 @@ where
             let receiver =
                 receiver.ok_or_else(WebhookRejection::not_configured::<Receiver<P, St>>)?;
             let limit = receiver.provider().body_limit();
-            let (request, body) = read.run(limit).await?;
+            let (request, body) = read
+                .run(limit)
+                .await
+                .map_err(|err| unread(receiver.meters(), err))?;
             Ok(Self::new(Receiver::clone(&receiver), request, body))
         })
     }
@@ -369,7 +371,10 @@ where
             let inbox =
                 inbox.ok_or_else(WebhookRejection::not_configured::<crate::inbox::Inbox<P, B>>)?;
             let limit = inbox.provider().body_limit();
-            let (request, body) = read.run(limit).await?;
+            let (request, body) = read
+                .run(limit)
+                .await
+                .map_err(|err| unread(inbox.meters(), err))?;
             Ok(Self::new(crate::inbox::Inbox::clone(&inbox), request, body))
         })
     }

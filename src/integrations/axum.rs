@@ -169,9 +169,10 @@ use http_body_util::LengthLimitError;
 
 use super::detach::DetachOnDrop;
 pub use super::{BodyTimeout, VerifiedWebhook, WebhookRejection};
-use super::{ChunkError, Chunks, read_body};
+use super::{ChunkError, Chunks, read_body, unread, verify};
 use crate::idempotency::{IdempotencyStore, Lease, MemoryStore};
-use crate::{Delivery, Error, Provider, Received, Receiver, WebhookResponse, verify_and_parse};
+use crate::observe::Meters;
+use crate::{Delivery, Error, Provider, Received, Receiver, WebhookResponse};
 
 /// A delivery on its way through a [`Receiver`] taken from the router state
 /// (`Receiver<P, St>: FromRef<S>`): the [core type](super::ProcessOnce) with axum's request
@@ -264,7 +265,9 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let inbox = crate::inbox::Inbox::from_ref(state);
-        let (head, body) = read(request, inbox.provider().body_limit()).await?;
+        let (head, body) = read(request, inbox.provider().body_limit())
+            .await
+            .map_err(|err| unread(inbox.meters(), err))?;
         Ok(Self::new(inbox, head, body))
     }
 }
@@ -314,8 +317,11 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let provider = P::from_ref(state);
-        let (head, body) = read(request, provider.body_limit()).await?;
-        Ok(Self(verify_and_parse(&provider, &head.headers, &body)?))
+        let meters = Meters::new(provider.name(), "none");
+        let (head, body) = read(request, provider.body_limit())
+            .await
+            .map_err(|err| unread(&meters, err))?;
+        Ok(Self(verify(&provider, &meters, &head.headers, &body)?))
     }
 }
 
@@ -330,7 +336,9 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let receiver = Receiver::from_ref(state);
-        let (head, body) = read(request, receiver.provider().body_limit()).await?;
+        let (head, body) = read(request, receiver.provider().body_limit())
+            .await
+            .map_err(|err| unread(receiver.meters(), err))?;
         Ok(Self::new(receiver, head, body))
     }
 }

@@ -51,7 +51,8 @@ pub use self::body::BodyTimeout;
 pub(crate) use self::body::{ChunkError, Chunks, read_body};
 pub use self::rejection::WebhookRejection;
 use crate::idempotency::{IdempotencyStore, Lease};
-use crate::{Delivery, Headers, Provider, Received, Receiver};
+use crate::observe::{DeliverySpan, Meters, Verdict};
+use crate::{Delivery, Error, Headers, Provider, Received, Receiver};
 
 /// A verified, parsed delivery; the provider comes from the framework's state (see
 /// [`axum`] and [`actix`] for where).
@@ -77,6 +78,38 @@ where
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("VerifiedWebhook").field(&self.0).finish()
     }
+}
+
+/// A body that could not be read (too large, late, cut off): counted and logged as the
+/// rejection of a delivery, in a `webhook.receive` span of its own.
+pub(crate) fn unread(meters: &Meters, err: Error) -> Error {
+    let span = DeliverySpan::receive(meters.provider());
+    span.enter(|| meters.rejected(&err, Some(&span)));
+    err
+}
+
+/// [`verify_and_parse`](crate::verify_and_parse) for the [`VerifiedWebhook`] extractors,
+/// in a `webhook.receive` span and counted (outcome `verified` or `rejected`).
+pub(crate) fn verify<P: Provider, H: Headers + ?Sized>(
+    provider: &P,
+    meters: &Meters,
+    headers: &H,
+    body: &[u8],
+) -> Result<Delivery<P::Event>, Error> {
+    let span = DeliverySpan::receive(provider.name());
+    span.enter(
+        || match crate::receiver::verify_then_parse(provider, headers, body, &span) {
+            Ok(delivery) => {
+                meters.delivered(Verdict::Verified);
+                span.finish(Verdict::Verified.label(), None, None);
+                Ok(delivery)
+            }
+            Err(err) => {
+                meters.rejected(&err, Some(&span));
+                Err(err)
+            }
+        },
+    )
 }
 
 /// A delivery on its way through a [`Receiver`]: the request's head (`R`, the framework's
