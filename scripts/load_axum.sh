@@ -22,6 +22,11 @@
 # runs meanwhile (deployments run them elsewhere), and what the runs enqueued is dropped at
 # the end.
 #
+# With OBSERVE=1, the baseline is not the bare route but the same receiver built without the
+# crate's `tracing` and `metrics` features (the e2e package's feature `observe` off): each
+# scenario then compares the receiver with both features on (a Prometheus recorder installed,
+# `RUST_LOG=warn`, tower-http's TraceLayer in both) against it, side by side in one run.
+#
 # Usage: scripts/load_axum.sh [duration of one run, default 10s]
 # Environment: ROUNDS (alternating runs per server and scenario, default 3; the median counts),
 # CONNECTIONS (default 32), THREADS (wrk threads, default 1).
@@ -45,11 +50,6 @@ if ! command -v wrk >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 
-cargo build --release --quiet -p webhook-receiver-e2e --example axum_receiver --example bare_axum \
-    --example inbox
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-EXAMPLES="$TARGET_DIR/release/examples"
-
 WORK="$(mktemp -d)"
 PIDS=()
 cleanup() {
@@ -59,6 +59,16 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+EXAMPLES="$TARGET_DIR/release/examples"
+if [ "${OBSERVE:-0}" = 1 ]; then
+    # Built first and copied aside: the default build below overwrites the target's copy.
+    cargo build --release --quiet -p webhook-receiver-e2e --no-default-features --example axum_receiver
+    cp "$EXAMPLES/axum_receiver" "$WORK/axum_receiver_plain"
+fi
+cargo build --release --quiet -p webhook-receiver-e2e --example axum_receiver --example bare_axum \
+    --example inbox
 
 # The receeve delivery, signed with RECEEVE_SECRET by the testing kit.
 RECEEVE_BODY="$("$EXAMPLES/axum_receiver" --print-body receeve 2>/dev/null)"
@@ -107,7 +117,13 @@ wait_for_port() {
 PORT=$RECEIVER_PORT RUST_LOG=warn "$EXAMPLES/axum_receiver" >"$WORK/receiver.log" 2>&1 &
 RECEIVER_PID=$!
 PIDS+=("$RECEIVER_PID")
-PORT=$BARE_PORT "$EXAMPLES/bare_axum" >"$WORK/bare.log" 2>&1 &
+BASE=bare
+if [ "${OBSERVE:-0}" = 1 ]; then
+    BASE=off
+    PORT=$BARE_PORT RUST_LOG=warn "$WORK/axum_receiver_plain" >"$WORK/bare.log" 2>&1 &
+else
+    PORT=$BARE_PORT "$EXAMPLES/bare_axum" >"$WORK/bare.log" 2>&1 &
+fi
 BARE_PID=$!
 PIDS+=("$BARE_PID")
 wait_for_port $RECEIVER_PORT
@@ -171,8 +187,8 @@ median() {
     sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-printf '%-20s %10s %10s %7s %14s %14s %7s\n' "scenario" "recv rps" "bare rps" "share" \
-    "recv cpu/req" "bare cpu/req" "share"
+printf '%-20s %10s %10s %7s %14s %14s %7s\n' "scenario" "recv rps" "$BASE rps" "share" \
+    "recv cpu/req" "$BASE cpu/req" "share"
 for scenario in "${SCENARIOS[@]}"; do
     IFS='|' read -r name pid port path script <<<"$scenario"
     # Warm-up; it may see 409s: the first concurrent copies of one delivery race for its id.
@@ -191,8 +207,8 @@ for scenario in "${SCENARIOS[@]}"; do
     awk -v name="$name" -v rr="$r_rps" -v br="$b_rps" -v rc="$r_cpu" -v bc="$b_cpu" 'BEGIN {
         printf "%-20s %10.0f %10.0f %6.1f%% %11.2f us %11.2f us %6.1f%%\n",
             name, rr, br, 100 * rr / br, rc, bc, 100 * bc / rc }'
-    echo "    runs (rps cpu-us/req): receiver ${receiver[*]}; bare ${bare[*]}" >&2
+    echo "    runs (rps cpu-us/req): receiver ${receiver[*]}; $BASE ${bare[*]}" >&2
 done
 echo "(medians of $ROUNDS alternating runs of $DURATION each; $(nproc) cores shared by server and" \
     "wrk; wrk -t$THREADS -c$CONNECTIONS; 127.0.0.1; cpu/req = server CPU time per request, and its" \
-    "share = bare / receiver)"
+    "share = $BASE / receiver)"

@@ -41,6 +41,16 @@
 //! cargo run -q --example axum_receiver --features axum,testing -- --print-curl receeve | sh
 //! ```
 //!
+//! With the e2e package's feature `observe` (on by default) the crate's `tracing` and `metrics`
+//! features are on: each delivery's `webhook.receive` span nests in tower-http's request span
+//! (`RUST_LOG=webhook_receiver=debug,tower_http=info` shows both), and `GET /metrics` answers
+//! every metric in Prometheus' text format (metrics-exporter-prometheus, histograms with
+//! buckets from 100 µs to 10 s):
+//!
+//! ```text
+//! curl -s http://127.0.0.1:3000/metrics | grep webhook_receiver_deliveries_total
+//! ```
+//!
 //! The configuration, `--print-curl` and the logging of each outcome are shared with
 //! `actix_receiver`, in `e2e/examples/common/mod.rs`; this file is the axum wiring.
 
@@ -53,7 +63,8 @@ use std::process::ExitCode;
 use axum::Router;
 use axum::routing::post;
 use common::{Answer, Config};
-use tracing::{error, info};
+use tower_http::trace::{DefaultMakeSpan, TraceLayer};
+use tracing::{Level, error, info};
 use webhook_receiver::Receiver;
 use webhook_receiver::integrations::axum::{ProcessOnce, WebhookRejection};
 use webhook_receiver::providers::munity::Munity;
@@ -82,7 +93,7 @@ async fn munity_webhook(webhook: Result<ProcessOnce<Munity>, WebhookRejection>) 
 }
 
 fn app(config: Config) -> Router {
-    Router::new()
+    let router = Router::new()
         .route(
             "/webhooks/palenca",
             post(palenca_webhook).with_state(Receiver::new(config.palenca, MemoryStore::new())),
@@ -94,7 +105,54 @@ fn app(config: Config) -> Router {
         .route(
             "/webhooks/munity",
             post(munity_webhook).with_state(Receiver::new(config.munity, MemoryStore::new())),
-        )
+        );
+    #[cfg(feature = "observe")]
+    let router = match metrics::install() {
+        Ok(handle) => router.route(
+            "/metrics",
+            axum::routing::get(move || std::future::ready(handle.render())),
+        ),
+        Err(err) => {
+            error!(error = %err, "no /metrics: the Prometheus recorder could not be installed");
+            router
+        }
+    };
+    // Every request in a span of its own (INFO, so that the crate's `webhook.receive` span,
+    // also INFO, shows inside it).
+    router.layer(
+        TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().level(Level::INFO)),
+    )
+}
+
+/// The Prometheus recorder behind `/metrics`.
+#[cfg(feature = "observe")]
+mod metrics {
+    use std::time::Duration;
+
+    use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
+
+    /// Histogram buckets (seconds) for every `*_seconds` metric: handler and store latency.
+    const BUCKETS: [f64; 14] = [
+        0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+        2.5, 10.0,
+    ];
+
+    /// Installs the recorder for the whole process; the returned handle renders the text.
+    pub(crate) fn install() -> Result<PrometheusHandle, BuildError> {
+        let handle = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &BUCKETS)?
+            .install_recorder()?;
+        // Histograms keep their samples until upkeep folds them into the buckets.
+        let upkeep = handle.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                upkeep.run_upkeep();
+            }
+        });
+        Ok(handle)
+    }
 }
 
 async fn serve(config: Config) -> std::io::Result<()> {

@@ -40,6 +40,12 @@ impl WebhookRejection {
     /// The wiring lacks `T` (a provider or receiver the extractor looks up).
     #[cfg_attr(not(feature = "actix-web"), allow(dead_code))]
     pub(crate) fn not_configured<T>() -> Self {
+        #[cfg(feature = "tracing")]
+        tracing::error!(
+            target: "webhook_receiver",
+            missing = std::any::type_name::<T>(),
+            "the extractor's state is not registered with the app: answered 500"
+        );
         Self {
             reason: Reason::NotConfigured {
                 missing: std::any::type_name::<T>(),

@@ -145,12 +145,25 @@ pub(crate) type Answer = Result<Received<(), HandlerError>, WebhookRejection>;
 /// The extractor's result, with a refusal logged on its way to becoming the answer (`?` in a
 /// route turns it into the response). The answer itself never carries an error's text.
 pub(crate) fn admitted<W>(webhook: Result<W, WebhookRejection>) -> Result<W, WebhookRejection> {
-    webhook.inspect_err(|rejection| log_refused(rejection.status(), rejection))
+    webhook.inspect_err(|rejection| {
+        if !cfg!(feature = "observe") {
+            log_refused(rejection.status(), rejection);
+        }
+    })
 }
 
 /// What a delivery to `provider` came to, logged, as the answer.
+///
+/// With feature `observe` the crate logs each outcome itself (target `webhook_receiver`), so
+/// only the handler's error, whose text the crate does not see, is logged here.
 pub(crate) fn answered(provider: &str, received: Received<(), HandlerError>) -> Answer {
-    log_received(provider, &received);
+    if cfg!(feature = "observe") {
+        if let Received::Handled(Outcome::HandlerFailed { error, .. }) = &received {
+            error!(provider, %error, "handler failed; the sender will retry");
+        }
+    } else {
+        log_received(provider, &received);
+    }
     Ok(received)
 }
 
