@@ -100,6 +100,12 @@
 //! - `inbox-postgres`: `inbox` and `postgres`, plus `inbox::PostgresInbox` (graphile_worker's
 //!   queue in PostgreSQL) and `Worker::run_in_transaction` (the handler's writes commit with
 //!   the completion). Costs graphile_worker, on the same tokio-postgres and deadpool stack.
+//! - `tracing`: a `webhook.receive` span per delivery and a `webhook.process` span per inbox
+//!   attempt, rejection reasons and failures as events (see [`observe`]). Costs the `tracing`
+//!   facade.
+//! - `metrics`: deliveries by outcome, rejections by reason, handler and store latency, store
+//!   errors, memory-store evictions, inbox attempts and contents (see [`observe`]). Costs the
+//!   `metrics` facade.
 //!
 //! # Process once
 //!
