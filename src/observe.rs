@@ -57,7 +57,9 @@ pub mod metric {
     pub const HANDLER_DURATION: &str = "webhook_receiver_handler_duration_seconds";
     /// Histogram (seconds), labels `store`, `operation`: each call to an idempotency store
     /// (`claim`, `complete`, `release`) or an inbox (`enqueue`, `complete`, `retry`,
-    /// `release`, `dead_letter`, `extend`), failed or not.
+    /// `release`, `dead_letter`, `extend`), failed or not. The in-process
+    /// [`MemoryStore`](crate::MemoryStore)'s calls are not timed: they take about as long as
+    /// the clock reads that would time them.
     pub const STORE_DURATION: &str = "webhook_receiver_store_operation_duration_seconds";
     /// Counter, labels `store`, `operation`, `error` (the
     /// [`StoreError::kind`](crate::idempotency::StoreError::kind)): failed store calls.
@@ -195,32 +197,37 @@ impl Op {
     }
 }
 
-/// A point in time to measure a phase from; nothing without the features.
+/// A point in time to measure a phase from, or nothing: without the features, or when
+/// nobody would see the measure (a clock read costs about 25 ns, a good share of a
+/// duplicate's whole cost).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Stopwatch {
     #[cfg(any(feature = "tracing", feature = "metrics"))]
-    start: std::time::Instant,
+    start: Option<std::time::Instant>,
 }
 
 impl Stopwatch {
+    /// Starts measuring when `on`.
     #[inline]
-    pub(crate) fn start() -> Self {
+    pub(crate) fn start_if(on: bool) -> Self {
+        #[cfg(not(any(feature = "tracing", feature = "metrics")))]
+        let _ = on;
         Self {
             #[cfg(any(feature = "tracing", feature = "metrics"))]
-            start: std::time::Instant::now(),
+            start: on.then(std::time::Instant::now),
         }
     }
 
-    /// The time since [`start`](Stopwatch::start) (zero without the features).
+    /// The time since the start, `None` when not measuring.
     #[inline]
-    pub(crate) fn elapsed(self) -> Duration {
+    pub(crate) fn elapsed(self) -> Option<Duration> {
         #[cfg(any(feature = "tracing", feature = "metrics"))]
         {
-            self.start.elapsed()
+            self.start.map(|start| start.elapsed())
         }
         #[cfg(not(any(feature = "tracing", feature = "metrics")))]
         {
-            Duration::ZERO
+            None
         }
     }
 }
@@ -341,10 +348,23 @@ impl DeliverySpan {
         let _ = id;
     }
 
+    /// Whether a subscriber records this span (its phases are measured only then).
     #[inline]
-    pub(crate) fn phase(&self, phase: Phase, took: Duration) {
+    pub(crate) fn is_enabled(&self) -> bool {
         #[cfg(feature = "tracing")]
         {
+            !self.span.is_disabled()
+        }
+        #[cfg(not(feature = "tracing"))]
+        {
+            false
+        }
+    }
+
+    #[inline]
+    pub(crate) fn phase(&self, phase: Phase, took: Option<Duration>) {
+        #[cfg(feature = "tracing")]
+        if let Some(took) = took {
             let field = match phase {
                 Phase::Verify => "webhook.verify_us",
                 Phase::Parse => "webhook.parse_us",
@@ -386,6 +406,9 @@ impl DeliverySpan {
 pub(crate) struct Meters {
     provider: &'static str,
     store: &'static str,
+    /// Whether the store's calls are timed: not for the in-process `MemoryStore`, whose
+    /// calls take about as long as the two clock reads that would time them.
+    time_store: bool,
     #[cfg(feature = "metrics")]
     cells: Cells,
 }
@@ -412,9 +435,31 @@ impl Meters {
         Self {
             provider,
             store,
+            time_store: true,
             #[cfg(feature = "metrics")]
             cells: Cells::default(),
         }
+    }
+
+    /// Meters for an idempotency store: the `MemoryStore`'s calls are not timed.
+    pub(crate) fn for_store(provider: &'static str, store: &'static str) -> Self {
+        Self {
+            time_store: store != "memory",
+            ..Self::new(provider, store)
+        }
+    }
+
+    /// Whether the store's calls should be timed: its latency is recorded (feature
+    /// `metrics`) or `span` shows it.
+    #[inline]
+    pub(crate) fn times_store(&self, span: &DeliverySpan) -> bool {
+        (cfg!(feature = "metrics") && self.time_store) || span.is_enabled()
+    }
+
+    /// Whether handlers should be timed: their durations are recorded or `span` shows them.
+    #[inline]
+    pub(crate) fn times_handler(span: &DeliverySpan) -> bool {
+        cfg!(feature = "metrics") || span.is_enabled()
     }
 
     #[inline]
@@ -447,9 +492,9 @@ impl Meters {
 
     /// A handler's run.
     #[inline]
-    pub(crate) fn handler(&self, ok: bool, took: Duration) {
+    pub(crate) fn handler(&self, ok: bool, took: Option<Duration>) {
         #[cfg(feature = "metrics")]
-        {
+        if let Some(took) = took {
             let provider = self.provider;
             let result = if ok { "ok" } else { "error" };
             cell(&self.cells.handler[usize::from(!ok)], || {
@@ -467,17 +512,19 @@ impl Meters {
     pub(crate) fn store_op(
         &self,
         op: Op,
-        took: Duration,
+        took: Option<Duration>,
         error: Option<&crate::idempotency::StoreError>,
     ) {
         #[cfg(feature = "metrics")]
         {
             let store = self.store;
-            cell(&self.cells.ops[op as usize], || {
-                describe();
-                metrics::histogram!(metric::STORE_DURATION, "store" => store, "operation" => op.label())
-            })
-            .record(took);
+            if let Some(took) = took.filter(|_| self.time_store) {
+                cell(&self.cells.ops[op as usize], || {
+                    describe();
+                    metrics::histogram!(metric::STORE_DURATION, "store" => store, "operation" => op.label())
+                })
+                .record(took);
+            }
             if let Some(error) = error {
                 metrics::counter!(
                     metric::STORE_ERRORS,

@@ -387,11 +387,13 @@ pub(crate) fn verify_then_parse<P: Provider, H: Headers + ?Sized>(
     body: &[u8],
     span: &DeliverySpan,
 ) -> Result<Delivery<P::Event>, Error> {
-    let watch = Stopwatch::start();
+    // Only the span shows these two phases: not measured unless it is recorded.
+    let timed = span.is_enabled();
+    let watch = Stopwatch::start_if(timed);
     let verified = check_body_limit(provider.body_limit(), body.len())
         .and_then(|()| provider.verify(headers, body));
     span.phase(Phase::Verify, watch.elapsed());
-    let watch = Stopwatch::start();
+    let watch = Stopwatch::start_if(timed);
     let delivery = provider.parse(verified?);
     span.phase(Phase::Parse, watch.elapsed());
     if let Ok(delivery) = &delivery {
@@ -505,7 +507,7 @@ impl<P: Provider, S: IdempotencyStore> ReceiverBuilder<P, S> {
     /// The receiver.
     #[must_use]
     pub fn build(self) -> Receiver<P, S> {
-        let meters = Meters::new(self.provider.name(), self.store.name());
+        let meters = Meters::for_store(self.provider.name(), self.store.name());
         Receiver {
             inner: Arc::new(Settings {
                 meters,

@@ -119,9 +119,8 @@ fn app(config: Config) -> Router {
     };
     // Every request in a span of its own (INFO, so that the crate's `webhook.receive` span,
     // also INFO, shows inside it).
-    router.layer(
-        TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().level(Level::INFO)),
-    )
+    router
+        .layer(TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().level(Level::INFO)))
 }
 
 /// The Prometheus recorder behind `/metrics`.
@@ -133,8 +132,8 @@ mod metrics {
 
     /// Histogram buckets (seconds) for every `*_seconds` metric: handler and store latency.
     const BUCKETS: [f64; 14] = [
-        0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
-        2.5, 10.0,
+        0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5,
+        10.0,
     ];
 
     /// Installs the recorder for the whole process; the returned handle renders the text.

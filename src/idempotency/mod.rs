@@ -637,7 +637,7 @@ where
     F: FnOnce(Lease) -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    let meters = Meters::new("none", store.name());
+    let meters = Meters::for_store("none", store.name());
     run_once(
         store,
         id,
@@ -666,7 +666,8 @@ where
     F: FnOnce(Lease) -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    let watch = Stopwatch::start();
+    let timed = meters.times_store(span);
+    let watch = Stopwatch::start_if(timed);
     let claimed = store.claim_with_digest(id, digest, options.lease).await;
     let took = watch.elapsed();
     meters.store_op(Op::Claim, took, claimed.as_ref().err());
@@ -681,12 +682,12 @@ where
         Claim::Completed => return Outcome::Duplicate,
         Claim::Conflict => return Outcome::Conflict,
     };
-    let watch = Stopwatch::start();
+    let watch = Stopwatch::start_if(Meters::times_handler(span));
     let ran = handler(lease.clone()).await;
     let took = watch.elapsed();
     meters.handler(ran.is_ok(), took);
     span.phase(Phase::Handler, took);
-    let watch = Stopwatch::start();
+    let watch = Stopwatch::start_if(timed);
     let outcome = match ran {
         Ok(value) => {
             let completed = store.complete(&lease, options.retention).await;

@@ -462,7 +462,7 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
                 return InboxReceived::Rejected(err);
             }
         };
-        let watch = Stopwatch::start();
+        let watch = Stopwatch::start_if(meters.times_store(span));
         let enqueued = self.inner.backend.enqueue(delivery).await;
         let took = watch.elapsed();
         meters.store_op(Op::Enqueue, took, enqueued.as_ref().err());
@@ -504,7 +504,8 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
         span: &DeliverySpan,
     ) -> Result<StoredDelivery, Error> {
         let provider = &self.inner.provider;
-        let watch = Stopwatch::start();
+        let timed = span.is_enabled();
+        let watch = Stopwatch::start_if(timed);
         let verified = crate::provider::check_body_limit(provider.body_limit(), body.len())
             .and_then(|()| provider.verify(headers, body));
         span.phase(Phase::Verify, watch.elapsed());
@@ -512,7 +513,7 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
         let payload = verified.payload().to_vec();
         let verified_id = verified.id().map(str::to_owned);
         let verified_timestamp = verified.timestamp();
-        let watch = Stopwatch::start();
+        let watch = Stopwatch::start_if(timed);
         let delivery = provider.parse(verified);
         span.phase(Phase::Parse, watch.elapsed());
         let delivery = delivery?;

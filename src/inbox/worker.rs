@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
 use super::{Inbox, InboxBackend, Job, StoreError};
-use crate::observe::{DeliverySpan, Op, Phase, Stopwatch};
+use crate::observe::{DeliverySpan, Meters, Op, Phase, Stopwatch};
 use crate::{Delivery, Provider};
 
 /// How failed runs are retried: exponential backoff with jitter, up to a number of attempts,
@@ -504,7 +504,7 @@ where
         };
         // In place, in this slot's task (no task per delivery); a panic fails the run only.
         let running = meters.running();
-        let watch = Stopwatch::start();
+        let watch = Stopwatch::start_if(Meters::times_handler(span));
         let mut run = CatchUnwind(Box::pin(handler(delivery, job)));
         let beat = self.options.visibility / 3;
         let outcome = loop {
@@ -528,7 +528,7 @@ where
                 // Heartbeat. A lost job (taken over after a stall) runs on: its end is not
                 // recorded, and the delivery's new holder decides.
                 Some(None) => {
-                    let watch = Stopwatch::start();
+                    let watch = Stopwatch::start_if(meters.times_store(span));
                     let extended = backend.extend(job, self.options.visibility).await;
                     meters.store_op(Op::Extend, watch.elapsed(), extended.as_ref().err());
                 }
@@ -595,7 +595,7 @@ where
         let give_up = tokio::time::Instant::now() + self.options.visibility;
         let mut backoff = Backoff::default();
         loop {
-            let watch = Stopwatch::start();
+            let watch = Stopwatch::start_if(self.inbox.meters().times_store(&DeliverySpan::none()));
             let result = attempt().await;
             self.inbox
                 .meters()
