@@ -342,8 +342,11 @@ impl DeliverySpan {
 
     #[inline]
     pub(crate) fn id(&self, id: &crate::MessageId) {
+        // `record` looks the field up by name even on a span nobody records: skip it then.
         #[cfg(feature = "tracing")]
-        self.span.record("messaging.message.id", id.as_str());
+        if !self.span.is_disabled() {
+            self.span.record("messaging.message.id", id.as_str());
+        }
         #[cfg(not(feature = "tracing"))]
         let _ = id;
     }
@@ -364,7 +367,7 @@ impl DeliverySpan {
     #[inline]
     pub(crate) fn phase(&self, phase: Phase, took: Option<Duration>) {
         #[cfg(feature = "tracing")]
-        if let Some(took) = took {
+        if let Some(took) = took.filter(|_| !self.span.is_disabled()) {
             let field = match phase {
                 Phase::Verify => "webhook.verify_us",
                 Phase::Parse => "webhook.parse_us",
@@ -383,7 +386,7 @@ impl DeliverySpan {
     #[inline]
     pub(crate) fn finish(&self, outcome: &'static str, status: Option<u16>, error: Option<&str>) {
         #[cfg(feature = "tracing")]
-        {
+        if !self.span.is_disabled() {
             self.span.record("webhook.outcome", outcome);
             if let Some(status) = status {
                 self.span.record("http.response.status_code", status);
