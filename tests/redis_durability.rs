@@ -127,6 +127,24 @@ async fn connect_refuses_a_server_without_its_append_only_file() {
     assert!(RedisStore::connect_unchecked(&server.url()).await.is_ok());
 }
 
+/// The inbox keeps deliveries that were answered `200 accepted`: it refuses the same servers.
+#[cfg(feature = "inbox")]
+#[tokio::test]
+async fn the_redis_inbox_refuses_a_server_without_its_append_only_file() {
+    use webhook_receiver::inbox::RedisInbox;
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let server = Server::start(&["--appendonly", "no"]).await;
+    let message = match RedisInbox::connect(&server.url()).await {
+        Err(StoreError::Misconfigured(message)) => message,
+        Err(other) => panic!("expected Misconfigured, got {other:?}"),
+        Ok(_) => panic!("the server was accepted"),
+    };
+    assert!(message.contains("appendonly yes"), "{message}");
+    assert!(RedisInbox::connect_unchecked(&server.url()).await.is_ok());
+    let durable = Server::start(&["--appendonly", "yes"]).await;
+    assert!(RedisInbox::connect(&durable.url()).await.is_ok());
+}
+
 #[tokio::test]
 async fn connect_refuses_a_server_that_may_evict_the_store_keys() {
     let _serial = ONE_AT_A_TIME.lock().await;
