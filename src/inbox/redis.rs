@@ -415,8 +415,8 @@ impl RedisInbox {
     }
 
     /// The job in a script's `{'job', fields}` answer.
-    fn job(&self, fields: &Value) -> Result<Option<Job>, StoreError> {
-        let fields = Fields::read(fields);
+    fn job(&self, fields: Value) -> Result<Option<Job>, StoreError> {
+        let mut fields = Fields::read(fields);
         let Some(delivery) = fields.delivery() else {
             return Err(StoreError::Unavailable(
                 "a delivery record in Redis is incomplete".to_owned(),
@@ -449,7 +449,7 @@ impl RedisInbox {
                 .query_async(&mut connection)
                 .await
                 .map_err(|error| unavailable(&error))?;
-            let fields = Fields::read(&value);
+            let mut fields = Fields::read(value);
             let Some(delivery) = fields.delivery() else {
                 continue;
             };
@@ -471,29 +471,26 @@ impl RedisInbox {
 struct Fields(Vec<(String, Vec<u8>)>);
 
 impl Fields {
-    fn read(value: &Value) -> Self {
+    /// The fields of `value`, whose bytes are moved, not copied (a payload can be large).
+    fn read(value: Value) -> Self {
         let items = match value {
-            Value::Array(items) => items.as_slice(),
-            _ => &[],
+            Value::Array(items) => items,
+            _ => Vec::new(),
         };
-        let bytes = |value: &Value| match value {
-            Value::BulkString(bytes) => bytes.clone(),
-            Value::SimpleString(text) => text.clone().into_bytes(),
+        let bytes = |value: Value| match value {
+            Value::BulkString(bytes) => bytes,
+            Value::SimpleString(text) => text.into_bytes(),
             Value::Int(n) => n.to_string().into_bytes(),
             _ => Vec::new(),
         };
-        Self(
-            items
-                .chunks(2)
-                .filter_map(|pair| match pair {
-                    [name, value] => Some((
-                        String::from_utf8_lossy(&bytes(name)).into_owned(),
-                        bytes(value),
-                    )),
-                    _ => None,
-                })
-                .collect(),
-        )
+        let mut fields = Vec::with_capacity(items.len() / 2);
+        let mut items = items.into_iter();
+        while let (Some(name), Some(value)) = (items.next(), items.next()) {
+            let name = String::from_utf8(bytes(name))
+                .unwrap_or_else(|name| String::from_utf8_lossy(name.as_bytes()).into_owned());
+            fields.push((name, bytes(value)));
+        }
+        Self(fields)
     }
 
     fn raw(&self, name: &str) -> Option<&[u8]> {
@@ -513,19 +510,29 @@ impl Fields {
         OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
     }
 
-    fn delivery(&self) -> Option<StoredDelivery> {
+    /// The delivery; its payload is moved out of the fields.
+    fn delivery(&mut self) -> Option<StoredDelivery> {
         let provider = self.text("provider")?;
         let key = self.text("key")?;
         let id = key.strip_prefix(&format!("{provider}:"))?;
         let headers: Vec<(String, String)> =
             serde_json::from_slice(self.raw("headers").unwrap_or(b"[]")).unwrap_or_default();
+        let id = MessageId::new(&provider, id);
+        let verified_id = self.text("vid").filter(|id| !id.is_empty());
+        let verified_timestamp = self.time("vts");
+        let received_at = self.time("recv").unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let payload = self
+            .0
+            .iter_mut()
+            .find(|(field, _)| field == "payload")
+            .map(|(_, value)| std::mem::take(value))?;
         Some(StoredDelivery {
-            id: MessageId::new(&provider, id),
+            id,
             provider,
-            payload: self.raw("payload")?.to_vec(),
-            verified_id: self.text("vid").filter(|id| !id.is_empty()),
-            verified_timestamp: self.time("vts"),
-            received_at: self.time("recv").unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            payload,
+            verified_id,
+            verified_timestamp,
+            received_at,
             headers,
         })
     }
@@ -576,7 +583,7 @@ impl InboxBackend for RedisInbox {
         let stream = self.stream(provider);
         loop {
             let token = format!("{:032x}", crate::idempotency::new_owner_token());
-            let answer: Value = self
+            let mut answer: Value = self
                 .scripts
                 .prepare
                 .key(&stream)
@@ -591,18 +598,22 @@ impl InboxBackend for RedisInbox {
                 .invoke_async(&mut self.manager.clone())
                 .await
                 .map_err(|error| unavailable(&error))?;
-            let (kind, rest) = match &answer {
-                Value::Array(items) => (items.first().map(text_of), items.get(1)),
+            let (kind, rest) = match &mut answer {
+                Value::Array(items) => (items.first().map(text_of), items.get_mut(1)),
                 _ => (None, None),
             };
             match kind.as_deref() {
-                Some("job") => return self.job(rest.unwrap_or(&Value::Nil)),
+                Some("job") => {
+                    let fields =
+                        rest.map_or(Value::Nil, |fields| std::mem::replace(fields, Value::Nil));
+                    return self.job(fields);
+                }
                 // A stale entry was dropped: look again at once.
                 Some("again") => continue,
                 _ => {}
             }
             let next_due = rest
-                .map(text_of)
+                .map(|due| text_of(due))
                 .and_then(|ms| ms.parse::<f64>().ok())
                 .map(|ms| ms as i64 - now_ms());
             let now = tokio::time::Instant::now();
@@ -668,11 +679,11 @@ impl InboxBackend for RedisInbox {
                 .invoke_async(&mut self.manager.clone())
                 .await
                 .map_err(|error| unavailable(&error))?;
-            if let Value::Array(items) = &answer
+            if let Value::Array(mut items) = answer
                 && items.first().map(text_of).as_deref() == Some("job")
-                && let Some(fields) = items.get(1)
+                && items.len() > 1
             {
-                return self.job(fields);
+                return self.job(items.swap_remove(1));
             }
         }
     }
@@ -912,6 +923,6 @@ fn first_of_entries(entries: &Value) -> Option<(String, String)> {
         Value::SimpleString(text) => text.clone(),
         _ => return None,
     };
-    let fields = Fields::read(entry.get(1)?);
+    let fields = Fields::read(entry.get(1)?.clone());
     Some((id, fields.text("key")?))
 }
