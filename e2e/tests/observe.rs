@@ -105,9 +105,12 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
     }
 }
 
+/// One metric series: its name, its labels (sorted) and its value.
+type Series = (String, Vec<(String, String)>, DebugValue);
+
 /// What one test observed.
 struct Observed {
-    metrics: Vec<(String, Vec<(String, String)>, DebugValue)>,
+    metrics: Vec<Series>,
     captured: Vec<Captured>,
 }
 
