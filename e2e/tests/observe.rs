@@ -944,3 +944,113 @@ fn extractors_count_bodies_they_could_not_read_and_verify_only_deliveries() {
     );
     observed.assert_nothing_secret(&[TOKEN]);
 }
+
+// ---------------------------------------------------------------------------------------
+// The shared stores (the PostgreSQL and Redis that `scripts/services.sh` starts)
+
+#[test]
+fn the_shared_stores_and_inboxes_are_labelled_and_timed() {
+    use webhook_receiver::idempotency::postgres::PostgresStore;
+    use webhook_receiver::idempotency::redis::RedisStore;
+    use webhook_receiver::inbox::PostgresInbox;
+
+    let postgres = std::env::var("WEBHOOK_RECEIVER_TEST_POSTGRES").unwrap_or_else(|_| {
+        "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test".to_owned()
+    });
+    let redis = std::env::var("WEBHOOK_RECEIVER_TEST_REDIS")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned());
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let unique = format!("obs_{}_{}", std::process::id(), nanos % 1_000_000_000);
+    let munity =
+        || Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
+    let headers = [("x-munity-token", TOKEN)];
+    let observed = observe(async || {
+        let on_postgres = Receiver::new(
+            munity(),
+            PostgresStore::connect_with_table(&postgres, &unique)
+                .await
+                .expect("PostgreSQL from scripts/services.sh"),
+        );
+        let on_redis = Receiver::new(
+            munity(),
+            RedisStore::connect(&redis)
+                .await
+                .expect("Redis from scripts/services.sh"),
+        );
+        let ok = |_d| async { Ok::<_, Infallible>(()) };
+        for (n, body) in [
+            munity_body(&format!("{unique}-pg")),
+            munity_body(&format!("{unique}-redis")),
+        ]
+        .iter()
+        .enumerate()
+        {
+            for _ in 0..2 {
+                let status = if n == 0 {
+                    on_postgres
+                        .receive(&headers, body, ok)
+                        .await
+                        .response()
+                        .status()
+                } else {
+                    on_redis
+                        .receive(&headers, body, ok)
+                        .await
+                        .response()
+                        .status()
+                };
+                assert_eq!(status, 200);
+            }
+        }
+        let inbox = Inbox::new(
+            munity(),
+            PostgresInbox::connect_with_table(&postgres, &format!("{unique}_inbox"))
+                .await
+                .expect("PostgreSQL from scripts/services.sh"),
+        );
+        let received = inbox
+            .receive(&headers, &munity_body(&format!("{unique}-inbox")))
+            .await;
+        assert_eq!(received.response().status(), 200);
+    });
+    for store in ["postgres", "redis"] {
+        let op = |operation| {
+            observed.samples(
+                metric::STORE_DURATION,
+                &[("store", store), ("operation", operation)],
+            )
+        };
+        assert_eq!(
+            (op("claim"), op("complete")),
+            (2, 1),
+            "{store}: {:#?}",
+            observed.series(metric::STORE_DURATION)
+        );
+    }
+    assert_eq!(
+        observed.samples(
+            metric::STORE_DURATION,
+            &[("store", "postgres"), ("operation", "enqueue")]
+        ),
+        1
+    );
+    let deliveries = |outcome| {
+        observed.counter(
+            metric::DELIVERIES,
+            &[("provider", "munity"), ("outcome", outcome)],
+        )
+    };
+    assert_eq!(
+        (
+            deliveries("processed"),
+            deliveries("duplicate"),
+            deliveries("enqueued")
+        ),
+        (2, 2, 1)
+    );
+    assert!(observed.series(metric::STORE_ERRORS).is_empty());
+    observed.assert_nothing_secret(&[TOKEN]);
+}
