@@ -211,8 +211,12 @@ impl InboxBackend for MemoryInbox {
 
     async fn enqueue(&self, delivery: StoredDelivery) -> Result<Enqueued, StoreError> {
         let mut state = self.lock();
-        if state.entries.contains_key(&delivery.id) {
-            return Ok(Enqueued::Duplicate);
+        if let Some(held) = state.entries.get(&delivery.id) {
+            return Ok(if held.delivery.payload == delivery.payload {
+                Enqueued::Duplicate
+            } else {
+                Enqueued::Conflict
+            });
         }
         let id = delivery.id.clone();
         let now = OffsetDateTime::now_utc();

@@ -192,9 +192,15 @@ impl Job {
 pub enum Enqueued {
     /// A new delivery: a job was recorded.
     Accepted,
-    /// The inbox already holds this message id (waiting, in progress, completed or dead):
-    /// nothing was recorded.
+    /// The inbox already holds this message id (waiting, in progress, completed or dead)
+    /// with the same verified bytes: nothing was recorded.
     Duplicate,
+    /// The inbox already holds this message id with other verified bytes: nothing was
+    /// recorded. Answered as a duplicate unless the inbox
+    /// [checks content](InboxBuilder::check_digest). Backends report it where they can
+    /// compare within the same atomic step; one that cannot answers
+    /// [`Duplicate`](Enqueued::Duplicate).
+    Conflict,
 }
 
 /// A delivery in the dead letters: every attempt failed.
@@ -393,6 +399,7 @@ struct InboxInner<P, B> {
     provider: P,
     backend: B,
     keep_headers: Vec<String>,
+    check_digest: bool,
     /// Metric handles of the receiving side and the workers (feature `metrics`).
     meters: Meters,
 }
@@ -425,6 +432,7 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
             provider,
             backend,
             keep_headers: Vec::new(),
+            check_digest: false,
         }
     }
 
@@ -469,9 +477,22 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
         span.phase(Phase::Claim, took);
         let (received, verdict) = match enqueued {
             Ok(Enqueued::Accepted) => (InboxReceived::Accepted, Verdict::Enqueued),
-            Ok(Enqueued::Duplicate) => (InboxReceived::Duplicate, Verdict::Duplicate),
+            Ok(Enqueued::Conflict) if self.inner.check_digest => {
+                (InboxReceived::Conflict, Verdict::Conflict)
+            }
+            Ok(Enqueued::Duplicate | Enqueued::Conflict) => {
+                (InboxReceived::Duplicate, Verdict::Duplicate)
+            }
             Err(err) => (InboxReceived::Unavailable(err), Verdict::StoreFailed),
         };
+        #[cfg(feature = "tracing")]
+        if verdict == Verdict::Conflict {
+            tracing::warn!(
+                target: "webhook_receiver",
+                provider = meters.provider(),
+                "one message id arrived with two different bodies; the second was refused"
+            );
+        }
         meters.delivered(verdict);
         let error = match &received {
             InboxReceived::Unavailable(err) => Some(err.kind()),
@@ -546,6 +567,7 @@ pub struct InboxBuilder<P, B> {
     provider: P,
     backend: B,
     keep_headers: Vec<String>,
+    check_digest: bool,
 }
 
 impl<P: Provider, B: InboxBackend> InboxBuilder<P, B> {
@@ -557,6 +579,19 @@ impl<P: Provider, B: InboxBackend> InboxBuilder<P, B> {
         self
     }
 
+    /// Refuses a message id that comes again with other verified bytes: `422 conflicting duplicate`, as
+    /// [`ReceiverBuilder::check_digest`](crate::ReceiverBuilder::check_digest) does inline,
+    /// instead of `200 duplicate`. Off by default: a sender that re-serialises a retry (other
+    /// key order, other whitespace) would be refused again and again. Turn it on for senders
+    /// whose retries are byte for byte the first delivery and whose ids could be reused for
+    /// another event; a refused delivery is not lost, the sender keeps retrying it. Two
+    /// copies enqueued at the same moment are compared only once the first has committed:
+    /// on PostgreSQL the second may be answered as a duplicate without the comparison.
+    pub fn check_digest(mut self, check: bool) -> Self {
+        self.check_digest = check;
+        self
+    }
+
     /// The inbox.
     pub fn build(self) -> Inbox<P, B> {
         Inbox {
@@ -565,6 +600,7 @@ impl<P: Provider, B: InboxBackend> InboxBuilder<P, B> {
                 provider: self.provider,
                 backend: self.backend,
                 keep_headers: self.keep_headers,
+                check_digest: self.check_digest,
             }),
         }
     }
@@ -583,6 +619,10 @@ pub enum InboxReceived {
     /// The backend could not be reached: nothing was stored; answered 503 so that the sender
     /// retries.
     Unavailable(StoreError),
+    /// The inbox holds this message id with other verified bytes and
+    /// [checks content](InboxBuilder::check_digest): nothing was stored; answered
+    /// `422 conflicting duplicate`.
+    Conflict,
 }
 
 impl InboxReceived {
@@ -596,6 +636,7 @@ impl InboxReceived {
             InboxReceived::Unavailable(_) => {
                 WebhookResponse::new(503, "temporarily unavailable").retrying_after(1)
             }
+            InboxReceived::Conflict => WebhookResponse::new(422, "conflicting duplicate"),
         }
     }
 }

@@ -197,7 +197,9 @@ impl Statements {
                    VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, 0) \
                    ON CONFLICT (key) DO NOTHING \
                    RETURNING key) \
-                 SELECT {guard} AS added FROM ins, \
+                 SELECT {guard} AS added, \
+                   (SELECT payload IS DISTINCT FROM $4 FROM {t} WHERE key = $1) AS differs \
+                 FROM ins, \
                    LATERAL {SCHEMA}.add_job($10::text, json_build_object('k', ins.key), \
                                             max_attempts => {JOB_MAX_ATTEMPTS}, \
                                             job_key => $11::text || ins.key, \
@@ -819,8 +821,15 @@ impl InboxBackend for PostgresInbox {
         let added: i64 = row
             .try_get("added")
             .map_err(|error| unavailable("unexpected answer", &error))?;
+        // Read in the statement's snapshot: a row committed by a concurrent copy after it
+        // began is not seen (NULL), and that copy is taken for a duplicate.
+        let differs: Option<bool> = row
+            .try_get("differs")
+            .map_err(|error| unavailable("unexpected answer", &error))?;
         Ok(if added > 0 {
             Enqueued::Accepted
+        } else if differs == Some(true) {
+            Enqueued::Conflict
         } else {
             Enqueued::Duplicate
         })

@@ -40,9 +40,14 @@ const GROUP: &str = "workers";
 const MAX_BLOCK: Duration = Duration::from_millis(500);
 
 /// Creates the group if needed (an error that it exists is ignored), records the delivery
-/// unless its id is held, and queues it.
+/// unless its id is held, and queues it. Answers 1 when recorded, 0 for a duplicate, 2 for
+/// the id held with another payload.
 const ENQUEUE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local held = redis.call('HGET', KEYS[1], 'payload')
+if held then
+  if held == ARGV[3] then return 0 end
+  return 2
+end
 pcall(redis.call, 'XGROUP', 'CREATE', KEYS[2], 'workers', '0', 'MKSTREAM')
 redis.call('HSET', KEYS[1], 'provider', ARGV[1], 'key', ARGV[2], 'payload', ARGV[3],
   'vid', ARGV[4], 'vts', ARGV[5], 'recv', ARGV[6], 'headers', ARGV[7], 'status', 'w',
@@ -566,10 +571,10 @@ impl InboxBackend for RedisInbox {
             .invoke_async(&mut self.manager.clone())
             .await
             .map_err(|error| unavailable(&error))?;
-        Ok(if added == 1 {
-            Enqueued::Accepted
-        } else {
-            Enqueued::Duplicate
+        Ok(match added {
+            1 => Enqueued::Accepted,
+            2 => Enqueued::Conflict,
+            _ => Enqueued::Duplicate,
         })
     }
 

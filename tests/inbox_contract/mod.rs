@@ -39,6 +39,12 @@ macro_rules! inbox_contract_tests {
         }
 
         #[tokio::test]
+        async fn an_id_that_comes_again_with_other_bytes_is_refused_only_when_checked() {
+            let make = $make.await;
+            inbox_contract::an_id_that_comes_again_with_other_bytes_is_refused_only_when_checked(make).await;
+        }
+
+        #[tokio::test]
         async fn two_workers_handle_each_delivery_once() {
             let make = $make.await;
             inbox_contract::two_workers_handle_each_delivery_once(make).await;
@@ -250,6 +256,92 @@ pub async fn the_receiving_side_accepts_once_and_refuses_what_is_not_authentic<B
         (stats.pending, stats.in_flight, stats.completed, stats.dead),
         (1, 0, 0, 0)
     );
+}
+
+/// A sender-chosen id (Standard Webhooks' `webhook-id`) reused for other bytes: refused with
+/// 422 when the inbox checks content, a duplicate when it does not; the byte-identical retry
+/// is a duplicate either way, also once the first copy is completed.
+pub async fn an_id_that_comes_again_with_other_bytes_is_refused_only_when_checked<
+    B: TestBackend,
+>(
+    make: impl Fn() -> B,
+) {
+    use webhook_receiver::providers::standard::StandardWebhooks;
+    use webhook_receiver::testing::standard::sign;
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let id = format!("msg_{}", now_nanos());
+    let provider = || StandardWebhooks::<serde_json::Value>::from_whsec(SECRET).unwrap();
+    let first = sign(&provider(), &id, now, br#"{"type":"a","n":1}"#.to_vec());
+    let other = sign(&provider(), &id, now, br#"{"type":"a","n":2}"#.to_vec());
+
+    // Two receivers of one backend, one checking content.
+    let backend = make();
+    let checked = Inbox::builder(provider(), backend.clone())
+        .check_digest(true)
+        .build();
+    let unchecked = Inbox::new(provider(), backend);
+    let received = checked.receive(first.headers(), first.body()).await;
+    assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+    let again = unchecked.receive(first.headers(), first.body()).await;
+    assert!(matches!(again, InboxReceived::Duplicate), "{again:?}");
+    let refused = checked.receive(other.headers(), other.body()).await;
+    assert!(matches!(refused, InboxReceived::Conflict), "{refused:?}");
+    assert_eq!(
+        (refused.response().status(), refused.response().body()),
+        (422, "conflicting duplicate")
+    );
+    let acknowledged = unchecked.receive(other.headers(), other.body()).await;
+    assert!(
+        matches!(acknowledged, InboxReceived::Duplicate),
+        "{acknowledged:?}"
+    );
+
+    // Completed, the first copy is still what a retry is compared with.
+    let worker = Worker::builder(checked.clone()).build();
+    let stats = loop_until_completed(&worker, &checked, 1).await;
+    assert_eq!((stats.pending, stats.completed), (0, 1));
+    let retry = checked.receive(first.headers(), first.body()).await;
+    assert!(matches!(retry, InboxReceived::Duplicate), "{retry:?}");
+    let refused = checked.receive(other.headers(), other.body()).await;
+    assert!(matches!(refused, InboxReceived::Conflict), "{refused:?}");
+    let stats = checked.backend().stats().await.unwrap();
+    assert_eq!(
+        (stats.pending, stats.in_flight, stats.completed, stats.dead),
+        (0, 0, 1, 0),
+        "one delivery only"
+    );
+}
+
+fn now_nanos() -> i128 {
+    OffsetDateTime::now_utc().unix_timestamp_nanos()
+}
+
+/// Runs `worker` (a handler that succeeds) until `inbox` has `completed` completions, at most
+/// 10 s.
+async fn loop_until_completed<P, B>(
+    worker: &Worker<P, B>,
+    inbox: &Inbox<P, B>,
+    completed: usize,
+) -> InboxStats
+where
+    P: webhook_receiver::Provider + Send + Sync + 'static,
+    P::Event: Send + 'static,
+    B: TestBackend,
+{
+    let done = async {
+        for _ in 0..1000 {
+            if inbox.backend().stats().await.unwrap().completed >= completed {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("not completed within 10 s");
+    };
+    worker
+        .run(|_delivery| async { Ok::<_, String>(()) }, done)
+        .await;
+    inbox.backend().stats().await.unwrap()
 }
 
 pub async fn two_workers_handle_each_delivery_once<B: TestBackend>(make: impl Fn() -> B) {
