@@ -25,7 +25,7 @@
 //! |---|---|
 //! | announces a body over [`Provider::body_limit`] (`Content-Length`) | 413 at once, nothing read |
 //! | streams past the limit (`Transfer-Encoding: chunked`) | 413 as soon as the limit is crossed; at most one chunk past it is held |
-//! | goes away, breaks the chunked encoding, sends fewer bytes than announced | 400 ([`Error::BodyUnreadable`](crate::Error::BodyUnreadable)) |
+//! | goes away, breaks the chunked encoding, sends fewer bytes than announced | 400 ([`Error::BodyUnreadable`]) |
 //! | has not sent the whole body within the [`BodyTimeout`] (30 s unless set) | 408: the sender retries |
 //!
 //! The body is verified exactly as received: no `Content-Encoding` is undone. Every refusal is
