@@ -1054,3 +1054,110 @@ fn the_shared_stores_and_inboxes_are_labelled_and_timed() {
     assert!(observed.series(metric::STORE_ERRORS).is_empty());
     observed.assert_nothing_secret(&[TOKEN]);
 }
+
+/// A `MemoryStore` whose completions fail: the handler's success cannot be recorded.
+struct ForgetfulStore(MemoryStore);
+
+impl IdempotencyStore for ForgetfulStore {
+    async fn claim_with_digest(
+        &self,
+        id: &MessageId,
+        digest: Option<[u8; 32]>,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        self.0.claim_with_digest(id, digest, lease).await
+    }
+
+    async fn complete(&self, _lease: &Lease, _retention: Duration) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("connection reset".to_owned()))
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
+        self.0.release(lease).await
+    }
+
+    fn name(&self) -> &'static str {
+        "forgetful"
+    }
+}
+
+#[test]
+fn an_unrecorded_completion_and_a_conflicting_duplicate_are_counted_and_warned() {
+    let provider = standard();
+    let observed = observe(async || {
+        let ok = |_delivery| async { Ok::<_, Infallible>(()) };
+        let forgetful = Receiver::new(standard(), ForgetfulStore(MemoryStore::new()));
+        let first = sign(&provider, "msg_u", now(), body(1));
+        let r = forgetful.receive(first.headers(), first.body(), ok).await;
+        assert_eq!(r.response().status(), 200);
+
+        let checking = Receiver::builder(standard()).check_digest(true).build();
+        let original = sign(&provider, "msg_c", now(), body(1));
+        let reused = sign(&provider, "msg_c", now(), body(2));
+        assert_eq!(
+            checking
+                .receive(original.headers(), original.body(), ok)
+                .await
+                .response()
+                .status(),
+            200
+        );
+        assert_eq!(
+            checking
+                .receive(reused.headers(), reused.body(), ok)
+                .await
+                .response()
+                .status(),
+            422
+        );
+    });
+    let deliveries = |outcome| {
+        observed.counter(
+            metric::DELIVERIES,
+            &[("provider", "standard"), ("outcome", outcome)],
+        )
+    };
+    assert_eq!(
+        (
+            deliveries("processed_unrecorded"),
+            deliveries("processed"),
+            deliveries("conflict")
+        ),
+        (1, 1, 1),
+        "{:#?}",
+        observed.series(metric::DELIVERIES)
+    );
+    assert_eq!(
+        observed.counter(
+            metric::STORE_ERRORS,
+            &[
+                ("store", "forgetful"),
+                ("operation", "complete"),
+                ("error", "unavailable")
+            ]
+        ),
+        1
+    );
+    let unrecorded = observed.span_of(span::RECEIVE, "msg_u", "processed_unrecorded");
+    assert_eq!(
+        fields(unrecorded, &[span::STATUS, span::ERROR_TYPE]),
+        [
+            (span::STATUS, Some("200")),
+            (span::ERROR_TYPE, Some("unavailable"))
+        ]
+    );
+    let conflict = observed.span_of(span::RECEIVE, "msg_c", "conflict");
+    assert_eq!(conflict.get(span::STATUS).map(String::as_str), Some("422"));
+    assert_eq!(
+        observed
+            .events(tracing::Level::WARN, "completion was not recorded")
+            .len(),
+        1
+    );
+    assert_eq!(
+        observed
+            .events(tracing::Level::WARN, "two different bodies")
+            .len(),
+        1
+    );
+}
