@@ -208,27 +208,6 @@ impl Error {
         }
     }
 
-    /// Every value [`kind`](Error::kind) can return, for dashboards and tests.
-    pub const KINDS: [&'static str; 17] = [
-        "body_too_large",
-        "missing_signature",
-        "malformed_signature",
-        "invalid_signature",
-        "missing_token",
-        "invalid_token",
-        "missing_header",
-        "malformed_header",
-        "missing_timestamp",
-        "malformed_timestamp",
-        "timestamp_out_of_tolerance",
-        "missing_signed_payload",
-        "payload_mismatch",
-        "malformed_payload",
-        "unexpected_payload",
-        "body_unreadable",
-        "body_read_timeout",
-    ];
-
     /// What went wrong, in words that are safe to log: the [`Display`](std::fmt::Display)
     /// text, except that a JSON parser's message (which can quote the body: `invalid type:
     /// string "..."`) is replaced by its position.

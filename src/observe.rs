@@ -50,7 +50,7 @@ pub mod metric {
     /// became of it (see [`OUTCOMES`](super::OUTCOMES)).
     pub const DELIVERIES: &str = "webhook_receiver_deliveries_total";
     /// Counter, labels `provider`, `reason`: rejected deliveries by
-    /// [`Error::kind`](crate::Error::kind) (see [`Error::KINDS`](crate::Error::KINDS)).
+    /// [`Error::kind`](crate::Error::kind) (a fixed set of 17, listed in the README).
     pub const REJECTIONS: &str = "webhook_receiver_rejections_total";
     /// Histogram (seconds), labels `provider`, `result` (`ok`, `error`): how long handlers
     /// ran, inline and in inbox workers (a panic counts as `error`).
@@ -409,8 +409,8 @@ impl DeliverySpan {
 pub(crate) struct Meters {
     provider: &'static str,
     store: &'static str,
-    /// Whether the store's calls are timed: not for the in-process `MemoryStore`, whose
-    /// calls take about as long as the two clock reads that would time them.
+    /// Whether the store's calls are timed: not for an in-process store, whose calls take
+    /// about as long as the two clock reads that would time them.
     time_store: bool,
     #[cfg(feature = "metrics")]
     cells: Cells,
@@ -444,19 +444,27 @@ impl Meters {
         }
     }
 
-    /// Meters for an idempotency store: the `MemoryStore`'s calls are not timed.
-    pub(crate) fn for_store(provider: &'static str, store: &'static str) -> Self {
+    /// Meters for an idempotency store: the calls of an in-process one
+    /// ([`IdempotencyStore::is_in_process`](crate::IdempotencyStore::is_in_process)) are not
+    /// timed.
+    pub(crate) fn for_store(provider: &'static str, store: &impl crate::IdempotencyStore) -> Self {
         Self {
-            time_store: store != "memory",
-            ..Self::new(provider, store)
+            time_store: !store.is_in_process(),
+            ..Self::new(provider, store.name())
         }
     }
 
-    /// Whether the store's calls should be timed: its latency is recorded (feature
-    /// `metrics`) or `span` shows it.
+    /// Whether the store's latency goes to the metrics.
+    #[inline]
+    pub(crate) fn records_store_latency(&self) -> bool {
+        cfg!(feature = "metrics") && self.time_store
+    }
+
+    /// Whether the store's calls should be timed: the metrics record their latency or `span`
+    /// shows it.
     #[inline]
     pub(crate) fn times_store(&self, span: &DeliverySpan) -> bool {
-        (cfg!(feature = "metrics") && self.time_store) || span.is_enabled()
+        self.records_store_latency() || span.is_enabled()
     }
 
     /// Whether handlers should be timed: their durations are recorded or `span` shows them.
@@ -477,7 +485,7 @@ impl Meters {
         #[cfg(feature = "metrics")]
         {
             let provider = self.provider;
-            cell(&self.cells.deliveries[verdict as usize], || {
+            self.cells.deliveries[verdict as usize].get_or_init(|| {
                 describe();
                 metrics::counter!(metric::DELIVERIES, "provider" => provider, "outcome" => verdict.label())
             })
@@ -487,10 +495,30 @@ impl Meters {
         let _ = verdict;
     }
 
-    /// A rejected delivery: the rejection and the delivery counted, the reason logged.
-    pub(crate) fn rejected(&self, error: &crate::Error, span: Option<&DeliverySpan>) {
-        rejected(self.provider, error, span);
+    /// A rejected delivery: counted (outcome `rejected`, and by reason), its span finished,
+    /// the reason logged at INFO.
+    pub(crate) fn rejected(&self, error: &crate::Error, span: &DeliverySpan) {
+        span.finish(
+            Verdict::Rejected.label(),
+            Some(error.status()),
+            Some(error.kind()),
+        );
         self.delivered(Verdict::Rejected);
+        let provider = self.provider;
+        #[cfg(feature = "metrics")]
+        metrics::counter!(metric::REJECTIONS, "provider" => provider, "reason" => error.kind())
+            .increment(1);
+        #[cfg(feature = "tracing")]
+        tracing::info!(
+            target: "webhook_receiver",
+            provider,
+            reason = error.kind(),
+            status = error.status(),
+            detail = %error.log_text(),
+            "webhook rejected"
+        );
+        #[cfg(not(any(feature = "metrics", feature = "tracing")))]
+        let _ = provider;
     }
 
     /// A handler's run.
@@ -500,7 +528,7 @@ impl Meters {
         if let Some(took) = took {
             let provider = self.provider;
             let result = if ok { "ok" } else { "error" };
-            cell(&self.cells.handler[usize::from(!ok)], || {
+            self.cells.handler[usize::from(!ok)].get_or_init(|| {
                 describe();
                 metrics::histogram!(metric::HANDLER_DURATION, "provider" => provider, "result" => result)
             })
@@ -522,7 +550,7 @@ impl Meters {
         {
             let store = self.store;
             if let Some(took) = took.filter(|_| self.time_store) {
-                cell(&self.cells.ops[op as usize], || {
+                self.cells.ops[op as usize].get_or_init(|| {
                     describe();
                     metrics::histogram!(metric::STORE_DURATION, "store" => store, "operation" => op.label())
                 })
@@ -619,40 +647,6 @@ impl Drop for Running {
     }
 }
 
-#[cfg(feature = "metrics")]
-#[inline]
-fn cell<T>(cell: &std::sync::OnceLock<T>, make: impl FnOnce() -> T) -> &T {
-    cell.get_or_init(make)
-}
-
-/// The rejection of a delivery by `provider`: counted by reason and logged at INFO.
-pub(crate) fn rejected(provider: &'static str, error: &crate::Error, span: Option<&DeliverySpan>) {
-    if let Some(span) = span {
-        span.finish(
-            Verdict::Rejected.label(),
-            Some(error.status()),
-            Some(error.kind()),
-        );
-    }
-    #[cfg(feature = "metrics")]
-    {
-        describe();
-        metrics::counter!(metric::REJECTIONS, "provider" => provider, "reason" => error.kind())
-            .increment(1);
-    }
-    #[cfg(feature = "tracing")]
-    tracing::info!(
-        target: "webhook_receiver",
-        provider,
-        reason = error.kind(),
-        status = error.status(),
-        detail = %error.log_text(),
-        "webhook rejected"
-    );
-    #[cfg(not(any(feature = "metrics", feature = "tracing")))]
-    let _ = (provider, error);
-}
-
 /// The eviction counters of one [`MemoryStore`](crate::MemoryStore), registered on first use.
 #[derive(Default)]
 pub(crate) struct Evictions {
@@ -674,11 +668,12 @@ impl Evictions {
         for (index, n) in [(0, total.saturating_sub(early)), (1, early)] {
             if n > 0 {
                 let early = if index == 1 { "true" } else { "false" };
-                cell(&self.counters[index], || {
-                    describe();
-                    metrics::counter!(metric::MEMORY_EVICTIONS, "early" => early)
-                })
-                .increment(n);
+                self.counters[index]
+                    .get_or_init(|| {
+                        describe();
+                        metrics::counter!(metric::MEMORY_EVICTIONS, "early" => early)
+                    })
+                    .increment(n);
             }
         }
         #[cfg(not(feature = "metrics"))]

@@ -346,7 +346,7 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
         let delivery = match verify_then_parse(&settings.provider, headers, body, span) {
             Ok(delivery) => delivery,
             Err(err) => {
-                settings.meters.rejected(&err, Some(span));
+                settings.meters.rejected(&err, span);
                 return Received::Rejected(err);
             }
         };
@@ -507,7 +507,7 @@ impl<P: Provider, S: IdempotencyStore> ReceiverBuilder<P, S> {
     /// The receiver.
     #[must_use]
     pub fn build(self) -> Receiver<P, S> {
-        let meters = Meters::for_store(self.provider.name(), self.store.name());
+        let meters = Meters::for_store(self.provider.name(), &self.store);
         Receiver {
             inner: Arc::new(Settings {
                 meters,

@@ -303,6 +303,10 @@ impl IdempotencyStore for MemoryStore {
         "memory"
     }
 
+    fn is_in_process(&self) -> bool {
+        true
+    }
+
     async fn claim_with_digest(
         &self,
         id: &MessageId,

@@ -436,6 +436,13 @@ pub trait IdempotencyStore: Send + Sync {
     fn name(&self) -> &'static str {
         "custom"
     }
+
+    /// Whether the store lives in this process and its calls do no I/O ([`MemoryStore`]):
+    /// the metrics (feature `metrics`) then leave its calls untimed, since two clock reads
+    /// would cost about as much as the call. `false` unless you say.
+    fn is_in_process(&self) -> bool {
+        false
+    }
 }
 
 /// How [`process_once`] claims and records deliveries: the same for every delivery of a
@@ -637,7 +644,7 @@ where
     F: FnOnce(Lease) -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    let meters = Meters::for_store("none", store.name());
+    let meters = Meters::for_store("none", store);
     run_once(
         store,
         id,

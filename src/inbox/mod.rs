@@ -466,7 +466,7 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
         let delivery = match self.stored(headers, body, span) {
             Ok(delivery) => delivery,
             Err(err) => {
-                meters.rejected(&err, Some(span));
+                meters.rejected(&err, span);
                 return InboxReceived::Rejected(err);
             }
         };

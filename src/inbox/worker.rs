@@ -595,7 +595,7 @@ where
         let give_up = tokio::time::Instant::now() + self.options.visibility;
         let mut backoff = Backoff::default();
         loop {
-            let watch = Stopwatch::start_if(self.inbox.meters().times_store(&DeliverySpan::none()));
+            let watch = Stopwatch::start_if(self.inbox.meters().records_store_latency());
             let result = attempt().await;
             self.inbox
                 .meters()

@@ -84,7 +84,7 @@ where
 /// rejection of a delivery, in a `webhook.receive` span of its own.
 pub(crate) fn unread(meters: &Meters, err: Error) -> Error {
     let span = DeliverySpan::receive(meters.provider());
-    span.enter(|| meters.rejected(&err, Some(&span)));
+    span.enter(|| meters.rejected(&err, &span));
     err
 }
 
@@ -105,7 +105,7 @@ pub(crate) fn verify<P: Provider, H: Headers + ?Sized>(
                 Ok(delivery)
             }
             Err(err) => {
-                meters.rejected(&err, Some(&span));
+                meters.rejected(&err, &span);
                 Err(err)
             }
         },
