@@ -298,6 +298,78 @@ fn munity_body(state: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+fn munity() -> Munity {
+    Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap())
+}
+
+/// A `MemoryStore` under a name of its own (not in-process, so its calls are timed) that
+/// fails the calls it is told to, as a store that cannot be reached.
+struct TestStore {
+    inner: MemoryStore,
+    name: &'static str,
+    fail_claims: bool,
+    fail_completions: bool,
+}
+
+impl TestStore {
+    fn named(name: &'static str) -> Self {
+        Self {
+            inner: MemoryStore::new(),
+            name,
+            fail_claims: false,
+            fail_completions: false,
+        }
+    }
+
+    fn unreachable() -> Self {
+        Self {
+            fail_claims: true,
+            fail_completions: true,
+            ..Self::named("unreachable")
+        }
+    }
+
+    fn forgetful() -> Self {
+        Self {
+            fail_completions: true,
+            ..Self::named("forgetful")
+        }
+    }
+}
+
+fn refused() -> StoreError {
+    StoreError::Unavailable("connection refused".to_owned())
+}
+
+impl IdempotencyStore for TestStore {
+    async fn claim_with_digest(
+        &self,
+        id: &MessageId,
+        digest: Option<[u8; 32]>,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        if self.fail_claims {
+            return Err(refused());
+        }
+        self.inner.claim_with_digest(id, digest, lease).await
+    }
+
+    async fn complete(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
+        if self.fail_completions {
+            return Err(refused());
+        }
+        self.inner.complete(lease, retention).await
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
+        self.inner.release(lease).await
+    }
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The inline receiver
 
@@ -308,7 +380,7 @@ fn the_receiver_counts_and_spans_every_outcome_and_rejection() {
     let observed = observe(async || {
         let receiver = Receiver::new(
             standard().with_body_limit(4096),
-            Wrapped(MemoryStore::new()),
+            TestStore::named("wrapped"),
         );
         let ok = |_delivery| async { Ok::<_, &str>(()) };
 
@@ -507,64 +579,10 @@ fn the_receiver_counts_and_spans_every_outcome_and_rejection() {
     observed.assert_nothing_secret(&secrets);
 }
 
-/// A `MemoryStore` under another name: its calls are timed (the `MemoryStore`'s own are not).
-struct Wrapped(MemoryStore);
-
-impl IdempotencyStore for Wrapped {
-    async fn claim_with_digest(
-        &self,
-        id: &MessageId,
-        digest: Option<[u8; 32]>,
-        lease: Duration,
-    ) -> Result<Claim, StoreError> {
-        self.0.claim_with_digest(id, digest, lease).await
-    }
-
-    async fn complete(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
-        self.0.complete(lease, retention).await
-    }
-
-    async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
-        self.0.release(lease).await
-    }
-
-    fn name(&self) -> &'static str {
-        "wrapped"
-    }
-}
-
-/// A store that cannot be reached.
-struct Unreachable;
-
-impl IdempotencyStore for Unreachable {
-    async fn claim_with_digest(
-        &self,
-        _id: &MessageId,
-        _digest: Option<[u8; 32]>,
-        _lease: Duration,
-    ) -> Result<Claim, StoreError> {
-        Err(StoreError::Unavailable("connection refused".to_owned()))
-    }
-
-    async fn complete(&self, _lease: &Lease, _retention: Duration) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("connection refused".to_owned()))
-    }
-
-    async fn release(&self, _lease: &Lease) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("connection refused".to_owned()))
-    }
-
-    fn name(&self) -> &'static str {
-        "unreachable"
-    }
-}
-
 #[test]
 fn a_store_failure_is_counted_by_store_operation_and_error_and_logged_at_error() {
-    let munity =
-        || Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
     let observed = observe(async || {
-        let receiver = Receiver::new(munity(), Unreachable);
+        let receiver = Receiver::new(munity(), TestStore::unreachable());
         let r = receiver
             .receive(
                 &[("x-munity-token", TOKEN)],
@@ -661,8 +679,6 @@ fn a_store_failure_is_counted_by_store_operation_and_error_and_logged_at_error()
 
 #[test]
 fn a_full_memory_store_counts_its_early_evictions() {
-    let munity =
-        || Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
     let mut counts = (0, 0);
     let observed = observe(async || {
         let store = MemoryStore::with_capacity(64);
@@ -705,8 +721,6 @@ fn a_full_memory_store_counts_its_early_evictions() {
 
 #[test]
 fn inbox_workers_count_attempts_retries_and_dead_letters_and_sample_the_inbox() {
-    let munity =
-        || Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
     let observed = observe(async || {
         let inbox = Inbox::new(munity(), MemoryInbox::new());
         let headers = [("x-munity-token", TOKEN)];
@@ -873,8 +887,6 @@ fn extractors_count_bodies_they_could_not_read_and_verify_only_deliveries() {
     use tower::ServiceExt as _;
     use webhook_receiver::integrations::axum::{ProcessOnce, VerifiedWebhook};
 
-    let munity =
-        || Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
     let observed = observe(async || {
         let app = Router::new()
             .route(
@@ -964,8 +976,6 @@ fn the_shared_stores_and_inboxes_are_labelled_and_timed() {
         .unwrap()
         .as_nanos();
     let unique = format!("obs_{}_{}", std::process::id(), nanos % 1_000_000_000);
-    let munity =
-        || Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
     let headers = [("x-munity-token", TOKEN)];
     let observed = observe(async || {
         let on_postgres = Receiver::new(
@@ -1055,38 +1065,12 @@ fn the_shared_stores_and_inboxes_are_labelled_and_timed() {
     observed.assert_nothing_secret(&[TOKEN]);
 }
 
-/// A `MemoryStore` whose completions fail: the handler's success cannot be recorded.
-struct ForgetfulStore(MemoryStore);
-
-impl IdempotencyStore for ForgetfulStore {
-    async fn claim_with_digest(
-        &self,
-        id: &MessageId,
-        digest: Option<[u8; 32]>,
-        lease: Duration,
-    ) -> Result<Claim, StoreError> {
-        self.0.claim_with_digest(id, digest, lease).await
-    }
-
-    async fn complete(&self, _lease: &Lease, _retention: Duration) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("connection reset".to_owned()))
-    }
-
-    async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
-        self.0.release(lease).await
-    }
-
-    fn name(&self) -> &'static str {
-        "forgetful"
-    }
-}
-
 #[test]
 fn an_unrecorded_completion_and_a_conflicting_duplicate_are_counted_and_warned() {
     let provider = standard();
     let observed = observe(async || {
         let ok = |_delivery| async { Ok::<_, Infallible>(()) };
-        let forgetful = Receiver::new(standard(), ForgetfulStore(MemoryStore::new()));
+        let forgetful = Receiver::new(standard(), TestStore::forgetful());
         let first = sign(&provider, "msg_u", now(), body(1));
         let r = forgetful.receive(first.headers(), first.body(), ok).await;
         assert_eq!(r.response().status(), 200);
