@@ -93,18 +93,22 @@ impl Server {
         }
     }
 
-    fn run(&self, tool: &str, args: &[&str]) {
+    /// `tool` of the server's installation with `args`, run as `postgres` when we are root.
+    fn command(&self, tool: &str, args: &[&str]) -> Command {
         let program = self.bin.join(tool);
-        let output = if is_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&program)
-                .args(args)
-                .output()
+        let mut command = if is_root() {
+            let mut runuser = Command::new("runuser");
+            runuser.args(["-u", "postgres", "--"]).arg(&program);
+            runuser
         } else {
-            Command::new(&program).args(args).output()
-        }
-        .unwrap();
+            Command::new(&program)
+        };
+        command.args(args);
+        command
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let output = self.command(tool, args).output().unwrap();
         assert!(
             output.status.success(),
             "{tool} failed: {}",
@@ -147,18 +151,10 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let program = self.bin.join("pg_ctl");
         let data = self.data();
-        let args = ["stop", "-m", "immediate", "-D", data.as_str()];
-        let _ = if is_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&program)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&program).args(args).output()
-        };
+        let _ = self
+            .command("pg_ctl", &["stop", "-m", "immediate", "-D", &data])
+            .output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
