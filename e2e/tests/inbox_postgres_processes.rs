@@ -12,14 +12,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use webhook_receiver::Secret;
 use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, PostgresInbox};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
+
+mod worker_processes;
+
+use worker_processes::{Running, body, kill, wait_for};
 
 const TOKEN: &str = "postgres-processes-token";
 
@@ -59,50 +61,6 @@ async fn inbox(label: &str) -> (Inbox<Munity, PostgresInbox>, String, String) {
     (Inbox::new(munity, backend), table, effects)
 }
 
-fn body(state: &str) -> Vec<u8> {
-    format!(
-        r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"{state}"}}"#
-    )
-    .into_bytes()
-}
-
-/// A worker process, killed (SIGKILL) when dropped: a failing test leaves none behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        kill(&mut self.0);
-    }
-}
-
-fn kill(child: &mut Child) {
-    let _ = child.kill(); // SIGKILL
-    let _ = child.wait();
-}
-
-/// A worker process; answers once it printed `ready`.
-fn worker(table: &str, effects: &str, visibility_ms: u64, work_ms: u64) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inbox_worker"))
-        .env("BACKEND", "postgres")
-        .env("POSTGRES", database())
-        .env("TABLE", table)
-        .env("MUNITY_TOKEN", TOKEN)
-        .env("EFFECTS", effects)
-        .env("VISIBILITY_MS", visibility_ms.to_string())
-        .env("WORK_MS", work_ms.to_string())
-        .env("CONCURRENCY", "2")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let running = Running(child);
-    assert_eq!(line.trim(), "ready", "the worker did not start");
-    running
-}
-
 /// The committed effects: how many rows each state has, and how many each process wrote.
 async fn effects(
     inbox: &Inbox<Munity, PostgresInbox>,
@@ -120,17 +78,6 @@ async fn effects(
         *by_process.entry(row.get::<_, i64>(1)).or_insert(0) += 1;
     }
     (runs, by_process)
-}
-
-async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
-    let started = Instant::now();
-    while !done().await {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "gave up waiting: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,4 +156,20 @@ async fn two_worker_processes_handle_each_of_1000_deliveries_once() {
     assert_eq!(runs.len(), 1000);
     assert!(runs.values().all(|&n| n == 1), "a delivery ran twice");
     assert_eq!(by_process.len(), 2, "both processes worked: {by_process:?}");
+}
+
+/// A PostgreSQL worker process on `table`, writing its effect rows into `effects`.
+fn worker(table: &str, effects: &str, visibility_ms: u64, work_ms: u64) -> Running {
+    let database = database();
+    worker_processes::worker(
+        &[
+            ("BACKEND", "postgres"),
+            ("POSTGRES", &database),
+            ("TABLE", table),
+            ("EFFECTS", effects),
+        ],
+        TOKEN,
+        visibility_ms,
+        work_ms,
+    )
 }

@@ -6,14 +6,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use webhook_receiver::Secret;
 use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, RedisInbox};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
+
+mod worker_processes;
+
+use worker_processes::{Running, body, kill, wait_for};
 
 const TOKEN: &str = "redis-processes-token";
 
@@ -42,50 +44,6 @@ async fn inbox(prefix: &str) -> Inbox<Munity, RedisInbox> {
     Inbox::new(munity(), backend)
 }
 
-fn body(state: &str) -> Vec<u8> {
-    format!(
-        r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"{state}"}}"#
-    )
-    .into_bytes()
-}
-
-/// A worker process, killed (SIGKILL) when dropped: a failing test leaves none behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        kill(&mut self.0);
-    }
-}
-
-/// A worker process; answers once it printed `ready`.
-fn worker(prefix: &str, effects: &std::path::Path, visibility_ms: u64, work_ms: u64) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inbox_worker"))
-        .env("BACKEND", "redis")
-        .env("REDIS", url())
-        .env("PREFIX", prefix)
-        .env("MUNITY_TOKEN", TOKEN)
-        .env("EFFECTS", effects)
-        .env("VISIBILITY_MS", visibility_ms.to_string())
-        .env("WORK_MS", work_ms.to_string())
-        .env("CONCURRENCY", "2")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let running = Running(child);
-    assert_eq!(line.trim(), "ready", "the worker did not start");
-    running
-}
-
-fn kill(child: &mut Child) {
-    let _ = child.kill(); // SIGKILL
-    let _ = child.wait();
-}
-
 /// The effects so far: how many times each state ran, and by which processes.
 fn effects(path: &std::path::Path) -> (HashMap<String, usize>, HashMap<String, usize>) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -100,17 +58,6 @@ fn effects(path: &std::path::Path) -> (HashMap<String, usize>, HashMap<String, u
         *by_process.entry(process.to_owned()).or_insert(0) += 1;
     }
     (runs, by_process)
-}
-
-async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
-    let started = Instant::now();
-    while !done().await {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "gave up waiting: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,4 +135,20 @@ async fn two_worker_processes_handle_each_of_1000_deliveries_once() {
     assert!(runs.values().all(|&n| n == 1), "a delivery ran twice");
     assert_eq!(by_process.len(), 2, "both processes worked: {by_process:?}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A Redis worker process on `prefix`, recording its effects in the file at `effects`.
+fn worker(prefix: &str, effects: &std::path::Path, visibility_ms: u64, work_ms: u64) -> Running {
+    let (url, effects) = (url(), effects.display().to_string());
+    worker_processes::worker(
+        &[
+            ("BACKEND", "redis"),
+            ("REDIS", &url),
+            ("PREFIX", prefix),
+            ("EFFECTS", &effects),
+        ],
+        TOKEN,
+        visibility_ms,
+        work_ms,
+    )
 }
