@@ -107,11 +107,8 @@ fn app(config: Config) -> Router {
             post(munity_webhook).with_state(Receiver::new(config.munity, MemoryStore::new())),
         );
     #[cfg(feature = "observe")]
-    let router = match metrics::install() {
-        Ok(handle) => router.route(
-            "/metrics",
-            axum::routing::get(move || std::future::ready(handle.render())),
-        ),
+    let router = match webhook_receiver_e2e::metrics::install() {
+        Ok(handle) => webhook_receiver_e2e::metrics::route(router, handle),
         Err(err) => {
             error!(error = %err, "no /metrics: the Prometheus recorder could not be installed");
             router
@@ -121,37 +118,6 @@ fn app(config: Config) -> Router {
     // also INFO, shows inside it).
     router
         .layer(TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().level(Level::INFO)))
-}
-
-/// The Prometheus recorder behind `/metrics`.
-#[cfg(feature = "observe")]
-mod metrics {
-    use std::time::Duration;
-
-    use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
-
-    /// Histogram buckets (seconds) for every `*_seconds` metric: handler and store latency.
-    const BUCKETS: [f64; 14] = [
-        0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5,
-        10.0,
-    ];
-
-    /// Installs the recorder for the whole process; the returned handle renders the text.
-    pub(crate) fn install() -> Result<PrometheusHandle, BuildError> {
-        let handle = PrometheusBuilder::new()
-            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &BUCKETS)?
-            .install_recorder()?;
-        // Histograms keep their samples until upkeep folds them into the buckets.
-        let upkeep = handle.clone();
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(5));
-            loop {
-                every.tick().await;
-                upkeep.run_upkeep();
-            }
-        });
-        Ok(handle)
-    }
 }
 
 async fn serve(config: Config) -> std::io::Result<()> {

@@ -1,5 +1,5 @@
-//! The examples' and end-to-end suites' shared server set-up, and nothing else: the crate's
-//! users build their own (copy [`serve`]; it is short).
+//! The examples' and end-to-end suites' shared server set-up, and (feature `observe`) the
+//! axum example's `/metrics`: the crate's users build their own (copy [`serve`]; it is short).
 //!
 //! `axum::serve` sets no timeout on a request head and no limit on connections: a client that
 //! opens a connection and sends nothing, or half a head, holds it forever, and a few hundred
@@ -89,4 +89,48 @@ fn is_transient(error: &std::io::Error) -> bool {
         error.kind(),
         ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset | ErrorKind::Interrupted
     ) || matches!(error.raw_os_error(), Some(23 | 24)) // ENFILE, EMFILE
+}
+
+/// The Prometheus recorder and the `/metrics` route of the axum example (feature `observe`).
+#[cfg(feature = "observe")]
+pub mod metrics {
+    use std::time::Duration;
+
+    use axum::Router;
+    use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
+
+    /// Histogram buckets (seconds) for every `*_seconds` metric: handler and store latency.
+    const BUCKETS: [f64; 14] = [
+        0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5,
+        10.0,
+    ];
+
+    /// Installs the recorder for the whole process (call it inside the tokio runtime, before
+    /// the first delivery); the returned handle renders the text.
+    ///
+    /// # Errors
+    /// When a recorder is installed already.
+    pub fn install() -> Result<PrometheusHandle, BuildError> {
+        let handle = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &BUCKETS)?
+            .install_recorder()?;
+        // Histograms keep their samples until upkeep folds them into the buckets.
+        let upkeep = handle.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                upkeep.run_upkeep();
+            }
+        });
+        Ok(handle)
+    }
+
+    /// `router` with `GET /metrics` answering `handle`'s text.
+    pub fn route(router: Router, handle: PrometheusHandle) -> Router {
+        router.route(
+            "/metrics",
+            axum::routing::get(move || std::future::ready(handle.render())),
+        )
+    }
 }
