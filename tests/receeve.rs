@@ -393,3 +393,176 @@ fn a_number_out_of_range_for_its_field_is_the_wrong_shape_not_malformed() {
         assert_eq!(err.status(), 422);
     }
 }
+
+/// The unsigned `payload` object beside `payloadAsString`, rewritten as an attacker would: the
+/// genuine signature, the genuine signed text, and a `payload` that readers of the raw body
+/// could read differently.
+mod payload_copies {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The genuine signed text and signature of a fixture, with fields whose numbers a
+    /// `serde_json::Value` holds as `f64` (fractions, an integer past `u64`).
+    fn genuine() -> (Receeve, String, String) {
+        genuine_with(
+            "\"details\": {\"fees\": [1.5, 2.25, 0.1], \"huge\": 123456789012345678901234567890,",
+        )
+    }
+
+    /// The genuine signed text and signature of the fixture, with `details` opened by
+    /// `details` (extra fields after the brace).
+    fn genuine_with(details: &str) -> (Receeve, String, String) {
+        let receeve = receeve();
+        let request = testing::receeve::claim_created().signed_with(&receeve);
+        let envelope: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+        let signed =
+            envelope["payloadAsString"]
+                .as_str()
+                .unwrap()
+                .replacen("\"details\": {", details, 1);
+        let envelope: serde_json::Value =
+            serde_json::from_slice(&receeve.signed_body(&signed)).unwrap();
+        let signed = envelope["payloadAsString"].as_str().unwrap().to_owned();
+        let signature = envelope["signature"].as_str().unwrap().to_owned();
+        (receeve, signed, signature)
+    }
+
+    fn envelope(payload: &str, signed: &str, signature: &str) -> Vec<u8> {
+        format!(
+            r#"{{"payload":{payload},"signature":{},"payloadAsString":{}}}"#,
+            serde_json::Value::from(signature),
+            serde_json::Value::from(signed),
+        )
+        .into_bytes()
+    }
+
+    /// Where the keys (the start of `"key":`) and the number literals of a JSON text are.
+    fn tokens(text: &str) -> (Vec<(usize, String)>, Vec<std::ops::Range<usize>>) {
+        let bytes = text.as_bytes();
+        let (mut keys, mut numbers) = (Vec::new(), Vec::new());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' => {
+                    let start = i;
+                    i += 1;
+                    while bytes[i] != b'"' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                    let rest = text[i..].trim_start();
+                    if rest.starts_with(':') {
+                        keys.push((start, text[start..i].to_owned()));
+                    }
+                }
+                b'-' | b'0'..=b'9' => {
+                    let start = i;
+                    while i < bytes.len()
+                        && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                    {
+                        i += 1;
+                    }
+                    numbers.push(start..i);
+                }
+                _ => i += 1,
+            }
+        }
+        (keys, numbers)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// A second member under any key of any object, before or after the genuine one, with
+        /// any value: refused (a first-wins reader would otherwise see the attacker's value).
+        #[test]
+        fn a_duplicate_key_anywhere_is_refused(
+            which in any::<prop::sample::Index>(),
+            value in prop_oneof![
+                "\"[a-z]{0,8}\"",
+                "-?[1-9][0-9]{0,5}",
+                Just("null".to_owned()),
+                Just("{}".to_owned()),
+            ],
+            before in any::<bool>(),
+        ) {
+            let (receeve, signed, signature) = genuine();
+            let (keys, _) = tokens(&signed);
+            let (at, key) = which.get(&keys).clone();
+            let payload = if before {
+                format!("{}{key}:{value},{}", &signed[..at], &signed[at..])
+            } else {
+                // After the genuine member: find its end by reading the value that follows.
+                let value_start = at + signed[at..].find(':').unwrap() + 1;
+                let mut de = serde_json::Deserializer::from_str(&signed[value_start..]).into_iter::<serde::de::IgnoredAny>();
+                de.next().unwrap().unwrap();
+                let end = value_start + de.byte_offset();
+                format!("{},{key}:{value}{}", &signed[..end], &signed[end..])
+            };
+            let err = parse(&receeve, &envelope(&payload, &signed, &signature)).unwrap_err();
+            prop_assert!(matches!(err, Error::PayloadMismatch { .. }), "{err:?} for {payload}");
+        }
+
+        /// Any number spelled differently, even where `f64` or `u64` reads it the same: refused.
+        #[test]
+        fn a_number_spelled_otherwise_is_refused(
+            which in any::<prop::sample::Index>(),
+            spelling in 0usize..5,
+        ) {
+            let (receeve, signed, signature) = genuine();
+            let (_, numbers) = tokens(&signed);
+            let range = which.get(&numbers).clone();
+            let number = &signed[range.clone()];
+            let fraction = if number.contains('.') { "" } else { "." };
+            let respelt = match spelling {
+                0 => format!("{number}{fraction}0"),
+                1 => format!("{number}e0"),
+                2 if fraction.is_empty() => format!("{number}e+00"),
+                2 => format!("{number}0e-1"),
+                3 => format!("{number}{fraction}00000000000000000001"),
+                _ => format!("{number}E+0"),
+            };
+            prop_assert_eq!(
+                serde_json::from_str::<f64>(&respelt).unwrap(),
+                serde_json::from_str::<f64>(number).unwrap()
+            );
+            let payload = format!("{}{respelt}{}", &signed[..range.start], &signed[range.end..]);
+            let err = parse(&receeve, &envelope(&payload, &signed, &signature)).unwrap_err();
+            prop_assert!(matches!(err, Error::PayloadMismatch { .. }), "{err:?} for {payload}");
+        }
+
+        /// The same data laid out otherwise (white space, members reordered, a character
+        /// escaped): accepted.
+        #[test]
+        fn the_same_data_laid_out_otherwise_is_accepted(
+            pretty in any::<bool>(),
+            escape in any::<bool>(),
+        ) {
+            // The fixture's own numbers, which a `Value` writes back as they were.
+            let (receeve, signed, signature) = genuine_with("\"details\": {");
+            let value: serde_json::Value = serde_json::from_str(&signed).unwrap();
+            let mut payload = if pretty {
+                serde_json::to_string_pretty(&value).unwrap()
+            } else {
+                serde_json::to_string(&value).unwrap()
+            };
+            if escape {
+                payload = payload.replacen("EUR", "\\u0045UR", 1);
+            }
+            prop_assert!(payload != signed);
+            prop_assert!(parse(&receeve, &envelope(&payload, &signed, &signature)).is_ok());
+        }
+    }
+
+    /// The review's example: `"messageId":"evil"` placed before the genuine `messageId`.
+    #[test]
+    fn the_reviewed_message_id_smuggle_is_refused() {
+        let (receeve, signed, signature) = genuine();
+        let payload = signed.replacen("\"messageId\"", "\"messageId\": \"evil\", \"messageId\"", 1);
+        let err = parse(&receeve, &envelope(&payload, &signed, &signature)).unwrap_err();
+        assert!(
+            matches!(err, Error::PayloadMismatch { field: "payload" }),
+            "{err:?}"
+        );
+    }
+}

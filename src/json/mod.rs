@@ -5,6 +5,7 @@
 pub(crate) mod lenient;
 pub(crate) mod object;
 mod raw;
+pub(crate) mod same;
 mod wire_enum;
 
 pub use raw::RawJson;

@@ -68,6 +68,7 @@ impl MacKeys {
     pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> bool {
         self.keys.iter().any(|key| {
             let mut mac = key.clone();
+            super::work::hashed(parts.iter().map(|p| p.len()).sum());
             for part in parts {
                 mac.update(part);
             }
@@ -80,6 +81,7 @@ impl MacKeys {
     pub(crate) fn tags(&self, parts: &[&[u8]]) -> Tags {
         let tag = |key: &HmacSha256| -> [u8; MAC_LEN] {
             let mut mac = key.clone();
+            super::work::hashed(parts.iter().map(|p| p.len()).sum());
             for part in parts {
                 mac.update(part);
             }

@@ -11,6 +11,7 @@
 pub(crate) mod encoding;
 pub(crate) mod hmac;
 mod token;
+pub(crate) mod work;
 
 pub use self::encoding::SignatureEncoding;
 pub use self::hmac::HmacScheme;

@@ -221,6 +221,7 @@ impl PublicKeyScheme {
     pub fn verify_signature(&self, message: &[u8], signature_base64: &str) -> Result<(), Error> {
         let mut buf = [0u8; MAX_SIGNATURE_LEN];
         let signature = super::encoding::base64_into(signature_base64, &mut buf)?;
+        super::work::hashed(message.len());
         let digest = Sha256::digest(message);
         if self.keys.iter().any(|key| key.verifies(&digest, signature)) {
             Ok(())

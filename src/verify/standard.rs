@@ -110,11 +110,24 @@ impl<'h> HeaderValues<'h> {
 /// with no entry the scheme can check is rejected as having no supported signature version
 /// ([`Error::MalformedSignature`]).
 ///
-/// Built once at start-up and cheap to clone. Verification allocates nothing on the heap: the
-/// id is borrowed from the headers, the signed content is fed to the MAC in parts, signatures
-/// are decoded onto the stack, and each key's MAC is computed once however many entries the
-/// header lists (so a long list cannot multiply the hashing of a large body). Comparison is
-/// constant-time (`subtle`, every key's MAC compared).
+/// # What one delivery can cost
+///
+/// A long list cannot multiply the hashing of a large body:
+/// - each key's `v1` MAC is computed once however many `v1` entries the header lists; each
+///   further entry costs a 32-byte constant-time comparison;
+/// - an ed25519 check hashes the whole content again with the signature's own `R`, so nothing
+///   can be shared between `v1a` entries. Repeated entries are checked once, and only the
+///   first [`MAX_V1A_ENTRIES`](Self::MAX_V1A_ENTRIES) distinct ones are checked at all (a
+///   sender lists one per active key, two or three during a rotation); later ones are
+///   skipped.
+///
+/// So a delivery costs at most `v1 keys + MAX_V1A_ENTRIES x ed25519 keys` passes over
+/// `{id}.{timestamp}.{body}`, whatever its signature header holds.
+///
+/// Built once at start-up and cheap to clone. Verification of `v1` entries allocates nothing
+/// on the heap: the id is borrowed from the headers, the signed content is fed to the MAC in
+/// parts, and signatures are decoded onto the stack. Comparison is constant-time (`subtle`,
+/// every key's MAC compared).
 ///
 /// # Rotating a secret without downtime
 ///
@@ -180,6 +193,12 @@ impl StandardScheme {
     /// The default replay window: 5 minutes either side of now, as the specification
     /// requires.
     pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+    /// How many distinct `v1a` entries of one signature header are checked, at most: each
+    /// costs an ed25519 verification (a pass over the signed content) per public key. A sender
+    /// lists one entry per active key; later entries are skipped, and repeats are checked
+    /// once.
+    pub const MAX_V1A_ENTRIES: usize = 4;
 
     /// A scheme checking every key of `keys`, with the default tolerance
     /// ([`DEFAULT_TOLERANCE`](Self::DEFAULT_TOLERANCE)) and the system clock.
@@ -347,6 +366,8 @@ impl StandardScheme {
         let mut first_problem = None;
         #[cfg(feature = "public-key")]
         let mut message: Option<Vec<u8>> = None;
+        #[cfg(feature = "public-key")]
+        let mut checked_v1a = Distinct::<64>::default();
         for entry in entries(list) {
             match entry {
                 Entry::V1(Ok(signature)) => {
@@ -363,15 +384,20 @@ impl StandardScheme {
                 Entry::V1a(result) if !self.ed25519.is_empty() => match result {
                     Ok(signature) => {
                         usable = true;
+                        // Each ed25519 check hashes the whole message again (with the
+                        // signature's own R), so no work can be shared between entries:
+                        // repeats are dropped and only the first few distinct entries count.
+                        if !checked_v1a.admit(signature) {
+                            continue;
+                        }
                         // ed25519 signs the whole message at once, so only this path joins
                         // the parts (once per request).
                         let message = message.get_or_insert_with(|| parts.concat());
                         let signature = ed25519_dalek::Signature::from_bytes(&signature);
-                        if self
-                            .ed25519
-                            .iter()
-                            .any(|key| key.verify_strict(message, &signature).is_ok())
-                        {
+                        if self.ed25519.iter().any(|key| {
+                            super::work::hashed(message.len());
+                            key.verify_strict(message, &signature).is_ok()
+                        }) {
                             return Ok(());
                         }
                     }
@@ -445,6 +471,44 @@ fn parse_unix_seconds(text: &str) -> Result<OffsetDateTime, Error> {
     }
     let seconds: i64 = text.parse().map_err(|_| Error::MalformedTimestamp)?;
     OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| Error::MalformedTimestamp)
+}
+
+/// The distinct signatures of one version seen so far in a list, up to
+/// [`StandardScheme::MAX_V1A_ENTRIES`], on the stack.
+#[cfg(feature = "public-key")]
+struct Distinct<const N: usize> {
+    seen: [[u8; N]; StandardScheme::MAX_V1A_ENTRIES],
+    len: usize,
+}
+
+#[cfg(feature = "public-key")]
+impl<const N: usize> Default for Distinct<N> {
+    fn default() -> Self {
+        Self {
+            seen: [[0; N]; StandardScheme::MAX_V1A_ENTRIES],
+            len: 0,
+        }
+    }
+}
+
+#[cfg(feature = "public-key")]
+impl<const N: usize> Distinct<N> {
+    /// Whether `signature` is to be checked: new, and within the cap. Signatures are public
+    /// (they are in the request), so an ordinary comparison is fine here.
+    fn admit(&mut self, signature: [u8; N]) -> bool {
+        let seen = self.seen.get(..self.len).unwrap_or_default();
+        if seen.contains(&signature) {
+            return false;
+        }
+        match self.seen.get_mut(self.len) {
+            Some(slot) => {
+                *slot = signature;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// One entry of the signature list.

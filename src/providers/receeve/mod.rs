@@ -225,7 +225,9 @@ impl<'a> Envelope<'a> {
     }
 
     /// The unsigned `payload` object must say what the signed text says: byte for byte (the
-    /// usual case, no parsing needed), or as equal JSON values.
+    /// usual case, no parsing needed), or as the same JSON tree, compared so that no reader of
+    /// the raw body can see a value that was not signed: no duplicate key at any depth,
+    /// numbers as written, members in any order ([`same_json`](crate::json::same::same_json)).
     fn check_payload_agrees(&self, signed: &str) -> Result<(), Error> {
         let Some(object) = self.payload else {
             return Ok(());
@@ -234,9 +236,7 @@ impl<'a> Envelope<'a> {
         if object.get() == signed.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
             return Ok(());
         }
-        let signed: serde_json::Value = crate::parse_json(signed.as_bytes())?;
-        let object: serde_json::Value = crate::parse_json(object.get().as_bytes())?;
-        if signed == object {
+        if crate::json::same::same_json(signed.as_bytes(), object.get().as_bytes()) {
             Ok(())
         } else {
             Err(Error::PayloadMismatch { field: "payload" })
