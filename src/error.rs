@@ -7,8 +7,10 @@ use std::borrow::Cow;
 ///
 /// Every variant maps to the HTTP status a receiver should answer with through
 /// [`Error::status`]: the sender then knows whether retrying can help. Messages name the
-/// condition only: a signature failure never echoes the expected signature, and no variant
-/// carries a secret.
+/// condition only: a signature failure never echoes the expected signature, no variant
+/// carries a secret, and no text of the error (`Display`, `Debug`, its `source` chain) quotes
+/// the body, so logging `{err}` or `{err:?}` is safe. A JSON parser's own message, which can
+/// quote the body, is only given when asked for by name ([`JsonError::parser_message`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -93,14 +95,14 @@ pub enum Error {
         field: &'static str,
     },
     /// The body is not well-formed JSON (syntax error, not UTF-8, truncated, nested too
-    /// deeply). The JSON parser's error is the [`source`](std::error::Error::source).
+    /// deeply). [`JsonError`] says where; its text never quotes the body.
     #[error("malformed payload: {0}")]
-    MalformedPayload(#[source] serde_json::Error),
+    MalformedPayload(JsonError),
     /// The body is well-formed JSON but not of the shape the provider documents (a required
-    /// field is missing or of the wrong type). The JSON parser's error is the
-    /// [`source`](std::error::Error::source).
+    /// field is missing or of the wrong type). [`JsonError`] says where and, for a missing
+    /// field, which; its text never quotes the body.
     #[error("unexpected payload shape: {0}")]
-    UnexpectedPayload(#[source] serde_json::Error),
+    UnexpectedPayload(JsonError),
     /// The body could not be read to its end: the client went away, broke the chunked
     /// encoding, or sent fewer bytes than it announced (a framework integration's error). The
     /// transport's error is the [`source`](std::error::Error::source).
@@ -208,26 +210,6 @@ impl Error {
         }
     }
 
-    /// What went wrong, in words that are safe to log: the [`Display`](std::fmt::Display)
-    /// text, except that a JSON parser's message (which can quote the body: `invalid type:
-    /// string "..."`) is replaced by its position.
-    #[must_use]
-    pub fn log_text(&self) -> String {
-        match self {
-            Error::MalformedPayload(err) => format!(
-                "malformed payload at line {} column {}",
-                err.line(),
-                err.column()
-            ),
-            Error::UnexpectedPayload(err) => format!(
-                "unexpected payload shape at line {} column {}",
-                err.line(),
-                err.column()
-            ),
-            other => other.to_string(),
-        }
-    }
-
     /// Whether the delivery failed authentication (status 401): the caller should log it as a
     /// possible attack rather than a sender bug.
     #[must_use]
@@ -240,16 +222,149 @@ impl Error {
     pub(crate) fn from_json(err: serde_json::Error) -> Self {
         use serde_json::error::Category;
         match err.classify() {
-            Category::Data => Error::UnexpectedPayload(err),
+            Category::Data => Error::UnexpectedPayload(JsonError::new(err)),
             // A number too large for its field (`1e400` where a number is expected) is valid
             // JSON of the wrong shape, though serde_json files it under syntax.
             Category::Syntax if err.to_string().starts_with("number out of range") => {
-                Error::UnexpectedPayload(err)
+                Error::UnexpectedPayload(JsonError::new(err))
             }
-            Category::Syntax | Category::Eof | Category::Io => Error::MalformedPayload(err),
+            Category::Syntax | Category::Eof | Category::Io => {
+                Error::MalformedPayload(JsonError::new(err))
+            }
         }
     }
 }
+
+/// Where a JSON text could not be read, and why in words that never quote it.
+///
+/// `serde_json`'s messages can quote the body (`invalid type: string "4111 1111 1111 1111",
+/// expected u64`), and bodies carry personal data. This type's `Display` and `Debug` say only
+/// the kind of problem, the line and the column, and the name of a missing or repeated field
+/// (a name from the crate's own types); it has no `source`. The parser's message is
+/// [`parser_message`](JsonError::parser_message), for a developer who asks for it by name.
+///
+/// ```
+/// use webhook_receiver::{Error, parse_json};
+/// let err = parse_json::<u32>(br#""4111 1111 1111 1111""#).unwrap_err();
+/// assert_eq!(err.to_string(), "unexpected payload shape: a value of the wrong type or form at line 1 column 21");
+/// let Error::UnexpectedPayload(json) = &err else { unreachable!() };
+/// assert!(json.parser_message().contains("4111"));
+/// ```
+pub struct JsonError {
+    inner: serde_json::Error,
+    /// The crate's own words for the problem, where it found it itself.
+    own: Option<&'static str>,
+}
+
+impl JsonError {
+    pub(crate) fn new(inner: serde_json::Error) -> Self {
+        Self { inner, own: None }
+    }
+
+    /// A problem the crate found itself (a document that is valid JSON but not the object
+    /// the provider documents), in its own words.
+    pub(crate) fn custom(message: &'static str) -> Self {
+        Self {
+            inner: <serde_json::Error as serde::de::Error>::custom(message),
+            own: Some(message),
+        }
+    }
+
+    /// A documented field that is absent.
+    pub(crate) fn missing_field(field: &'static str) -> Self {
+        Self::new(<serde_json::Error as serde::de::Error>::missing_field(
+            field,
+        ))
+    }
+
+    /// The line (from 1) where reading stopped; 0 where no position is known.
+    #[must_use]
+    pub fn line(&self) -> usize {
+        self.inner.line()
+    }
+
+    /// The column (from 1) where reading stopped; 0 where no position is known.
+    #[must_use]
+    pub fn column(&self) -> usize {
+        self.inner.column()
+    }
+
+    /// The JSON parser's own message. **It can quote the body** (`invalid type: string
+    /// "..."`): show it to a developer, do not send it to logs that must not hold personal
+    /// data.
+    #[must_use]
+    pub fn parser_message(&self) -> String {
+        self.inner.to_string()
+    }
+
+    /// The kind of problem, in words that quote nothing from the body.
+    fn what(&self) -> std::borrow::Cow<'static, str> {
+        use serde_json::error::Category;
+        if let Some(own) = self.own {
+            return own.into();
+        }
+        match self.inner.classify() {
+            Category::Eof => "the JSON text ends early".into(),
+            Category::Io => "the JSON text could not be read".into(),
+            Category::Syntax if self.message().starts_with("number out of range") => {
+                "number out of range".into()
+            }
+            Category::Syntax => "not valid JSON".into(),
+            Category::Data => {
+                let message = self.message();
+                // serde's missing- and duplicate-field errors name a field of the crate's own
+                // types (`&'static str`), never text from the body.
+                let named = ["missing field `", "duplicate field `"]
+                    .iter()
+                    .any(|prefix| {
+                        message
+                            .strip_prefix(prefix)
+                            .and_then(|rest| rest.strip_suffix('`'))
+                            .is_some_and(|name| {
+                                name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                            })
+                    });
+                if named {
+                    message.into()
+                } else {
+                    "a value of the wrong type or form".into()
+                }
+            }
+        }
+    }
+
+    /// serde_json's message without its position suffix.
+    fn message(&self) -> String {
+        let text = self.inner.to_string();
+        let suffix = format!(" at line {} column {}", self.line(), self.column());
+        match text.strip_suffix(&suffix) {
+            Some(message) => message.to_owned(),
+            None => text,
+        }
+    }
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.what())?;
+        if self.line() > 0 {
+            write!(f, " at line {} column {}", self.line(), self.column())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonError")
+            .field("what", &self.what())
+            .field("line", &self.line())
+            .field("column", &self.column())
+            .finish()
+    }
+}
+
+impl std::error::Error for JsonError {}
 
 /// A provider or scheme could not be built from the given configuration: an empty secret, a
 /// secret that is not valid `whsec_`/hex/base64, an empty header name, a malformed key.

@@ -49,10 +49,12 @@
 //!   `payloadAsString`; an unsigned `payload` that disagrees with it is
 //!   [`Error::PayloadMismatch`].
 //! - **Bounded work.** Bodies over the limit (default 1 MiB) are [`Error::BodyTooLarge`] before
-//!   any hashing; JSON nesting is bounded by `serde_json`'s limit, so hostile input is an
+//!   any hashing, and no signature header makes a request hash the body more than a fixed
+//!   number of times per configured key (see `SECURITY.md`); JSON nesting is bounded by `serde_json`'s limit, so hostile input is an
 //!   error, not a stack overflow. No input panics.
 //! - **Secrets stay secret.** [`Secret`] prints as `[redacted]`, has no `Display` or
-//!   `Serialize`, and errors never echo an expected signature. Secret bytes and the HMAC key
+//!   `Serialize`, and errors never echo an expected signature nor quote the body (a JSON
+//!   parser's message is [`JsonError::parser_message`], asked for by name). Secret bytes and the HMAC key
 //!   states made from them are wiped (`zeroize`) when dropped.
 //! - **Unknown is not an error.** New event names and new fields parse (`Other` variants keep
 //!   the name and raw JSON); a missing *documented* field is [`Error::UnexpectedPayload`] (422).
@@ -151,7 +153,7 @@ pub mod testing;
 pub mod verify;
 
 pub use delivery::{Delivery, MessageId};
-pub use error::{ConfigError, Error};
+pub use error::{ConfigError, Error, JsonError};
 pub use headers::Headers;
 pub use idempotency::{IdempotencyStore, MemoryStore, process_once};
 pub use json::{RawJson, parse_json};

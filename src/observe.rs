@@ -28,7 +28,7 @@
 //! | level | when |
 //! |---|---|
 //! | DEBUG | processed, duplicate, in progress, enqueued, verified, an attempt completed |
-//! | INFO | a delivery rejected: `reason` (the [`Error::kind`](crate::Error::kind)), `status` and a `detail` that is safe to log ([`Error::log_text`](crate::Error::log_text)) |
+//! | INFO | a delivery rejected: `reason` (the [`Error::kind`](crate::Error::kind)), `status` and a `detail`: the error's `Display`, which never quotes the body |
 //! | WARN | a handler failed (the inline receiver) or an attempt failed and is retried; one id with two bodies; processed but the completion not recorded |
 //! | ERROR | a store or inbox could not be reached; a delivery moved to the dead letters |
 //!
@@ -514,7 +514,7 @@ impl Meters {
             provider,
             reason = error.kind(),
             status = error.status(),
-            detail = %error.log_text(),
+            detail = %error,
             "webhook rejected"
         );
         #[cfg(not(any(feature = "metrics", feature = "tracing")))]

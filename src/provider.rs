@@ -13,11 +13,50 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// Bytes whose authenticity has been checked, ready to be parsed.
 ///
 /// Only the verification schemes of this crate (and the explicitly named
-/// [`dangerous`](crate::dangerous) module) can make one, so a [`Provider::parse`] that takes it
-/// cannot be handed unverified input by mistake.
+/// [`dangerous`](crate::dangerous) module, inside the crate) can make one, so a
+/// [`Provider::parse`] that takes it cannot be handed unverified input by mistake.
 ///
 /// `payload` is what the signature covered and what must be parsed: the raw body for most
 /// schemes, the text of receeve's `payloadAsString` for receeve.
+///
+/// No public path makes one from plain bytes: these do not compile.
+///
+/// ```compile_fail,E0624
+/// // Its constructor is private to the crate.
+/// let verified = webhook_receiver::Verified::new(&b"{}"[..]);
+/// ```
+///
+/// ```compile_fail,E0451
+/// // Its fields are private.
+/// let verified = webhook_receiver::Verified { payload: std::borrow::Cow::Borrowed(&b"{}"[..]), id: None, timestamp: None };
+/// ```
+///
+/// ```compile_fail,E0277
+/// // What `dangerous` reads without checking does not turn into it.
+/// use webhook_receiver::{Verified, dangerous::Unverified};
+/// let verified: Verified<'_> = Unverified::new(&b"{}"[..]).into();
+/// ```
+///
+/// ```compile_fail,E0308
+/// // A provider's `parse` takes nothing else.
+/// use webhook_receiver::{Provider, Secret, dangerous::Unverified, providers::receeve::Receeve};
+/// let receeve = Receeve::hmac(Secret::new("shared-key").unwrap());
+/// let _ = receeve.parse(Unverified::new(&b"{}"[..]));
+/// ```
+///
+/// ```compile_fail,E0308
+/// // What a provider reads without checking is not one (this once compiled).
+/// use webhook_receiver::{Provider, Verified};
+/// fn forge<'a, P: Provider>(provider: &P, body: &'a [u8]) -> Verified<'a> {
+///     let headers: &'static [(&'static str, &'static str)] = &[];
+///     provider.extract_unverified(headers, body).unwrap()
+/// }
+/// ```
+///
+/// ```compile_fail,E0599
+/// // Nor is there a default or a conversion from bytes.
+/// let verified = webhook_receiver::Verified::default();
+/// ```
 #[derive(Debug, Clone)]
 pub struct Verified<'a> {
     payload: Cow<'a, [u8]>,
@@ -139,20 +178,26 @@ pub trait Provider: Send + Sync {
     /// provider-specific check on the parsed content (a timestamp outside the tolerance).
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Self::Event>, Error>;
 
-    /// What [`verify`](Provider::verify) would hand to [`parse`](Provider::parse), without
-    /// checking any signature or token. Reached only through
-    /// [`dangerous::parse_unverified`](crate::dangerous::parse_unverified).
+    /// What [`verify`](Provider::verify) would hand to [`parse`](Provider::parse), read
+    /// without checking any signature or token, for
+    /// [`dangerous::parse_unverified`](crate::dangerous::parse_unverified) (replays of stored
+    /// deliveries, tests). An [`Unverified`](dangerous::Unverified) never becomes a
+    /// [`Verified`] outside this crate, so an implementation cannot turn unsigned bytes into
+    /// something `parse` accepts.
     ///
-    /// The default hands over the whole body. Override it only where the signed content is
-    /// carried inside the body.
-    #[doc(hidden)]
+    /// The default hands over the whole body. Override it where the signed content is carried
+    /// inside the body, or where the id and timestamp come from headers.
+    ///
+    /// # Errors
+    /// Where the signed content cannot be found ([`Error::MissingSignedPayload`],
+    /// [`Error::MalformedPayload`]).
     fn extract_unverified<'a, H: Headers + ?Sized>(
         &self,
         headers: &'a H,
         body: &'a [u8],
-    ) -> Result<Verified<'a>, Error> {
+    ) -> Result<dangerous::Unverified<'a>, Error> {
         let _ = headers;
-        Ok(Verified::new(body))
+        Ok(dangerous::Unverified::new(body))
     }
 
     /// Verifies, then parses: the same as [`verify_and_parse`](crate::verify_and_parse).
@@ -205,7 +250,66 @@ pub fn check_body_limit(limit: usize, len: usize) -> Result<(), Error> {
 /// Everything here skips authentication. Never call it on a request that came from the
 /// network: anyone can forge such a body.
 pub mod dangerous {
+    use std::borrow::Cow;
+
+    use time::OffsetDateTime;
+
+    use super::Verified;
     use crate::{Delivery, Error, Headers, Provider};
+
+    /// What a delivery claims, read without any check: the bytes a provider would parse, and
+    /// the id and timestamp it carries. Made by [`Provider::extract_unverified`]; only
+    /// [`parse_unverified`] hands it to [`Provider::parse`], inside this crate. It never
+    /// becomes a [`Verified`] in application code.
+    #[derive(Debug, Clone)]
+    pub struct Unverified<'a> {
+        payload: Cow<'a, [u8]>,
+        id: Option<Cow<'a, str>>,
+        timestamp: Option<OffsetDateTime>,
+    }
+
+    impl<'a> Unverified<'a> {
+        /// The bytes a provider would parse after verification.
+        #[must_use]
+        pub fn new(payload: impl Into<Cow<'a, [u8]>>) -> Self {
+            Self {
+                payload: payload.into(),
+                id: None,
+                timestamp: None,
+            }
+        }
+
+        /// The delivery id the delivery claims.
+        #[must_use]
+        pub fn with_id(mut self, id: impl Into<Cow<'a, str>>) -> Self {
+            self.id = Some(id.into());
+            self
+        }
+
+        /// The timestamp the delivery claims.
+        #[must_use]
+        pub fn with_timestamp(mut self, timestamp: OffsetDateTime) -> Self {
+            self.timestamp = Some(timestamp);
+            self
+        }
+
+        /// The bytes read.
+        #[must_use]
+        pub fn payload(&self) -> &[u8] {
+            &self.payload
+        }
+    }
+
+    impl<'a> Verified<'a> {
+        /// The one place unchecked bytes become parseable: [`parse_unverified`] only.
+        fn from_unverified(unverified: Unverified<'a>) -> Self {
+            Verified {
+                payload: unverified.payload,
+                id: unverified.id,
+                timestamp: unverified.timestamp,
+            }
+        }
+    }
 
     /// Parses a delivery **without verifying its signature or token**.
     ///
@@ -223,6 +327,6 @@ pub mod dangerous {
     ) -> Result<Delivery<P::Event>, Error> {
         super::check_body_limit(provider.body_limit(), body.len())?;
         let extracted = provider.extract_unverified(headers, body)?;
-        provider.parse(extracted)
+        provider.parse(Verified::from_unverified(extracted))
     }
 }

@@ -397,6 +397,7 @@ fn a_number_out_of_range_for_its_field_is_the_wrong_shape_not_malformed() {
 /// The unsigned `payload` object beside `payloadAsString`, rewritten as an attacker would: the
 /// genuine signature, the genuine signed text, and a `payload` that readers of the raw body
 /// could read differently.
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)] // test helpers: a broken fixture is a failed test
 mod payload_copies {
     use super::*;
     use proptest::prelude::*;

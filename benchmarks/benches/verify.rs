@@ -375,5 +375,70 @@ fn header_lookups(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, palenca, receeve, munity, standard, header_lookups);
+/// A hostile `webhook-signature` list on a 1 MiB body (no key needed to send it): one `v1a`
+/// entry, 4,000 copies of one, and 4,000 distinct ones, each a genuine signature of some other
+/// message, beside the floor of one ed25519 verification. Only the first
+/// `StandardScheme::MAX_V1A_ENTRIES` distinct entries are checked, so the distinct list costs
+/// at most that multiple of one entry, and the copies cost one.
+fn standard_v1a_lists(c: &mut Criterion) {
+    use base64::Engine as _;
+    use ed25519_dalek::{Signer as _, SigningKey, Verifier as _};
+    use webhook_receiver::verify::StandardScheme;
+    let base64 = base64::engine::general_purpose::STANDARD;
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let whpk = format!("whpk_{}", base64.encode(key.verifying_key().as_bytes()));
+    let scheme = StandardScheme::from_whpk(&whpk).unwrap();
+    let body = lines(1024 * 1024);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let id = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
+    let message = format!("{id}.{now}.{body}");
+    let entries: Vec<String> = (0..4_000)
+        .map(|i: u32| {
+            format!(
+                "v1a,{}",
+                base64.encode(key.sign(&i.to_be_bytes()).to_bytes())
+            )
+        })
+        .collect();
+    let other = key.sign(b"another message");
+    let first = entries.first().unwrap().clone();
+    let lists = [
+        ("one_entry", first.clone()),
+        ("4000_copies", vec![first.as_str(); 4_000].join(" ")),
+        ("4000_distinct", entries.join(" ")),
+    ];
+    let mut g = group(c, "standard_v1a_list/1MiB".to_owned(), body.len());
+    g.bench_function("floor_ed25519", |b| {
+        b.iter(|| {
+            key.verifying_key()
+                .verify(black_box(message.as_bytes()), &other)
+                .is_err()
+        })
+    });
+    for (name, list) in lists {
+        let headers = [
+            ("webhook-id", id.to_owned()),
+            ("webhook-timestamp", now.to_string()),
+            ("webhook-signature", list),
+        ];
+        assert!(matches!(
+            scheme.verify(&headers, body.as_bytes()),
+            Err(webhook_receiver::Error::InvalidSignature)
+        ));
+        g.bench_function(name, |b| {
+            b.iter(|| scheme.verify(&headers, black_box(body.as_bytes())).is_err())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    palenca,
+    receeve,
+    munity,
+    standard,
+    standard_v1a_lists,
+    header_lookups
+);
 criterion_main!(benches);

@@ -38,7 +38,7 @@ pub(crate) fn parse_json_object<'de, T: serde::Deserialize<'de>>(
         return parse_json(bytes);
     }
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(Error::from_json)?;
-    Err(Error::UnexpectedPayload(
-        <serde_json::Error as serde::de::Error>::custom("expected a JSON object"),
-    ))
+    Err(Error::UnexpectedPayload(crate::error::JsonError::custom(
+        "expected a JSON object",
+    )))
 }

@@ -129,9 +129,7 @@ pub fn parse_event(bytes: &[u8]) -> Result<Event, Error> {
         None => wire,
     };
     let missing = |field: &'static str| {
-        Error::UnexpectedPayload(<serde_json::Error as serde::de::Error>::missing_field(
-            field,
-        ))
+        Error::UnexpectedPayload(crate::error::JsonError::missing_field(field))
     };
     Ok(Event {
         action: fields

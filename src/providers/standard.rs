@@ -195,9 +195,9 @@ impl<T: DeserializeOwned + Send + Sync> Provider for StandardWebhooks<T> {
         &self,
         headers: &'a H,
         body: &'a [u8],
-    ) -> Result<Verified<'a>, Error> {
+    ) -> Result<crate::dangerous::Unverified<'a>, Error> {
         let (id, timestamp) = crate::verify::standard::read_unverified(headers);
-        let mut extracted = Verified::new(body);
+        let mut extracted = crate::dangerous::Unverified::new(body);
         if let Some(id) = id {
             extracted = extracted.with_id(id);
         }

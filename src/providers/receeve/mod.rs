@@ -304,8 +304,10 @@ impl Provider for Receeve {
         &self,
         _headers: &H,
         body: &'a [u8],
-    ) -> Result<Verified<'a>, Error> {
-        Ok(Verified::new(Envelope::read(body)?.into_signed()?))
+    ) -> Result<crate::dangerous::Unverified<'a>, Error> {
+        Ok(crate::dangerous::Unverified::new(
+            Envelope::read(body)?.into_signed()?,
+        ))
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Message>, Error> {
