@@ -1,96 +1,3 @@
-//! [`PostgresInbox`]: the inbox in PostgreSQL, queued with graphile_worker, with handlers
-//! whose own writes commit together with the completion.
-//!
-//! # Where things are
-//!
-//! - **The deliveries**: one table of the crate's, `webhook_receiver_inbox` unless you pick
-//!   another name ([`PostgresInbox::connect_with_table`]), one row per message id. The row is
-//!   the claim of the id: its primary key refuses a second copy. It keeps the stored delivery,
-//!   its state (`queued`, `completed` or `dead`), the attempts run, the last error, and when
-//!   it finished:
-//!
-//!   ```sql
-//!   CREATE TABLE IF NOT EXISTS "webhook_receiver_inbox" (
-//!       key           text    PRIMARY KEY,   -- MessageId::key(), "{provider}:{id}"
-//!       provider      text    NOT NULL,
-//!       message_id    text    NOT NULL,
-//!       state         text    NOT NULL CHECK (state IN ('queued', 'completed', 'dead')),
-//!       payload       bytea   NOT NULL,      -- the verified bytes
-//!       verified_id   text    NULL,
-//!       verified_ns   int8    NULL,          -- the verified timestamp, unix nanoseconds
-//!       received_ns   int8    NOT NULL,
-//!       header_names  text[]  NOT NULL,
-//!       header_values text[]  NOT NULL,
-//!       attempts      int4    NOT NULL,
-//!       error         text    NULL,
-//!       finished_at   timestamptz NULL       -- completed or dead since
-//!   );
-//!   ```
-//! - **The queue**: graphile_worker's job tables (schema `graphile_worker`, created or
-//!   upgraded by its own migrations on [`connect`](PostgresInbox::connect)). A queued delivery
-//!   has one job, of the task `webhook-receiver:<table>:<provider>`, whose payload is the row's
-//!   key. graphile_worker locks a job for one taker (`FOR UPDATE SKIP LOCKED`), schedules its
-//!   retries (`run_at`), announces new jobs (`LISTEN`/`NOTIFY` on `jobs:insert`), and unlocks
-//!   the jobs of takers whose heartbeat stopped. A job ends (is deleted) when its delivery is
-//!   completed or dead.
-//!
-//! # Atomic steps
-//!
-//! - **Receiving** is one statement: the row's `INSERT ... ON CONFLICT DO NOTHING` and, only
-//!   when it inserted, graphile_worker's `add_job`. A duplicate adds nothing; a failure adds
-//!   nothing either (503, the sender retries).
-//! - **Taking** is graphile_worker's `get_job`, under a fresh taker id (`webhook-receiver:`
-//!   and the take's 128-bit token) whose heartbeat it then records, and the row's attempt count.
-//! - **Finishing** (complete, retry, release, dead letter) is one transaction: it checks, with
-//!   a row lock, that graphile_worker's job is still locked by this take (otherwise
-//!   [`StoreError::LeaseLost`]: the visibility ran out and another take holds it), updates the
-//!   row, ends or reschedules the job, and removes the taker's heartbeat.
-//!
-//! # Visibility and take-over
-//!
-//! A take's heartbeat row is renewed by [`extend`](InboxBackend::extend) (the worker does it
-//! every third of its visibility timeout). Every take first sweeps, at most every quarter of
-//! its visibility: takers of this crate whose heartbeat is older than the visibility timeout
-//! (or that never recorded one) have their jobs unlocked by graphile_worker's
-//! `recover_dead_worker_jobs`, and the next take gets them. Use the same visibility timeout for
-//! every worker of one inbox. graphile_worker's own workers, if your application runs some in
-//! the same schema, are never swept by this crate.
-//!
-//! # Connections
-//!
-//! [`connect`](PostgresInbox::connect)'s pool holds 16 connections. A worker's take, heartbeat
-//! and completion each borrow one for a moment; with [`Worker::run_in_transaction`] every
-//! running handler holds one for its whole run. Keep the concurrency of the transactional
-//! workers sharing one `PostgresInbox` well below 16 (say, at most 12), or a heartbeat may
-//! wait for a connection past the visibility timeout.
-//!
-//! # Throughput
-//!
-//! graphile_worker announces every new job with `NOTIFY`, and PostgreSQL commits notifying
-//! transactions one at a time (a database-wide lock at commit): receiving is bounded by one
-//! commit after another, about 5,000 to 10,000 deliveries/s on a small machine (see the
-//! README's performance section), where plain inserts from 16 connections reach four times
-//! that. Beyond it, use `RedisInbox`.
-//!
-//! # Waiting
-//!
-//! A take that finds nothing waits for a `jobs:insert` notification on a connection of its
-//! own (opened by the first take, so a process that only receives holds none; reconnecting by
-//! itself), and looks again at least every 500 ms, for retries coming due and jobs unlocked by
-//! a sweep, which are not announced.
-//!
-//! # Exactly-once effects
-//!
-//! With [`Worker::run_in_transaction`] the handler gets an [`InboxTransaction`], writes its
-//! effects in it, and hands it back; the worker records the completion in the same
-//! transaction and commits. A crash or a lost take at any moment leaves either the effects and
-//! the completion, or neither (and the delivery runs again on a clean slate).
-//!
-//! # Errors
-//!
-//! A pool, connection or query failure is [`StoreError::Unavailable`], never a panic, and its
-//! text never contains the connection string.
-
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -113,10 +20,8 @@ use super::{
 use crate::idempotency::postgres::{connect_pool, unavailable, validate_table};
 use crate::{Delivery, MessageId, Provider};
 
-pub use crate::idempotency::postgres::InvalidTableName;
-
-/// The table a [`PostgresInbox`] uses unless told otherwise: `webhook_receiver_inbox`.
-pub const DEFAULT_TABLE: &str = "webhook_receiver_inbox";
+/// The table a [`PostgresInbox`] uses unless told otherwise.
+const DEFAULT_TABLE: &str = "webhook_receiver_inbox";
 
 /// graphile_worker's schema.
 const SCHEMA: &str = "graphile_worker";
@@ -275,13 +180,106 @@ impl Statements {
 }
 
 /// An [`InboxBackend`] in PostgreSQL: the deliveries in a table of the crate's, their jobs in
-/// graphile_worker's. See the [module docs](self) for the tables, the atomic steps and the
+/// graphile_worker's. See the docs of [`PostgresInbox`] for the tables, the atomic steps and the
 /// take-over of a dead worker's deliveries.
 ///
 /// Durable as the database is: a delivery answered `200 accepted` is committed (with
 /// PostgreSQL's default `synchronous_commit = on`, flushed to its write-ahead log).
 ///
 /// Cheap to clone: clones share the pool and the notification listener.
+///
+/// [`PostgresInbox`]: the inbox in PostgreSQL, queued with graphile_worker, with handlers
+/// whose own writes commit together with the completion.
+///
+/// # Where things are
+///
+/// - **The deliveries**: one table of the crate's, `webhook_receiver_inbox` unless you pick
+///   another name ([`PostgresInbox::connect_with_table`]), one row per message id. The row is
+///   the claim of the id: its primary key refuses a second copy. It keeps the stored delivery,
+///   its state (`queued`, `completed` or `dead`), the attempts run, the last error, and when
+///   it finished:
+///
+///   ```sql
+///   CREATE TABLE IF NOT EXISTS "webhook_receiver_inbox" (
+///       key           text    PRIMARY KEY,   -- MessageId::key(), "{provider}:{id}"
+///       provider      text    NOT NULL,
+///       message_id    text    NOT NULL,
+///       state         text    NOT NULL CHECK (state IN ('queued', 'completed', 'dead')),
+///       payload       bytea   NOT NULL,      -- the verified bytes
+///       verified_id   text    NULL,
+///       verified_ns   int8    NULL,          -- the verified timestamp, unix nanoseconds
+///       received_ns   int8    NOT NULL,
+///       header_names  text[]  NOT NULL,
+///       header_values text[]  NOT NULL,
+///       attempts      int4    NOT NULL,
+///       error         text    NULL,
+///       finished_at   timestamptz NULL       -- completed or dead since
+///   );
+///   ```
+/// - **The queue**: graphile_worker's job tables (schema `graphile_worker`, created or
+///   upgraded by its own migrations on [`connect`](PostgresInbox::connect)). A queued delivery
+///   has one job, of the task `webhook-receiver:<table>:<provider>`, whose payload is the row's
+///   key. graphile_worker locks a job for one taker (`FOR UPDATE SKIP LOCKED`), schedules its
+///   retries (`run_at`), announces new jobs (`LISTEN`/`NOTIFY` on `jobs:insert`), and unlocks
+///   the jobs of takers whose heartbeat stopped. A job ends (is deleted) when its delivery is
+///   completed or dead.
+///
+/// # Atomic steps
+///
+/// - **Receiving** is one statement: the row's `INSERT ... ON CONFLICT DO NOTHING` and, only
+///   when it inserted, graphile_worker's `add_job`. A duplicate adds nothing; a failure adds
+///   nothing either (503, the sender retries).
+/// - **Taking** is graphile_worker's `get_job`, under a fresh taker id (`webhook-receiver:`
+///   and the take's 128-bit token) whose heartbeat it then records, and the row's attempt count.
+/// - **Finishing** (complete, retry, release, dead letter) is one transaction: it checks, with
+///   a row lock, that graphile_worker's job is still locked by this take (otherwise
+///   [`StoreError::LeaseLost`]: the visibility ran out and another take holds it), updates the
+///   row, ends or reschedules the job, and removes the taker's heartbeat.
+///
+/// # Visibility and take-over
+///
+/// A take's heartbeat row is renewed by [`extend`](InboxBackend::extend) (the worker does it
+/// every third of its visibility timeout). Every take first sweeps, at most every quarter of
+/// its visibility: takers of this crate whose heartbeat is older than the visibility timeout
+/// (or that never recorded one) have their jobs unlocked by graphile_worker's
+/// `recover_dead_worker_jobs`, and the next take gets them. Use the same visibility timeout for
+/// every worker of one inbox. graphile_worker's own workers, if your application runs some in
+/// the same schema, are never swept by this crate.
+///
+/// # Connections
+///
+/// [`connect`](PostgresInbox::connect)'s pool holds 16 connections. A worker's take, heartbeat
+/// and completion each borrow one for a moment; with [`Worker::run_in_transaction`] every
+/// running handler holds one for its whole run. Keep the concurrency of the transactional
+/// workers sharing one `PostgresInbox` well below 16 (say, at most 12), or a heartbeat may
+/// wait for a connection past the visibility timeout.
+///
+/// # Throughput
+///
+/// graphile_worker announces every new job with `NOTIFY`, and PostgreSQL commits notifying
+/// transactions one at a time (a database-wide lock at commit): receiving is bounded by one
+/// commit after another, about 5,000 to 10,000 deliveries/s on a small machine (see the
+/// README's performance section), where plain inserts from 16 connections reach four times
+/// that. Beyond it, use `RedisInbox`.
+///
+/// # Waiting
+///
+/// A take that finds nothing waits for a `jobs:insert` notification on a connection of its
+/// own (opened by the first take, so a process that only receives holds none; reconnecting by
+/// itself), and looks again at least every 500 ms, for retries coming due and jobs unlocked by
+/// a sweep, which are not announced.
+///
+/// # Exactly-once effects
+///
+/// With [`Worker::run_in_transaction`] the handler gets an [`InboxTransaction`], writes its
+/// effects in it, and hands it back; the worker records the completion in the same
+/// transaction and commits. A crash or a lost take at any moment leaves either the effects and
+/// the completion, or neither (and the delivery runs again on a clean slate).
+///
+/// # Errors
+///
+/// A pool, connection or query failure is [`StoreError::Unavailable`], never a panic, and its
+/// text never contains the connection string.
 #[derive(Clone)]
 pub struct PostgresInbox {
     inner: Arc<Inner>,
@@ -350,9 +348,14 @@ enum Finish<'a> {
 }
 
 impl PostgresInbox {
+    /// The table an inbox uses unless told otherwise: `webhook_receiver_inbox`.
+    pub const DEFAULT_TABLE: &'static str = DEFAULT_TABLE;
+}
+
+impl PostgresInbox {
     /// Connects to the database described by `config` (a libpq-style connection string such
     /// as `"host=127.0.0.1 port=5432 user=app dbname=app"`, without TLS), runs
-    /// graphile_worker's migrations, and creates the table [`DEFAULT_TABLE`] if it is absent.
+    /// graphile_worker's migrations, and creates the table [`DEFAULT_TABLE`](PostgresInbox::DEFAULT_TABLE) if it is absent.
     ///
     /// The pool holds up to 16 connections and waits at most 5 s to connect (unless the
     /// string sets `connect_timeout`) or for a free one; once a worker takes, the listener
@@ -372,7 +375,7 @@ impl PostgresInbox {
     /// # Errors
     ///
     /// As [`connect`](PostgresInbox::connect); a table name that is not a plain SQL
-    /// identifier of at most 50 bytes ([`InvalidTableName`]) is also
+    /// identifier of at most 50 bytes is also
     /// [`StoreError::Unavailable`], before any connection is made.
     pub async fn connect_with_table(config: &str, table: &str) -> Result<Self, StoreError> {
         validate_table(table).map_err(|error| StoreError::Unavailable(error.to_string()))?;
@@ -441,15 +444,21 @@ impl PostgresInbox {
     }
 
     /// A transaction on a connection of the pool, for a handler's writes.
+    ///
+    /// The connection is inside the [`InboxTransaction`] before `BEGIN` is sent, so that a
+    /// future dropped at any await (a worker stopped mid-way) takes the connection out of the
+    /// pool with it instead of handing the pool a connection inside a transaction nobody
+    /// will end.
     async fn begin(&self) -> Result<InboxTransaction, StoreError> {
-        let client = client(&self.inner.pool).await?;
-        client
+        let transaction = InboxTransaction {
+            client: Some(client(&self.inner.pool).await?),
+        };
+        transaction
+            .connection()?
             .batch_execute("BEGIN")
             .await
             .map_err(|error| unavailable("cannot begin a transaction", &error))?;
-        Ok(InboxTransaction {
-            client: Some(client),
-        })
+        Ok(transaction)
     }
 
     fn task(&self, provider: &str) -> String {
@@ -1109,5 +1118,47 @@ where
             shutdown,
         )
         .await
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::future::Future as _;
+    use std::task::{Context, Waker};
+
+    use super::PostgresInbox;
+
+    fn database() -> String {
+        std::env::var("WEBHOOK_RECEIVER_TEST_POSTGRES").unwrap_or_else(|_| {
+            "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test".to_owned()
+        })
+    }
+
+    /// A handler's transaction dropped while its `BEGIN` is on the wire (a worker stopped, a
+    /// run abandoned) must not hand the pool a connection with the transaction open: the next
+    /// user of that connection (a purge, an enqueue) would then write inside a transaction
+    /// nobody commits, holding its row locks for good. It once did, and a contract test hung
+    /// with an enqueue waiting on a purge's uncommitted `DELETE`.
+    #[tokio::test]
+    async fn a_begin_dropped_midway_leaves_no_open_transaction_in_the_pool() {
+        let inbox = PostgresInbox::connect(&database()).await.unwrap();
+        // One connection, so that the next `get` is the one `begin` had.
+        inbox.inner.pool.resize(1);
+        for _ in 0..3 {
+            // Polled once: the connection is taken and `BEGIN` sent, then the future is
+            // dropped before its answer.
+            {
+                let mut begin = std::pin::pin!(inbox.begin());
+                let mut cx = Context::from_waker(Waker::noop());
+                assert!(begin.as_mut().poll(&mut cx).is_pending());
+            }
+            let client = inbox.inner.pool.get().await.unwrap();
+            let probe = client.batch_execute("SAVEPOINT probe").await;
+            assert!(
+                probe.is_err(),
+                "a pooled connection is inside a transaction nobody will commit"
+            );
+        }
     }
 }
