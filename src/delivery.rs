@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 /// A verified, parsed webhook delivery.
 ///
-/// Only [`verify_and_parse`](crate::verify_and_parse) (or a provider's method of the same
-/// name) makes one from a request, after the signature or token checked out; the
+/// Only [`Provider::verify_and_parse`](crate::Provider::verify_and_parse) makes one from a
+/// request, after the signature or token checked out; the
 /// [`dangerous`](crate::dangerous) module makes one without verification, for replays and
 /// tests.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,7 +2,7 @@
 //! once.
 //!
 //! `webhook-receiver` turns a delivery (headers + raw body) into a verified, typed
-//! [`Delivery`] with one call, [`verify_and_parse`], or into an [`Error`] whose
+//! [`Delivery`] with one call, [`Provider::verify_and_parse`], or into an [`Error`] whose
 //! [`status`](Error::status) is the right HTTP answer. It knows Palenca, receeve and Munity
 //! (see [`providers`]), every sender that uses the Standard Webhooks scheme (Svix and many
 //! others, [`providers::standard`]), and any other HMAC-signed sender through the [`Provider`]
@@ -11,7 +11,7 @@
 //! # Quick start
 //!
 //! ```
-//! use webhook_receiver::{Provider, Secret, verify_and_parse};
+//! use webhook_receiver::{Provider, Secret};
 //! use webhook_receiver::providers::receeve::{Details, Receeve};
 //!
 //! // Once, at start-up: secrets are checked here, not at the first request.
@@ -21,7 +21,7 @@
 //! # let payload = r#"{"details":{"messageType":"event.claim.created.v1","claimRef":"C-1","amount":501,"currency":"EUR"},"messageId":"m-1","timestamp":"2021-10-14T15:33:16.848Z"}"#;
 //! # let body = receeve.signed_body(payload);
 //! let headers = [("content-type", "application/json")];
-//! match verify_and_parse(&receeve, &headers, &body) {
+//! match receeve.verify_and_parse(&headers, &body) {
 //!     Ok(delivery) => {
 //!         // delivery.id is the deduplication key; delivery.event the typed message.
 //!         if let Details::ClaimCreated(claim) = &delivery.event.details {
@@ -92,16 +92,17 @@
 //!   and tokio's timer.
 //! - `actix-web`: [`integrations::actix`]: the same for actix-web 4 (one adapter core,
 //!   [`integrations`]). Costs actix-web, futures-util and bytes.
-//! - `postgres`: [`idempotency::postgres::PostgresStore`], one atomic `INSERT ... ON CONFLICT`
-//!   per claim on the database clock. Costs tokio-postgres and deadpool-postgres.
-//! - `redis`: [`idempotency::redis::RedisStore`], one Lua script per operation, TTLs as leases.
+//! - `postgres`: [`idempotency::PostgresStore`], one atomic `INSERT ... ON CONFLICT`
+//!   per claim on the database clock; with `inbox`, the PostgreSQL inbox (below). Costs
+//!   tokio-postgres, deadpool-postgres and graphile_worker (on the same stack, no sqlx).
+//! - `redis`: [`idempotency::RedisStore`], one Lua script per operation, TTLs as leases.
 //!   Costs the redis crate.
 //! - `inbox`: [`inbox`]: acknowledge at once, process later with workers, retries, dead
 //!   letters and replay; the in-process `MemoryInbox`, and with `redis` the `RedisInbox` on
 //!   Redis Streams. Costs tokio's tasks, timers and notifications.
-//! - `inbox-postgres`: `inbox` and `postgres`, plus `inbox::PostgresInbox` (graphile_worker's
+//! - `inbox` with `postgres`: `inbox::PostgresInbox` (graphile_worker's
 //!   queue in PostgreSQL) and `Worker::run_in_transaction` (the handler's writes commit with
-//!   the completion). Costs graphile_worker, on the same tokio-postgres and deadpool stack.
+//!   the completion).
 //! - `tracing`: a `webhook.receive` span per delivery and a `webhook.process` span per inbox
 //!   attempt, rejection reasons and failures as events (see [`observe`]). Costs the `tracing`
 //!   facade.
@@ -156,10 +157,7 @@ pub use delivery::{Delivery, MessageId};
 pub use error::{ConfigError, Error, JsonError};
 pub use headers::Headers;
 pub use idempotency::{IdempotencyStore, MemoryStore, process_once};
-pub use json::{RawJson, parse_json};
-pub use provider::{
-    DEFAULT_BODY_LIMIT, Provider, Verified, check_body_limit, dangerous, verify_and_parse,
-};
+pub use provider::{DEFAULT_BODY_LIMIT, Provider, Verified, dangerous};
 pub use receiver::{DEFAULT_RETRY_AFTER_CAP, Received, Receiver, ReceiverBuilder, WebhookResponse};
 pub use secret::{Keyring, Secret};
 

@@ -105,6 +105,17 @@ impl<'a> Verified<'a> {
     pub fn timestamp(&self) -> Option<OffsetDateTime> {
         self.timestamp
     }
+
+    /// Parses the verified bytes as JSON into `T`, for a [`Provider::parse`]: a failure is
+    /// [`Error::MalformedPayload`] (400, not JSON) or [`Error::UnexpectedPayload`] (422, valid
+    /// JSON of the wrong shape). Only verified bytes are parsed this way; `serde_json`'s
+    /// nesting limit (128 levels) makes deep nesting an error, not a stack overflow.
+    ///
+    /// # Errors
+    /// As above.
+    pub fn json<'de, T: serde::Deserialize<'de>>(&'de self) -> Result<T, Error> {
+        crate::json::parse_json(&self.payload)
+    }
 }
 
 /// A webhook sender: how its deliveries are authenticated, identified and parsed.
@@ -135,7 +146,7 @@ impl<'a> Verified<'a> {
 ///         self.auth.verify(headers, body)
 ///     }
 ///     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<AcmeEvent>, Error> {
-///         let event = webhook_receiver::parse_json(verified.payload())?;
+///         let event = verified.json()?;
 ///         Ok(Delivery::new(MessageId::digest(self.name(), verified.payload()), event, None))
 ///     }
 /// }
@@ -143,7 +154,7 @@ impl<'a> Verified<'a> {
 /// let acme = Acme { auth: HmacScheme::new("x-acme-signature", Secret::new("k").unwrap()).unwrap() };
 /// let body = br#"{"kind":"ping"}"#;
 /// let signature = acme.auth.sign(body);
-/// let delivery = webhook_receiver::verify_and_parse(&acme, &[("X-Acme-Signature", signature)], body).unwrap();
+/// let delivery = acme.verify_and_parse(&[("X-Acme-Signature", signature)], body).unwrap();
 /// assert_eq!(delivery.event.kind, "ping");
 /// ```
 pub trait Provider: Send + Sync {
@@ -200,10 +211,15 @@ pub trait Provider: Send + Sync {
         Ok(dangerous::Unverified::new(body))
     }
 
-    /// Verifies, then parses: the same as [`verify_and_parse`](crate::verify_and_parse).
+    /// The one call: checks the body limit, authenticates the delivery against the raw bytes
+    /// ([`verify`](Provider::verify)), and only then parses it into a typed [`Delivery`]
+    /// ([`parse`](Provider::parse)).
+    ///
+    /// Synchronous and free of I/O: run it in any framework, a queue consumer or a CLI.
     ///
     /// # Errors
-    /// As [`verify_and_parse`](crate::verify_and_parse).
+    /// [`Error::BodyTooLarge`] first, then whatever [`Provider::verify`] and
+    /// [`Provider::parse`] report. [`Error::status`] gives the HTTP answer.
     fn verify_and_parse<H: Headers + ?Sized>(
         &self,
         headers: &H,
@@ -216,15 +232,8 @@ pub trait Provider: Send + Sync {
     }
 }
 
-/// The one call: checks the body limit, authenticates the delivery against the raw bytes, and
-/// only then parses it into a typed [`Delivery`].
-///
-/// Synchronous and free of I/O: run it in any framework, a queue consumer or a CLI.
-///
-/// # Errors
-/// [`Error::BodyTooLarge`] first, then whatever [`Provider::verify`] and [`Provider::parse`]
-/// report. [`Error::status`] gives the HTTP answer.
-pub fn verify_and_parse<P: Provider, H: Headers + ?Sized>(
+/// [`Provider::verify_and_parse`].
+fn verify_and_parse<P: Provider, H: Headers + ?Sized>(
     provider: &P,
     headers: &H,
     body: &[u8],
@@ -235,10 +244,7 @@ pub fn verify_and_parse<P: Provider, H: Headers + ?Sized>(
 }
 
 /// [`Error::BodyTooLarge`] when `len` exceeds `limit`. Integrations call it while streaming.
-///
-/// # Errors
-/// [`Error::BodyTooLarge`].
-pub fn check_body_limit(limit: usize, len: usize) -> Result<(), Error> {
+pub(crate) fn check_body_limit(limit: usize, len: usize) -> Result<(), Error> {
     if len > limit {
         return Err(Error::BodyTooLarge { limit, actual: len });
     }

@@ -9,7 +9,8 @@ use crate::idempotency::{
     IdempotencyStore, Lease, MemoryStore, Outcome, ProcessOptions, body_digest, run_once,
 };
 use crate::observe::{DeliverySpan, Meters, Phase, Stopwatch, Verdict};
-use crate::{Delivery, Error, Headers, Provider, check_body_limit};
+use crate::provider::check_body_limit;
+use crate::{Delivery, Error, Headers, Provider};
 
 /// The default cap on the `Retry-After` of a 409 answer: 5 seconds.
 ///
@@ -240,12 +241,6 @@ impl<P: Provider> Receiver<P> {
 }
 
 impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
-    /// A receiver with the defaults (see [`builder`](Receiver::builder)) and `store`.
-    #[must_use]
-    pub fn new(provider: P, store: S) -> Self {
-        Receiver::builder(provider).store(store).build()
-    }
-
     /// The provider.
     #[must_use]
     pub fn provider(&self) -> &P {
@@ -279,7 +274,7 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
     /// # use webhook_receiver::{MemoryStore, Receiver, Secret, verify::TokenScheme};
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// # let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
-    /// let receiver = Receiver::new(munity, MemoryStore::new());
+    /// let receiver = Receiver::builder(munity).build();
     /// let headers = vec![("x-munity-token".to_owned(), "t0ken".to_owned())];
     /// let body = br#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true}}"#.to_vec();
     /// let task = tokio::spawn({
@@ -311,7 +306,7 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
 
     /// [`receive`](Receiver::receive), handing the handler the [`Lease`] of its claim too, for
     /// a handler that records the completion in its own transaction
-    /// ([`PostgresStore::complete_in`](crate::idempotency::postgres::PostgresStore::complete_in)):
+    /// ([`PostgresStore::complete_in`](crate::idempotency::PostgresStore::complete_in)):
     /// exactly-once effects. The completion made after the handler then answers done.
     pub async fn receive_with_lease<H, F, Fut, T, E>(
         &self,

@@ -10,9 +10,8 @@ use std::time::Duration;
 use webhook_receiver::MessageId;
 use webhook_receiver::clock::ManualClock;
 use webhook_receiver::idempotency::{
-    Claim, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, Lease,
-    MemoryStore, Outcome, ProcessOptions, StoreError, body_digest, process_once,
-    process_once_with_digest,
+    Claim, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, Lease, MemoryStore, Outcome,
+    ProcessOptions, StoreError, body_digest, process_once, process_once_with_digest,
 };
 
 const START: i64 = 1_700_000_000;
@@ -66,8 +65,8 @@ fn defaults_are_a_minute_lease_and_a_week_of_retention() {
     let options = ProcessOptions::default();
     assert_eq!(options.lease, DEFAULT_LEASE);
     assert_eq!(options.retention, DEFAULT_RETENTION);
-    assert_eq!(MemoryStore::new().capacity(), DEFAULT_CAPACITY);
-    assert_eq!(DEFAULT_CAPACITY, 100_000);
+    assert_eq!(MemoryStore::new().capacity(), MemoryStore::DEFAULT_CAPACITY);
+    assert_eq!(MemoryStore::DEFAULT_CAPACITY, 100_000);
 }
 
 #[test]
@@ -125,7 +124,7 @@ fn concurrent_deliveries_of_one_id_run_the_handler_once() {
 
 #[tokio::test]
 async fn a_live_lease_answers_in_progress_with_the_time_left() {
-    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let (store, clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
     let lease = acquire(&store, &id(1), secs(30)).await;
     assert_eq!(lease.id(), &id(1));
     assert_eq!(lease.expires_at().unix_timestamp(), START + 30);
@@ -146,7 +145,7 @@ async fn a_live_lease_answers_in_progress_with_the_time_left() {
 
 #[tokio::test]
 async fn an_expired_lease_is_taken_over_and_the_old_owner_changes_nothing() {
-    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let (store, clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
     let crashed = acquire(&store, &id(1), secs(30)).await;
     advance(&clock, secs(30));
 
@@ -181,7 +180,7 @@ async fn an_expired_lease_is_taken_over_and_the_old_owner_changes_nothing() {
 
 #[tokio::test]
 async fn a_lease_past_its_deadline_cannot_complete_even_without_a_takeover() {
-    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let (store, clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
     let slow = acquire(&store, &id(1), secs(30)).await;
     advance(&clock, secs(31));
     assert_eq!(
@@ -194,7 +193,7 @@ async fn a_lease_past_its_deadline_cannot_complete_even_without_a_takeover() {
 
 #[tokio::test]
 async fn a_released_lease_is_spent_and_a_completed_one_only_completes_again() {
-    let (store, _clock) = manual_store(DEFAULT_CAPACITY);
+    let (store, _clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
     let lease = acquire(&store, &id(1), secs(30)).await;
     store.complete(&lease, DEFAULT_RETENTION).await.unwrap();
     // Completing again with the same lease is the retry of a lost reply: done, nothing changed.
@@ -224,8 +223,8 @@ async fn a_released_lease_is_spent_and_a_completed_one_only_completes_again() {
 
 #[tokio::test]
 async fn a_lease_on_another_id_or_from_another_store_is_lost() {
-    let (store, _clock) = manual_store(DEFAULT_CAPACITY);
-    let (other_store, _other_clock) = manual_store(DEFAULT_CAPACITY);
+    let (store, _clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
+    let (other_store, _other_clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
     let ours = acquire(&store, &id(1), secs(30)).await;
     let theirs = acquire(&other_store, &id(1), secs(30)).await;
     assert_eq!(
@@ -241,7 +240,7 @@ async fn a_lease_on_another_id_or_from_another_store_is_lost() {
 
 #[tokio::test]
 async fn retention_expiry_makes_the_id_claimable_again() {
-    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let (store, clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
     let lease = acquire(&store, &id(1), secs(30)).await;
     store.complete(&lease, secs(3600)).await.unwrap();
     advance(&clock, secs(3599));
@@ -312,7 +311,7 @@ async fn a_handler_error_releases_the_claim_so_a_retry_processes_the_event() {
 
 #[tokio::test]
 async fn a_crashed_handler_is_processed_by_the_retry_after_its_lease() {
-    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let (store, clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
     let options = ProcessOptions::default().with_lease(secs(30));
     // A handler that never finishes stands for a crash: its future is dropped mid-way.
     let first = id(1);
@@ -343,7 +342,7 @@ async fn a_crashed_handler_is_processed_by_the_retry_after_its_lease() {
 
 #[tokio::test]
 async fn a_handler_that_outlives_its_lease_is_reported_unrecorded() {
-    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let (store, clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
     let options = ProcessOptions::default().with_lease(secs(10));
     let outcome = process_once(&store, &id(1), &options, || async {
         advance(&clock, secs(11));
@@ -364,7 +363,7 @@ async fn a_handler_that_outlives_its_lease_is_reported_unrecorded() {
 
 #[tokio::test]
 async fn the_same_id_with_a_different_body_is_a_conflict() {
-    let (store, clock) = manual_store(DEFAULT_CAPACITY);
+    let (store, clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
     let original = body_digest(br#"{"amount":10}"#);
     let tampered = body_digest(br#"{"amount":1000}"#);
 
@@ -427,7 +426,7 @@ async fn the_same_id_with_a_different_body_is_a_conflict() {
 #[tokio::test]
 async fn a_million_ids_never_hold_more_than_the_capacity() {
     const CAPACITY: usize = 100_000;
-    let store = MemoryStore::with_capacity(CAPACITY);
+    let store = MemoryStore::builder().capacity(CAPACITY).build();
     assert_eq!(store.capacity(), CAPACITY);
     for n in 0..1_000_000 {
         let lease = acquire(&store, &id(n), DEFAULT_LEASE).await;
@@ -595,7 +594,7 @@ async fn a_store_full_of_events_in_progress_answers_full() {
 #[tokio::test]
 async fn a_sharded_full_store_answers_full_before_exceeding_its_capacity() {
     const CAPACITY: usize = 4096;
-    let store = MemoryStore::with_capacity(CAPACITY);
+    let store = MemoryStore::builder().capacity(CAPACITY).build();
     let mut full = 0;
     for n in 0..=CAPACITY {
         match store.claim(&id(n), DEFAULT_LEASE).await {
@@ -610,7 +609,7 @@ async fn a_sharded_full_store_answers_full_before_exceeding_its_capacity() {
 
 #[tokio::test]
 async fn a_capacity_of_zero_holds_one_record() {
-    let store = MemoryStore::with_capacity(0);
+    let store = MemoryStore::builder().capacity(0).build();
     assert_eq!(store.capacity(), 1);
     assert!(store.is_empty());
     acquire(&store, &id(1), DEFAULT_LEASE).await;

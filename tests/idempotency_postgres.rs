@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use webhook_receiver::MessageId;
-use webhook_receiver::idempotency::postgres::{DEFAULT_TABLE, PostgresStore};
+use webhook_receiver::idempotency::PostgresStore;
 use webhook_receiver::idempotency::{
     Claim, IdempotencyStore, Outcome, ProcessOptions, StoreError, process_once,
 };
@@ -141,8 +141,8 @@ async fn connect_creates_the_table_and_migrate_is_idempotent() {
 async fn the_default_table_is_documented() {
     let store = test_store(&unique_table()).await;
     let default = PostgresStore::new(store.pool().clone());
-    assert_eq!(default.table(), DEFAULT_TABLE);
-    assert_eq!(DEFAULT_TABLE, "webhook_receiver_idempotency");
+    assert_eq!(default.table(), PostgresStore::DEFAULT_TABLE);
+    assert_eq!(PostgresStore::DEFAULT_TABLE, "webhook_receiver_idempotency");
     drop_table(&store).await;
 }
 
@@ -161,7 +161,7 @@ async fn an_invalid_table_name_is_refused_at_construction() {
         &"x".repeat(51),
     ] {
         let error = PostgresStore::with_table(store.pool().clone(), bad).unwrap_err();
-        assert_eq!(error.name(), bad);
+        assert!(error.reason().contains(&format!("{bad:?}")), "{error}");
         match PostgresStore::connect_with_table(&server(), bad).await {
             Err(StoreError::Unavailable(message)) => {
                 assert!(message.contains("invalid table name"), "{message}");
@@ -219,7 +219,7 @@ async fn an_unreachable_server_is_unavailable() {
     .await;
     assert!(matches!(outcome, Outcome::StoreFailed(_)));
     assert_eq!(outcome.status(), 503);
-    assert!(format!("{store:?}").contains(DEFAULT_TABLE));
+    assert!(format!("{store:?}").contains(PostgresStore::DEFAULT_TABLE));
 }
 
 /// A worker dropped after its claim (a crash) leaves an in-progress record that expires with

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::MultiplexedConnection;
 use webhook_receiver::MessageId;
-use webhook_receiver::idempotency::redis::{DEFAULT_PREFIX, RedisStore};
+use webhook_receiver::idempotency::RedisStore;
 use webhook_receiver::idempotency::{
     Claim, IdempotencyStore, Outcome, ProcessOptions, StoreError, process_once,
 };
@@ -139,10 +139,10 @@ async fn redis_store_keeps_the_contract() {
 async fn the_prefix_defaults_and_keys_are_namespaced() {
     let store = store("prefix").await;
     let prefix = store.prefix().to_owned();
-    assert_eq!(DEFAULT_PREFIX, "webhook-receiver:");
+    assert_eq!(RedisStore::DEFAULT_PREFIX, "webhook-receiver:");
     let id = MessageId::new("receeve", "abc");
     assert_eq!(store.key(&id), format!("{prefix}{}", id.key()));
-    let default = store.clone().with_prefix(DEFAULT_PREFIX);
+    let default = store.clone().with_prefix(RedisStore::DEFAULT_PREFIX);
     assert_eq!(default.key(&id), format!("webhook-receiver:{}", id.key()));
     assert!(format!("{store:?}").contains(&prefix));
 }

@@ -1,7 +1,7 @@
 //! The inbox contract (`tests/inbox_contract`) against `PostgresInbox` on the real PostgreSQL
 //! that `scripts/services.sh` starts, each test on a table of its own (and so on tasks of its
 //! own in graphile_worker's queue).
-#![cfg(feature = "inbox-postgres")]
+#![cfg(all(feature = "inbox", feature = "postgres"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod inbox_contract;
@@ -85,7 +85,7 @@ mod in_transaction {
             ))
             .await
             .unwrap();
-        (Inbox::new(munity(), backend), effects)
+        (Inbox::builder(munity(), backend).build(), effects)
     }
 
     async fn accept(inbox: &Inbox<Munity, PostgresInbox>, state: &str) {
@@ -286,7 +286,7 @@ mod job_keys {
         let backend = PostgresInbox::connect_with_table(&database(), table)
             .await
             .expect("PostgreSQL from scripts/services.sh");
-        Inbox::new(munity, backend)
+        Inbox::builder(munity, backend).build()
     }
 
     #[tokio::test]

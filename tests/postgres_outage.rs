@@ -7,7 +7,7 @@
 //! directory of its own, and stops it with `pg_ctl stop -m immediate` (no checkpoint: the
 //! restart runs crash recovery), so no other test is disturbed. Fails, never skips, when the
 //! server binaries are missing. Bounded: every wait gives up after 30 s.
-#![cfg(feature = "inbox-postgres")]
+#![cfg(all(feature = "inbox", feature = "postgres"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -190,7 +190,7 @@ async fn a_crash_of_postgresql_is_503_while_down_and_workers_resume_by_themselve
     let munity =
         Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
     let backend = PostgresInbox::connect(&server.config()).await.unwrap();
-    let inbox = Inbox::new(munity, backend.clone());
+    let inbox = Inbox::builder(munity, backend.clone()).build();
     let headers = [("x-munity-token", TOKEN)];
     for n in 0..40 {
         let received = inbox.receive(&headers[..], &body(&format!("c-{n}"))).await;

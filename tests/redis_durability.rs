@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use webhook_receiver::idempotency::redis::RedisStore;
+use webhook_receiver::idempotency::RedisStore;
 use webhook_receiver::idempotency::{Claim, IdempotencyStore, StoreError};
 
 use store_contract::fresh_id;
@@ -240,7 +240,7 @@ async fn inbox_deliveries_survive_a_crash_and_the_workers_resume() {
     let mut server = Server::start(&["--appendonly", "yes", "--appendfsync", "always"]).await;
     let munity =
         Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
-    let inbox = Inbox::new(munity, RedisInbox::connect(&server.url()).await.unwrap());
+    let inbox = Inbox::builder(munity, RedisInbox::connect(&server.url()).await.unwrap()).build();
     let headers = [("x-munity-token", "t0ken")];
     for n in 0..40 {
         let body = format!(

@@ -19,7 +19,7 @@ use webhook_receiver::testing::standard::{
     self as kit, EXAMPLE_ID, EXAMPLE_SECRET, EXAMPLE_SIGNATURE, EXAMPLE_TIMESTAMP,
 };
 use webhook_receiver::verify::StandardScheme;
-use webhook_receiver::{Error, Keyring, Provider, Secret, dangerous, verify_and_parse};
+use webhook_receiver::{Error, Keyring, Provider, Secret, dangerous};
 
 // The known answer recomputed independently with Python's standard library:
 //
@@ -119,12 +119,9 @@ fn the_specification_known_answer_verifies() {
 
 #[test]
 fn the_known_answer_parses_into_a_delivery_keyed_on_webhook_id() {
-    let delivery = verify_and_parse(
-        &provider(),
-        &example_headers(EXAMPLE_SIGNATURE),
-        kit::example(),
-    )
-    .unwrap();
+    let delivery = provider()
+        .verify_and_parse(&example_headers(EXAMPLE_SIGNATURE), kit::example())
+        .unwrap();
     assert_eq!(delivery.id.provider(), "standard");
     assert_eq!(delivery.id.as_str(), EXAMPLE_ID);
     assert_eq!(
@@ -555,7 +552,9 @@ fn svix_headers_are_accepted() {
     assert_eq!(request.header("svix-id"), Some(EXAMPLE_ID));
     assert_eq!(request.header("svix-signature"), Some(EXAMPLE_SIGNATURE));
     assert_eq!(request.header("webhook-id"), None);
-    let delivery = verify_and_parse(&provider(), request.headers(), request.body()).unwrap();
+    let delivery = provider()
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap();
     assert_eq!(delivery.id.as_str(), EXAMPLE_ID);
 }
 
@@ -642,7 +641,9 @@ fn deliveries_parse_into_json_values_by_default() {
     let provider: StandardWebhooks = StandardWebhooks::new(scheme());
     let body = br#"{"type":"invoice.paid","data":{"amount":1200,"new_field":[1,2]}}"#;
     let request = kit::sign(&provider, "msg_1", EXAMPLE_TIMESTAMP, &body[..]);
-    let delivery = verify_and_parse(&provider, request.headers(), request.body()).unwrap();
+    let delivery = provider
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap();
     assert_eq!(delivery.event["data"]["amount"], 1200);
 }
 
@@ -650,7 +651,9 @@ fn deliveries_parse_into_json_values_by_default() {
 fn a_non_json_body_with_a_valid_signature_is_malformed_payload() {
     let provider = StandardWebhooks::<Signup>::new(scheme());
     let request = kit::sign(&provider, "msg_1", EXAMPLE_TIMESTAMP, "not json");
-    let err = verify_and_parse(&provider, request.headers(), request.body()).unwrap_err();
+    let err = provider
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap_err();
     assert!(matches!(err, Error::MalformedPayload(_)), "{err:?}");
     assert_eq!(err.status(), 400);
 }
@@ -659,7 +662,9 @@ fn a_non_json_body_with_a_valid_signature_is_malformed_payload() {
 fn json_of_the_wrong_shape_is_unexpected_payload() {
     let provider = StandardWebhooks::<Signup>::new(scheme());
     let request = kit::sign(&provider, "msg_1", EXAMPLE_TIMESTAMP, r#"{"email":42}"#);
-    let err = verify_and_parse(&provider, request.headers(), request.body()).unwrap_err();
+    let err = provider
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap_err();
     assert!(matches!(err, Error::UnexpectedPayload(_)), "{err:?}");
     assert_eq!(err.status(), 422);
 }
@@ -668,7 +673,9 @@ fn json_of_the_wrong_shape_is_unexpected_payload() {
 fn an_unverified_body_is_never_parsed() {
     // Invalid JSON under a bad signature: the signature error comes first.
     let provider = StandardWebhooks::<Signup>::new(scheme());
-    let err = verify_and_parse(&provider, &example_headers("v1,"), b"not json").unwrap_err();
+    let err = provider
+        .verify_and_parse(&example_headers("v1,"), b"not json")
+        .unwrap_err();
     assert!(matches!(err, Error::MalformedSignature { .. }), "{err:?}");
 }
 
@@ -679,7 +686,9 @@ fn the_namespace_is_configurable() {
     let provider: StandardWebhooks = StandardWebhooks::new(scheme()).namespace("svix-acme");
     assert_eq!(provider.name(), "svix-acme");
     let request = kit::sign(&provider, EXAMPLE_ID, EXAMPLE_TIMESTAMP, kit::example());
-    let delivery = verify_and_parse(&provider, request.headers(), request.body()).unwrap();
+    let delivery = provider
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap();
     assert_eq!(delivery.id.key(), format!("svix-acme:{EXAMPLE_ID}"));
     assert_eq!(provider.clone().name(), "svix-acme");
 }
@@ -689,7 +698,9 @@ fn the_body_limit_is_configurable() {
     let provider: StandardWebhooks = StandardWebhooks::new(scheme()).with_body_limit(16);
     assert_eq!(provider.body_limit(), 16);
     let request = kit::sign(&provider, EXAMPLE_ID, EXAMPLE_TIMESTAMP, kit::example());
-    let err = verify_and_parse(&provider, request.headers(), request.body()).unwrap_err();
+    let err = provider
+        .verify_and_parse(request.headers(), request.body())
+        .unwrap_err();
     assert!(
         matches!(err, Error::BodyTooLarge { limit: 16, .. }),
         "{err:?}"

@@ -56,7 +56,7 @@ fn body(round: usize, n: usize) -> Vec<u8> {
 
 /// A fresh `MemoryInbox` holding `BATCH` deliveries.
 async fn filled(round: usize) -> Inbox<Munity, MemoryInbox> {
-    let inbox = Inbox::new(munity(), MemoryInbox::new());
+    let inbox = Inbox::builder(munity(), MemoryInbox::new()).build();
     fill(&inbox, round, BATCH).await;
     inbox
 }
@@ -162,7 +162,7 @@ fn prefix(round: usize) -> String {
 
 /// A `RedisInbox` under a fresh prefix holding `REDIS_BATCH` deliveries.
 async fn redis_filled(base: &RedisInbox, round: usize) -> Inbox<Munity, RedisInbox> {
-    let inbox = Inbox::new(munity(), base.clone().with_prefix(prefix(round)));
+    let inbox = Inbox::builder(munity(), base.clone().with_prefix(prefix(round))).build();
     fill(&inbox, round, REDIS_BATCH).await;
     inbox
 }
@@ -365,7 +365,7 @@ fn postgres_inbox(c: &mut Criterion) {
         eprintln!("inbox_postgres: no PostgreSQL at the configured address; skipped");
         return;
     };
-    let inbox = Inbox::new(munity(), base.clone());
+    let inbox = Inbox::builder(munity(), base.clone()).build();
     let pool = base.pool().clone();
     let mut group = c.benchmark_group("inbox_postgres");
     group.throughput(Throughput::Elements(POSTGRES_BATCH as u64));

@@ -19,8 +19,8 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tokio::runtime::Runtime;
 use webhook_receiver::MessageId;
-use webhook_receiver::idempotency::postgres::PostgresStore;
-use webhook_receiver::idempotency::redis::RedisStore;
+use webhook_receiver::idempotency::PostgresStore;
+use webhook_receiver::idempotency::RedisStore;
 use webhook_receiver::idempotency::{Claim, DEFAULT_LEASE, IdempotencyStore};
 
 /// Long enough for the duplicate claims, short enough that the benchmark's Redis keys go away

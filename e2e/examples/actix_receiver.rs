@@ -51,12 +51,12 @@ use std::process::ExitCode;
 use actix_web::{App, HttpServer, web};
 use common::Answer;
 use tracing::{error, info};
+use webhook_receiver::Provider as _;
 use webhook_receiver::Receiver;
 use webhook_receiver::integrations::actix::{ProcessOnce, WebhookRejection};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
-use webhook_receiver::{MemoryStore, Provider as _};
 
 const DEFAULT_PORT: u16 = 3001;
 
@@ -90,9 +90,9 @@ async fn main() -> ExitCode {
 
     // One receiver per sender, shared by every worker: a message id claimed on one worker is
     // seen by all of them. Several instances would share a database-backed store instead.
-    let palenca = web::Data::new(Receiver::new(config.palenca, MemoryStore::new()));
-    let receeve = web::Data::new(Receiver::new(config.receeve, MemoryStore::new()));
-    let munity = web::Data::new(Receiver::new(config.munity, MemoryStore::new()));
+    let palenca = web::Data::new(Receiver::builder(config.palenca).build());
+    let receeve = web::Data::new(Receiver::builder(config.receeve).build());
+    let munity = web::Data::new(Receiver::builder(config.munity).build());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(palenca.clone())

@@ -65,12 +65,12 @@ use axum::routing::post;
 use common::{Answer, Config};
 use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 use tracing::{Level, error, info};
+use webhook_receiver::Provider as _;
 use webhook_receiver::Receiver;
 use webhook_receiver::integrations::axum::{ProcessOnce, WebhookRejection};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
-use webhook_receiver::{MemoryStore, Provider as _};
 
 const DEFAULT_PORT: u16 = 3000;
 
@@ -96,15 +96,15 @@ fn app(config: Config) -> Router {
     let router = Router::new()
         .route(
             "/webhooks/palenca",
-            post(palenca_webhook).with_state(Receiver::new(config.palenca, MemoryStore::new())),
+            post(palenca_webhook).with_state(Receiver::builder(config.palenca).build()),
         )
         .route(
             "/webhooks/receeve",
-            post(receeve_webhook).with_state(Receiver::new(config.receeve, MemoryStore::new())),
+            post(receeve_webhook).with_state(Receiver::builder(config.receeve).build()),
         )
         .route(
             "/webhooks/munity",
-            post(munity_webhook).with_state(Receiver::new(config.munity, MemoryStore::new())),
+            post(munity_webhook).with_state(Receiver::builder(config.munity).build()),
         );
     #[cfg(feature = "observe")]
     let router = match webhook_receiver_e2e::metrics::install() {

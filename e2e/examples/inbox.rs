@@ -76,9 +76,9 @@ impl<B> Clone for Inboxes<B> {
 impl<B: InboxBackend + Clone> Inboxes<B> {
     fn new(config: common::Config, backend: B) -> Self {
         Self {
-            palenca: Inbox::new(config.palenca, backend.clone()),
-            receeve: Inbox::new(config.receeve, backend.clone()),
-            munity: Inbox::new(config.munity, backend),
+            palenca: Inbox::builder(config.palenca, backend.clone()).build(),
+            receeve: Inbox::builder(config.receeve, backend.clone()).build(),
+            munity: Inbox::builder(config.munity, backend).build(),
         }
     }
 }
@@ -259,7 +259,7 @@ async fn main() -> ExitCode {
                 "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test".into()
             });
             let table = std::env::var("INBOX_NAME")
-                .unwrap_or_else(|_| webhook_receiver::inbox::postgres::DEFAULT_TABLE.into());
+                .unwrap_or_else(|_| webhook_receiver::inbox::PostgresInbox::DEFAULT_TABLE.into());
             match PostgresInbox::connect_with_table(&database, &table).await {
                 Ok(backend) => {
                     let inboxes = Inboxes::new(config, backend);

@@ -23,7 +23,7 @@ use webhook_receiver::providers::munity::{self, Munity};
 use webhook_receiver::providers::palenca::{Palenca, WebhookAction};
 use webhook_receiver::providers::receeve::{Details, Receeve};
 use webhook_receiver::testing::{self, SignedRequest, Signer};
-use webhook_receiver::{Error, Headers, MemoryStore, Provider, verify_and_parse};
+use webhook_receiver::{Error, Headers, MemoryStore, Provider};
 use webhook_receiver::{Received, Receiver, WebhookResponse};
 
 use common::{PALENCA_HEADER, palenca, palenca_with, receeve, receeve_with, secret};
@@ -276,7 +276,7 @@ async fn process_once_runs_the_handler_once_and_acknowledges_retries() {
     let probe = web::Data::new(Probe::default());
     let app = test::init_service(
         App::new()
-            .app_data(web::Data::new(Receiver::new(munity(), MemoryStore::new())))
+            .app_data(web::Data::new(Receiver::builder(munity()).build()))
             .app_data(probe.clone())
             .route("/webhooks/munity", web::post().to(munity_once)),
     )
@@ -347,7 +347,7 @@ async fn received_is_inspectable_before_it_becomes_the_response() {
     }
     let app = test::init_service(
         App::new()
-            .app_data(web::Data::new(Receiver::new(munity(), MemoryStore::new())))
+            .app_data(web::Data::new(Receiver::builder(munity()).build()))
             .route("/", web::post().to(handler)),
     )
     .await;
@@ -501,7 +501,9 @@ async fn to_actix_request_is_a_post_with_every_sendable_header_and_the_body() {
             .unwrap(),
         signed.body().len().to_string()
     );
-    let delivery = verify_and_parse(&munity(), request.headers(), signed.body()).unwrap();
+    let delivery = munity()
+        .verify_and_parse(request.headers(), signed.body())
+        .unwrap();
     assert_eq!(delivery.id.provider(), munity().name());
 }
 

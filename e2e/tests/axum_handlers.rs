@@ -22,7 +22,7 @@ use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::{Details, Message, Receeve};
 use webhook_receiver::testing::{self, SignedRequest, Signer};
-use webhook_receiver::{Delivery, Error, MemoryStore};
+use webhook_receiver::{Delivery, Error};
 use webhook_receiver::{Received, Receiver};
 
 const LIMIT: usize = 2 * 1024;
@@ -265,7 +265,7 @@ where
 }
 
 fn receiver() -> Receiver<Receeve> {
-    Receiver::new(receeve().with_body_limit(LIMIT), MemoryStore::new())
+    Receiver::builder(receeve().with_body_limit(LIMIT)).build()
 }
 
 #[tokio::test]
@@ -371,8 +371,8 @@ async fn receivers_of_several_senders_share_one_state() {
         .route("/palenca", post(palenca_webhook))
         .route("/munity", post(munity_webhook))
         .with_state(App {
-            palenca: Receiver::new(palenca(), MemoryStore::new()),
-            munity: Receiver::new(munity(), MemoryStore::new()),
+            palenca: Receiver::builder(palenca()).build(),
+            munity: Receiver::builder(munity()).build(),
         });
     let at = |signed: &SignedRequest, path: &str| {
         let mut request = request(signed);

@@ -153,7 +153,7 @@ async fn deliveries_are_answered_then_processed_once(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axum_enqueues_and_a_worker_processes_once() {
-    let inbox = Inbox::new(munity(), MemoryInbox::new());
+    let inbox = Inbox::builder(munity(), MemoryInbox::new()).build();
     let (addr, server) = serve_axum(inbox.clone());
     deliveries_are_answered_then_processed_once(addr, inbox).await;
     server.abort();
@@ -161,7 +161,7 @@ async fn axum_enqueues_and_a_worker_processes_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actix_enqueues_and_a_worker_processes_once() {
-    let inbox = Inbox::new(munity(), MemoryInbox::new());
+    let inbox = Inbox::builder(munity(), MemoryInbox::new()).build();
     let (addr, server) = serve_actix(inbox.clone());
     deliveries_are_answered_then_processed_once(addr, inbox).await;
     server.stop(false).await;

@@ -58,7 +58,7 @@ async fn inbox(label: &str) -> (Inbox<Munity, PostgresInbox>, String, String) {
         ))
         .await
         .unwrap();
-    (Inbox::new(munity, backend), table, effects)
+    (Inbox::builder(munity, backend).build(), table, effects)
 }
 
 /// The committed effects: how many rows each state has, and how many each process wrote.

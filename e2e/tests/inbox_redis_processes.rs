@@ -41,7 +41,7 @@ async fn inbox(prefix: &str) -> Inbox<Munity, RedisInbox> {
         .await
         .unwrap()
         .with_prefix(prefix);
-    Inbox::new(munity(), backend)
+    Inbox::builder(munity(), backend).build()
 }
 
 /// The effects so far: how many times each state ran, and by which processes.

@@ -15,7 +15,7 @@ use tower::ServiceExt as _;
 use webhook_receiver::integrations::axum::ProcessOnce;
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
-use webhook_receiver::{MemoryStore, Receiver, Secret};
+use webhook_receiver::{Receiver, Secret};
 
 const TOKEN: &str = "metrics-endpoint-token";
 
@@ -30,7 +30,7 @@ async fn metrics_serves_the_crates_counters_and_bucketed_histograms() {
             post(|webhook: ProcessOnce<Munity>| async move {
                 webhook.run(|_d| async { Ok::<_, Infallible>(()) }).await
             })
-            .with_state(Receiver::new(munity, MemoryStore::new())),
+            .with_state(Receiver::builder(munity).build()),
         ),
         handle,
     );

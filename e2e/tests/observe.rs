@@ -378,10 +378,9 @@ fn the_receiver_counts_and_spans_every_outcome_and_rejection() {
     let provider = standard();
     let mut signatures = Vec::new();
     let observed = observe(async || {
-        let receiver = Receiver::new(
-            standard().with_body_limit(4096),
-            TestStore::named("wrapped"),
-        );
+        let receiver = Receiver::builder(standard().with_body_limit(4096))
+            .store(TestStore::named("wrapped"))
+            .build();
         let ok = |_delivery| async { Ok::<_, &str>(()) };
 
         // Processed, then its duplicate.
@@ -582,7 +581,9 @@ fn the_receiver_counts_and_spans_every_outcome_and_rejection() {
 #[test]
 fn a_store_failure_is_counted_by_store_operation_and_error_and_logged_at_error() {
     let observed = observe(async || {
-        let receiver = Receiver::new(munity(), TestStore::unreachable());
+        let receiver = Receiver::builder(munity())
+            .store(TestStore::unreachable())
+            .build();
         let r = receiver
             .receive(
                 &[("x-munity-token", TOKEN)],
@@ -681,8 +682,8 @@ fn a_store_failure_is_counted_by_store_operation_and_error_and_logged_at_error()
 fn a_full_memory_store_counts_its_early_evictions() {
     let mut counts = (0, 0);
     let observed = observe(async || {
-        let store = MemoryStore::with_capacity(64);
-        let receiver = Receiver::new(munity(), store.clone());
+        let store = MemoryStore::builder().capacity(64).build();
+        let receiver = Receiver::builder(munity()).store(store.clone()).build();
         for n in 0..300 {
             let r = receiver
                 .receive(
@@ -722,7 +723,7 @@ fn a_full_memory_store_counts_its_early_evictions() {
 #[test]
 fn inbox_workers_count_attempts_retries_and_dead_letters_and_sample_the_inbox() {
     let observed = observe(async || {
-        let inbox = Inbox::new(munity(), MemoryInbox::new());
+        let inbox = Inbox::builder(munity(), MemoryInbox::new()).build();
         let headers = [("x-munity-token", TOKEN)];
         for state in ["good", "bad", "good"] {
             inbox.receive(&headers, &munity_body(state)).await;
@@ -894,10 +895,7 @@ fn extractors_count_bodies_they_could_not_read_and_verify_only_deliveries() {
                 post(|webhook: ProcessOnce<Munity>| async move {
                     webhook.run(|_d| async { Ok::<_, Infallible>(()) }).await
                 })
-                .with_state(Receiver::new(
-                    munity().with_body_limit(256),
-                    MemoryStore::new(),
-                )),
+                .with_state(Receiver::builder(munity().with_body_limit(256)).build()),
             )
             .route(
                 "/verified",
@@ -962,8 +960,8 @@ fn extractors_count_bodies_they_could_not_read_and_verify_only_deliveries() {
 
 #[test]
 fn the_shared_stores_and_inboxes_are_labelled_and_timed() {
-    use webhook_receiver::idempotency::postgres::PostgresStore;
-    use webhook_receiver::idempotency::redis::RedisStore;
+    use webhook_receiver::idempotency::PostgresStore;
+    use webhook_receiver::idempotency::RedisStore;
     use webhook_receiver::inbox::PostgresInbox;
 
     let postgres = std::env::var("WEBHOOK_RECEIVER_TEST_POSTGRES").unwrap_or_else(|_| {
@@ -978,18 +976,20 @@ fn the_shared_stores_and_inboxes_are_labelled_and_timed() {
     let unique = format!("obs_{}_{}", std::process::id(), nanos % 1_000_000_000);
     let headers = [("x-munity-token", TOKEN)];
     let observed = observe(async || {
-        let on_postgres = Receiver::new(
-            munity(),
-            PostgresStore::connect_with_table(&postgres, &unique)
-                .await
-                .expect("PostgreSQL from scripts/services.sh"),
-        );
-        let on_redis = Receiver::new(
-            munity(),
-            RedisStore::connect(&redis)
-                .await
-                .expect("Redis from scripts/services.sh"),
-        );
+        let on_postgres = Receiver::builder(munity())
+            .store(
+                PostgresStore::connect_with_table(&postgres, &unique)
+                    .await
+                    .expect("PostgreSQL from scripts/services.sh"),
+            )
+            .build();
+        let on_redis = Receiver::builder(munity())
+            .store(
+                RedisStore::connect(&redis)
+                    .await
+                    .expect("Redis from scripts/services.sh"),
+            )
+            .build();
         let ok = |_d| async { Ok::<_, Infallible>(()) };
         for (n, body) in [
             munity_body(&format!("{unique}-pg")),
@@ -1015,12 +1015,13 @@ fn the_shared_stores_and_inboxes_are_labelled_and_timed() {
                 assert_eq!(status, 200);
             }
         }
-        let inbox = Inbox::new(
+        let inbox = Inbox::builder(
             munity(),
             PostgresInbox::connect_with_table(&postgres, &format!("{unique}_inbox"))
                 .await
                 .expect("PostgreSQL from scripts/services.sh"),
-        );
+        )
+        .build();
         let received = inbox
             .receive(&headers, &munity_body(&format!("{unique}-inbox")))
             .await;
@@ -1070,7 +1071,9 @@ fn an_unrecorded_completion_and_a_conflicting_duplicate_are_counted_and_warned()
     let provider = standard();
     let observed = observe(async || {
         let ok = |_delivery| async { Ok::<_, Infallible>(()) };
-        let forgetful = Receiver::new(standard(), TestStore::forgetful());
+        let forgetful = Receiver::builder(standard())
+            .store(TestStore::forgetful())
+            .build();
         let first = sign(&provider, "msg_u", now(), body(1));
         let r = forgetful.receive(first.headers(), first.body(), ok).await;
         assert_eq!(r.response().status(), 200);

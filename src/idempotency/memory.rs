@@ -19,7 +19,7 @@ use crate::clock::{Clock, SystemClock};
 ///
 /// A record takes a few hundred bytes with its key, so the default stays within a few tens
 /// of MiB.
-pub const DEFAULT_CAPACITY: usize = 100_000;
+const DEFAULT_CAPACITY: usize = 100_000;
 
 /// Shards are added for every this many records of capacity, up to [`MAX_SHARDS`].
 const RECORDS_PER_SHARD: usize = 1024;
@@ -41,7 +41,7 @@ const MIN_INSERTS_BETWEEN_SWEEPS: usize = 64;
 /// - Bounded: a record that has expired (lease or retention over) is dropped when its id is
 ///   next touched, and each shard sweeps out all its expired records every so often (after
 ///   as many insertions as it holds records). The store also holds at most
-///   [`capacity`](MemoryStore::capacity) records ([`DEFAULT_CAPACITY`] unless set), split
+///   [`capacity`](MemoryStore::capacity) records ([`DEFAULT_CAPACITY`](MemoryStore::DEFAULT_CAPACITY) unless set), split
 ///   evenly over the shards (so a shard can be full a little before the whole store is).
 ///   When a new id lands in a full shard, the shard first drops its
 ///   completed records whose retention has run out, or if there are none, evicts the one
@@ -138,16 +138,15 @@ impl Record {
 }
 
 impl MemoryStore {
-    /// A store of [`DEFAULT_CAPACITY`] records on the system clock.
+    /// How many records a store holds unless set: 100,000.
+    pub const DEFAULT_CAPACITY: usize = DEFAULT_CAPACITY;
+}
+
+impl MemoryStore {
+    /// A store of [`DEFAULT_CAPACITY`](MemoryStore::DEFAULT_CAPACITY) records on the system clock.
     #[must_use]
     pub fn new() -> Self {
         Self::builder().build()
-    }
-
-    /// A store of at most `capacity` records (at least 1) on the system clock.
-    #[must_use]
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self::builder().capacity(capacity).build()
     }
 
     /// A builder, to set the capacity and the clock.
@@ -334,7 +333,7 @@ pub struct MemoryStoreBuilder {
 }
 
 impl MemoryStoreBuilder {
-    /// The most records the store holds (at least 1): [`DEFAULT_CAPACITY`] unless set.
+    /// The most records the store holds (at least 1): [`DEFAULT_CAPACITY`](MemoryStore::DEFAULT_CAPACITY) unless set.
     pub fn capacity(mut self, capacity: usize) -> Self {
         self.capacity = capacity;
         self

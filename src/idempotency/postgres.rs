@@ -1,112 +1,3 @@
-//! [`PostgresStore`]: claims recorded in a PostgreSQL table shared by every instance of the
-//! receiver.
-//!
-//! # The table
-//!
-//! [`PostgresStore::migrate`] creates it when absent (`CREATE TABLE IF NOT EXISTS`), named
-//! [`DEFAULT_TABLE`] unless you pick another name:
-//!
-//! ```sql
-//! CREATE TABLE IF NOT EXISTS "webhook_receiver_idempotency" (
-//!     key      text        PRIMARY KEY,  -- MessageId::key(), "{provider}:{id}"
-//!     state    text        NOT NULL CHECK (state IN ('in_progress', 'completed')),
-//!     token    bytea       NULL,         -- the 128-bit owner token (16 bytes, big endian) of
-//!                                        -- the lease that claimed (and completed) the id
-//!     deadline timestamptz NOT NULL,     -- lease deadline, then retention deadline
-//!     digest   bytea       NULL          -- SHA-256 of the body, when the claim carried one
-//! );
-//! CREATE INDEX IF NOT EXISTS "webhook_receiver_idempotency_deadline" ON ... (deadline);
-//! ```
-//!
-//! [`PostgresStore::connect`] runs the migration itself; with [`PostgresStore::new`] (your own
-//! pool) call [`migrate`](PostgresStore::migrate) once at start-up. It is idempotent.
-//!
-//! # The SQL
-//!
-//! Every operation is one statement, so no transaction is held open across an await:
-//!
-//! - **claim**: one statement of two CTEs. The first reads the live record of the id (state,
-//!   deadline, digest); a row is live while `now() < deadline`. Only when there is none does
-//!   the second run `INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE <existing row expired>
-//!   RETURNING`: an expired row is taken over exactly as if it were absent. The digest
-//!   comparison (a conflict only when both the live record and the claim carry a digest and
-//!   they differ) and the choice between in progress, completed and conflict are made from
-//!   that one statement's answer. A duplicate (every retry of a processed event) therefore
-//!   writes nothing: it takes no row lock, gets no transaction id and waits for no WAL flush,
-//!   which makes it about twice as fast as the upsert alone (`benches/shared_stores.rs`).
-//!
-//!   Under PostgreSQL's default `READ COMMITTED` isolation, `ON CONFLICT DO UPDATE` sees (and
-//!   locks) a row that a concurrent claim committed after the statement's snapshot, while the
-//!   read of the live record still sees the snapshot. When that race makes the upsert decline
-//!   a row the snapshot cannot show, the statement returns no row at all; the store then runs
-//!   it again (a fresh snapshot sees the committed row; [`PostgresStore::claim_reruns`]
-//!   counts these re-runs), up to a few times, and answers [`StoreError::Unavailable`] if the
-//!   row keeps changing under it. The answer is never wrong: either the upsert took the row,
-//!   or the store read a record that was live at the statement's snapshot.
-//! - **complete**: `UPDATE ... SET state = 'completed', deadline = now() + retention (if it
-//!   was in progress) WHERE key = $1 AND token = $2 AND deadline > now()`; no row updated is
-//!   [`StoreError::LeaseLost`]. The token stays on the completed row, so completing again
-//!   with the same lease (a retry whose first reply was lost) succeeds and changes nothing.
-//! - **release**: `DELETE ... WHERE key = $1 AND token = $2 AND state = 'in_progress' AND
-//!   deadline > now()`; no row deleted is [`StoreError::LeaseLost`].
-//!
-//! Run the sessions at the default `READ COMMITTED` isolation level: under `SERIALIZABLE` or
-//! `REPEATABLE READ` a racing claim fails with a serialization error, which the store reports
-//! as [`StoreError::Unavailable`] (503, so the sender retries, but needlessly).
-//!
-//! # The clock
-//!
-//! Deadlines are computed and compared with the database's `now()`, never the instances'
-//! clocks, so instances whose clocks disagree still agree on who owns an id. The deadline a
-//! [`Lease`] reports ([`Lease::expires_at`]) is the one the database recorded. Durations
-//! longer than 10 000 years are cut to 10 000 years (which is forever for a webhook).
-//!
-//! # Expired rows
-//!
-//! An expired row is invisible (the next claim takes it over), but it stays in the table until
-//! something deletes it. Call [`PostgresStore::purge_expired`] periodically (say, hourly, from
-//! one instance or all of them: it is safe to run concurrently) to keep the table small.
-//!
-//! # Errors
-//!
-//! A pool, connection or query failure is [`StoreError::Unavailable`] (503: the sender retries
-//! later), never a panic. Its message names what failed (for example "error connecting to
-//! server: Connection refused") and never contains the connection string.
-//!
-//! # TLS
-//!
-//! [`PostgresStore::connect`] connects without TLS (`NoTls`), which suits a database on the
-//! same host or a private network. For TLS, build a [`deadpool_postgres::Pool`] with the TLS
-//! connector of your choice (`postgres-native-tls`, `tokio-postgres-rustls`) and pass it to
-//! [`PostgresStore::new`] or [`PostgresStore::with_table`].
-//!
-//! # Example
-//!
-//! ```no_run
-//! use std::convert::Infallible;
-//! use webhook_receiver::MessageId;
-//! use webhook_receiver::idempotency::postgres::PostgresStore;
-//! use webhook_receiver::idempotency::{ProcessOptions, process_once};
-//!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! // Connects, and creates the table if it is absent.
-//! let store = PostgresStore::connect("host=127.0.0.1 port=5432 user=postgres dbname=app").await?;
-//!
-//! let id = MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91");
-//! let outcome = process_once(&store, &id, &ProcessOptions::default(), || async {
-//!     // Your handler.
-//!     Ok::<_, Infallible>(())
-//! })
-//! .await;
-//! assert_eq!(outcome.status(), 200);
-//!
-//! // Now and then (expired rows are invisible, this only keeps the table small):
-//! let purged = store.purge_expired().await?;
-//! # let _ = purged;
-//! # Ok(())
-//! # }
-//! ```
-
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -118,17 +9,14 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use time::OffsetDateTime;
 
 use super::{Claim, IdempotencyStore, Lease, StoreError};
-use crate::MessageId;
-
-/// The table a [`PostgresStore`] uses unless told otherwise: `webhook_receiver_idempotency`.
-pub const DEFAULT_TABLE: &str = "webhook_receiver_idempotency";
+use crate::{ConfigError, MessageId};
 
 /// The longest table name accepted: 50 bytes, so that the index name derived from it
 /// (`<table>_deadline`) stays within PostgreSQL's 63-byte identifiers.
-pub const MAX_TABLE_NAME_LEN: usize = 50;
+const MAX_TABLE_NAME_LEN: usize = 50;
 
 /// How many times a claim statement runs when a concurrent claim keeps changing the row
-/// between its snapshot and its upsert (see the [module docs](self)).
+/// between its snapshot and its upsert (see [`PostgresStore`]).
 const CLAIM_ATTEMPTS: usize = 5;
 
 /// Durations are cut to this many seconds (10 000 years), so `now() + duration` stays a
@@ -142,26 +30,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections in [`PostgresStore::connect`]'s pool.
 const POOL_SIZE: usize = 16;
 
-/// A table name refused by [`PostgresStore::with_table`]: names must be plain SQL identifiers.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "invalid table name {0:?}: expected 1 to 50 ASCII letters, digits or underscores, not \
-     starting with a digit"
-)]
-pub struct InvalidTableName(String);
-
-impl InvalidTableName {
-    /// The refused name.
-    #[must_use]
-    pub fn name(&self) -> &str {
-        &self.0
-    }
-}
-
 /// Checks that `table` is a plain identifier: `[A-Za-z_][A-Za-z0-9_]*`, at most
 /// [`MAX_TABLE_NAME_LEN`] bytes. Only such a name is ever put into SQL text (double-quoted,
 /// so it is taken exactly as written, case included).
-pub(crate) fn validate_table(table: &str) -> Result<(), InvalidTableName> {
+pub(crate) fn validate_table(table: &str) -> Result<(), ConfigError> {
     let mut chars = table.chars();
     let first_ok = chars
         .next()
@@ -170,7 +42,10 @@ pub(crate) fn validate_table(table: &str) -> Result<(), InvalidTableName> {
     if first_ok && rest_ok && table.len() <= MAX_TABLE_NAME_LEN {
         Ok(())
     } else {
-        Err(InvalidTableName(table.to_owned()))
+        Err(ConfigError::new(format!(
+            "invalid table name {table:?}: expected 1 to {MAX_TABLE_NAME_LEN} ASCII letters, \
+             digits or underscores, not starting with a digit"
+        )))
     }
 }
 
@@ -251,9 +126,118 @@ impl Statements {
 
 /// An [`IdempotencyStore`] in PostgreSQL, for receivers running as several instances: one
 /// atomic statement per operation, deadlines on the database's clock. See the
-/// [module docs](self) for the table, the SQL and the error handling.
+/// docs of [`PostgresStore`] for the table, the SQL and the error handling.
 ///
 /// Cheap to clone: clones share the connection pool.
+///
+/// [`PostgresStore`]: claims recorded in a PostgreSQL table shared by every instance of the
+/// receiver.
+///
+/// # The table
+///
+/// [`PostgresStore::migrate`] creates it when absent (`CREATE TABLE IF NOT EXISTS`), named
+/// [`PostgresStore::DEFAULT_TABLE`] unless you pick another name:
+///
+/// ```sql
+/// CREATE TABLE IF NOT EXISTS "webhook_receiver_idempotency" (
+///     key      text        PRIMARY KEY,  -- MessageId::key(), "{provider}:{id}"
+///     state    text        NOT NULL CHECK (state IN ('in_progress', 'completed')),
+///     token    bytea       NULL,         -- the 128-bit owner token (16 bytes, big endian) of
+///                                        -- the lease that claimed (and completed) the id
+///     deadline timestamptz NOT NULL,     -- lease deadline, then retention deadline
+///     digest   bytea       NULL          -- SHA-256 of the body, when the claim carried one
+/// );
+/// CREATE INDEX IF NOT EXISTS "webhook_receiver_idempotency_deadline" ON ... (deadline);
+/// ```
+///
+/// [`PostgresStore::connect`] runs the migration itself; with [`PostgresStore::new`] (your own
+/// pool) call [`migrate`](PostgresStore::migrate) once at start-up. It is idempotent.
+///
+/// # The SQL
+///
+/// Every operation is one statement, so no transaction is held open across an await:
+///
+/// - **claim**: one statement of two CTEs. The first reads the live record of the id (state,
+///   deadline, digest); a row is live while `now() < deadline`. Only when there is none does
+///   the second run `INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE <existing row expired>
+///   RETURNING`: an expired row is taken over exactly as if it were absent. The digest
+///   comparison (a conflict only when both the live record and the claim carry a digest and
+///   they differ) and the choice between in progress, completed and conflict are made from
+///   that one statement's answer. A duplicate (every retry of a processed event) therefore
+///   writes nothing: it takes no row lock, gets no transaction id and waits for no WAL flush,
+///   which makes it about twice as fast as the upsert alone (`benches/shared_stores.rs`).
+///
+///   Under PostgreSQL's default `READ COMMITTED` isolation, `ON CONFLICT DO UPDATE` sees (and
+///   locks) a row that a concurrent claim committed after the statement's snapshot, while the
+///   read of the live record still sees the snapshot. When that race makes the upsert decline
+///   a row the snapshot cannot show, the statement returns no row at all; the store then runs
+///   it again (a fresh snapshot sees the committed row; [`PostgresStore::claim_reruns`]
+///   counts these re-runs), up to a few times, and answers [`StoreError::Unavailable`] if the
+///   row keeps changing under it. The answer is never wrong: either the upsert took the row,
+///   or the store read a record that was live at the statement's snapshot.
+/// - **complete**: `UPDATE ... SET state = 'completed', deadline = now() + retention (if it
+///   was in progress) WHERE key = $1 AND token = $2 AND deadline > now()`; no row updated is
+///   [`StoreError::LeaseLost`]. The token stays on the completed row, so completing again
+///   with the same lease (a retry whose first reply was lost) succeeds and changes nothing.
+/// - **release**: `DELETE ... WHERE key = $1 AND token = $2 AND state = 'in_progress' AND
+///   deadline > now()`; no row deleted is [`StoreError::LeaseLost`].
+///
+/// Run the sessions at the default `READ COMMITTED` isolation level: under `SERIALIZABLE` or
+/// `REPEATABLE READ` a racing claim fails with a serialization error, which the store reports
+/// as [`StoreError::Unavailable`] (503, so the sender retries, but needlessly).
+///
+/// # The clock
+///
+/// Deadlines are computed and compared with the database's `now()`, never the instances'
+/// clocks, so instances whose clocks disagree still agree on who owns an id. The deadline a
+/// [`Lease`] reports ([`Lease::expires_at`]) is the one the database recorded. Durations
+/// longer than 10 000 years are cut to 10 000 years (which is forever for a webhook).
+///
+/// # Expired rows
+///
+/// An expired row is invisible (the next claim takes it over), but it stays in the table until
+/// something deletes it. Call [`PostgresStore::purge_expired`] periodically (say, hourly, from
+/// one instance or all of them: it is safe to run concurrently) to keep the table small.
+///
+/// # Errors
+///
+/// A pool, connection or query failure is [`StoreError::Unavailable`] (503: the sender retries
+/// later), never a panic. Its message names what failed (for example "error connecting to
+/// server: Connection refused") and never contains the connection string.
+///
+/// # TLS
+///
+/// [`PostgresStore::connect`] connects without TLS (`NoTls`), which suits a database on the
+/// same host or a private network. For TLS, build a [`deadpool_postgres::Pool`] with the TLS
+/// connector of your choice (`postgres-native-tls`, `tokio-postgres-rustls`) and pass it to
+/// [`PostgresStore::new`] or [`PostgresStore::with_table`].
+///
+/// # Example
+///
+/// ```no_run
+/// use std::convert::Infallible;
+/// use webhook_receiver::MessageId;
+/// use webhook_receiver::idempotency::PostgresStore;
+/// use webhook_receiver::idempotency::{ProcessOptions, process_once};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// // Connects, and creates the table if it is absent.
+/// let store = PostgresStore::connect("host=127.0.0.1 port=5432 user=postgres dbname=app").await?;
+///
+/// let id = MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91");
+/// let outcome = process_once(&store, &id, &ProcessOptions::default(), || async {
+///     // Your handler.
+///     Ok::<_, Infallible>(())
+/// })
+/// .await;
+/// assert_eq!(outcome.status(), 200);
+///
+/// // Now and then (expired rows are invisible, this only keeps the table small):
+/// let purged = store.purge_expired().await?;
+/// # let _ = purged;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Pool,
@@ -264,7 +248,12 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// A store on your pool, using the table [`DEFAULT_TABLE`].
+    /// The table a store uses unless told otherwise: `webhook_receiver_idempotency`.
+    pub const DEFAULT_TABLE: &'static str = "webhook_receiver_idempotency";
+}
+
+impl PostgresStore {
+    /// A store on your pool, using the table [`DEFAULT_TABLE`](Self::DEFAULT_TABLE).
     ///
     /// Call [`migrate`](PostgresStore::migrate) once at start-up to create the table if it is
     /// absent. Building the pool yourself is how you choose TLS, pool size and timeouts.
@@ -272,7 +261,7 @@ impl PostgresStore {
     pub fn new(pool: Pool) -> Self {
         Self {
             pool,
-            sql: Arc::new(Statements::new(DEFAULT_TABLE)),
+            sql: Arc::new(Statements::new(Self::DEFAULT_TABLE)),
             claim_reruns: Arc::default(),
         }
     }
@@ -284,10 +273,9 @@ impl PostgresStore {
     ///
     /// # Errors
     ///
-    /// [`InvalidTableName`] unless `table` is a plain SQL identifier: 1 to
-    /// [`MAX_TABLE_NAME_LEN`] ASCII letters, digits or underscores, not starting with a
+    /// [`ConfigError`] unless `table` is a plain SQL identifier: 1 to 50 ASCII letters, digits or underscores, not starting with a
     /// digit. The name is used exactly as written (it is quoted in SQL, so case matters).
-    pub fn with_table(pool: Pool, table: &str) -> Result<Self, InvalidTableName> {
+    pub fn with_table(pool: Pool, table: &str) -> Result<Self, ConfigError> {
         validate_table(table)?;
         Ok(Self {
             pool,
@@ -298,7 +286,7 @@ impl PostgresStore {
 
     /// Connects to the database described by `config` (a libpq-style connection string such
     /// as `"host=127.0.0.1 port=5432 user=app dbname=app"`, without TLS), and creates the
-    /// table [`DEFAULT_TABLE`] if it is absent.
+    /// table [`DEFAULT_TABLE`](Self::DEFAULT_TABLE) if it is absent.
     ///
     /// The pool holds up to 16 connections and waits at most 5 s to connect (unless the
     /// string sets `connect_timeout`) or for a free connection. For TLS or other settings,
@@ -309,7 +297,7 @@ impl PostgresStore {
     /// [`StoreError::Unavailable`] when the string cannot be parsed or the database cannot
     /// be reached or refuses to create the table.
     pub async fn connect(config: &str) -> Result<Self, StoreError> {
-        Self::connect_with_table(config, DEFAULT_TABLE).await
+        Self::connect_with_table(config, Self::DEFAULT_TABLE).await
     }
 
     /// [`connect`](PostgresStore::connect), using the table `table`.
@@ -346,7 +334,7 @@ impl PostgresStore {
     /// ```no_run
     /// # use std::time::Duration;
     /// # use webhook_receiver::idempotency::{DEFAULT_RETENTION, Lease, StoreError};
-    /// # use webhook_receiver::idempotency::postgres::PostgresStore;
+    /// # use webhook_receiver::idempotency::PostgresStore;
     /// async fn book(store: &PostgresStore, lease: Lease, claim_ref: &str) -> Result<(), StoreError> {
     ///     let mut client = store.pool().get().await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
     ///     let tx = client.transaction().await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
@@ -384,7 +372,7 @@ impl PostgresStore {
 
     /// How many claim statements this store (and its clones) ran a second time because a
     /// concurrent claim of the same id committed between the statement's snapshot and its
-    /// upsert (see the [module docs](self)). Each re-run still gives the right answer; a
+    /// upsert (see [`PostgresStore`]). Each re-run still gives the right answer; a
     /// steadily rising count only says that deliveries of the same id often race.
     #[must_use]
     pub fn claim_reruns(&self) -> u64 {
@@ -398,7 +386,7 @@ impl PostgresStore {
     }
 
     /// Creates the table and its deadline index if they are absent (see the
-    /// [module docs](self) for the schema). Idempotent, and safe to run from several
+    /// docs of [`PostgresStore`] for the schema). Idempotent, and safe to run from several
     /// instances at once.
     ///
     /// # Errors

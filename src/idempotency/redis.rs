@@ -1,94 +1,3 @@
-//! [`RedisStore`]: claims kept in Redis, for receivers running as several instances.
-//!
-//! # Key layout
-//!
-//! One key per message id: the store's prefix (`webhook-receiver:` unless set with
-//! [`RedisStore::with_prefix`]) followed by [`MessageId::key`], which is already namespaced
-//! by provider (`webhook-receiver:receeve:09feeb6f-...`). The key is a hash:
-//!
-//! | field | value |
-//! |---|---|
-//! | `s` | `p` while in progress, `c` once completed |
-//! | `t` | the owner token of the lease that claimed (and completed) the id, 32 lowercase hex digits |
-//! | `d` | the body digest, 64 lowercase hex digits (only when the claim carried one) |
-//!
-//! # The clock: the server's, through TTLs
-//!
-//! Deadlines are never computed by a receiver: they are the key's TTL, set with `PEXPIRE`
-//! by the scripts below and enforced by Redis on its own clock. An in-progress key lives for
-//! the lease, a completed key for the retention; when it expires Redis deletes it, and an
-//! expired key is exactly an absent one. Instances whose clocks disagree therefore still
-//! agree on who owns an id, and Redis itself bounds the memory the store uses: no sweeping,
-//! no key left without a TTL. Size Redis for the ids received within a retention.
-//!
-//! # A Redis that remembers
-//!
-//! A completed id is only as durable as the server: a Redis without its append-only file
-//! forgets every completion on a restart, and one allowed to evict keys forgets them under
-//! memory pressure; either way retries are processed again. [`RedisStore::connect`] checks
-//! both (`appendonly yes`; `maxmemory-policy noeviction` or no `maxmemory`) and refuses a
-//! server that fails them, with a [`StoreError::Misconfigured`] that says what to change;
-//! [`RedisStore::connect_unchecked`] skips the check.
-//!
-//! [`Lease::expires_at`] is the server's `TIME` at the claim plus the lease, so it shows
-//! the deadline Redis enforces (converted with the server's clock, not this process's).
-//!
-//! # The scripts
-//!
-//! Each operation is one Lua script (run with `EVALSHA`, loaded by the `redis` crate on
-//! first use or after a server restart), so it is atomic with no read-then-write race. Each
-//! touches one key, so it also runs on Redis Cluster.
-//!
-//! - **claim** (key; token, lease in ms, digest or empty): if the key has no state (absent
-//!   or expired), store `s=p`, the token and the digest, `PEXPIRE` it by the lease, and
-//!   answer acquired with the server's `TIME`. Otherwise, if both the record and the claim
-//!   carry a digest and they differ, answer conflict; else, in progress, answer in progress
-//!   with the key's `PTTL` (the `retry_after`); else answer completed.
-//! - **complete** (key; token, retention in ms): only if the key is in progress and its
-//!   token is the lease's, set `s=c` and `PEXPIRE` it by the retention; if it is already
-//!   completed with the lease's token (a retry whose first reply was lost), answer done;
-//!   else nothing changes and the call fails with [`StoreError::LeaseLost`].
-//! - **release** (key; token): only if the key is in progress and its token is the
-//!   lease's, `DEL` it; else [`StoreError::LeaseLost`].
-//!
-//! Durations are sent in whole milliseconds, rounded up, and capped at about 10 000 years.
-//!
-//! # Failures
-//!
-//! A connection or script failure is [`StoreError::Unavailable`] (503: the sender retries
-//! later), never a panic. The messages never contain the URL or its password. The
-//! [`ConnectionManager`] reconnects by itself after a failure. If the reply to a claim is
-//! lost after Redis ran it, the id stays in progress until its lease runs out, like a
-//! crashed worker's claim; a lost reply to a complete leaves the id in progress likewise
-//! (the handler may then run again after the lease).
-//!
-//! # Example
-//!
-//! ```no_run
-//! use std::convert::Infallible;
-//! use webhook_receiver::MessageId;
-//! use webhook_receiver::idempotency::redis::RedisStore;
-//! use webhook_receiver::idempotency::{Outcome, ProcessOptions, process_once};
-//!
-//! # async fn run() -> Result<(), webhook_receiver::idempotency::StoreError> {
-//! let store = RedisStore::connect("redis://127.0.0.1:6379/")
-//!     .await?
-//!     .with_prefix("billing:webhooks:");
-//! let id = MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91");
-//!
-//! let outcome = process_once(&store, &id, &ProcessOptions::default(), || async {
-//!     // Your handler: write to the database, enqueue a job, ...
-//!     Ok::<_, Infallible>(())
-//! })
-//! .await;
-//! match outcome {
-//!     Outcome::Processed(()) | Outcome::Duplicate => { /* 200 */ }
-//!     other => println!("answer {}", other.status()),
-//! }
-//! # Ok(())
-//! # }
-//! ```
-
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,13 +10,13 @@ use super::{Claim, IdempotencyStore, Lease, StoreError, deadline};
 use crate::MessageId;
 
 /// The key prefix unless set with [`RedisStore::with_prefix`].
-pub const DEFAULT_PREFIX: &str = "webhook-receiver:";
+const DEFAULT_PREFIX: &str = "webhook-receiver:";
 
 /// How long [`RedisStore::connect`] waits for each connection attempt: 5 s.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long a store made by [`RedisStore::connect`] waits for each answer: 5 s.
-pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How many times a store made by [`RedisStore::connect`] retries a connection, with an
 /// exponential backoff from 100 ms, before a call fails.
@@ -179,11 +88,102 @@ struct Scripts {
 }
 
 /// An [`IdempotencyStore`] in Redis: one Lua script per operation, deadlines kept as key
-/// TTLs on the server's clock. See the [module docs](self) for the key layout and the
+/// TTLs on the server's clock. See the docs of [`RedisStore`] for the key layout and the
 /// scripts.
 ///
 /// Cheap to clone: clones share the connection (a [`ConnectionManager`], which multiplexes
 /// concurrent calls over one connection and reconnects by itself).
+///
+/// [`RedisStore`]: claims kept in Redis, for receivers running as several instances.
+///
+/// # Key layout
+///
+/// One key per message id: the store's prefix (`webhook-receiver:` unless set with
+/// [`RedisStore::with_prefix`]) followed by [`MessageId::key`], which is already namespaced
+/// by provider (`webhook-receiver:receeve:09feeb6f-...`). The key is a hash:
+///
+/// | field | value |
+/// |---|---|
+/// | `s` | `p` while in progress, `c` once completed |
+/// | `t` | the owner token of the lease that claimed (and completed) the id, 32 lowercase hex digits |
+/// | `d` | the body digest, 64 lowercase hex digits (only when the claim carried one) |
+///
+/// # The clock: the server's, through TTLs
+///
+/// Deadlines are never computed by a receiver: they are the key's TTL, set with `PEXPIRE`
+/// by the scripts below and enforced by Redis on its own clock. An in-progress key lives for
+/// the lease, a completed key for the retention; when it expires Redis deletes it, and an
+/// expired key is exactly an absent one. Instances whose clocks disagree therefore still
+/// agree on who owns an id, and Redis itself bounds the memory the store uses: no sweeping,
+/// no key left without a TTL. Size Redis for the ids received within a retention.
+///
+/// # A Redis that remembers
+///
+/// A completed id is only as durable as the server: a Redis without its append-only file
+/// forgets every completion on a restart, and one allowed to evict keys forgets them under
+/// memory pressure; either way retries are processed again. [`RedisStore::connect`] checks
+/// both (`appendonly yes`; `maxmemory-policy noeviction` or no `maxmemory`) and refuses a
+/// server that fails them, with a [`StoreError::Misconfigured`] that says what to change;
+/// [`RedisStore::connect_unchecked`] skips the check.
+///
+/// [`Lease::expires_at`] is the server's `TIME` at the claim plus the lease, so it shows
+/// the deadline Redis enforces (converted with the server's clock, not this process's).
+///
+/// # The scripts
+///
+/// Each operation is one Lua script (run with `EVALSHA`, loaded by the `redis` crate on
+/// first use or after a server restart), so it is atomic with no read-then-write race. Each
+/// touches one key, so it also runs on Redis Cluster.
+///
+/// - **claim** (key; token, lease in ms, digest or empty): if the key has no state (absent
+///   or expired), store `s=p`, the token and the digest, `PEXPIRE` it by the lease, and
+///   answer acquired with the server's `TIME`. Otherwise, if both the record and the claim
+///   carry a digest and they differ, answer conflict; else, in progress, answer in progress
+///   with the key's `PTTL` (the `retry_after`); else answer completed.
+/// - **complete** (key; token, retention in ms): only if the key is in progress and its
+///   token is the lease's, set `s=c` and `PEXPIRE` it by the retention; if it is already
+///   completed with the lease's token (a retry whose first reply was lost), answer done;
+///   else nothing changes and the call fails with [`StoreError::LeaseLost`].
+/// - **release** (key; token): only if the key is in progress and its token is the
+///   lease's, `DEL` it; else [`StoreError::LeaseLost`].
+///
+/// Durations are sent in whole milliseconds, rounded up, and capped at about 10 000 years.
+///
+/// # Failures
+///
+/// A connection or script failure is [`StoreError::Unavailable`] (503: the sender retries
+/// later), never a panic. The messages never contain the URL or its password. The
+/// [`ConnectionManager`] reconnects by itself after a failure. If the reply to a claim is
+/// lost after Redis ran it, the id stays in progress until its lease runs out, like a
+/// crashed worker's claim; a lost reply to a complete leaves the id in progress likewise
+/// (the handler may then run again after the lease).
+///
+/// # Example
+///
+/// ```no_run
+/// use std::convert::Infallible;
+/// use webhook_receiver::MessageId;
+/// use webhook_receiver::idempotency::RedisStore;
+/// use webhook_receiver::idempotency::{Outcome, ProcessOptions, process_once};
+///
+/// # async fn run() -> Result<(), webhook_receiver::idempotency::StoreError> {
+/// let store = RedisStore::connect("redis://127.0.0.1:6379/")
+///     .await?
+///     .with_prefix("billing:webhooks:");
+/// let id = MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91");
+///
+/// let outcome = process_once(&store, &id, &ProcessOptions::default(), || async {
+///     // Your handler: write to the database, enqueue a job, ...
+///     Ok::<_, Infallible>(())
+/// })
+/// .await;
+/// match outcome {
+///     Outcome::Processed(()) | Outcome::Duplicate => { /* 200 */ }
+///     other => println!("answer {}", other.status()),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct RedisStore {
     manager: ConnectionManager,
@@ -192,11 +192,20 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
+    /// The key prefix unless set with [`with_prefix`](Self::with_prefix): `webhook-receiver:`.
+    pub const DEFAULT_PREFIX: &'static str = DEFAULT_PREFIX;
+    /// How long [`connect`](Self::connect) waits for each connection attempt: 5 s.
+    pub const CONNECT_TIMEOUT: Duration = CONNECT_TIMEOUT;
+    /// How long a store made by [`connect`](Self::connect) waits for each answer: 5 s.
+    pub const RESPONSE_TIMEOUT: Duration = RESPONSE_TIMEOUT;
+}
+
+impl RedisStore {
     /// Connects to the Redis server at `url` (`redis://[:password@]host:port/db`, or
     /// `rediss://` if the `redis` crate is built with TLS).
     ///
-    /// Each connection attempt times out after [`CONNECT_TIMEOUT`], each answer after
-    /// [`RESPONSE_TIMEOUT`], and a lost connection is retried 3 times with a short backoff
+    /// Each connection attempt times out after [`CONNECT_TIMEOUT`](RedisStore::CONNECT_TIMEOUT), each answer after
+    /// [`RESPONSE_TIMEOUT`](RedisStore::RESPONSE_TIMEOUT), and a lost connection is retried 3 times with a short backoff
     /// before a call fails; an unreachable server is therefore an error within seconds, not a
     /// hang. For other settings, build the [`ConnectionManager`] yourself and use
     /// [`RedisStore::new`].
@@ -302,7 +311,7 @@ impl RedisStore {
         Ok(())
     }
 
-    /// A store over a connection you configured, with the [`DEFAULT_PREFIX`]. No
+    /// A store over a connection you configured, with the [`DEFAULT_PREFIX`](RedisStore::DEFAULT_PREFIX). No
     /// durability check is made: call [`check_durability`](RedisStore::check_durability).
     #[must_use]
     pub fn new(manager: ConnectionManager) -> Self {
@@ -325,7 +334,7 @@ impl RedisStore {
         self
     }
 
-    /// The key prefix ([`DEFAULT_PREFIX`] unless set).
+    /// The key prefix ([`DEFAULT_PREFIX`](RedisStore::DEFAULT_PREFIX) unless set).
     #[must_use]
     pub fn prefix(&self) -> &str {
         &self.prefix

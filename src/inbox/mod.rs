@@ -38,7 +38,7 @@
 //! `RedisInbox` (feature `redis` too): Redis Streams, as durable as the server (its `connect`
 //! refuses a Redis without the append-only file, or one that may evict keys).
 //!
-//! `PostgresInbox` (feature `inbox-postgres`): a table of deliveries and graphile_worker's job
+//! `PostgresInbox` (features `inbox` and `postgres`): a table of deliveries and graphile_worker's job
 //! queue in PostgreSQL, with handlers whose writes commit with the completion.
 //!
 //! ```
@@ -52,7 +52,7 @@
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
-//! let inbox = Inbox::new(munity.clone(), MemoryInbox::new());
+//! let inbox = Inbox::builder(munity.clone(), MemoryInbox::new()).build();
 //!
 //! // The receiving side (an HTTP handler): verify, parse, enqueue, answer.
 //! let request = testing::munity::webhook_test().signed_with(&munity);
@@ -82,12 +82,10 @@
 //! ```
 
 mod memory;
-#[cfg(feature = "inbox-postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "inbox-postgres")))]
-pub mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
-#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub mod redis;
+mod redis;
 mod worker;
 
 use std::fmt;
@@ -97,12 +95,14 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 pub use self::memory::MemoryInbox;
-#[cfg(feature = "inbox-postgres")]
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use self::postgres::{InboxTransaction, PostgresInbox};
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::RedisInbox;
 pub use self::worker::{RetryPolicy, Worker, WorkerBuilder, WorkerReport};
-pub use crate::idempotency::StoreError;
+use crate::idempotency::StoreError;
 use crate::observe::{DeliverySpan, Meters, Op, Phase, Stopwatch, Verdict};
 use crate::provider::Verified;
 use crate::{Error, Headers, MessageId, Provider, WebhookResponse};
@@ -164,10 +164,10 @@ pub struct Job {
     /// Identifies this take: a job taken over by another worker no longer answers to it.
     pub(crate) token: u128,
     /// The graphile_worker job behind it, for `PostgresInbox`.
-    #[cfg(feature = "inbox-postgres")]
+    #[cfg(all(feature = "inbox", feature = "postgres"))]
     pub(crate) graphile: Option<Arc<graphile_worker::Job>>,
     /// The visibility it was taken with, for `PostgresInbox` (its taker id carries it).
-    #[cfg(feature = "inbox-postgres")]
+    #[cfg(all(feature = "inbox", feature = "postgres"))]
     pub(crate) visibility: std::time::Duration,
 }
 
@@ -178,9 +178,9 @@ impl Job {
             delivery,
             attempt,
             token,
-            #[cfg(feature = "inbox-postgres")]
+            #[cfg(all(feature = "inbox", feature = "postgres"))]
             graphile: None,
-            #[cfg(feature = "inbox-postgres")]
+            #[cfg(all(feature = "inbox", feature = "postgres"))]
             visibility: std::time::Duration::ZERO,
         }
     }
@@ -421,11 +421,6 @@ impl<P, B> fmt::Debug for Inbox<P, B> {
 }
 
 impl<P: Provider, B: InboxBackend> Inbox<P, B> {
-    /// An inbox that keeps no request headers.
-    pub fn new(provider: P, backend: B) -> Self {
-        Self::builder(provider, backend).build()
-    }
-
     /// An inbox with options.
     pub fn builder(provider: P, backend: B) -> InboxBuilder<P, B> {
         InboxBuilder {

@@ -1,20 +1,3 @@
-//! The inbox on Redis Streams: one stream and consumer group per provider, each operation one
-//! Lua script (atomic on the server), blocking reads for waiting takers.
-//!
-//! Keys, under the prefix (`webhook-receiver:inbox:` unless set with
-//! [`RedisInbox::with_prefix`]):
-//!
-//! | key | type | holds |
-//! |---|---|---|
-//! | `d:<message id key>` | hash | the stored delivery, its state (`w` waiting, `t` taken, `c` completed, `x` dead), attempts, the take's token and stream entry, the last error |
-//! | `s:<provider>` | stream, group `workers` | one entry per delivery due now or taken |
-//! | `z:<provider>` | sorted set | deliveries waiting for a retry, by due time (ms) |
-//! | `done`, `dead` | sorted sets | completed and dead deliveries, by when they finished (ms) |
-//! | `providers` | set | the providers seen, for `stats` |
-//!
-//! The scripts touch the delivery hashes by name, so the inbox needs a single Redis server
-//! (not Redis Cluster), like Redis' own streams commands on several keys.
-
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -27,10 +10,10 @@ use super::{
     StoredDelivery,
 };
 use crate::MessageId;
-use crate::idempotency::redis::RedisStore;
+use crate::idempotency::RedisStore;
 
 /// The key prefix unless set with [`RedisInbox::with_prefix`].
-pub const DEFAULT_PREFIX: &str = "webhook-receiver:inbox:";
+const DEFAULT_PREFIX: &str = "webhook-receiver:inbox:";
 
 /// The consumer group every worker reads through.
 const GROUP: &str = "workers";
@@ -249,6 +232,23 @@ struct Scripts {
 /// A taker waits in a blocking read (`XREADGROUP ... BLOCK`) on a connection of its own, so
 /// waiting never holds up the other calls; a delivery whose worker stopped renewing it is
 /// taken over with `XAUTOCLAIM` once idle for the visibility timeout. Cheap to clone.
+///
+/// The inbox on Redis Streams: one stream and consumer group per provider, each operation one
+/// Lua script (atomic on the server), blocking reads for waiting takers.
+///
+/// Keys, under the prefix (`webhook-receiver:inbox:` unless set with
+/// [`RedisInbox::with_prefix`]):
+///
+/// | key | type | holds |
+/// |---|---|---|
+/// | `d:<message id key>` | hash | the stored delivery, its state (`w` waiting, `t` taken, `c` completed, `x` dead), attempts, the take's token and stream entry, the last error |
+/// | `s:<provider>` | stream, group `workers` | one entry per delivery due now or taken |
+/// | `z:<provider>` | sorted set | deliveries waiting for a retry, by due time (ms) |
+/// | `done`, `dead` | sorted sets | completed and dead deliveries, by when they finished (ms) |
+/// | `providers` | set | the providers seen, for `stats` |
+///
+/// The scripts touch the delivery hashes by name, so the inbox needs a single Redis server
+/// (not Redis Cluster), like Redis' own streams commands on several keys.
 #[derive(Clone)]
 pub struct RedisInbox {
     manager: ConnectionManager,
@@ -286,6 +286,12 @@ fn until_ms(visibility: Duration) -> i64 {
 fn ms_to_time(ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+impl RedisInbox {
+    /// The key prefix unless set with [`with_prefix`](Self::with_prefix):
+    /// `webhook-receiver:inbox:`.
+    pub const DEFAULT_PREFIX: &'static str = DEFAULT_PREFIX;
 }
 
 impl RedisInbox {

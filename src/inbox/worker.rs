@@ -305,7 +305,7 @@ where
     }
 
     /// The inbox.
-    #[cfg_attr(not(feature = "inbox-postgres"), allow(dead_code))]
+    #[cfg_attr(not(all(feature = "inbox", feature = "postgres")), allow(dead_code))]
     pub(crate) fn inbox(&self) -> &Inbox<P, B> {
         &self.inbox
     }
@@ -390,7 +390,7 @@ pub(crate) enum Ran {
     Succeeded,
     /// The handler's wrapper recorded it already (with the handler's own writes, in one
     /// transaction), or failed to: an error here is not retried, the transaction is gone.
-    #[cfg_attr(not(feature = "inbox-postgres"), allow(dead_code))]
+    #[cfg_attr(not(all(feature = "inbox", feature = "postgres")), allow(dead_code))]
     Recorded(Result<(), StoreError>),
 }
 

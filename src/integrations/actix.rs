@@ -35,10 +35,7 @@
 //!
 //! # fn main() -> Result<(), webhook_receiver::ConfigError> {
 //! // Once, at start-up: one receiver (provider + store) shared by every worker.
-//! let receiver = web::Data::new(Receiver::new(
-//!     Receeve::hmac(Secret::new("shared-key")?),
-//!     MemoryStore::new(),
-//! ));
+//! let receiver = web::Data::new(Receiver::builder(Receeve::hmac(Secret::new("shared-key")?)).build());
 //! let app = move || {
 //!     App::new()
 //!         .app_data(receiver.clone())
@@ -121,7 +118,7 @@
 //! let signed = testing::receeve::claim_created().signed_with(&receeve);
 //! let app = test::init_service(
 //!     App::new()
-//!         .app_data(web::Data::new(Receiver::new(receeve, MemoryStore::new())))
+//!         .app_data(web::Data::new(Receiver::builder(receeve).build()))
 //!         .route("/webhooks/receeve", web::post().to(receeve_webhook)),
 //! )
 //! .await;
@@ -219,7 +216,7 @@ where
 
     /// [`run`](ProcessOnce::run), handing the handler the [`Lease`] of its claim too: for a
     /// handler that records the completion in its own transaction
-    /// ([`PostgresStore::complete_in`](crate::idempotency::postgres::PostgresStore::complete_in)),
+    /// ([`PostgresStore::complete_in`](crate::idempotency::PostgresStore::complete_in)),
     /// so that its effects happen exactly once.
     pub async fn run_with_lease<F, Fut, T, E>(self, handler: F) -> Received<T, E>
     where
@@ -343,7 +340,7 @@ where
 /// }
 ///
 /// let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
-/// let inbox = web::Data::new(Inbox::new(munity, MemoryInbox::new()));
+/// let inbox = web::Data::new(Inbox::builder(munity, MemoryInbox::new()).build());
 /// let app = move || {
 ///     App::new()
 ///         .app_data(inbox.clone())

@@ -36,7 +36,7 @@
 //! let receeve = Receeve::hmac(Secret::new("shared-key")?);
 //! let app: Router = Router::new()
 //!     .route("/webhooks/receeve", post(receeve_webhook))
-//!     .with_state(Receiver::new(receeve, MemoryStore::new()));
+//!     .with_state(Receiver::builder(receeve).build());
 //! # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
 //! # runtime.block_on(async {
 //! #     use tower::ServiceExt as _;
@@ -94,11 +94,12 @@
 //!
 //! # fn main() -> Result<(), webhook_receiver::ConfigError> {
 //! let app = App {
-//!     receeve: Receiver::new(Receeve::hmac(Secret::new("shared-key")?), Default::default()),
-//!     munity: Receiver::new(
-//!         Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken")?)?),
-//!         Default::default(),
-//!     ),
+//!     receeve: Receiver::builder(Receeve::hmac(Secret::new("shared-key")?)).build(),
+//!     munity: Receiver::builder(Munity::new(TokenScheme::new(
+//!         "x-munity-token",
+//!         Secret::new("t0ken")?,
+//!     )?))
+//!     .build(),
 //!     tenant: "acme",
 //! };
 //! let router: Router = Router::new()
@@ -134,7 +135,7 @@
 //! let request = testing::receeve::claim_created().signed_with(&receeve).to_http_request();
 //! let app: Router = Router::new()
 //!     .route("/", post(receeve_webhook))
-//!     .with_state(Receiver::new(receeve, MemoryStore::new()));
+//!     .with_state(Receiver::builder(receeve).build());
 //!
 //! let response = app.clone().oneshot(request.clone().map(Body::from)).await.unwrap();
 //! assert_eq!(response.status(), 200);
@@ -213,7 +214,7 @@ where
 
     /// [`run`](ProcessOnce::run), handing the handler the [`Lease`] of its claim too: for a
     /// handler that records the completion in its own transaction
-    /// ([`PostgresStore::complete_in`](crate::idempotency::postgres::PostgresStore::complete_in)),
+    /// ([`PostgresStore::complete_in`](crate::idempotency::PostgresStore::complete_in)),
     /// so that its effects happen exactly once.
     pub async fn run_with_lease<F, Fut, T, E>(self, handler: F) -> Received<T, E>
     where
@@ -244,7 +245,7 @@ where
 /// let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken")?)?);
 /// let app: Router = Router::new()
 ///     .route("/webhooks/munity", post(munity_webhook))
-///     .with_state(Inbox::new(munity, MemoryInbox::new()));
+///     .with_state(Inbox::builder(munity, MemoryInbox::new()).build());
 /// # let _ = app;
 /// # Ok(())
 /// # }

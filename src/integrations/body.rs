@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::{Error, Headers, check_body_limit};
+use crate::provider::check_body_limit;
+use crate::{Error, Headers};
 
 /// How long the extractors wait for the whole body, from the moment they start reading it; a
 /// body still incomplete then is refused with 408 ([`Error::BodyReadTimeout`]), so the sender

@@ -88,7 +88,7 @@ pub(crate) fn unread(meters: &Meters, err: Error) -> Error {
     err
 }
 
-/// [`verify_and_parse`](crate::verify_and_parse) for the [`VerifiedWebhook`] extractors,
+/// [`Provider::verify_and_parse`] for the [`VerifiedWebhook`] extractors,
 /// in a `webhook.receive` span and counted (outcome `verified` or `rejected`).
 pub(crate) fn verify<P: Provider, H: Headers + ?Sized>(
     provider: &P,

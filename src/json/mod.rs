@@ -20,7 +20,7 @@ use crate::Error;
 /// # Errors
 /// As above. `serde_json`'s nesting limit (128 levels) turns deeply nested input into
 /// [`Error::MalformedPayload`] rather than a stack overflow.
-pub fn parse_json<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
+pub(crate) fn parse_json<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
     serde_json::from_slice(bytes).map_err(Error::from_json)
 }
 

@@ -16,7 +16,7 @@ use crate::Error;
 /// Two values are equal when their text is; serialising writes the text back unchanged.
 ///
 /// ```
-/// use webhook_receiver::RawJson;
+/// use webhook_receiver::providers::RawJson;
 /// let raw: RawJson = serde_json::from_str(r#"{"amount": [100, 120]}"#).unwrap();
 /// assert_eq!(raw.get(), r#"{"amount": [100, 120]}"#);
 /// assert_eq!(raw.to_value().unwrap()["amount"][1], 120);
@@ -45,9 +45,9 @@ impl RawJson {
     /// Parses the value into `T`.
     ///
     /// # Errors
-    /// As [`parse_json`](crate::parse_json): [`Error::UnexpectedPayload`] when it is not a `T`.
+    /// As [`Verified::json`](crate::Verified::json): [`Error::UnexpectedPayload`] when it is not a `T`.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        crate::parse_json(self.get().as_bytes())
+        crate::json::parse_json(self.get().as_bytes())
     }
 
     /// The value as a `serde_json::Value`.

@@ -8,6 +8,8 @@
 //! | [`munity`] | a shared token or HMAC-SHA256, in a header you name | body digest |
 //! | [`standard`] | Standard Webhooks v1 (`webhook-*` or `svix-*` headers), replay window | `webhook-id` |
 
+pub use crate::json::RawJson;
+
 pub mod munity;
 pub mod palenca;
 pub mod receeve;

@@ -24,7 +24,7 @@
 //! assert_eq!(delivery.event.event, Event::WebhookTest { test: true });
 //! ```
 
-use crate::RawJson;
+use crate::json::RawJson;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -102,7 +102,7 @@ impl Provider for Munity {
 /// # Errors
 /// [`Error::MalformedPayload`] for invalid JSON, [`Error::UnexpectedPayload`] when the envelope
 /// lacks `workspace_id` or `event`, or a documented event's payload lacks its fields.
-pub fn parse_webhook(bytes: &[u8]) -> Result<Webhook, Error> {
+pub(crate) fn parse_webhook(bytes: &[u8]) -> Result<Webhook, Error> {
     use serde::Deserializer as _;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let webhook = de
@@ -221,7 +221,7 @@ fn read_parts<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Parts, A:
     })
 }
 
-/// Reads `Webhook` as [`parse_webhook`] does (the derived reader would buffer the payload,
+/// Reads `Webhook` as `parse_webhook` does (the derived reader would buffer the payload,
 /// which raw JSON fields cannot be read from).
 impl<'de> Deserialize<'de> for Webhook {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -121,7 +121,7 @@ impl Provider for Palenca {
 /// # Errors
 /// [`Error::MalformedPayload`] for invalid JSON, [`Error::UnexpectedPayload`] when neither the
 /// body nor its `data` carries `webhook_action` and `user_id`.
-pub fn parse_event(bytes: &[u8]) -> Result<Event, Error> {
+pub(crate) fn parse_event(bytes: &[u8]) -> Result<Event, Error> {
     let mut wire: Wire = crate::json::parse_json_object(bytes)?;
     let webhook_url = wire.webhook_url.take();
     let fields = match wire.data.take() {

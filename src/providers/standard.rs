@@ -181,7 +181,7 @@ impl<T: DeserializeOwned + Send + Sync> Provider for StandardWebhooks<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<T>, Error> {
-        let event = crate::parse_json(verified.payload())?;
+        let event = verified.json()?;
         let id = match verified.id() {
             Some(id) => MessageId::new(self.name(), id),
             None => MessageId::digest(self.name(), verified.payload()),

@@ -280,7 +280,7 @@ pub async fn an_id_that_comes_again_with_other_bytes_is_refused_only_when_checke
     let checked = Inbox::builder(provider(), backend.clone())
         .check_digest(true)
         .build();
-    let unchecked = Inbox::new(provider(), backend);
+    let unchecked = Inbox::builder(provider(), backend).build();
     let received = checked.receive(first.headers(), first.body()).await;
     assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
     let again = unchecked.receive(first.headers(), first.body()).await;
@@ -497,7 +497,7 @@ pub async fn a_dead_workers_delivery_is_taken_over_after_its_visibility<B: TestB
 }
 
 pub async fn a_job_taken_over_answers_only_its_new_holder<B: TestBackend>(make: impl Fn() -> B) {
-    use webhook_receiver::inbox::StoreError;
+    use webhook_receiver::idempotency::StoreError;
     let inbox = inbox(make());
     let backend = inbox.backend();
     accept(&inbox, "stalled").await;
@@ -716,10 +716,10 @@ struct Flaky<B> {
 }
 
 impl<B> Flaky<B> {
-    fn check(&self) -> Result<(), webhook_receiver::inbox::StoreError> {
+    fn check(&self) -> Result<(), webhook_receiver::idempotency::StoreError> {
         if self.down.load(Ordering::SeqCst) {
             self.refused.fetch_add(1, Ordering::SeqCst);
-            return Err(webhook_receiver::inbox::StoreError::Unavailable(
+            return Err(webhook_receiver::idempotency::StoreError::Unavailable(
                 "connection refused".to_owned(),
             ));
         }
@@ -731,7 +731,7 @@ impl<B: TestBackend> InboxBackend for Flaky<B> {
     async fn enqueue(
         &self,
         delivery: webhook_receiver::inbox::StoredDelivery,
-    ) -> Result<webhook_receiver::inbox::Enqueued, webhook_receiver::inbox::StoreError> {
+    ) -> Result<webhook_receiver::inbox::Enqueued, webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.enqueue(delivery).await
     }
@@ -740,7 +740,8 @@ impl<B: TestBackend> InboxBackend for Flaky<B> {
         provider: &str,
         visibility: Duration,
         wait: Duration,
-    ) -> Result<Option<webhook_receiver::inbox::Job>, webhook_receiver::inbox::StoreError> {
+    ) -> Result<Option<webhook_receiver::inbox::Job>, webhook_receiver::idempotency::StoreError>
+    {
         self.check()?;
         self.inner
             .take(provider, visibility, wait.min(Duration::from_millis(50)))
@@ -750,14 +751,14 @@ impl<B: TestBackend> InboxBackend for Flaky<B> {
         &self,
         job: &webhook_receiver::inbox::Job,
         visibility: Duration,
-    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+    ) -> Result<(), webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.extend(job, visibility).await
     }
     async fn complete(
         &self,
         job: &webhook_receiver::inbox::Job,
-    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+    ) -> Result<(), webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.complete(job).await
     }
@@ -766,14 +767,14 @@ impl<B: TestBackend> InboxBackend for Flaky<B> {
         job: &webhook_receiver::inbox::Job,
         error: &str,
         at: OffsetDateTime,
-    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+    ) -> Result<(), webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.retry(job, error, at).await
     }
     async fn release(
         &self,
         job: &webhook_receiver::inbox::Job,
-    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+    ) -> Result<(), webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.release(job).await
     }
@@ -781,7 +782,7 @@ impl<B: TestBackend> InboxBackend for Flaky<B> {
         &self,
         job: &webhook_receiver::inbox::Job,
         error: &str,
-    ) -> Result<(), webhook_receiver::inbox::StoreError> {
+    ) -> Result<(), webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.dead_letter(job, error).await
     }
@@ -789,31 +790,36 @@ impl<B: TestBackend> InboxBackend for Flaky<B> {
         &self,
         filter: &DeadLetterFilter,
         limit: usize,
-    ) -> Result<Vec<webhook_receiver::inbox::DeadLetter>, webhook_receiver::inbox::StoreError> {
+    ) -> Result<Vec<webhook_receiver::inbox::DeadLetter>, webhook_receiver::idempotency::StoreError>
+    {
         self.check()?;
         self.inner.dead_letters(filter, limit).await
     }
     async fn requeue(
         &self,
         filter: &DeadLetterFilter,
-    ) -> Result<usize, webhook_receiver::inbox::StoreError> {
+    ) -> Result<usize, webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.requeue(filter).await
     }
-    async fn replay(&self, id: &MessageId) -> Result<bool, webhook_receiver::inbox::StoreError> {
+    async fn replay(
+        &self,
+        id: &MessageId,
+    ) -> Result<bool, webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.replay(id).await
     }
     async fn purge(
         &self,
         before: OffsetDateTime,
-    ) -> Result<usize, webhook_receiver::inbox::StoreError> {
+    ) -> Result<usize, webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.purge(before).await
     }
     async fn stats(
         &self,
-    ) -> Result<webhook_receiver::inbox::InboxStats, webhook_receiver::inbox::StoreError> {
+    ) -> Result<webhook_receiver::inbox::InboxStats, webhook_receiver::idempotency::StoreError>
+    {
         self.inner.stats().await
     }
 }
@@ -828,7 +834,7 @@ pub async fn a_backend_outage_is_503_while_receiving_and_workers_resume_on_their
         down: Arc::default(),
         refused: Arc::default(),
     };
-    let inbox = Inbox::new(munity(), backend.clone());
+    let inbox = Inbox::builder(munity(), backend.clone()).build();
     backend.down.store(true, Ordering::SeqCst);
     let refused = inbox.receive(&headers(), &body("during-outage")).await;
     assert!(

@@ -61,7 +61,7 @@ async fn main() {
                 .await
                 .unwrap_or_else(|err| fail(1, &err.to_string()))
                 .with_prefix(env("PREFIX"));
-            let worker = options(Worker::builder(Inbox::new(munity, backend))).build();
+            let worker = options(Worker::builder(Inbox::builder(munity, backend).build())).build();
             println!("ready");
             let handler = move |delivery: Delivery<Webhook>| {
                 let effects = effects.clone();
@@ -85,7 +85,7 @@ async fn main() {
             let backend = PostgresInbox::connect_with_table(&env("POSTGRES"), &env("TABLE"))
                 .await
                 .unwrap_or_else(|err| fail(1, &err.to_string()));
-            let worker = options(Worker::builder(Inbox::new(munity, backend))).build();
+            let worker = options(Worker::builder(Inbox::builder(munity, backend).build())).build();
             let insert = format!("INSERT INTO {effects} (state, process) VALUES ($1, $2)");
             println!("ready");
             let handler = move |delivery: Delivery<Webhook>, tx: InboxTransaction| {

@@ -19,7 +19,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use webhook_receiver::idempotency::DEFAULT_RETENTION;
-use webhook_receiver::idempotency::postgres::PostgresStore;
+use webhook_receiver::idempotency::PostgresStore;
 use webhook_receiver::integrations::axum::ProcessOnce;
 use webhook_receiver::providers::receeve::Receeve;
 use webhook_receiver::{Received, Receiver, Secret};

@@ -160,7 +160,10 @@ where
         failures_left: AtomicUsize::new(0),
         delay_ms: AtomicU64::new(10),
     });
-    let running = F::serve(Receiver::new(provider, store), Arc::clone(&recorder));
+    let running = F::serve(
+        Receiver::builder(provider).store(store).build(),
+        Arc::clone(&recorder),
+    );
     Server { running, recorder }
 }
 

@@ -324,6 +324,6 @@ impl Provider for Receeve {
 /// [`Error::MalformedPayload`] for invalid JSON, [`Error::UnexpectedPayload`] when a required
 /// field (`details.messageType`, `messageId`, `timestamp`) is missing or of the wrong type, or
 /// a typed event's documented fields are.
-pub fn parse_message(signed: &[u8]) -> Result<Message, Error> {
+pub(crate) fn parse_message(signed: &[u8]) -> Result<Message, Error> {
     crate::json::parse_json_object(signed)
 }
