@@ -11,11 +11,10 @@ use std::borrow::Cow;
 /// carries a secret, and no text of the error (`Display`, `Debug`, its `source` chain) quotes
 /// the body, so logging `{err}` or `{err:?}` is safe. A JSON parser's own message, which can
 /// quote the body, is only given when asked for by name ([`JsonError::parser_message`]).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The body is larger than the provider's limit; it was rejected before any hashing.
-    #[error("body of {actual} bytes exceeds the limit of {limit} bytes")]
     BodyTooLarge {
         /// The configured limit in bytes.
         limit: usize,
@@ -23,39 +22,32 @@ pub enum Error {
         actual: usize,
     },
     /// The signature is absent.
-    #[error("missing signature (`{location}`)")]
     MissingSignature {
         /// Where it was looked for: a header name (lower case) or a body field.
         location: Cow<'static, str>,
     },
     /// The signature is present but cannot be a signature of this scheme: wrong encoding,
     /// wrong length, missing prefix, empty, or no entry of a known version.
-    #[error("malformed signature: {reason}")]
     MalformedSignature {
         /// What is wrong with it.
         reason: &'static str,
     },
     /// The signature is well-formed but no configured key produced it.
-    #[error("signature does not match")]
     InvalidSignature,
     /// The header that should carry the shared token is absent.
-    #[error("missing token header `{header}`")]
     MissingToken {
         /// The header that was looked up (lower case).
         header: Cow<'static, str>,
     },
     /// The shared token does not match any configured token.
-    #[error("token does not match")]
     InvalidToken,
     /// A header the scheme needs (other than the signature) is absent.
-    #[error("missing header `{header}`")]
     MissingHeader {
         /// The header that was looked up (lower case).
         header: Cow<'static, str>,
     },
     /// A header the scheme needs is present but unusable (not UTF-8, empty, or of the wrong
     /// form).
-    #[error("malformed header `{header}`: {reason}")]
     MalformedHeader {
         /// The header (lower case).
         header: Cow<'static, str>,
@@ -63,16 +55,11 @@ pub enum Error {
         reason: &'static str,
     },
     /// The delivery's timestamp is missing where the scheme needs one.
-    #[error("missing timestamp")]
     MissingTimestamp,
     /// The delivery's timestamp cannot be read.
-    #[error("malformed timestamp")]
     MalformedTimestamp,
     /// The delivery's timestamp is further from now than the configured tolerance (a replay,
     /// or a badly skewed clock).
-    #[error(
-        "timestamp is {skew_seconds} s from now, outside the tolerance of {tolerance_seconds} s"
-    )]
     TimestampOutOfTolerance {
         /// Signed distance in seconds: positive when the timestamp is in the future.
         skew_seconds: i64,
@@ -81,7 +68,6 @@ pub enum Error {
     },
     /// The body lacks the field that carries the signed content (receeve's
     /// `payloadAsString`), so nothing in it can be verified.
-    #[error("missing signed field `{field}`")]
     MissingSignedPayload {
         /// The field's name as sent on the wire.
         field: &'static str,
@@ -89,32 +75,84 @@ pub enum Error {
     /// The body carries an unsigned copy of the signed content that disagrees with it
     /// (receeve's `payload` object beside `payloadAsString`): a forged copy next to a genuine
     /// signature.
-    #[error("unsigned `{field}` disagrees with the signed content")]
     PayloadMismatch {
         /// The field that disagrees.
         field: &'static str,
     },
     /// The body is not well-formed JSON (syntax error, not UTF-8, truncated, nested too
     /// deeply). [`JsonError`] says where; its text never quotes the body.
-    #[error("malformed payload: {0}")]
     MalformedPayload(JsonError),
     /// The body is well-formed JSON but not of the shape the provider documents (a required
     /// field is missing or of the wrong type). [`JsonError`] says where and, for a missing
     /// field, which; its text never quotes the body.
-    #[error("unexpected payload shape: {0}")]
     UnexpectedPayload(JsonError),
     /// The body could not be read to its end: the client went away, broke the chunked
     /// encoding, or sent fewer bytes than it announced (a framework integration's error). The
     /// transport's error is the [`source`](std::error::Error::source).
-    #[error("the request body could not be read: {0}")]
-    BodyUnreadable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    BodyUnreadable(Box<dyn std::error::Error + Send + Sync>),
     /// The client did not send the whole body in time (a framework integration's read
     /// timeout): the sender should retry.
-    #[error("the request body was not received within {} ms", after.as_millis())]
     BodyReadTimeout {
         /// The timeout that ran out.
         after: std::time::Duration,
     },
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::BodyTooLarge { limit, actual } => {
+                write!(
+                    f,
+                    "body of {actual} bytes exceeds the limit of {limit} bytes"
+                )
+            }
+            Error::MissingSignature { location } => write!(f, "missing signature (`{location}`)"),
+            Error::MalformedSignature { reason } => write!(f, "malformed signature: {reason}"),
+            Error::InvalidSignature => f.write_str("signature does not match"),
+            Error::MissingToken { header } => write!(f, "missing token header `{header}`"),
+            Error::InvalidToken => f.write_str("token does not match"),
+            Error::MissingHeader { header } => write!(f, "missing header `{header}`"),
+            Error::MalformedHeader { header, reason } => {
+                write!(f, "malformed header `{header}`: {reason}")
+            }
+            Error::MissingTimestamp => f.write_str("missing timestamp"),
+            Error::MalformedTimestamp => f.write_str("malformed timestamp"),
+            Error::TimestampOutOfTolerance {
+                skew_seconds,
+                tolerance_seconds,
+            } => write!(
+                f,
+                "timestamp is {skew_seconds} s from now, outside the tolerance of \
+                 {tolerance_seconds} s"
+            ),
+            Error::MissingSignedPayload { field } => write!(f, "missing signed field `{field}`"),
+            Error::PayloadMismatch { field } => {
+                write!(f, "unsigned `{field}` disagrees with the signed content")
+            }
+            Error::MalformedPayload(json) => write!(f, "malformed payload: {json}"),
+            Error::UnexpectedPayload(json) => write!(f, "unexpected payload shape: {json}"),
+            Error::BodyUnreadable(error) => {
+                write!(f, "the request body could not be read: {error}")
+            }
+            Error::BodyReadTimeout { after } => write!(
+                f,
+                "the request body was not received within {} ms",
+                after.as_millis()
+            ),
+        }
+    }
+}
+
+/// The transport's error of [`Error::BodyUnreadable`] is the source; nothing else has one (a
+/// JSON parser's error is kept out of the chain: it can quote the body).
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::BodyUnreadable(error) => Some(error.as_ref()),
+            _ => None,
+        }
+    }
 }
 
 impl Error {
@@ -373,11 +411,18 @@ impl std::error::Error for JsonError {}
 /// secret that is not valid `whsec_`/hex/base64, an empty header name, a malformed key.
 ///
 /// Raised at start-up, never per request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid webhook configuration: {reason}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     reason: Cow<'static, str>,
 }
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid webhook configuration: {}", self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 impl ConfigError {
     pub(crate) fn new(reason: impl Into<Cow<'static, str>>) -> Self {

@@ -71,13 +71,13 @@
 //! | 422 | valid JSON of the wrong shape |
 //!
 //! [`Error::body_text`] is the short body to send with the status. A store that is down is
-//! not an error of the delivery: [`Receiver`] reports it as an
-//! [`Outcome`](idempotency::Outcome) answered 503.
+//! not an error of the delivery: [`Receiver`] reports it as
+//! [`Received::StoreFailed`], answered 503.
 //!
 //! # Feature flags
 //!
 //! The default build has no feature: serde, serde_json, hmac, sha2, subtle, hex, base64,
-//! thiserror, time and uuid. No async runtime, HTTP client or database driver.
+//! time, uuid and json-event-parser. No async runtime, HTTP client or database driver.
 //!
 //! - `http`: [`Headers`] for `http::HeaderMap`, and `SignedRequest::to_http_request`.
 //! - `testing`: the [`testing`] kit: fixtures for every documented example and
@@ -112,7 +112,7 @@
 //!
 //! # Process once
 //!
-//! [`Receiver`] (or [`process_once`] directly) claims each message id in an
+//! [`Receiver`] claims each message id in an
 //! [`IdempotencyStore`] ([`MemoryStore`] embedded), runs the handler, and records the result:
 //! a retry or a concurrent copy that comes while the id is claimed or completed does not run
 //! it again; a crash mid-way expires with the lease, so the next retry processes the event.
@@ -120,7 +120,7 @@
 //! but the completion was not recorded (a crash between the two, a store failure during
 //! `complete`, a handler that outlived its lease). The framework extractors detach the handler
 //! from the connection; [`Receiver::receive`] says how to do the same without them. See
-//! [`Outcome::ProcessedUnrecorded`](idempotency::Outcome::ProcessedUnrecorded).
+//! [`Received::ProcessedUnrecorded`].
 //!
 //! # Rotating secrets without downtime
 //!
@@ -156,7 +156,7 @@ pub mod verify;
 pub use delivery::{Delivery, MessageId};
 pub use error::{ConfigError, Error, JsonError};
 pub use headers::Headers;
-pub use idempotency::{IdempotencyStore, MemoryStore, process_once};
+pub use idempotency::{IdempotencyStore, MemoryStore};
 pub use provider::{DEFAULT_BODY_LIMIT, Provider, Verified, dangerous};
 pub use receiver::{DEFAULT_RETRY_AFTER_CAP, Received, Receiver, ReceiverBuilder, WebhookResponse};
 pub use secret::{Keyring, Secret};

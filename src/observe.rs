@@ -170,7 +170,7 @@ pub(crate) enum Op {
     Complete = 1,
     Release = 2,
     #[cfg_attr(not(feature = "inbox"), allow(dead_code))]
-    Enqueue = 3,
+    InboxWebhook = 3,
     #[cfg_attr(not(feature = "inbox"), allow(dead_code))]
     Retry = 4,
     #[cfg_attr(not(feature = "inbox"), allow(dead_code))]
@@ -275,15 +275,6 @@ impl DeliverySpan {
                 "webhook.handler_us" = tracing::field::Empty,
                 "webhook.complete_us" = tracing::field::Empty,
             ),
-        }
-    }
-
-    /// No span (for the measured paths called outside a receiver).
-    #[inline]
-    pub(crate) fn none() -> Self {
-        Self {
-            #[cfg(feature = "tracing")]
-            span: tracing::Span::none(),
         }
     }
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::idempotency::{
-    IdempotencyStore, Lease, MemoryStore, Outcome, ProcessOptions, body_digest, run_once,
+    AnyStore, IdempotencyStore, Lease, MemoryStore, Outcome, ProcessOptions, StoreError,
+    body_digest, run_once,
 };
 use crate::observe::{DeliverySpan, Meters, Phase, Stopwatch, Verdict};
 use crate::provider::check_body_limit;
@@ -40,29 +41,6 @@ impl WebhookResponse {
             status: err.status(),
             retry_after: None,
             body: err.body_text(),
-        }
-    }
-
-    /// The answer after the idempotency step: [`Outcome::status`], with `Retry-After` for a
-    /// 409 (the outcome's wait, rounded up to whole seconds) and a 503 (one second).
-    #[must_use]
-    pub fn from_outcome<T, E>(outcome: &Outcome<T, E>) -> Self {
-        let body = match outcome {
-            Outcome::Processed(_) | Outcome::ProcessedUnrecorded { .. } => "processed",
-            Outcome::Duplicate => "duplicate",
-            Outcome::InProgress { .. } => "in progress",
-            Outcome::Conflict => "conflicting duplicate",
-            Outcome::HandlerFailed { .. } => "handler failed",
-            _ => "temporarily unavailable",
-        };
-        let retry_after = outcome
-            .retry_after()
-            .map(whole_seconds)
-            .or_else(|| (outcome.status() == 503).then_some(1));
-        Self {
-            status: outcome.status(),
-            retry_after,
-            body,
         }
     }
 
@@ -108,25 +86,122 @@ fn whole_seconds(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
-/// The result of [`Receiver::receive`].
+/// What became of one delivery through a [`Receiver`], and what to answer the sender
+/// ([`response`](Received::response)).
+///
+/// | variant | status | the handler |
+/// |---|---|---|
+/// | [`Rejected`](Received::Rejected) | the error's ([`Error::status`]: 400, 401, 413, 422) | did not run: the delivery is not authentic or not readable |
+/// | [`Processed`](Received::Processed) | 200 | ran and succeeded |
+/// | [`ProcessedUnrecorded`](Received::ProcessedUnrecorded) | 200 | ran and succeeded, but may run again |
+/// | [`Duplicate`](Received::Duplicate) | 200 | did not run: already processed |
+/// | [`InProgress`](Received::InProgress) | 409 + `Retry-After` | did not run: another request holds the id |
+/// | [`Conflict`](Received::Conflict) | 422 | did not run: same id, different body |
+/// | [`HandlerFailed`](Received::HandlerFailed) | 500 | ran and failed; the sender retries |
+/// | [`StoreFailed`](Received::StoreFailed) | 503 + `Retry-After: 1` | did not run: the store could not claim |
 #[derive(Debug)]
 #[non_exhaustive]
+#[must_use]
 pub enum Received<T, E> {
     /// Verification or parsing failed: the delivery is not authentic or not readable, and
     /// the handler did not run.
     Rejected(Error),
-    /// The delivery was authentic: what the idempotency step and the handler made of it
-    /// (processed, a duplicate, in progress elsewhere, the handler failed, the store failed).
-    Handled(Outcome<T, E>),
+    /// The handler ran, succeeded, and the id is recorded as completed.
+    Processed(T),
+    /// The handler ran and succeeded, but recording it failed: the lease ran out first
+    /// ([`StoreError::LeaseLost`], another request may have taken the id over) or the store
+    /// stayed unreachable until the lease's deadline was near (the shared stores retry until
+    /// then). Answered 200 (the work is done), but the event may be processed again by a
+    /// later retry: at-least-once in this corner. A lease longer than the handler's worst
+    /// case, and than the store outages you expect, avoids it.
+    ProcessedUnrecorded {
+        /// What the handler returned.
+        value: T,
+        /// Why the completion was not recorded.
+        error: StoreError,
+    },
+    /// The id was already processed: the handler did not run.
+    Duplicate,
+    /// Another request holds the id: the handler did not run. Answered 409 with
+    /// `Retry-After`.
+    InProgress {
+        /// The time to wait: what is left of the other claim's lease, at most the receiver's
+        /// [`retry_after_cap`](ReceiverBuilder::retry_after_cap).
+        retry_after: Duration,
+    },
+    /// A live record of the id carries a different body digest
+    /// ([`check_digest`](ReceiverBuilder::check_digest)): the handler did not run. Answered
+    /// 422 rather than 409, so that logs and metrics tell this anomaly (one id, two different
+    /// events) from the ordinary race of [`InProgress`](Received::InProgress).
+    Conflict,
+    /// The handler ran and failed; the claim was released so the sender's retry processes
+    /// the event again. Answered 500.
+    HandlerFailed {
+        /// What the handler returned.
+        error: E,
+        /// Set when the release itself failed: the record then stays in progress until its
+        /// lease runs out, and retries get 409 until then.
+        release_error: Option<StoreError>,
+    },
+    /// The store could not claim the id: the handler did not run. Answered with the error's
+    /// status (503: the sender retries later).
+    StoreFailed(StoreError),
 }
 
 impl<T, E> Received<T, E> {
-    /// What to answer the sender.
-    #[must_use]
+    /// What became of an authentic delivery.
+    pub(crate) fn from_outcome(outcome: Outcome<T, E>) -> Self {
+        match outcome {
+            Outcome::Processed(value) => Received::Processed(value),
+            Outcome::ProcessedUnrecorded { value, error } => {
+                Received::ProcessedUnrecorded { value, error }
+            }
+            Outcome::Duplicate => Received::Duplicate,
+            Outcome::InProgress { retry_after } => Received::InProgress { retry_after },
+            Outcome::Conflict => Received::Conflict,
+            Outcome::HandlerFailed {
+                error,
+                release_error,
+            } => Received::HandlerFailed {
+                error,
+                release_error,
+            },
+            Outcome::StoreFailed(error) => Received::StoreFailed(error),
+        }
+    }
+
+    /// What to answer the sender: the status of the table above, `Retry-After` for a 409 (the
+    /// wait, rounded up to whole seconds) and a 503 (one second), and a short body that names
+    /// the condition and carries no error text.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_receiver::Received;
+    /// use webhook_receiver::idempotency::StoreError;
+    ///
+    /// assert_eq!(Received::<(), ()>::Duplicate.response().status(), 200);
+    /// let busy = Received::<(), ()>::InProgress { retry_after: Duration::from_millis(2500) };
+    /// assert_eq!((busy.response().status(), busy.response().retry_after()), (409, Some(3)));
+    /// assert_eq!(Received::<(), ()>::StoreFailed(StoreError::Full).response().status(), 503);
+    /// ```
     pub fn response(&self) -> WebhookResponse {
-        match self {
-            Received::Rejected(err) => WebhookResponse::from_error(err),
-            Received::Handled(outcome) => WebhookResponse::from_outcome(outcome),
+        let (status, body) = match self {
+            Received::Rejected(err) => return WebhookResponse::from_error(err),
+            Received::Processed(_) | Received::ProcessedUnrecorded { .. } => (200, "processed"),
+            Received::Duplicate => (200, "duplicate"),
+            Received::InProgress { .. } => (409, "in progress"),
+            Received::Conflict => (422, "conflicting duplicate"),
+            Received::HandlerFailed { .. } => (500, "handler failed"),
+            Received::StoreFailed(error) => (error.status(), "temporarily unavailable"),
+        };
+        let retry_after = match self {
+            Received::InProgress { retry_after } => Some(whole_seconds(*retry_after)),
+            _ => (status == 503).then_some(1),
+        };
+        WebhookResponse {
+            status,
+            retry_after,
+            body,
         }
     }
 
@@ -135,11 +210,9 @@ impl<T, E> Received<T, E> {
     pub fn ran_handler(&self) -> bool {
         matches!(
             self,
-            Received::Handled(
-                Outcome::Processed(_)
-                    | Outcome::ProcessedUnrecorded { .. }
-                    | Outcome::HandlerFailed { .. }
-            )
+            Received::Processed(_)
+                | Received::ProcessedUnrecorded { .. }
+                | Received::HandlerFailed { .. }
         )
     }
 }
@@ -187,13 +260,13 @@ impl<T, E> Received<T, E> {
 /// assert!(!retry.ran_handler(), "a duplicate is acknowledged without running the handler");
 /// assert_eq!(block_on(receiver.receive(&[("x-munity-token", "nope")], body, handle)).response().status(), 401);
 /// ```
-pub struct Receiver<P, S = MemoryStore> {
-    inner: Arc<Settings<P, S>>,
+pub struct Receiver<P> {
+    inner: Arc<Settings<P>>,
 }
 
-struct Settings<P, S> {
+struct Settings<P> {
     provider: P,
-    store: S,
+    store: AnyStore,
     options: ProcessOptions,
     check_digest: bool,
     retry_after_cap: Duration,
@@ -201,7 +274,7 @@ struct Settings<P, S> {
     meters: Meters,
 }
 
-impl<P, S> Clone for Receiver<P, S> {
+impl<P> Clone for Receiver<P> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
@@ -209,10 +282,9 @@ impl<P, S> Clone for Receiver<P, S> {
     }
 }
 
-impl<P, S> std::fmt::Debug for Receiver<P, S>
+impl<P> std::fmt::Debug for Receiver<P>
 where
     P: std::fmt::Debug,
-    S: std::fmt::Debug,
 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Receiver")
@@ -232,7 +304,7 @@ impl<P: Provider> Receiver<P> {
     pub fn builder(provider: P) -> ReceiverBuilder<P> {
         ReceiverBuilder {
             provider,
-            store: MemoryStore::new(),
+            store: AnyStore::Memory(MemoryStore::new()),
             options: ProcessOptions::new(),
             check_digest: false,
             retry_after_cap: DEFAULT_RETRY_AFTER_CAP,
@@ -240,7 +312,7 @@ impl<P: Provider> Receiver<P> {
     }
 }
 
-impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
+impl<P: Provider> Receiver<P> {
     /// The provider.
     #[must_use]
     pub fn provider(&self) -> &P {
@@ -252,14 +324,9 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
         &self.inner.meters
     }
 
-    /// The store.
-    #[must_use]
-    pub fn store(&self) -> &S {
-        &self.inner.store
-    }
-
-    /// Verifies and parses the delivery, then runs `handler` once per message id (see
-    /// [`process_once`](crate::process_once)).
+    /// Verifies and parses the delivery, then runs `handler` once per message id: claims the
+    /// id, runs the handler only when the claim is acquired, then records the id completed on
+    /// `Ok` or releases it on `Err` (see [`Received`] for every answer).
     ///
     /// The future does not detach itself: dropped after the claim (say the client hung up and
     /// your server dropped the request), the handler stops where it was, the id stays claimed
@@ -371,7 +438,7 @@ impl<P: Provider, S: IdempotencyStore> Receiver<P, S> {
             other => other,
         };
         finished(&settings.meters, span, &outcome);
-        Received::Handled(outcome)
+        Received::from_outcome(outcome)
     }
 }
 
@@ -447,24 +514,22 @@ fn finished<T, E>(meters: &Meters, span: &DeliverySpan, outcome: &Outcome<T, E>)
 /// defaults, then [`build`](ReceiverBuilder::build).
 #[derive(Debug)]
 #[must_use]
-pub struct ReceiverBuilder<P, S = MemoryStore> {
+pub struct ReceiverBuilder<P> {
     provider: P,
-    store: S,
+    store: AnyStore,
     options: ProcessOptions,
     check_digest: bool,
     retry_after_cap: Duration,
 }
 
-impl<P: Provider, S: IdempotencyStore> ReceiverBuilder<P, S> {
-    /// Where claims are recorded (default: a fresh [`MemoryStore`]).
-    pub fn store<S2: IdempotencyStore>(self, store: S2) -> ReceiverBuilder<P, S2> {
-        ReceiverBuilder {
-            provider: self.provider,
-            store,
-            options: self.options,
-            check_digest: self.check_digest,
-            retry_after_cap: self.retry_after_cap,
-        }
+impl<P: Provider> ReceiverBuilder<P> {
+    /// Where claims are recorded (default: a fresh [`MemoryStore`]): any
+    /// [`IdempotencyStore`]. The store's type does not appear in the receiver's, so handlers
+    /// and extractors name `Receiver<P>` whatever the store. The memory store is called
+    /// directly; another store's calls go through one boxed future each.
+    pub fn store<S: IdempotencyStore + 'static>(mut self, store: S) -> Self {
+        self.store = AnyStore::new(store);
+        self
     }
 
     /// How long a claim owns its message id (default
@@ -483,7 +548,7 @@ impl<P: Provider, S: IdempotencyStore> ReceiverBuilder<P, S> {
     }
 
     /// Whether to compare body digests (default off): with it, the same id arriving with a
-    /// different body is answered 422 ([`Outcome::Conflict`]) instead of being acknowledged
+    /// different body is answered 422 ([`Received::Conflict`]) instead of being acknowledged
     /// as a duplicate. Leave it off for senders whose retries may re-serialise the body.
     /// Where the message id is itself the content's digest (Munity, Palenca without
     /// `webhook_id`), the id's digest is reused: no second hash, and no conflict can arise.
@@ -501,7 +566,7 @@ impl<P: Provider, S: IdempotencyStore> ReceiverBuilder<P, S> {
 
     /// The receiver.
     #[must_use]
-    pub fn build(self) -> Receiver<P, S> {
+    pub fn build(self) -> Receiver<P> {
         let meters = Meters::for_store(self.provider.name(), &self.store);
         Receiver {
             inner: Arc::new(Settings {

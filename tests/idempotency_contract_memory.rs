@@ -1,6 +1,7 @@
 //! The store contract (`tests/store_contract`) against the embedded `MemoryStore`, on the real
 //! clock like the shared stores.
 
+mod receive_once;
 mod store_contract;
 
 use std::sync::Arc;

@@ -1,5 +1,5 @@
-//! The in-memory idempotency store and `process_once`: races, lease expiry and takeover,
-//! retention, digests, capacity, and the HTTP answer of each outcome.
+//! The in-memory idempotency store, alone and under a `Receiver`: races, lease expiry and
+//! takeover, retention, digests, capacity, and the HTTP answer of each outcome.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::convert::Infallible;
@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use webhook_receiver::MessageId;
+mod receive_once;
+
+use receive_once::{process_once, process_once_with_body};
 use webhook_receiver::clock::ManualClock;
 use webhook_receiver::idempotency::{
-    Claim, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, Lease, MemoryStore, Outcome,
-    ProcessOptions, StoreError, body_digest, process_once, process_once_with_digest,
+    Claim, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, Lease, MemoryStore, StoreError,
 };
+use webhook_receiver::{MessageId, Received};
 
 const START: i64 = 1_700_000_000;
 
@@ -27,6 +29,12 @@ fn manual_store(capacity: usize) -> (MemoryStore, ManualClock) {
         .clock(Arc::new(clock.clone()))
         .build();
     (store, clock)
+}
+
+/// The SHA-256 of a body: the digest a receiver that compares bodies records.
+fn sha256(body: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(body).into()
 }
 
 fn secs(n: u64) -> Duration {
@@ -52,8 +60,8 @@ fn store_and_its_futures_are_send_and_sync() {
     assert_send_sync(&store);
     let id = id(0);
     assert_send(&store.claim(&id, DEFAULT_LEASE));
-    let options = ProcessOptions::default();
-    assert_send(&process_once(&store, &id, &options, || async {
+    let options = DEFAULT_LEASE;
+    assert_send(&process_once(&store, &id, options, || async {
         Ok::<_, Infallible>(())
     }));
 }
@@ -62,9 +70,6 @@ fn store_and_its_futures_are_send_and_sync() {
 fn defaults_are_a_minute_lease_and_a_week_of_retention() {
     assert_eq!(DEFAULT_LEASE, secs(60));
     assert_eq!(DEFAULT_RETENTION, secs(7 * 24 * 3600));
-    let options = ProcessOptions::default();
-    assert_eq!(options.lease, DEFAULT_LEASE);
-    assert_eq!(options.retention, DEFAULT_RETENTION);
     assert_eq!(MemoryStore::new().capacity(), MemoryStore::DEFAULT_CAPACITY);
     assert_eq!(MemoryStore::DEFAULT_CAPACITY, 100_000);
 }
@@ -90,7 +95,7 @@ fn concurrent_deliveries_of_one_id_run_the_handler_once() {
                     tokio::spawn(async move {
                         let id = id(n);
                         barrier.wait().await;
-                        process_once(&store, &id, &ProcessOptions::default(), || async {
+                        process_once(&store, &id, DEFAULT_LEASE, || async {
                             runs.fetch_add(1, Ordering::SeqCst);
                             // Give the other deliveries a chance to arrive mid-handler.
                             tokio::task::yield_now().await;
@@ -103,9 +108,9 @@ fn concurrent_deliveries_of_one_id_run_the_handler_once() {
             let mut processed = 0;
             for task in tasks {
                 match task.await.unwrap() {
-                    Outcome::Processed(()) => processed += 1,
-                    Outcome::Duplicate => {}
-                    Outcome::InProgress { retry_after } => {
+                    Received::Processed(()) => processed += 1,
+                    Received::Duplicate => {}
+                    Received::InProgress { retry_after } => {
                         assert!(retry_after > Duration::ZERO && retry_after <= DEFAULT_LEASE);
                     }
                     other => panic!("unexpected outcome for {n}: {other:?}"),
@@ -275,47 +280,47 @@ async fn ids_of_different_providers_do_not_collide() {
 #[tokio::test]
 async fn a_handler_error_releases_the_claim_so_a_retry_processes_the_event() {
     let store = MemoryStore::new();
-    let options = ProcessOptions::default();
+    let options = DEFAULT_LEASE;
     let runs = AtomicUsize::new(0);
 
-    let failed = process_once(&store, &id(1), &options, || async {
+    let failed = process_once(&store, &id(1), options, || async {
         runs.fetch_add(1, Ordering::SeqCst);
         Err::<(), _>("database down")
     })
     .await;
     assert!(matches!(
         failed,
-        Outcome::HandlerFailed {
+        Received::HandlerFailed {
             error: "database down",
             release_error: None
         }
     ));
-    assert_eq!(failed.status(), 500);
-    assert_eq!(failed.retry_after(), None);
+    assert_eq!(failed.response().status(), 500);
+    assert_eq!(failed.response().retry_after(), None);
 
-    let retried = process_once(&store, &id(1), &options, || async {
+    let retried = process_once(&store, &id(1), options, || async {
         runs.fetch_add(1, Ordering::SeqCst);
         Ok::<_, &str>(7)
     })
     .await;
-    assert!(matches!(retried, Outcome::Processed(7)));
+    assert!(matches!(retried, Received::Processed(7)));
 
-    let duplicate = process_once(&store, &id(1), &options, || async {
+    let duplicate = process_once(&store, &id(1), options, || async {
         runs.fetch_add(1, Ordering::SeqCst);
         Ok::<_, &str>(8)
     })
     .await;
-    assert!(matches!(duplicate, Outcome::Duplicate));
+    assert!(matches!(duplicate, Received::Duplicate));
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn a_crashed_handler_is_processed_by_the_retry_after_its_lease() {
     let (store, clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
-    let options = ProcessOptions::default().with_lease(secs(30));
+    let options = secs(30);
     // A handler that never finishes stands for a crash: its future is dropped mid-way.
     let first = id(1);
-    let crashed = process_once(&store, &first, &options, || {
+    let crashed = process_once(&store, &first, options, || {
         std::future::pending::<Result<(), Infallible>>()
     });
     {
@@ -324,39 +329,39 @@ async fn a_crashed_handler_is_processed_by_the_retry_after_its_lease() {
         assert!(crashed.as_mut().poll(&mut cx).is_pending());
     }
 
-    let early = process_once(&store, &id(1), &options, || async {
+    let early = process_once(&store, &id(1), options, || async {
         Ok::<_, Infallible>(())
     })
     .await;
-    assert!(matches!(early, Outcome::InProgress { retry_after } if retry_after == secs(30)));
-    assert_eq!(early.status(), 409);
-    assert_eq!(early.retry_after(), Some(secs(30)));
+    assert!(matches!(early, Received::InProgress { retry_after } if retry_after == secs(30)));
+    assert_eq!(early.response().status(), 409);
+    assert_eq!(early.response().retry_after(), Some(30));
 
     advance(&clock, secs(30));
-    let retry = process_once(&store, &id(1), &options, || async {
+    let retry = process_once(&store, &id(1), options, || async {
         Ok::<_, Infallible>(())
     })
     .await;
-    assert!(matches!(retry, Outcome::Processed(())));
+    assert!(matches!(retry, Received::Processed(())));
 }
 
 #[tokio::test]
 async fn a_handler_that_outlives_its_lease_is_reported_unrecorded() {
     let (store, clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
-    let options = ProcessOptions::default().with_lease(secs(10));
-    let outcome = process_once(&store, &id(1), &options, || async {
+    let options = secs(10);
+    let outcome = process_once(&store, &id(1), options, || async {
         advance(&clock, secs(11));
         Ok::<_, Infallible>("done")
     })
     .await;
     assert!(matches!(
         outcome,
-        Outcome::ProcessedUnrecorded {
+        Received::ProcessedUnrecorded {
             value: "done",
             error: StoreError::LeaseLost
         }
     ));
-    assert_eq!(outcome.status(), 200);
+    assert_eq!(outcome.response().status(), 200);
     // Nothing was recorded: a later retry processes the event again (at-least-once).
     acquire(&store, &id(1), secs(10)).await;
 }
@@ -364,8 +369,9 @@ async fn a_handler_that_outlives_its_lease_is_reported_unrecorded() {
 #[tokio::test]
 async fn the_same_id_with_a_different_body_is_a_conflict() {
     let (store, clock) = manual_store(MemoryStore::DEFAULT_CAPACITY);
-    let original = body_digest(br#"{"amount":10}"#);
-    let tampered = body_digest(br#"{"amount":1000}"#);
+    let (original_body, tampered_body): (&[u8], &[u8]) =
+        (br#"{"amount":10}"#, br#"{"amount":1000}"#);
+    let (original, tampered) = (sha256(original_body), sha256(tampered_body));
 
     let lease = match store
         .claim_with_digest(&id(1), Some(original), secs(30))
@@ -400,27 +406,27 @@ async fn the_same_id_with_a_different_body_is_a_conflict() {
     );
 
     store.complete(&lease, secs(3600)).await.unwrap();
-    let options = ProcessOptions::default();
-    let conflict = process_once_with_digest(&store, &id(1), Some(tampered), &options, || async {
+    let options = DEFAULT_LEASE;
+    let conflict = process_once_with_body(&store, &id(1), options, tampered_body, || async {
         Ok::<_, Infallible>(())
     })
     .await;
-    assert!(matches!(conflict, Outcome::Conflict));
-    assert_eq!(conflict.status(), 422);
-    assert_eq!(conflict.retry_after(), None);
-    let duplicate = process_once_with_digest(&store, &id(1), Some(original), &options, || async {
+    assert!(matches!(conflict, Received::Conflict));
+    assert_eq!(conflict.response().status(), 422);
+    assert_eq!(conflict.response().retry_after(), None);
+    let duplicate = process_once_with_body(&store, &id(1), options, original_body, || async {
         Ok::<_, Infallible>(())
     })
     .await;
-    assert!(matches!(duplicate, Outcome::Duplicate));
+    assert!(matches!(duplicate, Received::Duplicate));
 
     // Once the record has expired, the id is absent again and any body may claim it.
     advance(&clock, secs(3600));
-    let again = process_once_with_digest(&store, &id(1), Some(tampered), &options, || async {
+    let again = process_once_with_body(&store, &id(1), options, tampered_body, || async {
         Ok::<_, Infallible>(())
     })
     .await;
-    assert!(matches!(again, Outcome::Processed(())));
+    assert!(matches!(again, Received::Processed(())));
 }
 
 #[tokio::test]
@@ -564,13 +570,13 @@ async fn a_store_full_of_events_in_progress_answers_full() {
     }
     assert_eq!(store.claim(&id(8), secs(30)).await, Err(StoreError::Full));
     let runs = AtomicUsize::new(0);
-    let outcome = process_once(&store, &id(8), &ProcessOptions::default(), || async {
+    let outcome = process_once(&store, &id(8), DEFAULT_LEASE, || async {
         runs.fetch_add(1, Ordering::SeqCst);
         Ok::<_, Infallible>(())
     })
     .await;
-    assert!(matches!(outcome, Outcome::StoreFailed(StoreError::Full)));
-    assert_eq!(outcome.status(), 503);
+    assert!(matches!(outcome, Received::StoreFailed(StoreError::Full)));
+    assert_eq!(outcome.response().status(), 503);
     assert_eq!(runs.load(Ordering::SeqCst), 0);
 
     // A completed record may be evicted for a new one; the in-progress ones stay.
@@ -621,44 +627,48 @@ async fn a_capacity_of_zero_holds_one_record() {
 
 #[test]
 fn outcomes_map_to_http_answers() {
-    type O = Outcome<(), &'static str>;
+    type O = Received<(), &'static str>;
     let cases: Vec<(O, u16, Option<Duration>)> = vec![
-        (Outcome::Processed(()), 200, None),
+        (Received::Processed(()), 200, None),
         (
-            Outcome::ProcessedUnrecorded {
+            Received::ProcessedUnrecorded {
                 value: (),
                 error: StoreError::LeaseLost,
             },
             200,
             None,
         ),
-        (Outcome::Duplicate, 200, None),
+        (Received::Duplicate, 200, None),
         (
-            Outcome::InProgress {
+            Received::InProgress {
                 retry_after: secs(42),
             },
             409,
             Some(secs(42)),
         ),
-        (Outcome::Conflict, 422, None),
+        (Received::Conflict, 422, None),
         (
-            Outcome::HandlerFailed {
+            Received::HandlerFailed {
                 error: "boom",
                 release_error: None,
             },
             500,
             None,
         ),
-        (Outcome::StoreFailed(StoreError::Full), 503, None),
+        (Received::StoreFailed(StoreError::Full), 503, None),
         (
-            Outcome::StoreFailed(StoreError::Unavailable("connection refused".into())),
+            Received::StoreFailed(StoreError::Unavailable("connection refused".into())),
             503,
             None,
         ),
     ];
     for (outcome, status, retry_after) in cases {
-        assert_eq!(outcome.status(), status, "{outcome:?}");
-        assert_eq!(outcome.retry_after(), retry_after, "{outcome:?}");
+        let response = outcome.response();
+        assert_eq!(response.status(), status, "{outcome:?}");
+        let seconds = retry_after
+            .map(|d| d.as_secs())
+            .or((status == 503).then_some(1));
+        assert_eq!(response.retry_after(), seconds, "{outcome:?}");
     }
     assert_eq!(StoreError::LeaseLost.status(), 409);
 }
@@ -693,18 +703,18 @@ impl IdempotencyStore for CountingStore {
 }
 
 #[tokio::test]
-async fn a_store_of_your_own_works_with_process_once_on_a_spawned_task() {
+async fn a_store_of_your_own_works_under_a_receiver_on_a_spawned_task() {
     let store = CountingStore::default();
     let calls = Arc::clone(&store.calls);
     let outcome = tokio::spawn(async move {
-        process_once(&store, &id(1), &ProcessOptions::default(), || async {
+        process_once(&store, &id(1), DEFAULT_LEASE, || async {
             Ok::<_, Infallible>(())
         })
         .await
     })
     .await
     .unwrap();
-    assert!(matches!(outcome, Outcome::Processed(())));
+    assert!(matches!(outcome, Received::Processed(())));
     // claim + complete
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }

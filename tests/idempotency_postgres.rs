@@ -8,17 +8,19 @@
 #![cfg(feature = "postgres")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod receive_once;
 mod store_contract;
+
+use receive_once::process_once;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use webhook_receiver::MessageId;
+use webhook_receiver::Received;
 use webhook_receiver::idempotency::PostgresStore;
-use webhook_receiver::idempotency::{
-    Claim, IdempotencyStore, Outcome, ProcessOptions, StoreError, process_once,
-};
+use webhook_receiver::idempotency::{Claim, DEFAULT_LEASE, IdempotencyStore, StoreError};
 
 const DEFAULT_SERVER: &str = "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test";
 
@@ -213,12 +215,12 @@ async fn an_unreachable_server_is_unavailable() {
         store.migrate().await,
         Err(StoreError::Unavailable(_))
     ));
-    let outcome = process_once(&store, &id, &ProcessOptions::default(), || async {
+    let outcome = process_once(&store, &id, DEFAULT_LEASE, || async {
         Ok::<_, std::convert::Infallible>(())
     })
     .await;
-    assert!(matches!(outcome, Outcome::StoreFailed(_)));
-    assert_eq!(outcome.status(), 503);
+    assert!(matches!(outcome, Received::StoreFailed(_)));
+    assert_eq!(outcome.response().status(), 503);
     assert!(format!("{store:?}").contains(PostgresStore::DEFAULT_TABLE));
 }
 
@@ -228,13 +230,13 @@ async fn an_unreachable_server_is_unavailable() {
 async fn a_crashed_claim_expires_and_is_taken_over() {
     let store = Arc::new(test_store(&unique_table()).await);
     let id = store_contract::fresh_id("crash", "worker");
-    let options = ProcessOptions::default().with_lease(Duration::from_millis(400));
+    let options = Duration::from_millis(400);
 
     let (started_tx, started_rx) = tokio::sync::oneshot::channel();
     let crashed = {
         let (store, id) = (Arc::clone(&store), id.clone());
         tokio::spawn(async move {
-            let _ = process_once(&*store, &id, &options, || async move {
+            let _ = process_once(&*store, &id, options, || async move {
                 started_tx.send(()).unwrap();
                 std::future::pending::<Result<(), std::convert::Infallible>>().await
             })
@@ -270,12 +272,15 @@ async fn a_crashed_claim_expires_and_is_taken_over() {
     assert_eq!(store.purge_expired().await.unwrap(), 0);
 
     let runs = AtomicUsize::new(0);
-    let outcome = process_once(&*store, &id, &ProcessOptions::default(), || async {
+    let outcome = process_once(&*store, &id, DEFAULT_LEASE, || async {
         runs.fetch_add(1, Ordering::SeqCst);
         Ok::<_, std::convert::Infallible>("done")
     })
     .await;
-    assert!(matches!(outcome, Outcome::Processed("done")), "{outcome:?}");
+    assert!(
+        matches!(outcome, Received::Processed("done")),
+        "{outcome:?}"
+    );
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     assert!(matches!(
         store.claim(&id, Duration::from_secs(60)).await.unwrap(),

@@ -12,7 +12,10 @@
     clippy::indexing_slicing
 )]
 
+mod receive_once;
 mod store_contract;
+
+use receive_once::process_once;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,10 +24,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::MultiplexedConnection;
 use webhook_receiver::MessageId;
+use webhook_receiver::Received;
 use webhook_receiver::idempotency::RedisStore;
-use webhook_receiver::idempotency::{
-    Claim, IdempotencyStore, Outcome, ProcessOptions, StoreError, process_once,
-};
+use webhook_receiver::idempotency::{Claim, IdempotencyStore, StoreError};
 
 use store_contract::fresh_id;
 
@@ -346,14 +348,14 @@ async fn a_crashed_claim_expires_and_is_taken_over() {
     let prefix = store.prefix().to_owned();
     let mut connection = raw().await;
     let id = fresh_id("contract", "crash");
-    let options = ProcessOptions::new().with_lease(Duration::from_millis(500));
+    let options = Duration::from_millis(500);
     let runs = Arc::new(AtomicUsize::new(0));
 
     let (claimed_tx, claimed_rx) = tokio::sync::oneshot::channel::<()>();
     let crashing = {
         let (store, id, runs) = (Arc::clone(&store), id.clone(), Arc::clone(&runs));
         tokio::spawn(async move {
-            let _ = process_once(&*store, &id, &options, || async move {
+            let _ = process_once(&*store, &id, options, || async move {
                 runs.fetch_add(1, Ordering::SeqCst);
                 let _ = claimed_tx.send(());
                 std::future::pending::<Result<(), std::convert::Infallible>>().await
@@ -367,20 +369,20 @@ async fn a_crashed_claim_expires_and_is_taken_over() {
 
     let ttl = pttl(&mut connection, &store.key(&id)).await;
     assert!(ttl > 0 && ttl <= 500, "{ttl}");
-    let retry = process_once(&*store, &id, &options, || async {
+    let retry = process_once(&*store, &id, options, || async {
         Ok::<_, std::convert::Infallible>(())
     })
     .await;
-    assert!(matches!(retry, Outcome::InProgress { .. }), "{retry:?}");
-    assert_eq!(retry.status(), 409);
+    assert!(matches!(retry, Received::InProgress { .. }), "{retry:?}");
+    assert_eq!(retry.response().status(), 409);
 
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let retry = process_once(&*store, &id, &options, || async {
+    let retry = process_once(&*store, &id, options, || async {
         runs.fetch_add(1, Ordering::SeqCst);
         Ok::<_, std::convert::Infallible>("done")
     })
     .await;
-    assert!(matches!(retry, Outcome::Processed("done")), "{retry:?}");
+    assert!(matches!(retry, Received::Processed("done")), "{retry:?}");
     assert_eq!(runs.load(Ordering::SeqCst), 2);
     assert_eq!(store.claim(&id, LONG).await.unwrap(), Claim::Completed);
     cleanup(&prefix).await;

@@ -7,6 +7,7 @@
 #![cfg(feature = "redis")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod receive_once;
 mod store_contract;
 
 use std::path::PathBuf;

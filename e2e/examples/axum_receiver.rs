@@ -67,26 +67,26 @@ use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 use tracing::{Level, error, info};
 use webhook_receiver::Provider as _;
 use webhook_receiver::Receiver;
-use webhook_receiver::integrations::axum::{ProcessOnce, WebhookRejection};
+use webhook_receiver::integrations::{WebhookRejection, axum::Webhook};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
 
 const DEFAULT_PORT: u16 = 3000;
 
-async fn palenca_webhook(webhook: Result<ProcessOnce<Palenca>, WebhookRejection>) -> Answer {
+async fn palenca_webhook(webhook: Result<Webhook<Palenca>, WebhookRejection>) -> Answer {
     let webhook = common::admitted(webhook)?;
     let provider = webhook.receiver().provider().name();
     common::answered(provider, webhook.run(common::on_palenca).await)
 }
 
-async fn receeve_webhook(webhook: Result<ProcessOnce<Receeve>, WebhookRejection>) -> Answer {
+async fn receeve_webhook(webhook: Result<Webhook<Receeve>, WebhookRejection>) -> Answer {
     let webhook = common::admitted(webhook)?;
     let provider = webhook.receiver().provider().name();
     common::answered(provider, webhook.run(common::on_receeve).await)
 }
 
-async fn munity_webhook(webhook: Result<ProcessOnce<Munity>, WebhookRejection>) -> Answer {
+async fn munity_webhook(webhook: Result<Webhook<Munity>, WebhookRejection>) -> Answer {
     let webhook = common::admitted(webhook)?;
     let provider = webhook.receiver().provider().name();
     common::answered(provider, webhook.run(common::on_munity).await)

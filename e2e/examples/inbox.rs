@@ -46,7 +46,7 @@ use webhook_receiver::inbox::{
     Inbox, InboxBackend, InboxReceived, InboxTransaction, PostgresInbox, RedisInbox, Worker,
     WorkerReport,
 };
-use webhook_receiver::integrations::axum::Enqueue;
+use webhook_receiver::integrations::axum::InboxWebhook;
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
@@ -113,15 +113,15 @@ fn logged(provider: &str, received: InboxReceived) -> InboxReceived {
     received
 }
 
-async fn palenca_webhook<B: InboxBackend>(webhook: Enqueue<Palenca, B>) -> InboxReceived {
+async fn palenca_webhook<B: InboxBackend>(webhook: InboxWebhook<Palenca, B>) -> InboxReceived {
     logged("palenca", webhook.enqueue().await)
 }
 
-async fn receeve_webhook<B: InboxBackend>(webhook: Enqueue<Receeve, B>) -> InboxReceived {
+async fn receeve_webhook<B: InboxBackend>(webhook: InboxWebhook<Receeve, B>) -> InboxReceived {
     logged("receeve", webhook.enqueue().await)
 }
 
-async fn munity_webhook<B: InboxBackend>(webhook: Enqueue<Munity, B>) -> InboxReceived {
+async fn munity_webhook<B: InboxBackend>(webhook: InboxWebhook<Munity, B>) -> InboxReceived {
     logged("munity", webhook.enqueue().await)
 }
 

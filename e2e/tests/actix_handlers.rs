@@ -17,13 +17,12 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{App, FromRequest, HttpResponse, ResponseError, test, web};
 use futures_util::Stream;
-use webhook_receiver::idempotency::IdempotencyStore;
-use webhook_receiver::integrations::actix::{ProcessOnce, VerifiedWebhook, WebhookRejection};
+use webhook_receiver::integrations::{VerifiedWebhook, WebhookRejection, actix::Webhook};
 use webhook_receiver::providers::munity::{self, Munity};
 use webhook_receiver::providers::palenca::{Palenca, WebhookAction};
 use webhook_receiver::providers::receeve::{Details, Receeve};
 use webhook_receiver::testing::{self, SignedRequest, Signer};
-use webhook_receiver::{Error, Headers, MemoryStore, Provider};
+use webhook_receiver::{Error, Headers, Provider};
 use webhook_receiver::{Received, Receiver, WebhookResponse};
 
 use common::{PALENCA_HEADER, palenca, palenca_with, receeve, receeve_with, secret};
@@ -226,7 +225,7 @@ async fn a_missing_provider_is_a_500_that_says_nothing_to_the_sender() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ProcessOnce: verification, deduplication and the handler.
+// Webhook: verification, deduplication and the handler.
 
 /// What the handlers below did.
 #[derive(Default)]
@@ -242,7 +241,7 @@ impl Probe {
 
 async fn munity_once(
     probe: web::Data<Probe>,
-    webhook: ProcessOnce<Munity>,
+    webhook: Webhook<Munity>,
 ) -> Received<(), Infallible> {
     // The request's head stays available beside the delivery.
     assert_eq!(webhook.request().method(), actix_web::http::Method::POST);
@@ -259,9 +258,9 @@ async fn munity_once(
         .await
 }
 
-async fn receeve_once<St: IdempotencyStore + 'static>(
+async fn receeve_once(
     probe: web::Data<Probe>,
-    webhook: ProcessOnce<Receeve, St>,
+    webhook: Webhook<Receeve>,
 ) -> Received<(), Infallible> {
     webhook
         .run(|_delivery| async move {
@@ -298,7 +297,7 @@ async fn one_id_with_two_bodies_is_422_when_digests_are_checked() {
         App::new()
             .app_data(web::Data::new(receiver))
             .app_data(probe.clone())
-            .route("/", web::post().to(receeve_once::<MemoryStore>)),
+            .route("/", web::post().to(receeve_once)),
     )
     .await;
     let first = testing::receeve::message(
@@ -323,7 +322,7 @@ async fn one_id_with_two_bodies_is_422_when_digests_are_checked() {
 async fn a_missing_receiver_is_500() {
     let app = test::init_service(
         App::new()
-            // The provider alone is not enough for `ProcessOnce`.
+            // The provider alone is not enough for `Webhook`.
             .app_data(web::Data::new(munity()))
             .app_data(web::Data::new(Probe::default()))
             .route("/", web::post().to(munity_once)),
@@ -335,7 +334,7 @@ async fn a_missing_receiver_is_500() {
 
 #[actix_web::test]
 async fn received_is_inspectable_before_it_becomes_the_response() {
-    async fn handler(webhook: ProcessOnce<Munity>) -> WebhookResponse {
+    async fn handler(webhook: Webhook<Munity>) -> WebhookResponse {
         let received = webhook
             .run(|_| async { Err::<(), _>("downstream timeout") })
             .await;

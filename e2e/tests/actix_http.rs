@@ -8,33 +8,30 @@ use std::sync::Arc;
 
 use actix_web::{App, HttpServer, web};
 use http_contract::{Framework, HandlerFailed, Recorder, Running, body_timeout, handle};
-use webhook_receiver::idempotency::IdempotencyStore;
-use webhook_receiver::integrations::actix::ProcessOnce;
+use webhook_receiver::integrations::actix::Webhook;
 use webhook_receiver::{Provider, Received, Receiver};
 
 struct Actix;
 
 struct Shared<E>(Arc<Recorder<E>>);
 
-async fn on_delivery<P, St>(
+async fn on_delivery<P>(
     recorder: web::Data<Shared<P::Event>>,
-    webhook: ProcessOnce<P, St>,
+    webhook: Webhook<P>,
 ) -> Received<(), HandlerFailed>
 where
     P: Provider + 'static,
     P::Event: Send + 'static,
-    St: IdempotencyStore + 'static,
 {
     let recorder = Arc::clone(&recorder.0);
     webhook.run(|delivery| handle(recorder, delivery)).await
 }
 
 impl Framework for Actix {
-    fn serve<P, St>(receiver: Receiver<P, St>, recorder: Arc<Recorder<P::Event>>) -> Running
+    fn serve<P>(receiver: Receiver<P>, recorder: Arc<Recorder<P::Event>>) -> Running
     where
         P: Provider + Clone + 'static,
         P::Event: Send + 'static,
-        St: IdempotencyStore + 'static,
     {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
@@ -48,7 +45,7 @@ impl Framework for Actix {
                         .app_data(receiver.clone())
                         .app_data(shared.clone())
                         .app_data(body_timeout())
-                        .route("/webhook", web::post().to(on_delivery::<P, St>))
+                        .route("/webhook", web::post().to(on_delivery::<P>))
                 })
                 .workers(2)
                 // The head deadline, also between requests on a kept-alive connection.

@@ -16,8 +16,7 @@ use axum::routing::post;
 use common::*;
 use http_body_util::{BodyExt as _, Full, Limited};
 use tower::ServiceExt as _;
-use webhook_receiver::idempotency::{IdempotencyStore, Outcome};
-use webhook_receiver::integrations::axum::{ProcessOnce, VerifiedWebhook, WebhookRejection};
+use webhook_receiver::integrations::{VerifiedWebhook, WebhookRejection, axum::Webhook};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::{Details, Message, Receeve};
@@ -237,17 +236,14 @@ async fn a_result_extractor_sees_the_rejection_before_answering() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Deduplication: ProcessOnce over a Receiver in the state
+// Deduplication: Webhook over a Receiver in the state
 
 type Seen = Arc<Mutex<Vec<Delivery<Message>>>>;
 
 /// A router whose handler records deliveries.
-fn once_app<S>(receiver: Receiver<Receeve, S>, seen: &Seen) -> Router
-where
-    S: IdempotencyStore + 'static,
-{
+fn once_app(receiver: Receiver<Receeve>, seen: &Seen) -> Router {
     let seen = Arc::clone(seen);
-    let handler = move |webhook: ProcessOnce<Receeve, S>| {
+    let handler = move |webhook: Webhook<Receeve>| {
         let seen = Arc::clone(&seen);
         // The request's head stays available beside the delivery.
         assert_eq!(webhook.request().method, axum::http::Method::POST);
@@ -316,12 +312,12 @@ async fn process_once_answers_422_for_one_id_with_two_bodies_when_digests_are_ch
 
 #[tokio::test]
 async fn the_received_value_tells_the_handler_what_happened() {
-    async fn handler(webhook: ProcessOnce<Receeve>) -> Received<(), &'static str> {
+    async fn handler(webhook: Webhook<Receeve>) -> Received<(), &'static str> {
         let received = webhook.run(|_| async { Err("boom") }).await;
         assert!(received.ran_handler());
         assert!(matches!(
             received,
-            Received::Handled(Outcome::HandlerFailed { error: "boom", .. })
+            Received::HandlerFailed { error: "boom", .. }
         ));
         received
     }
@@ -353,13 +349,13 @@ impl FromRef<App> for Receiver<Munity> {
     }
 }
 
-async fn palenca_webhook(webhook: ProcessOnce<Palenca>) -> Received<String, &'static str> {
+async fn palenca_webhook(webhook: Webhook<Palenca>) -> Received<String, &'static str> {
     webhook
         .run(|delivery| async move { Ok(delivery.event.action.to_string()) })
         .await
 }
 
-async fn munity_webhook(webhook: ProcessOnce<Munity>) -> Received<String, &'static str> {
+async fn munity_webhook(webhook: Webhook<Munity>) -> Received<String, &'static str> {
     webhook
         .run(|delivery| async move { Ok(delivery.event.event.name().to_owned()) })
         .await

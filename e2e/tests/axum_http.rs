@@ -11,18 +11,17 @@ use axum::extract::{FromRef, State};
 use axum::routing::post;
 use axum::{Extension, Router};
 use http_contract::{Framework, HandlerFailed, Recorder, Running, body_timeout, handle};
-use webhook_receiver::idempotency::IdempotencyStore;
-use webhook_receiver::integrations::axum::ProcessOnce;
+use webhook_receiver::integrations::axum::Webhook;
 use webhook_receiver::{Provider, Received, Receiver};
 
 struct Axum;
 
-struct App<P: Provider, St> {
-    receiver: Receiver<P, St>,
+struct App<P: Provider> {
+    receiver: Receiver<P>,
     recorder: Arc<Recorder<P::Event>>,
 }
 
-impl<P: Provider, St> Clone for App<P, St> {
+impl<P: Provider> Clone for App<P> {
     fn clone(&self) -> Self {
         Self {
             receiver: self.receiver.clone(),
@@ -31,33 +30,31 @@ impl<P: Provider, St> Clone for App<P, St> {
     }
 }
 
-impl<P: Provider, St> FromRef<App<P, St>> for Receiver<P, St> {
-    fn from_ref(app: &App<P, St>) -> Self {
+impl<P: Provider> FromRef<App<P>> for Receiver<P> {
+    fn from_ref(app: &App<P>) -> Self {
         app.receiver.clone()
     }
 }
 
-async fn on_delivery<P, St>(
-    State(app): State<App<P, St>>,
-    webhook: ProcessOnce<P, St>,
+async fn on_delivery<P>(
+    State(app): State<App<P>>,
+    webhook: Webhook<P>,
 ) -> Received<(), HandlerFailed>
 where
     P: Provider + 'static,
     P::Event: Send + 'static,
-    St: IdempotencyStore + 'static,
 {
     webhook.run(|delivery| handle(app.recorder, delivery)).await
 }
 
 impl Framework for Axum {
-    fn serve<P, St>(receiver: Receiver<P, St>, recorder: Arc<Recorder<P::Event>>) -> Running
+    fn serve<P>(receiver: Receiver<P>, recorder: Arc<Recorder<P::Event>>) -> Running
     where
         P: Provider + Clone + 'static,
         P::Event: Send + 'static,
-        St: IdempotencyStore + 'static,
     {
         let router = Router::new()
-            .route("/webhook", post(on_delivery::<P, St>))
+            .route("/webhook", post(on_delivery::<P>))
             .layer(Extension(body_timeout()))
             .with_state(App { receiver, recorder });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

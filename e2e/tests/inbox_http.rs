@@ -1,5 +1,5 @@
 //! The inbox's receiving side over real HTTP on 127.0.0.1, under axum and actix-web: the
-//! `Enqueue` extractor answers at once (200 accepted, 200 duplicate, 401, 422) while a worker
+//! `InboxWebhook` extractor answers at once (200 accepted, 200 duplicate, 401, 422) while a worker
 //! in the same process runs the handler once per delivery, after the answer.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -42,8 +42,8 @@ async fn post(addr: SocketAddr, token: &str, body: String) -> (u16, String) {
 }
 
 fn serve_axum(inbox: Inbox<Munity, MemoryInbox>) -> (SocketAddr, tokio::task::JoinHandle<()>) {
-    use webhook_receiver::integrations::axum::Enqueue;
-    async fn munity_webhook(webhook: Enqueue<Munity>) -> InboxReceived {
+    use webhook_receiver::integrations::axum::InboxWebhook;
+    async fn munity_webhook(webhook: InboxWebhook<Munity>) -> InboxReceived {
         webhook.enqueue().await
     }
     let router = axum::Router::new()
@@ -63,8 +63,8 @@ fn serve_axum(inbox: Inbox<Munity, MemoryInbox>) -> (SocketAddr, tokio::task::Jo
 
 fn serve_actix(inbox: Inbox<Munity, MemoryInbox>) -> (SocketAddr, actix_web::dev::ServerHandle) {
     use actix_web::{App, HttpServer, web};
-    use webhook_receiver::integrations::actix::Enqueue;
-    async fn munity_webhook(webhook: Enqueue<Munity>) -> InboxReceived {
+    use webhook_receiver::integrations::actix::InboxWebhook;
+    async fn munity_webhook(webhook: InboxWebhook<Munity>) -> InboxReceived {
         webhook.enqueue().await
     }
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

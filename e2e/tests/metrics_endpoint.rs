@@ -12,7 +12,7 @@ use axum::http::Request;
 use axum::routing::post;
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
-use webhook_receiver::integrations::axum::ProcessOnce;
+use webhook_receiver::integrations::axum::Webhook;
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
 use webhook_receiver::{Receiver, Secret};
@@ -27,7 +27,7 @@ async fn metrics_serves_the_crates_counters_and_bucketed_histograms() {
     let app = webhook_receiver_e2e::metrics::route(
         Router::new().route(
             "/webhooks/munity",
-            post(|webhook: ProcessOnce<Munity>| async move {
+            post(|webhook: Webhook<Munity>| async move {
                 webhook.run(|_d| async { Ok::<_, Infallible>(()) }).await
             })
             .with_state(Receiver::builder(munity).build()),

@@ -4,7 +4,8 @@
 //! Senders deliver at least once: Palenca retries when it gets no 200/201 within 30 s,
 //! receeve asks receivers to deduplicate on `messageId`, Standard Webhooks senders retry for
 //! days. An [`IdempotencyStore`] keyed on the delivery's [`MessageId`] turns that into "the
-//! handler runs once", and [`process_once`] does the whole dance around your handler.
+//! handler runs once", and a [`Receiver`](crate::Receiver) does the whole dance around your
+//! handler (claim, run, complete or release, answer).
 //!
 //! # The state machine
 //!
@@ -42,9 +43,8 @@
 //!
 //! # Body digests
 //!
-//! A claim can carry the SHA-256 of the verified body ([`body_digest`],
-//! [`process_once_with_digest`]; the [`Receiver`](crate::Receiver) does it when built with
-//! [`check_digest`](crate::ReceiverBuilder::check_digest)). When a live record of the same id was claimed with a
+//! A claim can carry the SHA-256 of the verified body (the [`Receiver`](crate::Receiver) sends
+//! it when built with [`check_digest`](crate::ReceiverBuilder::check_digest)). When a live record of the same id was claimed with a
 //! different digest, the store answers [`Claim::Conflict`] instead of treating the delivery
 //! as a duplicate: one id, two different events, and something upstream is wrong.
 //!
@@ -52,8 +52,9 @@
 //!
 //! ```
 //! use std::convert::Infallible;
-//! use webhook_receiver::MessageId;
-//! use webhook_receiver::idempotency::{MemoryStore, Outcome, ProcessOptions, process_once};
+//! use webhook_receiver::{MemoryStore, Received, Receiver, Secret};
+//! use webhook_receiver::providers::munity::Munity;
+//! use webhook_receiver::verify::TokenScheme;
 //!
 //! # fn block_on<F: std::future::Future>(future: F) -> F::Output {
 //! #     // Your runtime (tokio, async-std, ...) does this part in an application.
@@ -66,25 +67,25 @@
 //! #     }
 //! # }
 //! # block_on(async {
-//! let store = MemoryStore::new();
-//! let options = ProcessOptions::default();
-//! let id = MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91");
+//! let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
+//! let receiver = Receiver::builder(munity).store(MemoryStore::new()).build();
+//! let headers = [("x-munity-token", "t0ken")];
+//! let body = br#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true}}"#;
 //!
-//! let first = process_once(&store, &id, &options, || async {
+//! let first = receiver.receive(&headers, body, |_delivery| async {
 //!     // Your handler: write to the database, enqueue a job, ...
 //!     Ok::<_, Infallible>("booked")
 //! })
 //! .await;
-//! assert!(matches!(first, Outcome::Processed("booked")));
-//! assert_eq!(first.status(), 200);
+//! assert!(matches!(first, Received::Processed("booked")));
 //!
 //! // The sender retries: the handler does not run again, and the answer is still 200.
-//! let retry = process_once(&store, &id, &options, || async {
+//! let retry = receiver.receive(&headers, body, |_delivery| async {
 //!     Ok::<_, Infallible>("booked twice")
 //! })
 //! .await;
-//! assert!(matches!(retry, Outcome::Duplicate));
-//! assert_eq!(retry.status(), 200);
+//! assert!(matches!(retry, Received::Duplicate));
+//! assert_eq!(retry.response().status(), 200);
 //! # });
 //! ```
 
@@ -101,12 +102,14 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 use crate::MessageId;
 use crate::observe::{DeliverySpan, Meters, Op, Phase, Stopwatch};
 
+mod any;
 mod memory;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 #[cfg(feature = "redis")]
 pub(crate) mod redis;
 
+pub(crate) use any::AnyStore;
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
@@ -118,23 +121,16 @@ pub use redis::RedisStore;
 /// How long a claim owns a message id before another delivery may take it over: 60 s.
 ///
 /// Choose a lease longer than your handler's worst case: a handler that outlives its lease
-/// may run a second time (see [`Outcome::ProcessedUnrecorded`]).
+/// may run a second time (see [`Received::ProcessedUnrecorded`](crate::Received::ProcessedUnrecorded)).
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
 /// How long a completed message id is remembered: 7 days, longer than every documented retry
 /// schedule (Palenca, receeve, Standard Webhooks).
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
-/// The SHA-256 of a delivery's verified body, for [`IdempotencyStore::claim_with_digest`] and
-/// [`process_once_with_digest`].
-///
-/// ```
-/// use webhook_receiver::idempotency::body_digest;
-/// assert_eq!(body_digest(b"{}"), body_digest(b"{}"));
-/// assert_ne!(body_digest(b"{}"), body_digest(b"[]"));
-/// ```
+/// The SHA-256 of a delivery's verified body, compared by [`IdempotencyStore::claim_with_digest`].
 #[must_use]
-pub fn body_digest(body: &[u8]) -> [u8; 32] {
+pub(crate) fn body_digest(body: &[u8]) -> [u8; 32] {
     Sha256::digest(body).into()
 }
 
@@ -259,7 +255,7 @@ pub(crate) fn deadline(now: OffsetDateTime, duration: Duration) -> OffsetDateTim
 /// exponential backoff and jitter (from 50 ms, doubling up to 1 s), until it succeeds, fails
 /// otherwise, or the lease's deadline is too close for another try: past it another claim may
 /// own the id, and the store would answer [`StoreError::LeaseLost`] anyway. Only then does
-/// [`process_once`] report [`Outcome::ProcessedUnrecorded`].
+/// a [`Receiver`](crate::Receiver) report [`Received::ProcessedUnrecorded`](crate::Received::ProcessedUnrecorded).
 ///
 /// Safe to repeat: a completion whose reply was lost after the store applied it finds the id
 /// completed with the same lease's token, which both shared stores answer as done.
@@ -299,26 +295,37 @@ fn random_u64() -> u64 {
 }
 
 /// Why an idempotency store could not do what was asked.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The lease no longer owns its message id: its deadline passed, another claim took the
     /// id over, or it was already completed or released. Nothing was changed.
-    #[error("the lease on this message id was lost")]
     LeaseLost,
     /// The store has no room for another record: every record it may evict is still in
     /// progress. The sender should retry later.
-    #[error("idempotency store is full of events in progress")]
     Full,
     /// The store could not be reached or answered with an error.
-    #[error("idempotency store unavailable: {0}")]
     Unavailable(String),
     /// The store's server is configured so that it could forget completed message ids (a
     /// Redis without persistence, or one that may evict the store's keys): refused at start-up
     /// unless explicitly allowed. The message says what to change.
-    #[error("idempotency store refused: {0}")]
     Misconfigured(String),
 }
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::LeaseLost => f.write_str("the lease on this message id was lost"),
+            StoreError::Full => f.write_str("idempotency store is full of events in progress"),
+            StoreError::Unavailable(message) => {
+                write!(f, "idempotency store unavailable: {message}")
+            }
+            StoreError::Misconfigured(message) => write!(f, "idempotency store refused: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
 
 impl StoreError {
     /// The variant's name in snake case (`lease_lost`, `full`, `unavailable`,
@@ -355,7 +362,7 @@ impl StoreError {
 /// Where claims on message ids are recorded: [`MemoryStore`] in one process, or a shared
 /// database when the receiver runs as several instances.
 ///
-/// Implement it for a store of your own; [`process_once`] and the integrations work with any
+/// Implement it for a store of your own; a [`Receiver`](crate::Receiver) and the integrations work with any
 /// implementation. Every store must keep this contract:
 ///
 /// - Each method is one atomic step on the store: two concurrent claims of one id never both
@@ -368,15 +375,15 @@ impl StoreError {
 ///   [`StoreError::LeaseLost`] and change nothing. The one exception: `complete` with the
 ///   lease that completed a live record succeeds and changes nothing (a retry of a lost reply).
 /// - A transient failure of `complete` or `release` should be retried inside the call, with
-///   backoff, while the lease lives (the shared stores do): [`process_once`] does not retry.
+///   backoff, while the lease lives (the shared stores do): the receiver does not retry.
 /// - A claim with a digest, on a live record claimed with a different digest, answers
 ///   [`Claim::Conflict`]; when either side has no digest, digests are not compared.
 ///
 /// The methods return `impl Future + Send`, so an implementation can be an `async fn` and the
 /// futures can be spawned on a multi-threaded runtime.
 pub trait IdempotencyStore: Send + Sync {
-    /// Claims `id` for `lease`, recording `digest` (the SHA-256 of the verified body, see
-    /// [`body_digest`]) with it when acquired.
+    /// Claims `id` for `lease`, recording `digest` (the SHA-256 of the verified body, which a
+    /// receiver built with `check_digest` computes) with it when acquired.
     ///
     /// Answers [`Claim::Acquired`] when the id is absent or its record has expired,
     /// [`Claim::Conflict`] when a live record carries a different digest,
@@ -445,74 +452,32 @@ pub trait IdempotencyStore: Send + Sync {
     }
 }
 
-/// How [`process_once`] claims and records deliveries: the same for every delivery of a
-/// receiver.
-///
-/// ```
-/// use std::time::Duration;
-/// use webhook_receiver::idempotency::ProcessOptions;
-///
-/// let options = ProcessOptions::new().with_lease(Duration::from_secs(120));
-/// assert_eq!(options.lease, Duration::from_secs(120));
-/// assert_eq!(options.retention, webhook_receiver::idempotency::DEFAULT_RETENTION);
-/// ```
+/// How a [`Receiver`](crate::Receiver) claims and records deliveries: the same for every
+/// delivery of a receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ProcessOptions {
+pub(crate) struct ProcessOptions {
     /// How long the claim owns the id: [`DEFAULT_LEASE`] unless set. Longer than the
     /// handler's worst case.
-    pub lease: Duration,
+    pub(crate) lease: Duration,
     /// How long a processed id is remembered: [`DEFAULT_RETENTION`] unless set.
-    pub retention: Duration,
+    pub(crate) retention: Duration,
 }
 
 impl ProcessOptions {
     /// The defaults: [`DEFAULT_LEASE`], [`DEFAULT_RETENTION`].
-    #[must_use]
-    pub const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Self {
             lease: DEFAULT_LEASE,
             retention: DEFAULT_RETENTION,
         }
     }
-
-    /// Sets the lease.
-    #[must_use]
-    pub const fn with_lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
-        self
-    }
-
-    /// Sets the retention.
-    #[must_use]
-    pub const fn with_retention(mut self, retention: Duration) -> Self {
-        self.retention = retention;
-        self
-    }
 }
 
-impl Default for ProcessOptions {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// What [`process_once`] did, and how to answer the sender ([`Outcome::status`],
-/// [`Outcome::retry_after`]).
-///
-/// | variant | status | the handler |
-/// |---|---|---|
-/// | [`Processed`](Outcome::Processed) | 200 | ran and succeeded |
-/// | [`ProcessedUnrecorded`](Outcome::ProcessedUnrecorded) | 200 | ran and succeeded, but may run again |
-/// | [`Duplicate`](Outcome::Duplicate) | 200 | did not run: already processed |
-/// | [`InProgress`](Outcome::InProgress) | 409 + `Retry-After` | did not run: another worker is on it |
-/// | [`Conflict`](Outcome::Conflict) | 422 | did not run: same id, different body |
-/// | [`HandlerFailed`](Outcome::HandlerFailed) | 500 | ran and failed; the sender retries |
-/// | [`StoreFailed`](Outcome::StoreFailed) | 503 | did not run: the store could not claim |
+/// What the idempotency step and the handler made of an authentic delivery: the
+/// [`Received`](crate::Received) variants after `Rejected`.
 #[derive(Debug)]
-#[non_exhaustive]
 #[must_use]
-pub enum Outcome<T, E> {
+pub(crate) enum Outcome<T, E> {
     /// The handler ran, succeeded, and the id is recorded as completed.
     Processed(T),
     /// The handler ran and succeeded, but recording it failed: the lease ran out first
@@ -554,19 +519,8 @@ pub enum Outcome<T, E> {
 }
 
 impl<T, E> Outcome<T, E> {
-    /// The HTTP status to answer the sender with (see the table on [`Outcome`]).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use webhook_receiver::idempotency::{Outcome, StoreError};
-    ///
-    /// assert_eq!(Outcome::<(), ()>::Duplicate.status(), 200);
-    /// let busy = Outcome::<(), ()>::InProgress { retry_after: Duration::from_secs(30) };
-    /// assert_eq!(busy.status(), 409);
-    /// assert_eq!(busy.retry_after(), Some(Duration::from_secs(30)));
-    /// assert_eq!(Outcome::<(), ()>::StoreFailed(StoreError::Full).status(), 503);
-    /// ```
-    pub fn status(&self) -> u16 {
+    /// The HTTP status of the answer (the table on [`Received`](crate::Received)).
+    pub(crate) fn status(&self) -> u16 {
         match self {
             Outcome::Processed(_) | Outcome::ProcessedUnrecorded { .. } | Outcome::Duplicate => 200,
             Outcome::InProgress { .. } => 409,
@@ -575,90 +529,15 @@ impl<T, E> Outcome<T, E> {
             Outcome::StoreFailed(error) => error.status(),
         }
     }
-
-    /// For [`InProgress`](Outcome::InProgress), the time left on the other worker's lease:
-    /// send it as `Retry-After`, rounded up to whole seconds. `None` otherwise.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Outcome::InProgress { retry_after } => Some(*retry_after),
-            _ => None,
-        }
-    }
 }
 
 /// Runs `handler` once per message id: claims `id`, runs the handler only when the claim is
-/// acquired, then records it completed on `Ok` or releases it on `Err`, and reports what
-/// happened as an [`Outcome`] that maps to the HTTP answer.
+/// acquired, then records it completed on `Ok` or releases it on `Err`; each store call and
+/// the handler's run go to `meters` and to `span`'s phases (feature `metrics`, `tracing`).
 ///
 /// If the returned future is dropped or the handler panics after the claim, the record stays
 /// in progress until its lease runs out; the sender's next retry after that processes the
-/// event. Run the handler in a spawned task if it must not be cancelled with the request.
-///
-/// See the [module docs](self) for an example.
-pub async fn process_once<S, F, Fut, T, E>(
-    store: &S,
-    id: &MessageId,
-    options: &ProcessOptions,
-    handler: F,
-) -> Outcome<T, E>
-where
-    S: IdempotencyStore,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-{
-    process_once_with_digest(store, id, None, options, handler).await
-}
-
-/// [`process_once`] with the SHA-256 of this delivery's verified body ([`body_digest`]): the
-/// same id arriving again with a different body is [`Outcome::Conflict`] rather than a
-/// duplicate. `None` compares nothing.
-pub async fn process_once_with_digest<S, F, Fut, T, E>(
-    store: &S,
-    id: &MessageId,
-    digest: Option<[u8; 32]>,
-    options: &ProcessOptions,
-    handler: F,
-) -> Outcome<T, E>
-where
-    S: IdempotencyStore,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-{
-    process_once_leased(store, id, digest, options, |_lease| handler()).await
-}
-
-/// [`process_once_with_digest`], handing the handler the [`Lease`] of its claim: for a
-/// handler that records the completion itself, in the same transaction as its own writes
-/// ([`PostgresStore::complete_in`](postgres::PostgresStore::complete_in)), so that a crash at
-/// any moment leaves both or neither. The completion `process_once` makes after the handler
-/// then finds the id completed by that lease and answers done.
-pub async fn process_once_leased<S, F, Fut, T, E>(
-    store: &S,
-    id: &MessageId,
-    digest: Option<[u8; 32]>,
-    options: &ProcessOptions,
-    handler: F,
-) -> Outcome<T, E>
-where
-    S: IdempotencyStore,
-    F: FnOnce(Lease) -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-{
-    let meters = Meters::for_store("none", store);
-    run_once(
-        store,
-        id,
-        digest,
-        options,
-        handler,
-        &meters,
-        &DeliverySpan::none(),
-    )
-    .await
-}
-
-/// [`process_once_leased`], measured: each store call and the handler's run go to `meters`
-/// and to `span`'s phases (feature `metrics`, `tracing`).
+/// event.
 pub(crate) async fn run_once<S, F, Fut, T, E>(
     store: &S,
     id: &MessageId,

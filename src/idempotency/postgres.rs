@@ -215,22 +215,17 @@ impl Statements {
 /// # Example
 ///
 /// ```no_run
-/// use std::convert::Infallible;
-/// use webhook_receiver::MessageId;
 /// use webhook_receiver::idempotency::PostgresStore;
-/// use webhook_receiver::idempotency::{ProcessOptions, process_once};
+/// use webhook_receiver::providers::receeve::Receeve;
+/// use webhook_receiver::{Receiver, Secret};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// // Connects, and creates the table if it is absent.
 /// let store = PostgresStore::connect("host=127.0.0.1 port=5432 user=postgres dbname=app").await?;
-///
-/// let id = MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91");
-/// let outcome = process_once(&store, &id, &ProcessOptions::default(), || async {
-///     // Your handler.
-///     Ok::<_, Infallible>(())
-/// })
-/// .await;
-/// assert_eq!(outcome.status(), 200);
+/// let receiver = Receiver::builder(Receeve::hmac(Secret::new("shared-key")?))
+///     .store(store.clone())
+///     .build();
+/// # let _ = receiver;
 ///
 /// // Now and then (expired rows are invisible, this only keeps the table small):
 /// let purged = store.purge_expired().await?;

@@ -161,26 +161,18 @@ struct Scripts {
 /// # Example
 ///
 /// ```no_run
-/// use std::convert::Infallible;
-/// use webhook_receiver::MessageId;
 /// use webhook_receiver::idempotency::RedisStore;
-/// use webhook_receiver::idempotency::{Outcome, ProcessOptions, process_once};
+/// use webhook_receiver::providers::receeve::Receeve;
+/// use webhook_receiver::{Receiver, Secret};
 ///
-/// # async fn run() -> Result<(), webhook_receiver::idempotency::StoreError> {
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = RedisStore::connect("redis://127.0.0.1:6379/")
 ///     .await?
 ///     .with_prefix("billing:webhooks:");
-/// let id = MessageId::new("receeve", "09feeb6f-350a-430a-a040-cd1c558cbc91");
-///
-/// let outcome = process_once(&store, &id, &ProcessOptions::default(), || async {
-///     // Your handler: write to the database, enqueue a job, ...
-///     Ok::<_, Infallible>(())
-/// })
-/// .await;
-/// match outcome {
-///     Outcome::Processed(()) | Outcome::Duplicate => { /* 200 */ }
-///     other => println!("answer {}", other.status()),
-/// }
+/// let receiver = Receiver::builder(Receeve::hmac(Secret::new("shared-key")?))
+///     .store(store)
+///     .build();
+/// # let _ = receiver;
 /// # Ok(())
 /// # }
 /// ```

@@ -1,8 +1,8 @@
 //! actix-web 4: extractors that read the body under the provider's limit, verify it and hand
 //! your handler a typed [`Delivery`], once per message id.
 //!
-//! [`ProcessOnce<P, St>`](ProcessOnce) takes the [`Receiver`] from the app data
-//! (`web::Data<Receiver<P, St>>`, or a `Receiver<P, St>` registered with `app_data`);
+//! [`Webhook<P>`](Webhook) takes the [`Receiver`] from the app data
+//! (`web::Data<Receiver<P>>`, or a `Receiver<P>` registered with `app_data`);
 //! [`VerifiedWebhook<P>`](VerifiedWebhook) takes the provider the same way (`web::Data<P>` or
 //! `P`). The body rules and the answers are the same as under axum: see [the adapters'
 //! core](super). A [`BodyTimeout`] other than the default 30 s goes in the app data:
@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use actix_web::{App, web};
-//! use webhook_receiver::integrations::actix::ProcessOnce;
+//! use webhook_receiver::integrations::actix::Webhook;
 //! use webhook_receiver::{Received, Receiver};
 //! use webhook_receiver::providers::receeve::{Details, Message, Receeve};
 //! use webhook_receiver::{Delivery, MemoryStore, Secret};
@@ -29,7 +29,7 @@
 //!     Ok(())
 //! }
 //!
-//! async fn receeve_webhook(webhook: ProcessOnce<Receeve>) -> Received<(), BookingFailed> {
+//! async fn receeve_webhook(webhook: Webhook<Receeve>) -> Received<(), BookingFailed> {
 //!     webhook.run(book).await
 //! }
 //!
@@ -57,21 +57,20 @@
 //! ```
 //!
 //! A handler can take other extractors before the webhook (your database pool, the path),
-//! and its closure can capture them. Take `Result<ProcessOnce<P>, WebhookRejection>` to log
+//! and its closure can capture them. Take `Result<Webhook<P>, WebhookRejection>` to log
 //! refusals before answering, and inspect the [`Received`] to log a failed handler:
 //!
 //! ```
 //! use actix_web::{HttpResponse, Responder, web};
-//! use webhook_receiver::idempotency::Outcome;
 //! use webhook_receiver::Received;
-//! use webhook_receiver::integrations::actix::{ProcessOnce, WebhookRejection};
+//! use webhook_receiver::integrations::{actix::Webhook, WebhookRejection};
 //! use webhook_receiver::providers::munity::Munity;
 //!
 //! struct Tenant(&'static str);
 //!
 //! async fn munity_webhook(
 //!     tenant: web::Data<Tenant>,
-//!     webhook: Result<ProcessOnce<Munity>, WebhookRejection>,
+//!     webhook: Result<Webhook<Munity>, WebhookRejection>,
 //! ) -> HttpResponse {
 //!     let webhook = match webhook {
 //!         Ok(webhook) => webhook,
@@ -86,7 +85,7 @@
 //!             Ok(())
 //!         })
 //!         .await;
-//!     if let Received::Handled(Outcome::HandlerFailed { error, .. }) = &received {
+//!     if let Received::HandlerFailed { error, .. } = &received {
 //!         eprintln!("handler failed, the sender will retry: {error}");
 //!     }
 //!     received.response().into()
@@ -104,12 +103,12 @@
 //! # #[cfg(feature = "testing")]
 //! # fn main() {
 //! use actix_web::{App, test, web};
-//! use webhook_receiver::integrations::actix::ProcessOnce;
+//! use webhook_receiver::integrations::actix::Webhook;
 //! use webhook_receiver::{Received, Receiver};
 //! use webhook_receiver::providers::receeve::Receeve;
 //! use webhook_receiver::{MemoryStore, Secret, testing};
 //!
-//! async fn receeve_webhook(webhook: ProcessOnce<Receeve>) -> Received<(), String> {
+//! async fn receeve_webhook(webhook: Webhook<Receeve>) -> Received<(), String> {
 //!     webhook.run(|_delivery| async { Ok(()) }).await
 //! }
 //!
@@ -136,7 +135,7 @@
 //!
 //! # Cancellation
 //!
-//! [`run`](ProcessOnce::run) spawns the pipeline on the runtime: when the client goes away
+//! `run` spawns the pipeline on the runtime: when the client goes away
 //! while your closure runs and actix-web drops the request, the closure and the completion of
 //! the claim still run to their end, so the sender's retry is answered as a duplicate. The
 //! closure must therefore own what it uses (`'static`).
@@ -154,9 +153,11 @@ use actix_web::web::{Bytes, Data};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, ResponseError};
 use futures_util::Stream as _;
 
-pub use super::{BodyTimeout, VerifiedWebhook, WebhookRejection};
+pub use super::body::BodyTimeout;
+pub use super::extract::VerifiedWebhook;
+pub use super::rejection::WebhookRejection;
 use super::{ChunkError, Chunks, read_body, unread, verify};
-use crate::idempotency::{IdempotencyStore, Lease, MemoryStore, Outcome, StoreError};
+use crate::idempotency::{Lease, StoreError};
 use crate::observe::Meters;
 use crate::{Delivery, Error, Headers, Provider, Received, Receiver, WebhookResponse};
 
@@ -179,15 +180,13 @@ impl Headers for HeaderMap {
     }
 }
 
-/// A delivery on its way through a [`Receiver`] taken from the app data: the [core
-/// type](super::ProcessOnce) with actix-web's request. See the [module docs](self) for the
-/// wiring.
-pub type ProcessOnce<P, St = MemoryStore> = super::ProcessOnce<P, St, HttpRequest>;
+/// A delivery on its way through a [`Receiver`] taken from the app data, with actix-web's
+/// request. See the [module docs](self) for the wiring.
+pub type Webhook<P> = super::extract::Webhook<P, HttpRequest>;
 
-impl<P, St> ProcessOnce<P, St>
+impl<P> Webhook<P>
 where
     P: Provider + 'static,
-    St: IdempotencyStore + 'static,
 {
     /// Verifies and parses the delivery, then runs `handler` if and only if this message id
     /// must be processed now (see [`Receiver::receive`]).
@@ -199,11 +198,10 @@ where
     /// the closure needs into it.
     ///
     /// Return the [`Received`] from your actix-web handler: it is the response. Inspect it
-    /// first to log a handler failure ([`Outcome::HandlerFailed`]) or a rejection; the
+    /// first to log a handler failure ([`Received::HandlerFailed`]) or a rejection; the
     /// response itself never carries the error's text. A panic in the handler is resumed here,
     /// as if it had run in place.
     ///
-    /// [`Outcome::HandlerFailed`]: crate::idempotency::Outcome::HandlerFailed
     pub async fn run<F, Fut, T, E>(self, handler: F) -> Received<T, E>
     where
         F: FnOnce(Delivery<P::Event>) -> Fut + 'static,
@@ -214,7 +212,7 @@ where
         joined(actix_web::rt::spawn(self.process(move |delivery, _lease| handler(delivery))).await)
     }
 
-    /// [`run`](ProcessOnce::run), handing the handler the [`Lease`] of its claim too: for a
+    /// `run`, handing the handler the [`Lease`] of its claim too: for a
     /// handler that records the completion in its own transaction
     /// ([`PostgresStore::complete_in`](crate::idempotency::PostgresStore::complete_in)),
     /// so that its effects happen exactly once.
@@ -236,16 +234,16 @@ fn joined<T, E>(result: Result<Received<T, E>, tokio::task::JoinError>) -> Recei
     match result {
         Ok(received) => received,
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        Err(_) => Received::Handled(Outcome::StoreFailed(StoreError::Unavailable(
+        Err(_) => Received::StoreFailed(StoreError::Unavailable(
             "the task processing the delivery was cancelled: the runtime is shutting down".into(),
-        ))),
+        )),
     }
 }
 
-impl super::sealed::Sealed for HttpRequest {}
+impl super::extract::sealed::Sealed for HttpRequest {}
 
 /// A reference-counted handle: keeping it costs no copy of the headers.
-impl super::RequestHead for HttpRequest {
+impl super::extract::RequestHead for HttpRequest {
     type Headers = HeaderMap;
 
     fn headers(&self) -> &HeaderMap {
@@ -262,7 +260,7 @@ type Extraction<T> = Pin<Box<dyn std::future::Future<Output = Result<T, WebhookR
 ///
 /// ```
 /// use actix_web::{App, web};
-/// use webhook_receiver::integrations::actix::VerifiedWebhook;
+/// use webhook_receiver::integrations::VerifiedWebhook;
 /// use webhook_receiver::providers::receeve::Receeve;
 /// use webhook_receiver::Secret;
 ///
@@ -301,20 +299,18 @@ where
     }
 }
 
-impl<P, St> FromRequest for ProcessOnce<P, St>
+impl<P> FromRequest for Webhook<P>
 where
     P: Provider + 'static,
-    St: IdempotencyStore + 'static,
 {
     type Error = WebhookRejection;
     type Future = Extraction<Self>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let receiver = AppData::<Receiver<P, St>>::find(request);
+        let receiver = AppData::<Receiver<P>>::find(request);
         let read = Read::new(request, payload);
         Box::pin(async move {
-            let receiver =
-                receiver.ok_or_else(WebhookRejection::not_configured::<Receiver<P, St>>)?;
+            let receiver = receiver.ok_or_else(WebhookRejection::not_configured::<Receiver<P>>)?;
             let limit = receiver.provider().body_limit();
             let (request, body) = read
                 .run(limit)
@@ -326,16 +322,16 @@ where
 }
 
 /// The receiving side of an [`Inbox`](crate::inbox::Inbox) found in the app data: the
-/// [core type](super::Enqueue) with actix-web's request.
+/// core type with actix-web's request.
 ///
 /// ```
 /// use actix_web::{App, web};
 /// use webhook_receiver::inbox::{Inbox, InboxReceived, MemoryInbox};
-/// use webhook_receiver::integrations::actix::Enqueue;
+/// use webhook_receiver::integrations::actix::InboxWebhook;
 /// use webhook_receiver::providers::munity::Munity;
 /// use webhook_receiver::{Secret, verify::TokenScheme};
 ///
-/// async fn munity_webhook(webhook: Enqueue<Munity>) -> InboxReceived {
+/// async fn munity_webhook(webhook: InboxWebhook<Munity>) -> InboxReceived {
 ///     webhook.enqueue().await
 /// }
 ///
@@ -350,10 +346,11 @@ where
 /// ```
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
-pub type Enqueue<P, B = crate::inbox::MemoryInbox> = super::Enqueue<P, B, HttpRequest>;
+pub type InboxWebhook<P, B = crate::inbox::MemoryInbox> =
+    super::extract::InboxWebhook<P, B, HttpRequest>;
 
 #[cfg(feature = "inbox")]
-impl<P, B> FromRequest for Enqueue<P, B>
+impl<P, B> FromRequest for InboxWebhook<P, B>
 where
     P: Provider + 'static,
     B: crate::inbox::InboxBackend,

@@ -1,7 +1,7 @@
 //! axum 0.8: extractors that read the body under the provider's limit, verify it and hand
 //! your handler a typed [`Delivery`], once per message id.
 //!
-//! [`ProcessOnce<P, St>`](ProcessOnce) takes the [`Receiver`] from the router state (through
+//! [`Webhook<P>`](Webhook) takes the [`Receiver`] from the router state (through
 //! [`FromRef`]); [`VerifiedWebhook<P>`](VerifiedWebhook) takes the provider. The body rules and
 //! the answers are the same as under actix-web: see [the adapters' core](super). A
 //! [`BodyTimeout`] other than the default 30 s is a request extension:
@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use axum::{Router, routing::post};
-//! use webhook_receiver::integrations::axum::ProcessOnce;
+//! use webhook_receiver::integrations::axum::Webhook;
 //! use webhook_receiver::{Received, Receiver};
 //! use webhook_receiver::providers::receeve::{Details, Message, Receeve};
 //! use webhook_receiver::{Delivery, MemoryStore, Secret};
@@ -28,7 +28,7 @@
 //!     Ok(())
 //! }
 //!
-//! async fn receeve_webhook(webhook: ProcessOnce<Receeve>) -> Received<(), BookingFailed> {
+//! async fn receeve_webhook(webhook: Webhook<Receeve>) -> Received<(), BookingFailed> {
 //!     webhook.run(book).await
 //! }
 //!
@@ -59,7 +59,7 @@
 //! ```
 //! use axum::extract::{FromRef, State};
 //! use axum::{Router, routing::post};
-//! use webhook_receiver::integrations::axum::ProcessOnce;
+//! use webhook_receiver::integrations::axum::Webhook;
 //! use webhook_receiver::{Received, Receiver};
 //! use webhook_receiver::providers::{munity::Munity, receeve::Receeve};
 //! use webhook_receiver::{Secret, verify::TokenScheme};
@@ -79,7 +79,7 @@
 //!
 //! async fn munity_webhook(
 //!     State(app): State<App>,
-//!     webhook: ProcessOnce<Munity>,
+//!     webhook: Webhook<Munity>,
 //! ) -> Received<(), std::io::Error> {
 //!     webhook
 //!         .run(move |delivery| async move {
@@ -88,7 +88,7 @@
 //!         })
 //!         .await
 //! }
-//! # async fn receeve_webhook(webhook: ProcessOnce<Receeve>) -> Received<(), std::io::Error> {
+//! # async fn receeve_webhook(webhook: Webhook<Receeve>) -> Received<(), std::io::Error> {
 //! #     webhook.run(|_| async { Ok(()) }).await
 //! # }
 //!
@@ -121,12 +121,12 @@
 //! # fn main() {
 //! use axum::{Router, body::Body, routing::post};
 //! use tower::ServiceExt as _;
-//! use webhook_receiver::integrations::axum::ProcessOnce;
+//! use webhook_receiver::integrations::axum::Webhook;
 //! use webhook_receiver::{Received, Receiver};
 //! use webhook_receiver::providers::receeve::Receeve;
 //! use webhook_receiver::{MemoryStore, Secret, testing};
 //!
-//! async fn receeve_webhook(webhook: ProcessOnce<Receeve>) -> Received<(), String> {
+//! async fn receeve_webhook(webhook: Webhook<Receeve>) -> Received<(), String> {
 //!     webhook.run(|_delivery| async { Ok(()) }).await
 //! }
 //!
@@ -150,7 +150,7 @@
 //!
 //! # Cancellation
 //!
-//! [`run`](ProcessOnce::run) runs the pipeline in the request's task, and when the client
+//! `run` runs the pipeline in the request's task, and when the client
 //! goes away while your closure runs and hyper drops the request, it hands the rest to the
 //! runtime: the closure and the completion of the claim still run to their end, so the
 //! sender's retry is answered as a duplicate. The closure must therefore own what it uses
@@ -168,23 +168,24 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::LengthLimitError;
 
+pub use super::body::BodyTimeout;
 use super::detach::DetachOnDrop;
-pub use super::{BodyTimeout, VerifiedWebhook, WebhookRejection};
+pub use super::extract::VerifiedWebhook;
+pub use super::rejection::WebhookRejection;
 use super::{ChunkError, Chunks, read_body, unread, verify};
-use crate::idempotency::{IdempotencyStore, Lease, MemoryStore};
+use crate::idempotency::Lease;
 use crate::observe::Meters;
 use crate::{Delivery, Error, Provider, Received, Receiver, WebhookResponse};
 
 /// A delivery on its way through a [`Receiver`] taken from the router state
-/// (`Receiver<P, St>: FromRef<S>`): the [core type](super::ProcessOnce) with axum's request
+/// (`Receiver<P>: FromRef<S>`): the core type with axum's request
 /// head. See the [module docs](self) for the wiring.
-pub type ProcessOnce<P, St = MemoryStore> = super::ProcessOnce<P, St, Parts>;
+pub type Webhook<P> = super::extract::Webhook<P, Parts>;
 
-impl<P, St> ProcessOnce<P, St>
+impl<P> Webhook<P>
 where
     P: Provider + 'static,
     P::Event: Send + 'static,
-    St: IdempotencyStore + 'static,
 {
     /// Verifies and parses the delivery, then runs `handler` if and only if this message id
     /// must be processed now (see [`Receiver::receive`]).
@@ -197,11 +198,10 @@ where
     /// Only a runtime shutting down stops it halfway, as it stops every task.
     ///
     /// Return the [`Received`] from your axum handler: it is the response. Inspect it first
-    /// to log a handler failure ([`Outcome::HandlerFailed`]) or a rejection; the response
+    /// to log a handler failure ([`Received::HandlerFailed`]) or a rejection; the response
     /// itself never carries the error's text. A panic in the handler unwinds through here, as
     /// in any axum handler.
     ///
-    /// [`Outcome::HandlerFailed`]: crate::idempotency::Outcome::HandlerFailed
     pub async fn run<F, Fut, T, E>(self, handler: F) -> Received<T, E>
     where
         F: FnOnce(Delivery<P::Event>) -> Fut + Send + 'static,
@@ -212,7 +212,7 @@ where
         DetachOnDrop::new(self.process(move |delivery, _lease| handler(delivery))).await
     }
 
-    /// [`run`](ProcessOnce::run), handing the handler the [`Lease`] of its claim too: for a
+    /// `run`, handing the handler the [`Lease`] of its claim too: for a
     /// handler that records the completion in its own transaction
     /// ([`PostgresStore::complete_in`](crate::idempotency::PostgresStore::complete_in)),
     /// so that its effects happen exactly once.
@@ -228,16 +228,16 @@ where
 }
 
 /// The receiving side of an [`Inbox`](crate::inbox::Inbox) taken from the router state
-/// (`Inbox<P, B>: FromRef<S>`): the [core type](super::Enqueue) with axum's request head.
+/// (`Inbox<P, B>: FromRef<S>`): the core type with axum's request head.
 ///
 /// ```
 /// use axum::{Router, routing::post};
 /// use webhook_receiver::inbox::{Inbox, InboxReceived, MemoryInbox};
-/// use webhook_receiver::integrations::axum::Enqueue;
+/// use webhook_receiver::integrations::axum::InboxWebhook;
 /// use webhook_receiver::providers::munity::Munity;
 /// use webhook_receiver::{Secret, verify::TokenScheme};
 ///
-/// async fn munity_webhook(webhook: Enqueue<Munity>) -> InboxReceived {
+/// async fn munity_webhook(webhook: InboxWebhook<Munity>) -> InboxReceived {
 ///     webhook.enqueue().await
 /// }
 ///
@@ -252,10 +252,10 @@ where
 /// ```
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
-pub type Enqueue<P, B = crate::inbox::MemoryInbox> = super::Enqueue<P, B, Parts>;
+pub type InboxWebhook<P, B = crate::inbox::MemoryInbox> = super::extract::InboxWebhook<P, B, Parts>;
 
 #[cfg(feature = "inbox")]
-impl<P, B, S> FromRequest<S> for Enqueue<P, B>
+impl<P, B, S> FromRequest<S> for InboxWebhook<P, B>
 where
     P: Provider,
     B: crate::inbox::InboxBackend,
@@ -280,9 +280,9 @@ impl IntoResponse for crate::inbox::InboxReceived {
     }
 }
 
-impl super::sealed::Sealed for Parts {}
+impl super::extract::sealed::Sealed for Parts {}
 
-impl super::RequestHead for Parts {
+impl super::extract::RequestHead for Parts {
     type Headers = HeaderMap;
 
     fn headers(&self) -> &HeaderMap {
@@ -294,7 +294,7 @@ impl super::RequestHead for Parts {
 ///
 /// ```
 /// use axum::{Router, routing::post};
-/// use webhook_receiver::integrations::axum::VerifiedWebhook;
+/// use webhook_receiver::integrations::VerifiedWebhook;
 /// use webhook_receiver::providers::receeve::Receeve;
 /// use webhook_receiver::Secret;
 ///
@@ -326,11 +326,10 @@ where
     }
 }
 
-impl<P, St, S> FromRequest<S> for ProcessOnce<P, St>
+impl<P, S> FromRequest<S> for Webhook<P>
 where
     P: Provider,
-    St: IdempotencyStore,
-    Receiver<P, St>: FromRef<S>,
+    Receiver<P>: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = WebhookRejection;

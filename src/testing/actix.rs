@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use actix_web::{App, HttpResponse, test, web};
-//! use webhook_receiver::integrations::actix::VerifiedWebhook;
+//! use webhook_receiver::integrations::VerifiedWebhook;
 //! use webhook_receiver::providers::receeve::Receeve;
 //! use webhook_receiver::{Secret, testing};
 //!

@@ -14,10 +14,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use webhook_receiver::MessageId;
-use webhook_receiver::idempotency::{
-    Claim, IdempotencyStore, Outcome, ProcessOptions, StoreError, process_once,
-};
+use crate::receive_once::process_once;
+use webhook_receiver::idempotency::{Claim, DEFAULT_LEASE, IdempotencyStore, StoreError};
+use webhook_receiver::{MessageId, Received};
 
 /// A message id no other test (or earlier run against the same server) uses.
 pub fn fresh_id(provider: &str, label: &str) -> MessageId {
@@ -167,17 +166,21 @@ pub async fn namespaces_are_separate<S: IdempotencyStore>(store: &S) {
     store.complete(&other, LONG).await.unwrap();
 }
 
-/// One delivery of `id` through `process_once`, whose handler counts its runs in `runs`: the
-/// answer may be Processed, Duplicate or InProgress, never anything else.
-async fn deliver<S: IdempotencyStore>(store: &S, id: &MessageId, runs: &AtomicUsize) {
-    let outcome = process_once(store, id, &ProcessOptions::default(), || async {
+/// One delivery of `id` through a receiver on `store`, whose handler counts its runs in
+/// `runs`: the answer may be Processed, Duplicate or InProgress, never anything else.
+async fn deliver<S: IdempotencyStore + Clone + 'static>(
+    store: &S,
+    id: &MessageId,
+    runs: &AtomicUsize,
+) {
+    let outcome = process_once(store, id, DEFAULT_LEASE, || async {
         runs.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(5)).await;
         Ok::<_, std::convert::Infallible>(())
     })
     .await;
     match outcome {
-        Outcome::Processed(()) | Outcome::Duplicate | Outcome::InProgress { .. } => {}
+        Received::Processed(()) | Received::Duplicate | Received::InProgress { .. } => {}
         other => panic!("unexpected outcome for {id}: {other:?}"),
     }
 }
@@ -186,7 +189,7 @@ async fn deliver<S: IdempotencyStore>(store: &S, id: &MessageId, runs: &AtomicUs
 /// sees exactly this): every handler runs once per id; the others see InProgress or Duplicate.
 pub async fn concurrent_deliveries_run_once<S>(store: Arc<S>, ids: usize, concurrency: usize)
 where
-    S: IdempotencyStore + 'static,
+    S: IdempotencyStore + Clone + 'static,
 {
     let runs = Arc::new(AtomicUsize::new(0));
     for round in 0..ids {
@@ -221,7 +224,7 @@ pub async fn two_instances_run_each_event_once<S>(
     batch: usize,
 ) -> Vec<MessageId>
 where
-    S: IdempotencyStore + 'static,
+    S: IdempotencyStore + Clone + 'static,
 {
     let ids: Vec<MessageId> = (0..ids)
         .map(|n| fresh_id("race", &format!("two-instances-{n}")))
@@ -266,7 +269,7 @@ where
 }
 
 /// Everything above, in order.
-pub async fn run_all<S: IdempotencyStore + 'static>(store: Arc<S>) {
+pub async fn run_all<S: IdempotencyStore + Clone + 'static>(store: Arc<S>) {
     claim_complete_duplicate(&*store).await;
     release_frees_the_id(&*store).await;
     digest_conflict(&*store).await;

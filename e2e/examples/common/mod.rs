@@ -10,7 +10,6 @@ use tracing::{error, info, warn};
 use tracing_subscriber::EnvFilter;
 use webhook_receiver::Delivery;
 use webhook_receiver::Received;
-use webhook_receiver::idempotency::Outcome;
 use webhook_receiver::integrations::WebhookRejection;
 use webhook_receiver::providers::munity::{self, Munity};
 use webhook_receiver::providers::palenca::{self, Palenca};
@@ -158,7 +157,7 @@ pub(crate) fn admitted<W>(webhook: Result<W, WebhookRejection>) -> Result<W, Web
 /// only the handler's error, whose text the crate does not see, is logged here.
 pub(crate) fn answered(provider: &str, received: Received<(), HandlerError>) -> Answer {
     if cfg!(feature = "observe") {
-        if let Received::Handled(Outcome::HandlerFailed { error, .. }) = &received {
+        if let Received::HandlerFailed { error, .. } = &received {
             error!(provider, %error, "handler failed; the sender will retry");
         }
     } else {
@@ -208,14 +207,14 @@ pub(crate) fn log_received<T, E: Display>(provider: &str, received: &Received<T,
             warn!(provider, error = %err, "delivery failed authentication");
         }
         Received::Rejected(err) => warn!(provider, error = %err, "delivery rejected"),
-        Received::Handled(Outcome::Duplicate) => info!(provider, "duplicate acknowledged"),
-        Received::Handled(Outcome::InProgress { retry_after }) => {
+        Received::Duplicate => info!(provider, "duplicate acknowledged"),
+        Received::InProgress { retry_after } => {
             info!(provider, ?retry_after, "already in progress elsewhere");
         }
-        Received::Handled(Outcome::HandlerFailed { error, .. }) => {
+        Received::HandlerFailed { error, .. } => {
             error!(provider, %error, "handler failed; the sender will retry");
         }
-        Received::Handled(Outcome::StoreFailed(err)) => {
+        Received::StoreFailed(err) => {
             error!(provider, error = %err, "idempotency store failed");
         }
         _ => {}

@@ -20,7 +20,7 @@ use axum::extract::State;
 use axum::routing::post;
 use webhook_receiver::idempotency::DEFAULT_RETENTION;
 use webhook_receiver::idempotency::PostgresStore;
-use webhook_receiver::integrations::axum::ProcessOnce;
+use webhook_receiver::integrations::axum::Webhook;
 use webhook_receiver::providers::receeve::Receeve;
 use webhook_receiver::{Received, Receiver, Secret};
 
@@ -28,12 +28,14 @@ type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Clone)]
 struct App {
-    receiver: Receiver<Receeve, PostgresStore>,
+    receiver: Receiver<Receeve>,
+    /// The receiver's store, kept to record completions in the handler's transaction.
+    store: PostgresStore,
     effects: String,
     transactional: bool,
 }
 
-impl axum::extract::FromRef<App> for Receiver<Receeve, PostgresStore> {
+impl axum::extract::FromRef<App> for Receiver<Receeve> {
     fn from_ref(app: &App) -> Self {
         app.receiver.clone()
     }
@@ -49,9 +51,9 @@ fn work(id: &str) -> Duration {
 
 async fn on_delivery(
     State(app): State<App>,
-    webhook: ProcessOnce<Receeve, PostgresStore>,
+    webhook: Webhook<Receeve>,
 ) -> Received<(), HandlerError> {
-    let store = webhook.receiver().store().clone();
+    let store = app.store.clone();
     webhook
         .run_with_lease(move |delivery, lease| async move {
             let id = delivery.id.as_str().to_owned();
@@ -98,9 +100,10 @@ async fn main() -> Result<(), HandlerError> {
     };
     let app = App {
         receiver: Receiver::builder(receeve)
-            .store(store)
+            .store(store.clone())
             .lease(Duration::from_millis(lease_ms))
             .build(),
+        store,
         effects: var("EFFECTS_TABLE")?,
         transactional,
     };

@@ -53,11 +53,10 @@ const TEST: Duration = Duration::from_secs(60);
 pub trait Framework {
     /// Starts the server; it stops when the returned value is dropped. Called inside the
     /// test's tokio runtime.
-    fn serve<P, St>(receiver: Receiver<P, St>, recorder: Arc<Recorder<P::Event>>) -> Running
+    fn serve<P>(receiver: Receiver<P>, recorder: Arc<Recorder<P::Event>>) -> Running
     where
         P: Provider + Clone + 'static,
-        P::Event: Send + 'static,
-        St: IdempotencyStore + 'static;
+        P::Event: Send + 'static;
 }
 
 /// A running server: its address, and what stops it.
@@ -89,7 +88,7 @@ pub struct Recorder<E> {
 #[derive(Debug)]
 pub struct HandlerFailed;
 
-/// The handler every framework's route runs inside `ProcessOnce::run`.
+/// The handler every framework's route runs inside `Webhook::run`.
 pub async fn handle<E>(
     recorder: Arc<Recorder<E>>,
     delivery: Delivery<E>,
@@ -147,12 +146,11 @@ impl<E: Clone> Server<E> {
     }
 }
 
-fn serve<F, P, St>(provider: P, store: St) -> Server<P::Event>
+fn serve<F, P, St: IdempotencyStore + 'static>(provider: P, store: St) -> Server<P::Event>
 where
     F: Framework,
     P: Provider + Clone + 'static,
     P::Event: Send + 'static,
-    St: IdempotencyStore + 'static,
 {
     let recorder = Arc::new(Recorder {
         deliveries: Mutex::new(Vec::new()),
