@@ -110,27 +110,27 @@ fn verify_signature_checks_bytes_signed_inside_the_body_without_a_header() {
     assert_eq!(scheme.header(), None);
     for signature in [RECEEVE_CLAIM_HEX, RECEEVE_CLAIM_BASE64] {
         assert!(
-            scheme.verify_signature(signed, signature).is_ok(),
+            scheme.verify_parts(&[], signed, signature).is_ok(),
             "{signature}"
         );
         assert!(
             scheme
-                .verify_signature(signed, &format!(" {signature}\n"))
+                .verify_parts(&[], signed, &format!(" {signature}\n"))
                 .is_ok()
         );
     }
     let prefixed = scheme.clone().prefix("sha256=");
     assert!(
         prefixed
-            .verify_signature(signed, &format!("SHA256={RECEEVE_CLAIM_HEX}"))
+            .verify_parts(&[], signed, &format!("SHA256={RECEEVE_CLAIM_HEX}"))
             .is_ok()
     );
     assert!(matches!(
-        prefixed.verify_signature(signed, RECEEVE_CLAIM_HEX),
+        prefixed.verify_parts(&[], signed, RECEEVE_CLAIM_HEX),
         Err(webhook_receiver::Error::MalformedSignature { .. })
     ));
     assert!(matches!(
-        scheme.verify_signature(b"tampered", RECEEVE_CLAIM_HEX),
+        scheme.verify_parts(&[], b"tampered", RECEEVE_CLAIM_HEX),
         Err(webhook_receiver::Error::InvalidSignature)
     ));
     // A header-free scheme has no header to read a signature from.

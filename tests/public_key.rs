@@ -39,14 +39,14 @@ fn key(pem: &str) -> PublicKey {
     PublicKey::from_pem(pem).unwrap()
 }
 
-fn assert_invalid(result: Result<(), Error>) {
+fn assert_invalid<T: std::fmt::Debug>(result: Result<T, Error>) {
     match result {
         Err(Error::InvalidSignature) => {}
         other => panic!("expected InvalidSignature, got {other:?}"),
     }
 }
 
-fn assert_malformed(result: Result<(), Error>) {
+fn assert_malformed<T: std::fmt::Debug>(result: Result<T, Error>) {
     match result {
         Err(Error::MalformedSignature { .. }) => {}
         other => panic!("expected MalformedSignature, got {other:?}"),
@@ -58,28 +58,28 @@ fn assert_malformed(result: Result<(), Error>) {
 #[test]
 fn an_openssl_rsa_signature_verifies_with_the_spki_key() {
     scheme(RSA_PUBLIC)
-        .verify_signature(MESSAGE, RSA_SIGNATURE)
+        .verify_parts(&[], MESSAGE, RSA_SIGNATURE)
         .unwrap();
 }
 
 #[test]
 fn an_openssl_rsa_signature_verifies_with_the_pkcs1_key() {
     scheme(RSA_PUBLIC_PKCS1)
-        .verify_signature(MESSAGE, RSA_SIGNATURE)
+        .verify_parts(&[], MESSAGE, RSA_SIGNATURE)
         .unwrap();
 }
 
 #[test]
 fn an_openssl_rsa_3072_signature_verifies() {
     scheme(RSA_NEXT_PUBLIC)
-        .verify_signature(MESSAGE, RSA_NEXT_SIGNATURE)
+        .verify_parts(&[], MESSAGE, RSA_NEXT_SIGNATURE)
         .unwrap();
 }
 
 #[test]
 fn an_openssl_ecdsa_p256_der_signature_verifies() {
     scheme(EC_PUBLIC)
-        .verify_signature(MESSAGE, EC_SIGNATURE)
+        .verify_parts(&[], MESSAGE, EC_SIGNATURE)
         .unwrap();
 }
 
@@ -100,11 +100,11 @@ fn the_algorithm_is_read_from_the_key() {
 fn padding_and_surrounding_white_space_are_optional() {
     let unpadded = EC_SIGNATURE.trim().trim_end_matches('=');
     scheme(EC_PUBLIC)
-        .verify_signature(MESSAGE, unpadded)
+        .verify_parts(&[], MESSAGE, unpadded)
         .unwrap();
     let spaced = format!("  {}\n", RSA_SIGNATURE.trim());
     scheme(RSA_PUBLIC)
-        .verify_signature(MESSAGE, &spaced)
+        .verify_parts(&[], MESSAGE, &spaced)
         .unwrap();
 }
 
@@ -112,11 +112,11 @@ fn padding_and_surrounding_white_space_are_optional() {
 fn keys_read_with_crlf_line_ends_and_surrounding_white_space() {
     let crlf = RSA_PUBLIC.replace('\n', "\r\n");
     scheme(&crlf)
-        .verify_signature(MESSAGE, RSA_SIGNATURE)
+        .verify_parts(&[], MESSAGE, RSA_SIGNATURE)
         .unwrap();
     let padded = format!("\n\n  {EC_PUBLIC}\n ");
     scheme(&padded)
-        .verify_signature(MESSAGE, EC_SIGNATURE)
+        .verify_parts(&[], MESSAGE, EC_SIGNATURE)
         .unwrap();
 }
 
@@ -134,11 +134,11 @@ fn changing_any_byte_of_the_message_is_rejected() {
     let ec = scheme(EC_PUBLIC);
     for i in 0..MESSAGE.len() {
         let message = flipped_message(i);
-        assert_invalid(rsa.verify_signature(&message, RSA_SIGNATURE));
-        assert_invalid(ec.verify_signature(&message, EC_SIGNATURE));
+        assert_invalid(rsa.verify_parts(&[], &message, RSA_SIGNATURE));
+        assert_invalid(ec.verify_parts(&[], &message, EC_SIGNATURE));
     }
-    assert_invalid(rsa.verify_signature(&MESSAGE[1..], RSA_SIGNATURE));
-    assert_invalid(ec.verify_signature(b"", EC_SIGNATURE));
+    assert_invalid(rsa.verify_parts(&[], &MESSAGE[1..], RSA_SIGNATURE));
+    assert_invalid(ec.verify_parts(&[], b"", EC_SIGNATURE));
 }
 
 #[test]
@@ -151,30 +151,30 @@ fn changing_any_byte_of_the_signature_is_rejected() {
         for i in 0..bytes.len() {
             let mut changed = bytes.clone();
             changed[i] ^= 0x01;
-            assert_invalid(scheme.verify_signature(MESSAGE, &STANDARD.encode(&changed)));
+            assert_invalid(scheme.verify_parts(&[], MESSAGE, &STANDARD.encode(&changed)));
         }
         // Truncated, extended, or a prefix alone.
         let short = STANDARD.encode(&bytes[..bytes.len() - 1]);
-        assert_invalid(scheme.verify_signature(MESSAGE, &short));
+        assert_invalid(scheme.verify_parts(&[], MESSAGE, &short));
         let mut long = bytes.clone();
         long.push(0);
-        assert_invalid(scheme.verify_signature(MESSAGE, &STANDARD.encode(&long)));
-        assert_invalid(scheme.verify_signature(MESSAGE, &STANDARD.encode(&bytes[..1])));
+        assert_invalid(scheme.verify_parts(&[], MESSAGE, &STANDARD.encode(&long)));
+        assert_invalid(scheme.verify_parts(&[], MESSAGE, &STANDARD.encode(&bytes[..1])));
     }
 }
 
 #[test]
 fn a_signature_by_another_key_is_rejected() {
-    assert_invalid(scheme(RSA_PUBLIC).verify_signature(MESSAGE, RSA_NEXT_SIGNATURE));
-    assert_invalid(scheme(RSA_PUBLIC).verify_signature(MESSAGE, EC_SIGNATURE));
-    assert_invalid(scheme(EC_PUBLIC).verify_signature(MESSAGE, RSA_SIGNATURE));
+    assert_invalid(scheme(RSA_PUBLIC).verify_parts(&[], MESSAGE, RSA_NEXT_SIGNATURE));
+    assert_invalid(scheme(RSA_PUBLIC).verify_parts(&[], MESSAGE, EC_SIGNATURE));
+    assert_invalid(scheme(EC_PUBLIC).verify_parts(&[], MESSAGE, RSA_SIGNATURE));
 }
 
 #[test]
 fn an_ecdsa_signature_in_raw_form_is_not_der_and_is_rejected() {
     // 64 bytes of r || s are not the DER the scheme is documented to take.
     let raw = STANDARD.encode([0x42u8; 64]);
-    assert_invalid(scheme(EC_PUBLIC).verify_signature(MESSAGE, &raw));
+    assert_invalid(scheme(EC_PUBLIC).verify_parts(&[], MESSAGE, &raw));
 }
 
 // --- rotation --------------------------------------------------------------------------------
@@ -182,17 +182,17 @@ fn an_ecdsa_signature_in_raw_form_is_not_der_and_is_rejected() {
 #[test]
 fn several_keys_accept_each_others_signatures_and_nothing_else() {
     let rotating = PublicKeyScheme::new(key(RSA_NEXT_PUBLIC)).with(key(RSA_PUBLIC));
-    rotating.verify_signature(MESSAGE, RSA_SIGNATURE).unwrap();
+    rotating.verify_parts(&[], MESSAGE, RSA_SIGNATURE).unwrap();
     rotating
-        .verify_signature(MESSAGE, RSA_NEXT_SIGNATURE)
+        .verify_parts(&[], MESSAGE, RSA_NEXT_SIGNATURE)
         .unwrap();
-    assert_invalid(rotating.verify_signature(MESSAGE, EC_SIGNATURE));
+    assert_invalid(rotating.verify_parts(&[], MESSAGE, EC_SIGNATURE));
     assert_eq!(rotating.keys().len(), 2);
 
     let mixed = PublicKeyScheme::from_keys([key(RSA_PUBLIC), key(EC_PUBLIC)]).unwrap();
-    mixed.verify_signature(MESSAGE, RSA_SIGNATURE).unwrap();
-    mixed.verify_signature(MESSAGE, EC_SIGNATURE).unwrap();
-    assert_invalid(mixed.verify_signature(MESSAGE, RSA_NEXT_SIGNATURE));
+    mixed.verify_parts(&[], MESSAGE, RSA_SIGNATURE).unwrap();
+    mixed.verify_parts(&[], MESSAGE, EC_SIGNATURE).unwrap();
+    assert_invalid(mixed.verify_parts(&[], MESSAGE, RSA_NEXT_SIGNATURE));
 }
 
 #[test]
@@ -215,7 +215,7 @@ fn malformed_signatures_are_malformed() {
         url_safe.as_str(),
         over_long.as_str(),
     ] {
-        let result = scheme.verify_signature(MESSAGE, signature);
+        let result = scheme.verify_parts(&[], MESSAGE, signature);
         assert_malformed(result);
     }
     // The URL-safe variant really did change the text.
@@ -226,7 +226,7 @@ fn malformed_signatures_are_malformed() {
 fn every_rejection_is_an_authentication_failure() {
     let scheme = scheme(EC_PUBLIC);
     for signature in ["", "!!", RSA_SIGNATURE] {
-        let err = scheme.verify_signature(MESSAGE, signature).unwrap_err();
+        let err = scheme.verify_parts(&[], MESSAGE, signature).unwrap_err();
         assert_eq!(err.status(), 401, "{err:?}");
     }
 }
@@ -312,7 +312,7 @@ mod signer {
         let signer = PrivateKey::from_pem(EC_PRIVATE).unwrap();
         let signature = signer.sign(MESSAGE);
         scheme(EC_PUBLIC)
-            .verify_signature(MESSAGE, &signature)
+            .verify_parts(&[], MESSAGE, &signature)
             .unwrap();
         assert_eq!(signer.sign(MESSAGE), signature);
         // The same key in SEC1 form signs identically.
@@ -327,9 +327,9 @@ mod signer {
             let scheme = PublicKeyScheme::new(signer.public_key());
             let signature = signer.sign(b"payloadAsString");
             scheme
-                .verify_signature(b"payloadAsString", &signature)
+                .verify_parts(&[], b"payloadAsString", &signature)
                 .unwrap();
-            assert_invalid(scheme.verify_signature(b"payloadAsStrinG", &signature));
+            assert_invalid(scheme.verify_parts(&[], b"payloadAsStrinG", &signature));
         }
         assert_eq!(
             PrivateKey::from_pem(EC_PRIVATE)

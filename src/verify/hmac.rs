@@ -107,8 +107,10 @@ impl MacKeys {
 
 /// HMAC-SHA256 of chosen bytes: the raw body with the signature in a header whose name,
 /// encoding and optional prefix the user configures ([`new`](HmacScheme::new),
-/// [`verify`](HmacScheme::verify)), or bytes the sender signs inside the body
-/// ([`in_body`](HmacScheme::in_body), [`verify_signature`](HmacScheme::verify_signature)).
+/// [`verify`](HmacScheme::verify)), or any content a sender signs around or inside the body,
+/// with the signature wherever the sender puts it ([`in_body`](HmacScheme::in_body),
+/// [`verify_parts`](HmacScheme::verify_parts): `{timestamp}.{body}`, `v0:{timestamp}:{body}`,
+/// a signed field of the body).
 ///
 /// Every key of the keyring is tried; comparison is constant-time. The signature is decoded
 /// onto the stack: verification allocates nothing.
@@ -150,7 +152,7 @@ impl HmacScheme {
 
     /// A scheme for senders that sign bytes inside the body and carry the signature there too
     /// (receeve's `payloadAsString` and `signature`): the caller finds both and hands them to
-    /// [`verify_signature`](HmacScheme::verify_signature). Hex signatures unless
+    /// [`verify_parts`](HmacScheme::verify_parts). Hex signatures unless
     /// [`encoding`](HmacScheme::encoding) says otherwise; such a scheme has no
     /// [`header`](HmacScheme::header), and its [`verify`](HmacScheme::verify) answers
     /// [`Error::MissingSignature`].
@@ -160,8 +162,8 @@ impl HmacScheme {
     /// let scheme = HmacScheme::in_body(Secret::new("key").unwrap()).encoding(SignatureEncoding::HexOrBase64);
     /// // A well-formed MAC, but not one this key makes.
     /// let mac = "a9d5aa3a8a8bd4d1a51e6e0baa8a8e1bb2ff6abd0ab4b1cef4d1bd1ba9a37b2c";
-    /// assert!(matches!(scheme.verify_signature(b"{}", mac), Err(Error::InvalidSignature)));
-    /// assert!(matches!(scheme.verify_signature(b"{}", ""), Err(Error::MalformedSignature { .. })));
+    /// assert!(matches!(scheme.verify_parts(&[], b"{}", mac), Err(Error::InvalidSignature)));
+    /// assert!(matches!(scheme.verify_parts(&[], b"{}", ""), Err(Error::MalformedSignature { .. })));
     /// ```
     #[must_use]
     pub fn in_body(keys: impl Into<Keyring>) -> Self {
@@ -200,7 +202,7 @@ impl HmacScheme {
     /// # Errors
     /// [`Error::MissingSignature`] when the header is absent (always, for an
     /// [`in_body`](HmacScheme::in_body) scheme), and the errors of
-    /// [`verify_signature`](HmacScheme::verify_signature).
+    /// [`verify_parts`](HmacScheme::verify_parts).
     pub fn verify<'a, H: Headers + ?Sized>(
         &self,
         headers: &H,
@@ -217,19 +219,49 @@ impl HmacScheme {
         let value = text(value).ok_or(Error::MalformedSignature {
             reason: "not UTF-8",
         })?;
-        self.verify_signature(body, value)?;
-        Ok(Verified::new(body))
+        self.verify_parts(&[], body, value)
     }
 
-    /// Checks that `signature` (as the sender wrote it: prefix, then the MAC in the configured
-    /// encoding; white space around it is ignored) is the HMAC of `signed` under one of the
-    /// keys. No header is read: for senders that sign inside the body.
+    /// Authenticates `payload` signed together with `context`: checks that `signature` (as the
+    /// sender wrote it: prefix, then the MAC in the configured encoding; white space around it
+    /// is ignored) is the HMAC, under one of the keys, of the `context` parts followed by
+    /// `payload`, and hands back `payload` as [`Verified`]. No header is read: the caller
+    /// finds the signature and the context (a timestamp header, a version tag) where its
+    /// sender puts them. This is how a provider of your own verifies a scheme this crate does
+    /// not name:
+    ///
+    /// | sender signs | `context` | `payload` |
+    /// |---|---|---|
+    /// | `{timestamp}.{body}` | `[timestamp, b"."]` | the body |
+    /// | `v0:{timestamp}:{body}` | `[b"v0:", timestamp, b":"]` | the body |
+    /// | a field of the body | `[]` | the field's bytes |
+    ///
+    /// The MAC always covers `payload`, so what comes back is exactly what was signed; bytes
+    /// outside `payload` (the context) are authenticated too, but are not parsed.
+    ///
+    /// ```
+    /// use webhook_receiver::{Secret, verify::{HmacScheme, SignatureEncoding}};
+    /// let scheme = HmacScheme::in_body(Secret::new("key").unwrap()).prefix("v0=");
+    /// let (timestamp, body) = (b"1700000000", br#"{"type":"ping"}"#);
+    /// # #[cfg(feature = "testing")] {
+    /// let signature = scheme.sign(&[&b"v0:"[..], timestamp, b":", body].concat());
+    /// let verified = scheme.verify_parts(&[b"v0:", timestamp, b":"], body, &signature).unwrap();
+    /// assert_eq!(verified.payload(), body);
+    /// // The same signature over another timestamp does not verify.
+    /// assert!(scheme.verify_parts(&[b"v0:", b"1700000001", b":"], body, &signature).is_err());
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`Error::MalformedSignature`] when `signature` is empty, lacks the prefix, or is not a
     /// 32-byte MAC in the configured encoding, [`Error::InvalidSignature`] when no key
     /// matches.
-    pub fn verify_signature(&self, signed: &[u8], signature: &str) -> Result<(), Error> {
+    pub fn verify_parts<'a>(
+        &self,
+        context: &[&[u8]],
+        payload: &'a [u8],
+        signature: &str,
+    ) -> Result<Verified<'a>, Error> {
         let value = signature.trim();
         let value = match &self.prefix {
             None => value,
@@ -240,8 +272,19 @@ impl HmacScheme {
             }
         };
         let mac = encoding::mac(value, self.encoding)?;
-        if self.keys.verify(&[signed], &mac) {
-            Ok(())
+        let matched = match context {
+            [] => self.keys.verify(&[payload], &mac),
+            [a] => self.keys.verify(&[a, payload], &mac),
+            [a, b] => self.keys.verify(&[a, b, payload], &mac),
+            [a, b, c] => self.keys.verify(&[a, b, c, payload], &mac),
+            _ => {
+                let mut parts = context.to_vec();
+                parts.push(payload);
+                self.keys.verify(&parts, &mac)
+            }
+        };
+        if matched {
+            Ok(Verified::new(payload))
         } else {
             Err(Error::InvalidSignature)
         }

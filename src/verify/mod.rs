@@ -2,7 +2,8 @@
 //!
 //! - [`HmacScheme`]: HMAC-SHA256 of the raw body in a header, hex or base64, with an optional
 //!   prefix such as `sha256=` (Palenca and Munity when the account signs); or of bytes signed
-//!   inside the body, with [`HmacScheme::verify_signature`] (receeve).
+//!   around or inside the body, with [`HmacScheme::verify_parts`] (receeve's signed field, a
+//!   sender of your own that signs `{timestamp}.{body}`).
 //! - [`TokenScheme`]: a shared token in a header, compared in constant time.
 //!
 //! Each scheme checks every key of its [`Keyring`](crate::Keyring), so secrets rotate without

@@ -15,7 +15,7 @@ use rsa::signature::hazmat::PrehashVerifier as _;
 use rsa::traits::PublicKeyParts as _;
 use sha2::{Digest as _, Sha256};
 
-use crate::{ConfigError, Error};
+use crate::{ConfigError, Error, Verified};
 
 /// The longest signature accepted: an RSA signature is as long as the modulus, and the `rsa`
 /// crate accepts moduli up to 8192 bits. ECDSA P-256 DER signatures are at most 72 bytes.
@@ -157,8 +157,8 @@ impl fmt::Debug for PublicKey {
 /// let scheme = PublicKeyScheme::new(PublicKey::from_pem(pem).unwrap());
 /// let message = b"{\"messageId\":\"1\"}";
 /// let signature = "MEYCIQCSie8zuptKaAlP59AuYzpu3JGHAg3niIlMjxXNGtphtgIhAOtvhQ+bc6e0rn0VIjA/d8ZDLStdZfAUYprPDbe4DeS3";
-/// assert!(scheme.verify_signature(message, signature).is_ok());
-/// assert!(scheme.verify_signature(b"{\"messageId\":\"2\"}", signature).is_err());
+/// assert!(scheme.verify_parts(&[], message, signature).is_ok());
+/// assert!(scheme.verify_parts(&[], b"{\"messageId\":\"2\"}", signature).is_err());
 /// ```
 #[derive(Clone)]
 #[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
@@ -209,22 +209,34 @@ impl PublicKeyScheme {
         &self.keys
     }
 
-    /// Checks that `signature_base64` is a signature of `message` by one of the keys.
+    /// Authenticates `payload` signed together with `context`: checks that `signature_base64`
+    /// is a signature, by one of the keys, of the `context` parts followed by `payload`, and
+    /// hands back `payload` as [`Verified`] (as
+    /// [`HmacScheme::verify_parts`](super::HmacScheme::verify_parts)).
     ///
     /// The signature is standard base64 (padding optional, surrounding white space ignored),
-    /// decoded onto the stack. `message` is hashed once, whatever the number of keys.
+    /// decoded onto the stack. The message is hashed once, whatever the number of keys.
     ///
     /// # Errors
     /// [`Error::MalformedSignature`] when the signature is empty, not base64, or longer than
     /// any supported key's signature; [`Error::InvalidSignature`] when no key verifies it
     /// (including bytes that are not a signature of the key's type at all).
-    pub fn verify_signature(&self, message: &[u8], signature_base64: &str) -> Result<(), Error> {
+    pub fn verify_parts<'a>(
+        &self,
+        context: &[&[u8]],
+        payload: &'a [u8],
+        signature_base64: &str,
+    ) -> Result<Verified<'a>, Error> {
         let mut buf = [0u8; MAX_SIGNATURE_LEN];
         let signature = super::encoding::base64_into(signature_base64, &mut buf)?;
-        super::work::hashed(message.len());
-        let digest = Sha256::digest(message);
+        let mut hash = Sha256::new();
+        for part in context.iter().chain([&payload]) {
+            super::work::hashed(part.len());
+            hash.update(part);
+        }
+        let digest = hash.finalize();
         if self.keys.iter().any(|key| key.verifies(&digest, signature)) {
-            Ok(())
+            Ok(Verified::new(payload))
         } else {
             Err(Error::InvalidSignature)
         }

@@ -171,9 +171,9 @@ impl Receeve {
 
     fn check_signature(&self, signed: &[u8], signature: &str) -> Result<(), Error> {
         match &self.signing {
-            Signing::Hmac(scheme) => scheme.verify_signature(signed, signature),
+            Signing::Hmac(scheme) => scheme.verify_parts(&[], signed, signature).map(drop),
             #[cfg(feature = "public-key")]
-            Signing::PublicKey(scheme) => scheme.verify_signature(signed, signature),
+            Signing::PublicKey(scheme) => scheme.verify_parts(&[], signed, signature).map(drop),
         }
     }
 }
