@@ -32,3 +32,33 @@ async fn redis_inboxes() -> impl Fn() -> RedisInbox {
 }
 
 inbox_contract_tests!(redis_inboxes());
+
+/// A server that accepts connections and never answers (a hung Redis, a black-holed proxy):
+/// connecting gives up with `Unavailable` (each answer waits at most 5 s, a lost connection is
+/// tried 3 more times: about 20 s here) instead of waiting forever, as `RedisStore::connect`
+/// does. The 60 s bound only keeps a regression from hanging the suite.
+#[tokio::test]
+async fn a_server_that_never_answers_is_unavailable_not_a_hang() {
+    use webhook_receiver::idempotency::StoreError;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    // Accept and hold every connection, reading nothing, answering nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(16).flatten() {
+            held.push(stream);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    });
+    let url = format!("redis://{address}/");
+    let connected = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        RedisInbox::connect(&url),
+    )
+    .await
+    .expect("connect must give up within its timeouts, not hang");
+    let error = connected
+        .err()
+        .expect("a server that never answers is not an inbox");
+    assert!(matches!(error, StoreError::Unavailable(_)), "{error:?}");
+}

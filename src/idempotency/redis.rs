@@ -228,11 +228,7 @@ impl RedisStore {
     /// reached.
     pub async fn connect_unchecked(url: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(|error| unavailable(&error, url))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_number_of_retries(CONNECT_RETRIES);
-        let manager = ConnectionManager::new_with_config(client, config)
+        let manager = ConnectionManager::new_with_config(client, manager_config())
             .await
             .map_err(|error| unavailable(&error, url))?;
         Ok(Self::new(manager))
@@ -348,6 +344,15 @@ impl fmt::Debug for RedisStore {
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
+}
+
+/// The connection settings of every connection the crate opens to Redis (the store's and the
+/// inbox's): each attempt and each answer bounded, a lost connection retried a few times.
+pub(crate) fn manager_config() -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(Some(RESPONSE_TIMEOUT))
+        .set_number_of_retries(CONNECT_RETRIES)
 }
 
 impl IdempotencyStore for RedisStore {

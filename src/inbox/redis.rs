@@ -316,9 +316,12 @@ impl RedisInbox {
     /// [`StoreError::Unavailable`] when the server cannot be reached.
     pub async fn connect_unchecked(url: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(|error| unavailable(&error))?;
-        let manager = ConnectionManager::new(client.clone())
-            .await
-            .map_err(|error| unavailable(&error))?;
+        let manager = ConnectionManager::new_with_config(
+            client.clone(),
+            crate::idempotency::redis::manager_config(),
+        )
+        .await
+        .map_err(|error| unavailable(&error))?;
         let consumer = format!(
             "{}-{:032x}",
             std::process::id(),
@@ -381,9 +384,15 @@ impl RedisInbox {
             .pop();
         match pooled {
             Some(connection) => Ok(connection),
+            // A blocking read waits up to `MAX_BLOCK` for its answer: the response timeout
+            // leaves it that much on top of the store's.
             None => self
                 .client
-                .get_multiplexed_async_connection()
+                .get_multiplexed_async_connection_with_config(
+                    &redis::AsyncConnectionConfig::new()
+                        .set_connection_timeout(Some(RedisStore::CONNECT_TIMEOUT))
+                        .set_response_timeout(Some(RedisStore::RESPONSE_TIMEOUT + MAX_BLOCK)),
+                )
                 .await
                 .map_err(|error| unavailable(&error)),
         }
