@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the verification benches (and the memory-store bench), then prints the markdown table
-# for the README's performance section. Takes a few minutes on a 2-core machine.
+# for the performance guide (docs/performance.md). Takes a few minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench -p webhook-receiver-benches --bench verify -- "$@"

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Turns criterion's results for `benches/verify.rs` into the README's markdown table.
+"""Turns criterion's results for `benches/verify.rs` into the markdown table of docs/performance.md.
 
 Usage: scripts/bench_table.py [target/criterion]  (after `scripts/bench.sh` or
-`cargo bench --bench verify --features testing,http`). Prints markdown to stdout.
+`cargo bench -p webhook-receiver-benches --bench verify`). Prints markdown to stdout.
 
 Each row is one provider and body size; each cell is the mean time and, in brackets, the
 ratio to the floor measured in the same run: `verify` against `floor_hmac`, `parse` against

@@ -142,7 +142,7 @@ impl Headers for http::HeaderMap {
 
     /// One pass over the headers when there are few (a webhook delivery carries about ten;
     /// one pass beats three lookups there, see the `headers` group of
-    /// `benchmarks/benches/verify.rs` and the README's figures); hashed lookups beyond `ONE_PASS_MAX` (24) values, so a request with many
+    /// `benchmarks/benches/verify.rs` and `docs/performance.md`); hashed lookups beyond `ONE_PASS_MAX` (24) values, so a request with many
     /// headers costs no more than `get`s.
     fn get_each<'h>(&'h self, names: &[&str], out: &mut [Option<&'h [u8]>]) {
         if self.len() > ONE_PASS_MAX {

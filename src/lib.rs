@@ -134,6 +134,7 @@
 pub mod clock;
 mod delivery;
 mod error;
+pub mod guide;
 mod headers;
 pub mod idempotency;
 #[cfg(feature = "inbox")]

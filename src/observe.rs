@@ -3,7 +3,7 @@
 //! (feature `metrics`; the application installs the exporter it wants, Prometheus or other).
 //! Without the features nothing is measured and nothing here costs anything.
 //!
-//! The README's *Observability* section lists every metric, label and span field with its
+//! The observability guide (`docs/observability.md`, [`guide::observability`](crate::guide::observability)) lists every metric, label and span field with its
 //! meaning; the names are also constants here ([`metric`], [`span`]) so that a test or a
 //! dashboard generator can refer to them.
 //!
@@ -50,7 +50,7 @@ pub mod metric {
     /// became of it (see [`OUTCOMES`](super::OUTCOMES)).
     pub const DELIVERIES: &str = "webhook_receiver_deliveries_total";
     /// Counter, labels `provider`, `reason`: rejected deliveries by
-    /// [`Error::kind`](crate::Error::kind) (a fixed set of 17, listed in the README).
+    /// [`Error::kind`](crate::Error::kind) (a fixed set of 17, listed in the observability guide).
     pub const REJECTIONS: &str = "webhook_receiver_rejections_total";
     /// Histogram (seconds), labels `provider`, `result` (`ok`, `error`): how long handlers
     /// ran, inline and in inbox workers (a panic counts as `error`).

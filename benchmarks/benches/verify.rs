@@ -7,7 +7,7 @@
 //! - `floor_parse`: a bare `serde_json::from_slice` into an equivalent plain struct;
 //! - `verify`, `parse`, `verify_parse`: this crate.
 //!
-//! `scripts/bench_table.py` turns the results into the README's table of ratios.
+//! `scripts/bench_table.py` turns the results into the table of ratios in `docs/performance.md`.
 //! Run with `cargo bench -p webhook-receiver-benches --bench verify`.
 
 #![allow(clippy::unwrap_used)] // a bench that cannot set up has nothing to measure

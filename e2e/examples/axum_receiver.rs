@@ -38,7 +38,7 @@
 //! variables set as for the server:
 //!
 //! ```text
-//! cargo run -q --example axum_receiver --features axum,testing -- --print-curl receeve | sh
+//! cargo run -q -p webhook-receiver-e2e --example axum_receiver -- --print-curl receeve | sh
 //! ```
 //!
 //! With the e2e package's feature `observe` (on by default) the crate's `tracing` and `metrics`
