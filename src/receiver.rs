@@ -366,6 +366,7 @@ impl<P: Provider> Receiver<P> {
         H: Headers + ?Sized,
         F: FnOnce(Delivery<P::Event>) -> Fut,
         Fut: Future<Output = Result<T, E>>,
+        E: std::fmt::Display,
     {
         self.receive_with_lease(headers, body, |delivery, _lease| handler(delivery))
             .await
@@ -385,6 +386,7 @@ impl<P: Provider> Receiver<P> {
         H: Headers + ?Sized,
         F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
         Fut: Future<Output = Result<T, E>>,
+        E: std::fmt::Display,
     {
         let span = DeliverySpan::receive(self.inner.provider.name());
         span.wrap(self.pipeline(headers, body, handler, &span))
@@ -403,6 +405,7 @@ impl<P: Provider> Receiver<P> {
         H: Headers + ?Sized,
         F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
         Fut: Future<Output = Result<T, E>>,
+        E: std::fmt::Display,
     {
         let settings = &*self.inner;
         let delivery = match verify_then_parse(&settings.provider, headers, body, span) {
@@ -465,7 +468,11 @@ pub(crate) fn verify_then_parse<P: Provider, H: Headers + ?Sized>(
 }
 
 /// Counts and logs what became of an authentic delivery.
-fn finished<T, E>(meters: &Meters, span: &DeliverySpan, outcome: &Outcome<T, E>) {
+fn finished<T, E: std::fmt::Display>(
+    meters: &Meters,
+    span: &DeliverySpan,
+    outcome: &Outcome<T, E>,
+) {
     let verdict = Verdict::of(outcome);
     meters.delivered(verdict);
     let error = match outcome {
@@ -479,9 +486,13 @@ fn finished<T, E>(meters: &Meters, span: &DeliverySpan, outcome: &Outcome<T, E>)
     {
         let provider = meters.provider();
         match outcome {
-            Outcome::HandlerFailed { release_error, .. } => tracing::warn!(
+            Outcome::HandlerFailed {
+                error,
+                release_error,
+            } => tracing::warn!(
                 target: "webhook_receiver",
                 provider,
+                error = %error,
                 released = release_error.is_none(),
                 "webhook handler failed; the sender's retry processes it again"
             ),

@@ -573,11 +573,13 @@ fn the_receiver_counts_and_spans_every_outcome_and_rejection() {
         assert_eq!(fields.get("provider").map(String::as_str), Some("standard"));
         assert!(fields.contains_key("reason") && fields.contains_key("detail"));
     }
+    // The handler's own words reach the warning (its `Display`), so a failure is not
+    // invisible in the logs.
+    let failures = observed.events(tracing::Level::WARN, "webhook handler failed");
+    assert_eq!(failures.len(), 1);
     assert_eq!(
-        observed
-            .events(tracing::Level::WARN, "webhook handler failed")
-            .len(),
-        1
+        failures[0].0.get("error").map(String::as_str),
+        Some("the database said no")
     );
 
     let mut secrets = vec![SECRET, SECRET.trim_start_matches("whsec_")];

@@ -18,8 +18,15 @@
 //! use webhook_receiver::providers::receeve::{Details, Message, Receeve};
 //! use webhook_receiver::{Delivery, MemoryStore, Secret};
 //!
+//! /// Why a booking failed: its text reaches the crate's warning (feature `tracing`).
 //! #[derive(Debug)]
 //! struct BookingFailed;
+//!
+//! impl std::fmt::Display for BookingFailed {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         f.write_str("the booking system refused the claim")
+//!     }
+//! }
 //!
 //! // Runs once per message id: retries and concurrent copies of a delivery never reach it.
 //! async fn book(delivery: Delivery<Message>) -> Result<(), BookingFailed> {
@@ -207,7 +214,7 @@ where
         F: FnOnce(Delivery<P::Event>) -> Fut + 'static,
         Fut: std::future::Future<Output = Result<T, E>> + 'static,
         T: 'static,
-        E: 'static,
+        E: std::fmt::Display + 'static,
     {
         joined(actix_web::rt::spawn(self.process(move |delivery, _lease| handler(delivery))).await)
     }
@@ -221,7 +228,7 @@ where
         F: FnOnce(Delivery<P::Event>, Lease) -> Fut + 'static,
         Fut: std::future::Future<Output = Result<T, E>> + 'static,
         T: 'static,
-        E: 'static,
+        E: std::fmt::Display + 'static,
     {
         joined(actix_web::rt::spawn(self.process(handler)).await)
     }

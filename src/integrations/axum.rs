@@ -17,8 +17,15 @@
 //! use webhook_receiver::providers::receeve::{Details, Message, Receeve};
 //! use webhook_receiver::{Delivery, MemoryStore, Secret};
 //!
+//! /// Why a booking failed: its text reaches the crate's warning (feature `tracing`).
 //! #[derive(Debug)]
 //! struct BookingFailed;
+//!
+//! impl std::fmt::Display for BookingFailed {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         f.write_str("the booking system refused the claim")
+//!     }
+//! }
 //!
 //! // Runs once per message id: retries and concurrent copies of a delivery never reach it.
 //! async fn book(delivery: Delivery<Message>) -> Result<(), BookingFailed> {
@@ -207,7 +214,7 @@ where
         F: FnOnce(Delivery<P::Event>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
-        E: Send + 'static,
+        E: std::fmt::Display + Send + 'static,
     {
         DetachOnDrop::new(self.process(move |delivery, _lease| handler(delivery))).await
     }
@@ -221,7 +228,7 @@ where
         F: FnOnce(Delivery<P::Event>, Lease) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T, E>> + Send + 'static,
         T: 'static + Send,
-        E: 'static + Send,
+        E: std::fmt::Display + Send + 'static,
     {
         DetachOnDrop::new(self.process(handler)).await
     }

@@ -85,6 +85,7 @@ impl<P: Provider, R: RequestHead> Webhook<P, R> {
     where
         F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
         Fut: Future<Output = Result<T, E>>,
+        E: fmt::Display,
     {
         self.receiver
             .receive_with_lease(self.head.headers(), &self.body, handler)

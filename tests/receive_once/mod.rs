@@ -77,6 +77,7 @@ where
     S: IdempotencyStore + Clone + 'static,
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
 {
     deliver(store, id, lease, false, b"{}", handler).await
 }
@@ -93,6 +94,7 @@ where
     S: IdempotencyStore + Clone + 'static,
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
 {
     deliver(store, id, lease, true, body, handler).await
 }
@@ -109,6 +111,7 @@ where
     S: IdempotencyStore + Clone + 'static,
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
 {
     let receiver = Receiver::builder(Chosen::new())
         .store(store.clone())

@@ -84,9 +84,15 @@ pub struct Recorder<E> {
     delay_ms: AtomicU64,
 }
 
-/// Why the handler failed: the sender gets 500.
+/// Why the handler failed: the sender gets 500, the logs get its `Display`.
 #[derive(Debug)]
 pub struct HandlerFailed;
+
+impl std::fmt::Display for HandlerFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the test handler failed on purpose")
+    }
+}
 
 /// The handler every framework's route runs inside `Webhook::run`.
 pub async fn handle<E>(
