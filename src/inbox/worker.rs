@@ -28,7 +28,20 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// Eight attempts, waits from 1 s doubling up to 10 minutes (about 17 minutes in all).
+    /// Eight attempts, waits from 1 s doubling (each wait between half and all of its
+    /// doubling, at random), capped at 10 minutes: the seven waits add up to between 64 and
+    /// 127 seconds, so a delivery reaches the dead letters about two minutes after its first
+    /// failure. That is short beside a real outage of what a handler calls: set a longer
+    /// schedule with [`backoff`](RetryPolicy::backoff) and [`attempts`](RetryPolicy::attempts).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_receiver::inbox::RetryPolicy;
+    /// let policy = RetryPolicy::default();
+    /// let waits = |jitter| (1..policy.max_attempts()).map(|a| policy.delay(a, jitter)).sum::<Duration>();
+    /// assert_eq!(waits(0.0), Duration::from_millis(63_500));
+    /// assert!(waits(0.999_999) < Duration::from_secs(128));
+    /// ```
     fn default() -> Self {
         Self {
             max_attempts: 8,
