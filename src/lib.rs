@@ -113,7 +113,7 @@
 //! # Process once
 //!
 //! [`Receiver`] claims each message id in an
-//! [`IdempotencyStore`] ([`MemoryStore`] embedded), runs the handler, and records the result:
+//! [`IdempotencyStore`](idempotency::IdempotencyStore) ([`MemoryStore`](idempotency::MemoryStore) embedded), runs the handler, and records the result:
 //! a retry or a concurrent copy that comes while the id is claimed or completed does not run
 //! it again; a crash mid-way expires with the lease, so the next retry processes the event.
 //! That is at-least-once with deduplication: the handler runs again when its effect happened
@@ -157,10 +157,25 @@ pub mod verify;
 pub use delivery::{Delivery, MessageId};
 pub use error::{ConfigError, Error, JsonError};
 pub use headers::Headers;
-pub use idempotency::{IdempotencyStore, MemoryStore};
 pub use provider::{DEFAULT_BODY_LIMIT, Provider, Verified, dangerous};
 pub use receiver::{DEFAULT_RETRY_AFTER_CAP, Received, Receiver, ReceiverBuilder, WebhookResponse};
 pub use secret::{Keyring, Secret};
+
+// The driver crates the public API names (`PostgresStore::new(pool)`, `complete_in(&tx, ..)`,
+// `RedisStore::new(manager)`), re-exported so that an application uses the very versions this
+// crate was built with instead of matching them by hand.
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+#[doc(no_inline)]
+pub use deadpool_postgres;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+#[doc(no_inline)]
+pub use redis;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+#[doc(no_inline)]
+pub use tokio_postgres;
 
 /// The README's examples, compiled and run as doc tests so they cannot rot (with the
 /// features they use, as the README's test command `cargo test --workspace --all-features`

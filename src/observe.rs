@@ -58,14 +58,14 @@ pub mod metric {
     /// Histogram (seconds), labels `store`, `operation`: each call to an idempotency store
     /// (`claim`, `complete`, `release`) or an inbox (`enqueue`, `complete`, `retry`,
     /// `release`, `dead_letter`, `extend`), failed or not. The in-process
-    /// [`MemoryStore`](crate::MemoryStore)'s calls are not timed: they take about as long as
+    /// [`MemoryStore`](crate::idempotency::MemoryStore)'s calls are not timed: they take about as long as
     /// the clock reads that would time them.
     pub const STORE_DURATION: &str = "webhook_receiver_store_operation_duration_seconds";
     /// Counter, labels `store`, `operation`, `error` (the
     /// [`StoreError::kind`](crate::idempotency::StoreError::kind)): failed store calls.
     pub const STORE_ERRORS: &str = "webhook_receiver_store_errors_total";
     /// Counter, label `early` (`true`, `false`): records a full
-    /// [`MemoryStore`](crate::MemoryStore) dropped to make room; `early="true"` ones were
+    /// [`MemoryStore`](crate::idempotency::MemoryStore) dropped to make room; `early="true"` ones were
     /// still within their retention, so a retry of theirs is processed again.
     pub const MEMORY_EVICTIONS: &str = "webhook_receiver_memory_store_evictions_total";
     /// Counter, labels `provider`, `outcome` (`completed`, `retried`, `dead_lettered`,
@@ -436,9 +436,12 @@ impl Meters {
     }
 
     /// Meters for an idempotency store: the calls of an in-process one
-    /// ([`IdempotencyStore::is_in_process`](crate::IdempotencyStore::is_in_process)) are not
+    /// ([`IdempotencyStore::is_in_process`](crate::idempotency::IdempotencyStore::is_in_process)) are not
     /// timed.
-    pub(crate) fn for_store(provider: &'static str, store: &impl crate::IdempotencyStore) -> Self {
+    pub(crate) fn for_store(
+        provider: &'static str,
+        store: &impl crate::idempotency::IdempotencyStore,
+    ) -> Self {
         Self {
             time_store: !store.is_in_process(),
             ..Self::new(provider, store.name())
@@ -638,7 +641,7 @@ impl Drop for Running {
     }
 }
 
-/// The eviction counters of one [`MemoryStore`](crate::MemoryStore), registered on first use.
+/// The eviction counters of one [`MemoryStore`](crate::idempotency::MemoryStore), registered on first use.
 #[derive(Default)]
 pub(crate) struct Evictions {
     #[cfg(feature = "metrics")]

@@ -229,7 +229,8 @@ impl<T, E> Received<T, E> {
 /// use std::convert::Infallible;
 /// use std::time::Duration;
 /// use webhook_receiver::providers::munity::Munity;
-/// use webhook_receiver::{MemoryStore, Receiver, Secret, verify::TokenScheme};
+/// use webhook_receiver::{Receiver, Secret, verify::TokenScheme};
+/// use webhook_receiver::idempotency::MemoryStore;
 ///
 /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
 /// #     let mut future = std::pin::pin!(future);
@@ -338,7 +339,7 @@ impl<P: Provider> Receiver<P> {
     /// ```
     /// # use std::convert::Infallible;
     /// # use webhook_receiver::providers::munity::Munity;
-    /// # use webhook_receiver::{MemoryStore, Receiver, Secret, verify::TokenScheme};
+    /// # use webhook_receiver::{Receiver, Secret, verify::TokenScheme};
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// # let munity = Munity::new(TokenScheme::new("x-munity-token", Secret::new("t0ken").unwrap()).unwrap());
     /// let receiver = Receiver::builder(munity).build();

@@ -6,7 +6,7 @@ mod store_contract;
 
 use std::sync::Arc;
 
-use webhook_receiver::MemoryStore;
+use webhook_receiver::idempotency::MemoryStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_store_keeps_the_contract() {

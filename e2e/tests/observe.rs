@@ -19,6 +19,7 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
+use webhook_receiver::idempotency::MemoryStore;
 use webhook_receiver::idempotency::{Claim, IdempotencyStore, Lease, StoreError};
 use webhook_receiver::inbox::{Inbox, InboxBackend, MemoryInbox, RetryPolicy, Worker};
 use webhook_receiver::observe::{metric, span};
@@ -26,7 +27,7 @@ use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::standard::StandardWebhooks;
 use webhook_receiver::testing::standard::sign;
 use webhook_receiver::verify::TokenScheme;
-use webhook_receiver::{MemoryStore, MessageId, Received, Receiver, Secret};
+use webhook_receiver::{MessageId, Received, Receiver, Secret};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const TOKEN: &str = "munity-t0ken-never-logged";

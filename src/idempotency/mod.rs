@@ -52,7 +52,8 @@
 //!
 //! ```
 //! use std::convert::Infallible;
-//! use webhook_receiver::{MemoryStore, Received, Receiver, Secret};
+//! use webhook_receiver::{Received, Receiver, Secret};
+//! use webhook_receiver::idempotency::MemoryStore;
 //! use webhook_receiver::providers::munity::Munity;
 //! use webhook_receiver::verify::TokenScheme;
 //!

@@ -15,7 +15,8 @@
 //! use webhook_receiver::integrations::axum::Webhook;
 //! use webhook_receiver::{Received, Receiver};
 //! use webhook_receiver::providers::receeve::{Details, Message, Receeve};
-//! use webhook_receiver::{Delivery, MemoryStore, Secret};
+//! use webhook_receiver::{Delivery, Secret};
+//! use webhook_receiver::idempotency::MemoryStore;
 //!
 //! /// Why a booking failed: its text reaches the crate's warning (feature `tracing`).
 //! #[derive(Debug)]
@@ -131,7 +132,8 @@
 //! use webhook_receiver::integrations::axum::Webhook;
 //! use webhook_receiver::{Received, Receiver};
 //! use webhook_receiver::providers::receeve::Receeve;
-//! use webhook_receiver::{MemoryStore, Secret, testing};
+//! use webhook_receiver::{Secret, testing};
+//! use webhook_receiver::idempotency::MemoryStore;
 //!
 //! async fn receeve_webhook(webhook: Webhook<Receeve>) -> Received<(), String> {
 //!     webhook.run(|_delivery| async { Ok(()) }).await

@@ -23,12 +23,13 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use webhook_receiver::idempotency::IdempotencyStore;
+use webhook_receiver::idempotency::MemoryStore;
 use webhook_receiver::integrations::BodyTimeout;
 use webhook_receiver::providers::munity::{Event as MunityEvent, Munity};
 use webhook_receiver::providers::palenca::{Palenca, WebhookAction};
 use webhook_receiver::providers::receeve::{Details, Receeve};
 use webhook_receiver::testing::{self, SignedRequest, Signer};
-use webhook_receiver::{Delivery, MemoryStore, Provider, Receiver};
+use webhook_receiver::{Delivery, Provider, Receiver};
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;
