@@ -149,16 +149,17 @@ impl Verdict {
         OUTCOMES[self as usize]
     }
 
-    pub(crate) fn of<T, E>(outcome: &crate::idempotency::Outcome<T, E>) -> Self {
-        use crate::idempotency::Outcome;
-        match outcome {
-            Outcome::Processed(_) => Verdict::Processed,
-            Outcome::ProcessedUnrecorded { .. } => Verdict::ProcessedUnrecorded,
-            Outcome::Duplicate => Verdict::Duplicate,
-            Outcome::InProgress { .. } => Verdict::InProgress,
-            Outcome::Conflict => Verdict::Conflict,
-            Outcome::HandlerFailed { .. } => Verdict::HandlerFailed,
-            Outcome::StoreFailed(_) => Verdict::StoreFailed,
+    pub(crate) fn of<T, E>(received: &crate::Received<T, E>) -> Self {
+        use crate::Received;
+        match received {
+            Received::Rejected(_) => Verdict::Rejected,
+            Received::Processed(_) => Verdict::Processed,
+            Received::ProcessedUnrecorded { .. } => Verdict::ProcessedUnrecorded,
+            Received::Duplicate => Verdict::Duplicate,
+            Received::InProgress { .. } => Verdict::InProgress,
+            Received::Conflict => Verdict::Conflict,
+            Received::HandlerFailed { .. } => Verdict::HandlerFailed,
+            Received::StoreFailed(_) => Verdict::StoreFailed,
         }
     }
 }
@@ -170,7 +171,7 @@ pub(crate) enum Op {
     Complete = 1,
     Release = 2,
     #[cfg_attr(not(feature = "inbox"), allow(dead_code))]
-    InboxWebhook = 3,
+    Enqueue = 3,
     #[cfg_attr(not(feature = "inbox"), allow(dead_code))]
     Retry = 4,
     #[cfg_attr(not(feature = "inbox"), allow(dead_code))]

@@ -266,54 +266,33 @@ pub mod dangerous {
     /// What a delivery claims, read without any check: the bytes a provider would parse, and
     /// the id and timestamp it carries. Made by [`Provider::extract_unverified`]; only
     /// [`parse_unverified`] hands it to [`Provider::parse`], inside this crate. It never
-    /// becomes a [`Verified`] in application code.
+    /// becomes a [`Verified`] in application code (it holds one, out of reach).
     #[derive(Debug, Clone)]
-    pub struct Unverified<'a> {
-        payload: Cow<'a, [u8]>,
-        id: Option<Cow<'a, str>>,
-        timestamp: Option<OffsetDateTime>,
-    }
+    pub struct Unverified<'a>(Verified<'a>);
 
     impl<'a> Unverified<'a> {
         /// The bytes a provider would parse after verification.
         #[must_use]
         pub fn new(payload: impl Into<Cow<'a, [u8]>>) -> Self {
-            Self {
-                payload: payload.into(),
-                id: None,
-                timestamp: None,
-            }
+            Self(Verified::new(payload))
         }
 
         /// The delivery id the delivery claims.
         #[must_use]
-        pub fn with_id(mut self, id: impl Into<Cow<'a, str>>) -> Self {
-            self.id = Some(id.into());
-            self
+        pub fn with_id(self, id: impl Into<Cow<'a, str>>) -> Self {
+            Self(self.0.with_id(id))
         }
 
         /// The timestamp the delivery claims.
         #[must_use]
-        pub fn with_timestamp(mut self, timestamp: OffsetDateTime) -> Self {
-            self.timestamp = Some(timestamp);
-            self
+        pub fn with_timestamp(self, timestamp: OffsetDateTime) -> Self {
+            Self(self.0.with_timestamp(timestamp))
         }
 
         /// The bytes read.
         #[must_use]
         pub fn payload(&self) -> &[u8] {
-            &self.payload
-        }
-    }
-
-    impl<'a> Verified<'a> {
-        /// The one place unchecked bytes become parseable: [`parse_unverified`] only.
-        fn from_unverified(unverified: Unverified<'a>) -> Self {
-            Verified {
-                payload: unverified.payload,
-                id: unverified.id,
-                timestamp: unverified.timestamp,
-            }
+            self.0.payload()
         }
     }
 
@@ -333,6 +312,6 @@ pub mod dangerous {
     ) -> Result<Delivery<P::Event>, Error> {
         super::check_body_limit(provider.body_limit(), body.len())?;
         let extracted = provider.extract_unverified(headers, body)?;
-        provider.parse(Verified::from_unverified(extracted))
+        provider.parse(extracted.0)
     }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::idempotency::{
-    AnyStore, IdempotencyStore, Lease, MemoryStore, Outcome, ProcessOptions, StoreError,
-    body_digest, run_once,
+    AnyStore, IdempotencyStore, Lease, MemoryStore, ProcessOptions, StoreError, body_digest,
+    run_once,
 };
 use crate::observe::{DeliverySpan, Meters, Phase, Stopwatch, Verdict};
 use crate::provider::check_body_limit;
@@ -149,27 +149,6 @@ pub enum Received<T, E> {
 }
 
 impl<T, E> Received<T, E> {
-    /// What became of an authentic delivery.
-    pub(crate) fn from_outcome(outcome: Outcome<T, E>) -> Self {
-        match outcome {
-            Outcome::Processed(value) => Received::Processed(value),
-            Outcome::ProcessedUnrecorded { value, error } => {
-                Received::ProcessedUnrecorded { value, error }
-            }
-            Outcome::Duplicate => Received::Duplicate,
-            Outcome::InProgress { retry_after } => Received::InProgress { retry_after },
-            Outcome::Conflict => Received::Conflict,
-            Outcome::HandlerFailed {
-                error,
-                release_error,
-            } => Received::HandlerFailed {
-                error,
-                release_error,
-            },
-            Outcome::StoreFailed(error) => Received::StoreFailed(error),
-        }
-    }
-
     /// What to answer the sender: the status of the table above, `Retry-After` for a 409 (the
     /// wait, rounded up to whole seconds) and a 503 (one second), and a short body that names
     /// the condition and carries no error text.
@@ -435,14 +414,14 @@ impl<P: Provider> Receiver<P> {
             span,
         )
         .await;
-        let outcome = match outcome {
-            Outcome::InProgress { retry_after } => Outcome::InProgress {
+        let received = match outcome {
+            Received::InProgress { retry_after } => Received::InProgress {
                 retry_after: retry_after.min(settings.retry_after_cap),
             },
             other => other,
         };
-        finished(&settings.meters, span, &outcome);
-        Received::from_outcome(outcome)
+        finished(&settings.meters, span, &received);
+        received
     }
 }
 
@@ -472,22 +451,22 @@ pub(crate) fn verify_then_parse<P: Provider, H: Headers + ?Sized>(
 fn finished<T, E: std::fmt::Display>(
     meters: &Meters,
     span: &DeliverySpan,
-    outcome: &Outcome<T, E>,
+    outcome: &Received<T, E>,
 ) {
     let verdict = Verdict::of(outcome);
     meters.delivered(verdict);
     let error = match outcome {
-        Outcome::HandlerFailed { .. } => Some("handler"),
-        Outcome::StoreFailed(error) => Some(error.kind()),
-        Outcome::ProcessedUnrecorded { error, .. } => Some(error.kind()),
+        Received::HandlerFailed { .. } => Some("handler"),
+        Received::StoreFailed(error) => Some(error.kind()),
+        Received::ProcessedUnrecorded { error, .. } => Some(error.kind()),
         _ => None,
     };
-    span.finish(verdict.label(), Some(outcome.status()), error);
+    span.finish(verdict.label(), Some(outcome.response().status()), error);
     #[cfg(feature = "tracing")]
     {
         let provider = meters.provider();
         match outcome {
-            Outcome::HandlerFailed {
+            Received::HandlerFailed {
                 error,
                 release_error,
             } => tracing::warn!(
@@ -497,20 +476,20 @@ fn finished<T, E: std::fmt::Display>(
                 released = release_error.is_none(),
                 "webhook handler failed; the sender's retry processes it again"
             ),
-            Outcome::ProcessedUnrecorded { error, .. } => tracing::warn!(
+            Received::ProcessedUnrecorded { error, .. } => tracing::warn!(
                 target: "webhook_receiver",
                 provider,
                 error = %error,
                 "webhook processed but its completion was not recorded: a retry may process it again"
             ),
-            Outcome::Conflict => tracing::warn!(
+            Received::Conflict => tracing::warn!(
                 target: "webhook_receiver",
                 provider,
                 "one message id arrived with two different bodies; the second was refused"
             ),
-            // Logged by the store call that failed.
-            Outcome::StoreFailed(_) => {}
-            Outcome::Processed(_) | Outcome::Duplicate | Outcome::InProgress { .. } => {
+            // Logged by the store call that failed; a rejection never reaches the store.
+            Received::StoreFailed(_) | Received::Rejected(_) => {}
+            Received::Processed(_) | Received::Duplicate | Received::InProgress { .. } => {
                 tracing::debug!(
                     target: "webhook_receiver",
                     provider,

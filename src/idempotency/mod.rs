@@ -100,8 +100,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sha2::{Digest as _, Sha256};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use crate::MessageId;
 use crate::observe::{DeliverySpan, Meters, Op, Phase, Stopwatch};
+use crate::{MessageId, Received};
 
 mod any;
 mod memory;
@@ -474,64 +474,6 @@ impl ProcessOptions {
     }
 }
 
-/// What the idempotency step and the handler made of an authentic delivery: the
-/// [`Received`](crate::Received) variants after `Rejected`.
-#[derive(Debug)]
-#[must_use]
-pub(crate) enum Outcome<T, E> {
-    /// The handler ran, succeeded, and the id is recorded as completed.
-    Processed(T),
-    /// The handler ran and succeeded, but recording it failed: the lease ran out first
-    /// ([`StoreError::LeaseLost`], another worker may have taken the id over) or the store
-    /// stayed unreachable until the lease's deadline was near (the shared stores retry until
-    /// then). Answer 200 (the work is done), but the event may be processed again by another
-    /// worker or a later retry: at-least-once in this corner. A lease longer than the
-    /// handler's worst case, and than the store outages you expect, avoids it.
-    ProcessedUnrecorded {
-        /// What the handler returned.
-        value: T,
-        /// Why the completion was not recorded.
-        error: StoreError,
-    },
-    /// The id was already processed: the handler did not run.
-    Duplicate,
-    /// Another worker holds the id: the handler did not run. Answer 409 with `Retry-After`.
-    InProgress {
-        /// The time left on the other worker's lease.
-        retry_after: Duration,
-    },
-    /// A live record of the id carries a different body digest: the handler did not run.
-    ///
-    /// Answered with 422 rather than 409, so that logs and metrics tell this anomaly (one id,
-    /// two different events) from the ordinary race of [`InProgress`](Outcome::InProgress).
-    Conflict,
-    /// The handler ran and failed; the claim was released so the sender's retry processes
-    /// the event again. Answer 500.
-    HandlerFailed {
-        /// What the handler returned.
-        error: E,
-        /// Set when the release itself failed: the record then stays in progress until its
-        /// lease runs out, and retries get 409 until then.
-        release_error: Option<StoreError>,
-    },
-    /// The store could not claim the id: the handler did not run. Answer with the error's
-    /// status (503: the sender retries later).
-    StoreFailed(StoreError),
-}
-
-impl<T, E> Outcome<T, E> {
-    /// The HTTP status of the answer (the table on [`Received`](crate::Received)).
-    pub(crate) fn status(&self) -> u16 {
-        match self {
-            Outcome::Processed(_) | Outcome::ProcessedUnrecorded { .. } | Outcome::Duplicate => 200,
-            Outcome::InProgress { .. } => 409,
-            Outcome::Conflict => 422,
-            Outcome::HandlerFailed { .. } => 500,
-            Outcome::StoreFailed(error) => error.status(),
-        }
-    }
-}
-
 /// Runs `handler` once per message id: claims `id`, runs the handler only when the claim is
 /// acquired, then records it completed on `Ok` or releases it on `Err`; each store call and
 /// the handler's run go to `meters` and to `span`'s phases (feature `metrics`, `tracing`).
@@ -547,7 +489,7 @@ pub(crate) async fn run_once<S, F, Fut, T, E>(
     handler: F,
     meters: &Meters,
     span: &DeliverySpan,
-) -> Outcome<T, E>
+) -> Received<T, E>
 where
     S: IdempotencyStore,
     F: FnOnce(Lease) -> Fut,
@@ -561,13 +503,13 @@ where
     span.phase(Phase::Claim, took);
     let claim = match claimed {
         Ok(claim) => claim,
-        Err(error) => return Outcome::StoreFailed(error),
+        Err(error) => return Received::StoreFailed(error),
     };
     let lease = match claim {
         Claim::Acquired(lease) => lease,
-        Claim::InProgress { retry_after } => return Outcome::InProgress { retry_after },
-        Claim::Completed => return Outcome::Duplicate,
-        Claim::Conflict => return Outcome::Conflict,
+        Claim::InProgress { retry_after } => return Received::InProgress { retry_after },
+        Claim::Completed => return Received::Duplicate,
+        Claim::Conflict => return Received::Conflict,
     };
     let watch = Stopwatch::start_if(Meters::times_handler(span));
     let ran = handler(lease.clone()).await;
@@ -580,14 +522,14 @@ where
             let completed = store.complete(&lease, options.retention).await;
             meters.store_op(Op::Complete, watch.elapsed(), completed.as_ref().err());
             match completed {
-                Ok(()) => Outcome::Processed(value),
-                Err(error) => Outcome::ProcessedUnrecorded { value, error },
+                Ok(()) => Received::Processed(value),
+                Err(error) => Received::ProcessedUnrecorded { value, error },
             }
         }
         Err(error) => {
             let released = store.release(&lease).await;
             meters.store_op(Op::Release, watch.elapsed(), released.as_ref().err());
-            Outcome::HandlerFailed {
+            Received::HandlerFailed {
                 error,
                 release_error: released.err(),
             }

@@ -468,7 +468,7 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
         let watch = Stopwatch::start_if(meters.times_store(span));
         let enqueued = self.inner.backend.enqueue(delivery).await;
         let took = watch.elapsed();
-        meters.store_op(Op::InboxWebhook, took, enqueued.as_ref().err());
+        meters.store_op(Op::Enqueue, took, enqueued.as_ref().err());
         span.phase(Phase::Claim, took);
         let (received, verdict) = match enqueued {
             Ok(Enqueued::Accepted) => (InboxReceived::Accepted, Verdict::Enqueued),
