@@ -122,7 +122,7 @@ pub use redis::RedisStore;
 /// How long a claim owns a message id before another delivery may take it over: 60 s.
 ///
 /// Choose a lease longer than your handler's worst case: a handler that outlives its lease
-/// may run a second time (see [`Received::ProcessedUnrecorded`](crate::Received::ProcessedUnrecorded)).
+/// may run a second time (see [`Received::ProcessedUnrecorded`]).
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
 /// How long a completed message id is remembered: 7 days, longer than every documented retry
@@ -256,7 +256,7 @@ pub(crate) fn deadline(now: OffsetDateTime, duration: Duration) -> OffsetDateTim
 /// exponential backoff and jitter (from 50 ms, doubling up to 1 s), until it succeeds, fails
 /// otherwise, or the lease's deadline is too close for another try: past it another claim may
 /// own the id, and the store would answer [`StoreError::LeaseLost`] anyway. Only then does
-/// a [`Receiver`](crate::Receiver) report [`Received::ProcessedUnrecorded`](crate::Received::ProcessedUnrecorded).
+/// a [`Receiver`](crate::Receiver) report [`Received::ProcessedUnrecorded`].
 ///
 /// Safe to repeat: a completion whose reply was lost after the store applied it finds the id
 /// completed with the same lease's token, which both shared stores answer as done.
