@@ -407,22 +407,23 @@ async fn the_same_id_with_a_different_body_is_a_conflict() {
 
     store.complete(&lease, secs(3600)).await.unwrap();
     let options = DEFAULT_LEASE;
-    let conflict = process_once_with_body(&store, &id(1), options, tampered_body, || async {
+    let conflict = process_once_with_body(&store, &id(1), options, Some(tampered_body), || async {
         Ok::<_, Infallible>(())
     })
     .await;
     assert!(matches!(conflict, Received::Conflict));
     assert_eq!(conflict.response().status(), 422);
     assert_eq!(conflict.response().retry_after(), None);
-    let duplicate = process_once_with_body(&store, &id(1), options, original_body, || async {
-        Ok::<_, Infallible>(())
-    })
-    .await;
+    let duplicate =
+        process_once_with_body(&store, &id(1), options, Some(original_body), || async {
+            Ok::<_, Infallible>(())
+        })
+        .await;
     assert!(matches!(duplicate, Received::Duplicate));
 
     // Once the record has expired, the id is absent again and any body may claim it.
     advance(&clock, secs(3600));
-    let again = process_once_with_body(&store, &id(1), options, tampered_body, || async {
+    let again = process_once_with_body(&store, &id(1), options, Some(tampered_body), || async {
         Ok::<_, Infallible>(())
     })
     .await;

@@ -63,13 +63,13 @@ impl MacKeys {
         Self { keys: Arc::new([]) }
     }
 
-    /// Whether any key's MAC over the concatenated `parts` equals `signature`, compared in
-    /// constant time by `verify_slice`.
-    pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> bool {
+    /// Whether any key's MAC over the `context` parts followed by `payload` equals
+    /// `signature`, compared in constant time by `verify_slice`.
+    pub(crate) fn verify(&self, context: &[&[u8]], payload: &[u8], signature: &[u8]) -> bool {
         self.keys.iter().any(|key| {
             let mut mac = key.clone();
-            super::work::hashed(parts.iter().map(|p| p.len()).sum());
-            for part in parts {
+            for part in context.iter().chain([&payload]) {
+                super::work::hashed(part.len());
                 mac.update(part);
             }
             mac.verify_slice(signature).is_ok()
@@ -272,18 +272,7 @@ impl HmacScheme {
             }
         };
         let mac = encoding::mac(value, self.encoding)?;
-        let matched = match context {
-            [] => self.keys.verify(&[payload], &mac),
-            [a] => self.keys.verify(&[a, payload], &mac),
-            [a, b] => self.keys.verify(&[a, b, payload], &mac),
-            [a, b, c] => self.keys.verify(&[a, b, c, payload], &mac),
-            _ => {
-                let mut parts = context.to_vec();
-                parts.push(payload);
-                self.keys.verify(&parts, &mac)
-            }
-        };
-        if matched {
+        if self.keys.verify(context, payload, &mac) {
             Ok(Verified::new(payload))
         } else {
             Err(Error::InvalidSignature)

@@ -79,32 +79,15 @@ where
     Fut: Future<Output = Result<T, E>>,
     E: std::fmt::Display,
 {
-    deliver(store, id, lease, false, b"{}", handler).await
+    process_once_with_body(store, id, lease, None, handler).await
 }
 
-/// [`process_once`] with `body`, on a receiver that compares body digests.
+/// [`process_once`] with `body`, on a receiver that compares body digests when there is one.
 pub async fn process_once_with_body<S, F, Fut, T, E>(
     store: &S,
     id: &MessageId,
     lease: Duration,
-    body: &[u8],
-    handler: F,
-) -> Received<T, E>
-where
-    S: IdempotencyStore + Clone + 'static,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-    E: std::fmt::Display,
-{
-    deliver(store, id, lease, true, body, handler).await
-}
-
-async fn deliver<S, F, Fut, T, E>(
-    store: &S,
-    id: &MessageId,
-    lease: Duration,
-    check_digest: bool,
-    body: &[u8],
+    body: Option<&[u8]>,
     handler: F,
 ) -> Received<T, E>
 where
@@ -116,7 +99,7 @@ where
     let receiver = Receiver::builder(Chosen::new())
         .store(store.clone())
         .lease(lease)
-        .check_digest(check_digest)
+        .check_digest(body.is_some())
         // The store's own wait, uncapped, so that the tests see what the store answered.
         .retry_after_cap(Duration::MAX)
         .build();
@@ -126,6 +109,6 @@ where
         ("x-id", id.as_str()),
     ];
     receiver
-        .receive(&headers, body, |_delivery| handler())
+        .receive(&headers, body.unwrap_or(b"{}"), |_delivery| handler())
         .await
 }
