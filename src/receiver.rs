@@ -98,7 +98,7 @@ fn whole_seconds(d: Duration) -> u64 {
 /// | [`InProgress`](Received::InProgress) | 409 + `Retry-After` | did not run: another request holds the id |
 /// | [`Conflict`](Received::Conflict) | 422 | did not run: same id, different body |
 /// | [`HandlerFailed`](Received::HandlerFailed) | 500 | ran and failed; the sender retries |
-/// | [`StoreFailed`](Received::StoreFailed) | 503 + `Retry-After: 1` | did not run: the store could not claim |
+/// | [`StoreFailed`](Received::StoreFailed) | the error's (503 + `Retry-After: 1` when the store is down or full) | did not run: the store could not claim |
 #[derive(Debug)]
 #[non_exhaustive]
 #[must_use]
@@ -425,7 +425,7 @@ impl<P: Provider> Receiver<P> {
     }
 }
 
-/// [`verify_and_parse`] with each phase timed into `span`.
+/// [`Provider::verify_and_parse`] with each phase timed into `span`.
 pub(crate) fn verify_then_parse<P: Provider, H: Headers + ?Sized>(
     provider: &P,
     headers: &H,

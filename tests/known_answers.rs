@@ -101,7 +101,7 @@ fn the_crate_signs_what_openssl_computes() {
 }
 
 #[test]
-fn verify_signature_checks_bytes_signed_inside_the_body_without_a_header() {
+fn verify_parts_checks_bytes_signed_inside_the_body_without_a_header() {
     // receeve's known answer, checked the header-free way a sender that signs inside the body
     // needs: the signed bytes and the signature text, with any prefix and white space.
     let payload = testing::receeve::claim_created();

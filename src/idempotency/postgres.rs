@@ -125,13 +125,11 @@ impl Statements {
 }
 
 /// An [`IdempotencyStore`] in PostgreSQL, for receivers running as several instances: one
-/// atomic statement per operation, deadlines on the database's clock. See the
-/// docs of [`PostgresStore`] for the table, the SQL and the error handling.
+/// atomic statement per operation, deadlines on the database's clock: the claims are
+/// recorded in a PostgreSQL table shared by every instance of the receiver (the table, the
+/// SQL and the error handling below).
 ///
 /// Cheap to clone: clones share the connection pool.
-///
-/// [`PostgresStore`]: claims recorded in a PostgreSQL table shared by every instance of the
-/// receiver.
 ///
 /// # The table
 ///

@@ -88,13 +88,11 @@ struct Scripts {
 }
 
 /// An [`IdempotencyStore`] in Redis: one Lua script per operation, deadlines kept as key
-/// TTLs on the server's clock. See the docs of [`RedisStore`] for the key layout and the
-/// scripts.
+/// TTLs on the server's clock, for receivers running as several instances (the key layout
+/// and the scripts below).
 ///
 /// Cheap to clone: clones share the connection (a [`ConnectionManager`], which multiplexes
 /// concurrent calls over one connection and reconnects by itself).
-///
-/// [`RedisStore`]: claims kept in Redis, for receivers running as several instances.
 ///
 /// # Key layout
 ///

@@ -180,16 +180,16 @@ impl Statements {
 }
 
 /// An [`InboxBackend`] in PostgreSQL: the deliveries in a table of the crate's, their jobs in
-/// graphile_worker's. See the docs of [`PostgresInbox`] for the tables, the atomic steps and the
-/// take-over of a dead worker's deliveries.
+/// graphile_worker's (the tables, the atomic steps and the take-over of a dead worker's
+/// deliveries below).
 ///
 /// Durable as the database is: a delivery answered `200 accepted` is committed (with
 /// PostgreSQL's default `synchronous_commit = on`, flushed to its write-ahead log).
 ///
 /// Cheap to clone: clones share the pool and the notification listener.
 ///
-/// [`PostgresInbox`]: the inbox in PostgreSQL, queued with graphile_worker, with handlers
-/// whose own writes commit together with the completion.
+/// Queued with graphile_worker, with handlers whose own writes commit together with the
+/// completion.
 ///
 /// # Where things are
 ///

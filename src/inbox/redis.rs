@@ -233,8 +233,8 @@ struct Scripts {
 /// waiting never holds up the other calls; a delivery whose worker stopped renewing it is
 /// taken over with `XAUTOCLAIM` once idle for the visibility timeout. Cheap to clone.
 ///
-/// The inbox on Redis Streams: one stream and consumer group per provider, each operation one
-/// Lua script (atomic on the server), blocking reads for waiting takers.
+/// One stream and consumer group per provider, each operation one Lua script (atomic on the
+/// server), blocking reads for waiting takers.
 ///
 /// Keys, under the prefix (`webhook-receiver:inbox:` unless set with
 /// [`RedisInbox::with_prefix`]):

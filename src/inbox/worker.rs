@@ -29,8 +29,8 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     /// Eight attempts, waits from 1 s doubling (each wait between half and all of its
-    /// doubling, at random), capped at 10 minutes: the seven waits add up to between 64 and
-    /// 127 seconds, so a delivery reaches the dead letters about two minutes after its first
+    /// doubling, at random), capped at 10 minutes: the seven waits add up to between 63.5
+    /// and 127 seconds, so a delivery reaches the dead letters about two minutes after its first
     /// failure. That is short beside a real outage of what a handler calls: set a longer
     /// schedule with [`backoff`](RetryPolicy::backoff) and [`attempts`](RetryPolicy::attempts).
     ///

@@ -162,9 +162,9 @@ use actix_web::web::{Bytes, Data};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, ResponseError};
 use futures_util::Stream as _;
 
-pub use super::body::BodyTimeout;
-pub use super::extract::VerifiedWebhook;
-pub use super::rejection::WebhookRejection;
+use super::body::BodyTimeout;
+use super::extract::VerifiedWebhook;
+use super::rejection::WebhookRejection;
 use super::{ChunkError, Chunks, read_body, unread, verify};
 use crate::idempotency::{Lease, StoreError};
 use crate::observe::Meters;

@@ -177,10 +177,10 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::LengthLimitError;
 
-pub use super::body::BodyTimeout;
+use super::body::BodyTimeout;
 use super::detach::DetachOnDrop;
-pub use super::extract::VerifiedWebhook;
-pub use super::rejection::WebhookRejection;
+use super::extract::VerifiedWebhook;
+use super::rejection::WebhookRejection;
 use super::{ChunkError, Chunks, read_body, unread, verify};
 use crate::idempotency::Lease;
 use crate::observe::Meters;

@@ -367,7 +367,7 @@ impl StandardScheme {
         #[cfg(feature = "public-key")]
         let mut message: Option<Vec<u8>> = None;
         #[cfg(feature = "public-key")]
-        let mut checked_v1a = Distinct::<64>::default();
+        let mut checked_v1a = DistinctV1a::default();
         for entry in entries(list) {
             match entry {
                 Entry::V1(Ok(signature)) => {
@@ -473,29 +473,29 @@ fn parse_unix_seconds(text: &str) -> Result<OffsetDateTime, Error> {
     OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| Error::MalformedTimestamp)
 }
 
-/// The distinct signatures of one version seen so far in a list, up to
+/// The distinct `v1a` signatures seen so far in a list, up to
 /// [`StandardScheme::MAX_V1A_ENTRIES`], on the stack.
 #[cfg(feature = "public-key")]
-struct Distinct<const N: usize> {
-    seen: [[u8; N]; StandardScheme::MAX_V1A_ENTRIES],
+struct DistinctV1a {
+    seen: [[u8; 64]; StandardScheme::MAX_V1A_ENTRIES],
     len: usize,
 }
 
 #[cfg(feature = "public-key")]
-impl<const N: usize> Default for Distinct<N> {
+impl Default for DistinctV1a {
     fn default() -> Self {
         Self {
-            seen: [[0; N]; StandardScheme::MAX_V1A_ENTRIES],
+            seen: [[0; 64]; StandardScheme::MAX_V1A_ENTRIES],
             len: 0,
         }
     }
 }
 
 #[cfg(feature = "public-key")]
-impl<const N: usize> Distinct<N> {
+impl DistinctV1a {
     /// Whether `signature` is to be checked: new, and within the cap. Signatures are public
     /// (they are in the request), so an ordinary comparison is fine here.
-    fn admit(&mut self, signature: [u8; N]) -> bool {
+    fn admit(&mut self, signature: [u8; 64]) -> bool {
         let seen = self.seen.get(..self.len).unwrap_or_default();
         if seen.contains(&signature) {
             return false;
