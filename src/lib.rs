@@ -154,6 +154,16 @@ mod secret;
 pub mod testing;
 pub mod verify;
 
+/// Not part of the API: what seals [`idempotency::IdempotencyStore`] and
+/// [`inbox::InboxBackend`]. It exists so that this crate's own fault-injection tests can wrap a
+/// backend; it changes without notice in any release, and an implementation outside the crate
+/// is not held to the guarantees the crate documents.
+#[doc(hidden)]
+pub mod __private {
+    /// Implemented by the crate's stores and inbox backends.
+    pub trait Sealed {}
+}
+
 pub use delivery::{Delivery, MessageId};
 pub use error::{ConfigError, Error, JsonError};
 pub use headers::Headers;

@@ -681,6 +681,9 @@ struct CountingStore {
     calls: Arc<AtomicUsize>,
 }
 
+// Not part of the API: the crate's own tests may stand in for a store (see `__private`).
+impl webhook_receiver::__private::Sealed for CountingStore {}
+
 impl IdempotencyStore for CountingStore {
     async fn claim_with_digest(
         &self,

@@ -71,7 +71,7 @@ mod in_transaction {
         Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap())
     }
 
-    async fn inbox() -> (Inbox<Munity, PostgresInbox>, String) {
+    async fn inbox() -> (Inbox<Munity>, PostgresInbox, String) {
         let table = fresh_table();
         let backend = PostgresInbox::connect_with_table(&database(), &table)
             .await
@@ -85,10 +85,14 @@ mod in_transaction {
             ))
             .await
             .unwrap();
-        (Inbox::builder(munity(), backend).build(), effects)
+        (
+            Inbox::builder(munity(), backend.clone()).build(),
+            backend,
+            effects,
+        )
     }
 
-    async fn accept(inbox: &Inbox<Munity, PostgresInbox>, state: &str) {
+    async fn accept(inbox: &Inbox<Munity>, state: &str) {
         let headers = [("x-munity-token", TOKEN)];
         let body = format!(
             r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"{state}"}}"#
@@ -97,8 +101,8 @@ mod in_transaction {
         assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
     }
 
-    async fn effects(inbox: &Inbox<Munity, PostgresInbox>, table: &str) -> HashMap<String, i64> {
-        let client = inbox.backend().pool().get().await.unwrap();
+    async fn effects(backend: &PostgresInbox, table: &str) -> HashMap<String, i64> {
+        let client = backend.pool().get().await.unwrap();
         client
             .query(
                 &format!("SELECT state, count(*) FROM {table} GROUP BY state"),
@@ -115,9 +119,29 @@ mod in_transaction {
         delivery.event.state.clone().unwrap_or_default()
     }
 
+    /// The handler's writes can commit with the completion only in PostgreSQL: on another
+    /// backend the run is refused before anything is taken, and the delivery stays pending.
+    #[tokio::test]
+    async fn an_inbox_elsewhere_is_refused_before_anything_is_taken() {
+        let backend = webhook_receiver::inbox::MemoryInbox::new();
+        let inbox = Inbox::builder(munity(), backend).build();
+        accept(&inbox, "elsewhere").await;
+        let worker = Worker::builder(inbox.clone()).build();
+        let refused = worker
+            .run_in_transaction(
+                |_delivery, tx| async move { Ok::<_, String>(tx) },
+                std::future::pending(),
+            )
+            .await
+            .unwrap_err();
+        assert!(refused.reason().contains("PostgresInbox"), "{refused}");
+        let stats = inbox.stats().await.unwrap();
+        assert_eq!((stats.pending, stats.in_flight), (1, 0));
+    }
+
     /// Runs `worker` until the inbox counts `completed` completions (at most 20 s).
     async fn run_until_completed<F, Fut>(
-        worker: &Worker<Munity, PostgresInbox>,
+        worker: &Worker<Munity>,
         backend: &PostgresInbox,
         handler: F,
         completed: usize,
@@ -138,13 +162,14 @@ mod in_transaction {
                 panic!("{completed} completions did not come within 20 s");
             })
             .await
+            .expect("the inbox is on PostgreSQL")
     }
 
     /// The handler writes its effect, then fails (error or panic) on the first run of some
     /// deliveries: those writes are rolled back, and every delivery ends with one effect.
     #[tokio::test]
     async fn failed_runs_leave_no_effect_and_each_delivery_has_exactly_one() {
-        let (inbox, table) = inbox().await;
+        let (inbox, backend, table) = inbox().await;
         for n in 0..30 {
             let kind = match n % 3 {
                 0 => "ok",
@@ -184,9 +209,9 @@ mod in_transaction {
                 }
             }
         };
-        let report = run_until_completed(&worker, inbox.backend(), handler, 30).await;
+        let report = run_until_completed(&worker, &backend, handler, 30).await;
         assert_eq!((report.completed, report.retried), (30, 20), "{report:?}");
-        let written = effects(&inbox, &table).await;
+        let written = effects(&backend, &table).await;
         assert_eq!(written.len(), 30);
         assert!(written.values().all(|&n| n == 1), "{written:?}");
     }
@@ -196,7 +221,7 @@ mod in_transaction {
     /// back: one effect, from the run that completed.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_run_that_lost_its_take_commits_nothing() {
-        let (inbox, table) = inbox().await;
+        let (inbox, backend, table) = inbox().await;
         accept(&inbox, "stalls").await;
         let insert = format!("INSERT INTO {table} (state) VALUES ($1)");
         let stalled = Arc::new(AtomicBool::new(false));
@@ -254,12 +279,12 @@ mod in_transaction {
             "the first run did not start"
         );
         let worker = Worker::builder(inbox.clone()).concurrency(1).build();
-        let taken_over = run_until_completed(&worker, inbox.backend(), handler, 1).await;
-        let first = stalling.join().unwrap();
+        let taken_over = run_until_completed(&worker, &backend, handler, 1).await;
+        let first = stalling.join().unwrap().unwrap();
         assert_eq!(taken_over.completed, 1, "{taken_over:?}");
         assert_eq!((first.completed, first.unrecorded), (0, 1), "{first:?}");
         assert_eq!(runs.load(Ordering::SeqCst), 2);
-        let written = effects(&inbox, &table).await;
+        let written = effects(&backend, &table).await;
         assert_eq!(written.get("stalls"), Some(&1), "{written:?}");
     }
 }
@@ -280,44 +305,43 @@ mod job_keys {
     const TOKEN: &str = "inbox-keys-token";
     const BODY: &[u8] = br#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true},"state":"same-everywhere"}"#;
 
-    async fn inbox(table: &str) -> Inbox<Munity, PostgresInbox> {
+    async fn inbox(table: &str) -> (Inbox<Munity>, PostgresInbox) {
         let munity =
             Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap());
         let backend = PostgresInbox::connect_with_table(&database(), table)
             .await
             .expect("PostgreSQL from scripts/services.sh");
-        Inbox::builder(munity, backend).build()
+        (Inbox::builder(munity, backend.clone()).build(), backend)
     }
 
     #[tokio::test]
     async fn two_inboxes_each_process_the_same_delivery() {
         let (a, b) = (inbox(&fresh_table()).await, inbox(&fresh_table()).await);
         let headers = [("x-munity-token", TOKEN)];
-        for inbox in [&a, &b] {
+        for (inbox, _) in [&a, &b] {
             let received = inbox.receive(&headers[..], BODY).await;
             assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
         }
-        for inbox in [&a, &b] {
-            let job = inbox
-                .backend()
+        for (inbox, backend) in [&a, &b] {
+            let job = backend
                 .take("munity", Duration::from_secs(30), Duration::from_secs(2))
                 .await
                 .unwrap()
                 .expect("each inbox has its own job");
-            inbox.backend().complete(&job).await.unwrap();
-            assert_eq!(inbox.backend().stats().await.unwrap().completed, 1);
+            backend.complete(&job).await.unwrap();
+            assert_eq!(inbox.stats().await.unwrap().completed, 1);
         }
     }
 
     #[tokio::test]
     async fn a_job_added_by_hand_under_a_deliverys_key_fails_the_receive_whole() {
         let table = fresh_table();
-        let inbox = inbox(&table).await;
+        let (inbox, backend) = inbox(&table).await;
         let key = format!(
             "webhook-receiver:{table}:{}",
             MessageId::digest("munity", BODY).key()
         );
-        let client = inbox.backend().pool().get().await.unwrap();
+        let client = backend.pool().get().await.unwrap();
         client
             .execute(
                 "SELECT graphile_worker.add_job('someone_elses_task', job_key => $1)",
@@ -332,7 +356,7 @@ mod job_keys {
             "{received:?}"
         );
         assert_eq!(received.response().status(), 503);
-        let stats = inbox.backend().stats().await.unwrap();
+        let stats = inbox.stats().await.unwrap();
         assert_eq!((stats.pending, stats.in_flight), (0, 0), "nothing written");
         // Once the stray job is gone, the sender's retry is accepted.
         client

@@ -232,7 +232,7 @@ async fn inbox_deliveries_survive_a_crash_and_the_workers_resume() {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
 
-    use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, RedisInbox, Worker};
+    use webhook_receiver::inbox::{Inbox, InboxReceived, RedisInbox, Worker};
     use webhook_receiver::providers::munity::{Munity, Webhook};
     use webhook_receiver::verify::TokenScheme;
     use webhook_receiver::{Delivery, Secret};
@@ -286,11 +286,7 @@ async fn inbox_deliveries_survive_a_crash_and_the_workers_resume() {
     let mut completed = 0;
     for _ in 0..3000 {
         // Errors while the connection comes back count as not done yet.
-        completed = inbox
-            .backend()
-            .stats()
-            .await
-            .map_or(0, |stats| stats.completed);
+        completed = inbox.stats().await.map_or(0, |stats| stats.completed);
         if completed == 40 {
             break;
         }

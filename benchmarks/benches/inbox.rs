@@ -39,7 +39,7 @@ fn munity() -> Munity {
 }
 
 /// Enqueues `count` deliveries of distinct ids (the `round` keeps rounds apart).
-async fn fill<B: InboxBackend>(inbox: &Inbox<Munity, B>, round: usize, count: usize) {
+async fn fill(inbox: &Inbox<Munity>, round: usize, count: usize) {
     let headers = [("x-munity-token", TOKEN)];
     for n in 0..count {
         let received = inbox.receive(&headers[..], &body(round, n)).await;
@@ -54,19 +54,20 @@ fn body(round: usize, n: usize) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A fresh `MemoryInbox` holding `BATCH` deliveries.
-async fn filled(round: usize) -> Inbox<Munity, MemoryInbox> {
-    let inbox = Inbox::builder(munity(), MemoryInbox::new()).build();
+/// A fresh `MemoryInbox` holding `BATCH` deliveries, and the inbox in front of it.
+async fn filled(round: usize) -> (Inbox<Munity>, MemoryInbox) {
+    let backend = MemoryInbox::new();
+    let inbox = Inbox::builder(munity(), backend.clone()).build();
     fill(&inbox, round, BATCH).await;
-    inbox
+    (inbox, backend)
 }
 
-/// The floor: `tasks` loops taking and completing until the batch is done.
-async fn bare(inbox: &Inbox<Munity, MemoryInbox>, tasks: usize) {
+/// The floor: `tasks` loops taking and completing on the backend until the batch is done.
+async fn bare(inbox: &Inbox<Munity>, backend: &MemoryInbox, tasks: usize) {
     let done = Arc::new(AtomicUsize::new(0));
     let mut loops = Vec::new();
     for _ in 0..tasks {
-        let (backend, done) = (inbox.backend().clone(), Arc::clone(&done));
+        let (backend, done) = (backend.clone(), Arc::clone(&done));
         let provider = inbox.provider().name();
         loops.push(tokio::spawn(async move {
             while done.load(Ordering::SeqCst) < BATCH {
@@ -89,11 +90,7 @@ async fn bare(inbox: &Inbox<Munity, MemoryInbox>, tasks: usize) {
 
 /// The worker with `concurrency` handlers that do nothing, stopped once `batch` deliveries
 /// are done.
-async fn worker<B: InboxBackend + Clone>(
-    inbox: &Inbox<Munity, B>,
-    concurrency: usize,
-    batch: usize,
-) {
+async fn worker(inbox: &Inbox<Munity>, concurrency: usize, batch: usize) {
     let done = Arc::new(AtomicUsize::new(0));
     let all_done = Arc::new(Notify::new());
     let handler = {
@@ -127,9 +124,10 @@ fn inbox(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut spent = Duration::ZERO;
                 for _ in 0..iters {
-                    let inbox = runtime.block_on(filled(round.fetch_add(1, Ordering::SeqCst)));
+                    let (inbox, backend) =
+                        runtime.block_on(filled(round.fetch_add(1, Ordering::SeqCst)));
                     let started = Instant::now();
-                    runtime.block_on(bare(&inbox, tasks));
+                    runtime.block_on(bare(&inbox, &backend, tasks));
                     spent += started.elapsed();
                 }
                 spent
@@ -139,7 +137,7 @@ fn inbox(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut spent = Duration::ZERO;
                 for _ in 0..iters {
-                    let inbox = runtime.block_on(filled(round.fetch_add(1, Ordering::SeqCst)));
+                    let (inbox, _) = runtime.block_on(filled(round.fetch_add(1, Ordering::SeqCst)));
                     let started = Instant::now();
                     runtime.block_on(worker(&inbox, tasks, BATCH));
                     spent += started.elapsed();
@@ -161,7 +159,7 @@ fn prefix(round: usize) -> String {
 }
 
 /// A `RedisInbox` under a fresh prefix holding `REDIS_BATCH` deliveries.
-async fn redis_filled(base: &RedisInbox, round: usize) -> Inbox<Munity, RedisInbox> {
+async fn redis_filled(base: &RedisInbox, round: usize) -> Inbox<Munity> {
     let inbox = Inbox::builder(munity(), base.clone().with_prefix(prefix(round))).build();
     fill(&inbox, round, REDIS_BATCH).await;
     inbox
@@ -254,7 +252,6 @@ fn redis_inbox(c: &mut Criterion) {
                     // Drop what the round left (completed records, the stream).
                     runtime.block_on(async {
                         let _ = inbox
-                            .backend()
                             .purge(time::OffsetDateTime::now_utc() + time::Duration::hours(1))
                             .await;
                     });
@@ -371,10 +368,9 @@ fn postgres_inbox(c: &mut Criterion) {
     group.throughput(Throughput::Elements(POSTGRES_BATCH as u64));
     group.sample_size(10);
     let round = AtomicUsize::new(2_000_000);
-    let purge = |inbox: &Inbox<Munity, PostgresInbox>| {
+    let purge = |inbox: &Inbox<Munity>| {
         runtime.block_on(async {
             let _ = inbox
-                .backend()
                 .purge(time::OffsetDateTime::now_utc() + time::Duration::hours(1))
                 .await;
         });

@@ -57,24 +57,15 @@ const DEFAULT_PORT: u16 = 3000;
 const EVENTS_TABLE: &str = "CREATE TABLE IF NOT EXISTS example_events (\
     message_key text NOT NULL, provider text NOT NULL, handled_at timestamptz NOT NULL DEFAULT now())";
 
-struct Inboxes<B> {
-    palenca: Inbox<Palenca, B>,
-    receeve: Inbox<Receeve, B>,
-    munity: Inbox<Munity, B>,
+#[derive(Clone)]
+struct Inboxes {
+    palenca: Inbox<Palenca>,
+    receeve: Inbox<Receeve>,
+    munity: Inbox<Munity>,
 }
 
-impl<B> Clone for Inboxes<B> {
-    fn clone(&self) -> Self {
-        Self {
-            palenca: self.palenca.clone(),
-            receeve: self.receeve.clone(),
-            munity: self.munity.clone(),
-        }
-    }
-}
-
-impl<B: InboxBackend + Clone> Inboxes<B> {
-    fn new(config: common::Config, backend: B) -> Self {
+impl Inboxes {
+    fn new(config: common::Config, backend: impl InboxBackend + Clone) -> Self {
         Self {
             palenca: Inbox::builder(config.palenca, backend.clone()).build(),
             receeve: Inbox::builder(config.receeve, backend.clone()).build(),
@@ -83,20 +74,20 @@ impl<B: InboxBackend + Clone> Inboxes<B> {
     }
 }
 
-impl<B> FromRef<Inboxes<B>> for Inbox<Palenca, B> {
-    fn from_ref(inboxes: &Inboxes<B>) -> Self {
+impl FromRef<Inboxes> for Inbox<Palenca> {
+    fn from_ref(inboxes: &Inboxes) -> Self {
         inboxes.palenca.clone()
     }
 }
 
-impl<B> FromRef<Inboxes<B>> for Inbox<Receeve, B> {
-    fn from_ref(inboxes: &Inboxes<B>) -> Self {
+impl FromRef<Inboxes> for Inbox<Receeve> {
+    fn from_ref(inboxes: &Inboxes) -> Self {
         inboxes.receeve.clone()
     }
 }
 
-impl<B> FromRef<Inboxes<B>> for Inbox<Munity, B> {
-    fn from_ref(inboxes: &Inboxes<B>) -> Self {
+impl FromRef<Inboxes> for Inbox<Munity> {
+    fn from_ref(inboxes: &Inboxes) -> Self {
         inboxes.munity.clone()
     }
 }
@@ -113,23 +104,23 @@ fn logged(provider: &str, received: InboxReceived) -> InboxReceived {
     received
 }
 
-async fn palenca_webhook<B: InboxBackend>(webhook: InboxWebhook<Palenca, B>) -> InboxReceived {
+async fn palenca_webhook(webhook: InboxWebhook<Palenca>) -> InboxReceived {
     logged("palenca", webhook.enqueue().await)
 }
 
-async fn receeve_webhook<B: InboxBackend>(webhook: InboxWebhook<Receeve, B>) -> InboxReceived {
+async fn receeve_webhook(webhook: InboxWebhook<Receeve>) -> InboxReceived {
     logged("receeve", webhook.enqueue().await)
 }
 
-async fn munity_webhook<B: InboxBackend>(webhook: InboxWebhook<Munity, B>) -> InboxReceived {
+async fn munity_webhook(webhook: InboxWebhook<Munity>) -> InboxReceived {
     logged("munity", webhook.enqueue().await)
 }
 
-async fn receive<B: InboxBackend + Clone>(inboxes: Inboxes<B>, port: u16) -> std::io::Result<()> {
+async fn receive(inboxes: Inboxes, port: u16) -> std::io::Result<()> {
     let app = Router::new()
-        .route("/webhooks/palenca", post(palenca_webhook::<B>))
-        .route("/webhooks/receeve", post(receeve_webhook::<B>))
-        .route("/webhooks/munity", post(munity_webhook::<B>))
+        .route("/webhooks/palenca", post(palenca_webhook))
+        .route("/webhooks/receeve", post(receeve_webhook))
+        .route("/webhooks/munity", post(munity_webhook))
         .with_state(inboxes);
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -158,7 +149,7 @@ fn stopped(reports: [WorkerReport; 3]) {
     info!(?palenca, ?receeve, ?munity, "stopped");
 }
 
-async fn work_on_redis(inboxes: Inboxes<RedisInbox>) {
+async fn work_on_redis(inboxes: Inboxes) {
     let stop = ctrl_c();
     info!("working on the inbox: Ctrl-C to stop");
     let palenca = Worker::builder(inboxes.palenca).build();
@@ -192,14 +183,8 @@ where
     Ok(tx)
 }
 
-async fn work_on_postgres(inboxes: Inboxes<PostgresInbox>) -> Result<(), String> {
-    let client = inboxes
-        .munity
-        .backend()
-        .pool()
-        .get()
-        .await
-        .map_err(|err| err.to_string())?;
+async fn work_on_postgres(inboxes: Inboxes, backend: PostgresInbox) -> Result<(), String> {
+    let client = backend.pool().get().await.map_err(|err| err.to_string())?;
     client
         .batch_execute(EVENTS_TABLE)
         .await
@@ -215,14 +200,19 @@ async fn work_on_postgres(inboxes: Inboxes<PostgresInbox>) -> Result<(), String>
         receeve.run_in_transaction(|d, tx| recorded(d, tx, common::on_receeve), stop()),
         munity.run_in_transaction(|d, tx| recorded(d, tx, common::on_munity), stop()),
     );
-    stopped([palenca, receeve, munity]);
+    let error = |err: webhook_receiver::ConfigError| err.to_string();
+    stopped([
+        palenca.map_err(error)?,
+        receeve.map_err(error)?,
+        munity.map_err(error)?,
+    ]);
     Ok(())
 }
 
-async fn serve_or_work<B: InboxBackend + Clone>(
-    inboxes: Inboxes<B>,
+async fn serve_or_work(
+    inboxes: Inboxes,
     port: u16,
-    work: impl AsyncFnOnce(Inboxes<B>) -> Result<(), String>,
+    work: impl AsyncFnOnce(Inboxes) -> Result<(), String>,
 ) -> ExitCode {
     match std::env::var("ROLE").as_deref() {
         Ok("receive") => match receive(inboxes, port).await {
@@ -262,8 +252,11 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| webhook_receiver::inbox::PostgresInbox::DEFAULT_TABLE.into());
             match PostgresInbox::connect_with_table(&database, &table).await {
                 Ok(backend) => {
-                    let inboxes = Inboxes::new(config, backend);
-                    serve_or_work(inboxes, port, work_on_postgres).await
+                    let inboxes = Inboxes::new(config, backend.clone());
+                    serve_or_work(inboxes, port, async |inboxes| {
+                        work_on_postgres(inboxes, backend).await
+                    })
+                    .await
                 }
                 Err(err) => {
                     // The error never contains the connection string (nor its password).

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, MemoryInbox, Worker};
+use webhook_receiver::inbox::{Inbox, InboxReceived, MemoryInbox, Worker};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
 use webhook_receiver::{Delivery, Secret};
@@ -41,7 +41,7 @@ async fn post(addr: SocketAddr, token: &str, body: String) -> (u16, String) {
     (status, response.text().await.unwrap())
 }
 
-fn serve_axum(inbox: Inbox<Munity, MemoryInbox>) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+fn serve_axum(inbox: Inbox<Munity>) -> (SocketAddr, tokio::task::JoinHandle<()>) {
     use webhook_receiver::integrations::axum::InboxWebhook;
     async fn munity_webhook(webhook: InboxWebhook<Munity>) -> InboxReceived {
         webhook.enqueue().await
@@ -61,7 +61,7 @@ fn serve_axum(inbox: Inbox<Munity, MemoryInbox>) -> (SocketAddr, tokio::task::Jo
     (addr, task)
 }
 
-fn serve_actix(inbox: Inbox<Munity, MemoryInbox>) -> (SocketAddr, actix_web::dev::ServerHandle) {
+fn serve_actix(inbox: Inbox<Munity>) -> (SocketAddr, actix_web::dev::ServerHandle) {
     use actix_web::{App, HttpServer, web};
     use webhook_receiver::integrations::actix::InboxWebhook;
     async fn munity_webhook(webhook: InboxWebhook<Munity>) -> InboxReceived {
@@ -93,10 +93,7 @@ fn serve_actix(inbox: Inbox<Munity, MemoryInbox>) -> (SocketAddr, actix_web::dev
 
 /// Sends 40 deliveries (every fifth twice) and a forged and a misshapen one to `addr`, while
 /// a worker processes them; checks every answer and that each delivery ran once.
-async fn deliveries_are_answered_then_processed_once(
-    addr: SocketAddr,
-    inbox: Inbox<Munity, MemoryInbox>,
-) {
+async fn deliveries_are_answered_then_processed_once(addr: SocketAddr, inbox: Inbox<Munity>) {
     let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let handler = {
         let seen = Arc::clone(&seen);
@@ -138,7 +135,7 @@ async fn deliveries_are_answered_then_processed_once(
     assert_eq!(status, 422);
 
     for _ in 0..500 {
-        if inbox.backend().stats().await.unwrap().completed == 40 {
+        if inbox.stats().await.unwrap().completed == 40 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

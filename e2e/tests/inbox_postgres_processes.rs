@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use webhook_receiver::Secret;
-use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, PostgresInbox};
+use webhook_receiver::inbox::{Inbox, InboxReceived, PostgresInbox};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
 
@@ -32,7 +32,7 @@ fn database() -> String {
 }
 
 /// An inbox on a table no other test (or earlier run) uses, and its effects table.
-async fn inbox(label: &str) -> (Inbox<Munity, PostgresInbox>, String, String) {
+async fn inbox(label: &str) -> (Inbox<Munity>, PostgresInbox, String, String) {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -58,15 +58,20 @@ async fn inbox(label: &str) -> (Inbox<Munity, PostgresInbox>, String, String) {
         ))
         .await
         .unwrap();
-    (Inbox::builder(munity, backend).build(), table, effects)
+    (
+        Inbox::builder(munity, backend.clone()).build(),
+        backend,
+        table,
+        effects,
+    )
 }
 
 /// The committed effects: how many rows each state has, and how many each process wrote.
 async fn effects(
-    inbox: &Inbox<Munity, PostgresInbox>,
+    backend: &PostgresInbox,
     table: &str,
 ) -> (HashMap<String, i64>, HashMap<i64, i64>) {
-    let client = inbox.backend().pool().get().await.unwrap();
+    let client = backend.pool().get().await.unwrap();
     let rows = client
         .query(&format!("SELECT state, process FROM {table}"), &[])
         .await
@@ -82,7 +87,7 @@ async fn effects(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_job_leaves_exactly_one_effect_per_delivery() {
-    let (inbox, table, effects_table) = inbox("kill").await;
+    let (inbox, backend, table, effects_table) = inbox("kill").await;
     for n in 0..30 {
         let received = inbox
             .receive(&[("x-munity-token", TOKEN)][..], &body(&format!("k-{n}")))
@@ -99,26 +104,26 @@ async fn a_worker_killed_mid_job_leaves_exactly_one_effect_per_delivery() {
     let mut landed = false;
     while !landed && killed < 5 {
         let mut first = worker(&table, &effects_table, 600, 200);
-        let before = inbox.backend().stats().await.unwrap().completed;
+        let before = inbox.stats().await.unwrap().completed;
         wait_for("the worker's completions, both slots busy", async || {
-            let stats = inbox.backend().stats().await.unwrap();
+            let stats = inbox.stats().await.unwrap();
             stats.completed >= before + 3 && stats.in_flight >= 2
         })
         .await;
         kill(&mut first.0);
         killed += 1;
-        landed = inbox.backend().stats().await.unwrap().in_flight > 0;
+        landed = inbox.stats().await.unwrap().in_flight > 0;
     }
     assert!(landed, "none of {killed} kills landed mid-job");
 
     let mut second = worker(&table, &effects_table, 600, 200);
     wait_for("all 30 completed", async || {
-        inbox.backend().stats().await.unwrap().completed == 30
+        inbox.stats().await.unwrap().completed == 30
     })
     .await;
     kill(&mut second.0);
 
-    let (runs, by_process) = effects(&inbox, &effects_table).await;
+    let (runs, by_process) = effects(&backend, &effects_table).await;
     assert_eq!(runs.len(), 30, "every delivery has its effect");
     assert!(
         runs.values().all(|&n| n == 1),
@@ -128,13 +133,13 @@ async fn a_worker_killed_mid_job_leaves_exactly_one_effect_per_delivery() {
         by_process.len() >= 2,
         "the killed and the surviving processes both committed: {by_process:?}"
     );
-    let stats = inbox.backend().stats().await.unwrap();
+    let stats = inbox.stats().await.unwrap();
     assert_eq!((stats.pending, stats.in_flight, stats.dead), (0, 0, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_worker_processes_handle_each_of_1000_deliveries_once() {
-    let (inbox, table, effects_table) = inbox("two").await;
+    let (inbox, backend, table, effects_table) = inbox("two").await;
     let headers = [("x-munity-token", TOKEN)];
     for n in 0..1000 {
         let received = inbox.receive(&headers[..], &body(&format!("t-{n}"))).await;
@@ -147,12 +152,12 @@ async fn two_worker_processes_handle_each_of_1000_deliveries_once() {
     let mut a = worker(&table, &effects_table, 30_000, 0);
     let mut b = worker(&table, &effects_table, 30_000, 0);
     wait_for("all 1000 completed", async || {
-        inbox.backend().stats().await.unwrap().completed == 1000
+        inbox.stats().await.unwrap().completed == 1000
     })
     .await;
     kill(&mut a.0);
     kill(&mut b.0);
-    let (runs, by_process) = effects(&inbox, &effects_table).await;
+    let (runs, by_process) = effects(&backend, &effects_table).await;
     assert_eq!(runs.len(), 1000);
     assert!(runs.values().all(|&n| n == 1), "a delivery ran twice");
     assert_eq!(by_process.len(), 2, "both processes worked: {by_process:?}");

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use webhook_receiver::Secret;
-use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, RedisInbox};
+use webhook_receiver::inbox::{Inbox, InboxReceived, RedisInbox};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
 
@@ -36,7 +36,7 @@ fn munity() -> Munity {
     Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap())
 }
 
-async fn inbox(prefix: &str) -> Inbox<Munity, RedisInbox> {
+async fn inbox(prefix: &str) -> Inbox<Munity> {
     let backend = RedisInbox::connect(&url())
         .await
         .unwrap()
@@ -83,12 +83,12 @@ async fn a_worker_killed_mid_job_loses_its_deliveries_to_another_after_their_hol
     kill(&mut first.0);
     let killed_at = effects(&path).0.values().sum::<usize>();
     // The killed worker was mid-job: its deliveries are still held, by nobody alive.
-    let held = inbox.backend().stats().await.unwrap().in_flight;
+    let held = inbox.stats().await.unwrap().in_flight;
     assert!(held > 0, "the kill did not land mid-job");
 
     let mut second = worker(&prefix, &path, 600, 200);
     wait_for("all 30 completed", async || {
-        inbox.backend().stats().await.unwrap().completed == 30
+        inbox.stats().await.unwrap().completed == 30
     })
     .await;
     kill(&mut second.0);
@@ -101,7 +101,7 @@ async fn a_worker_killed_mid_job_loses_its_deliveries_to_another_after_their_hol
         total <= 32,
         "{total} runs for 30 deliveries; {killed_at} before the kill"
     );
-    let stats = inbox.backend().stats().await.unwrap();
+    let stats = inbox.stats().await.unwrap();
     assert_eq!((stats.pending, stats.in_flight, stats.dead), (0, 0, 0));
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -125,7 +125,7 @@ async fn two_worker_processes_handle_each_of_1000_deliveries_once() {
     let mut a = worker(&prefix, &path, 30_000, 0);
     let mut b = worker(&prefix, &path, 30_000, 0);
     wait_for("all 1000 completed", async || {
-        inbox.backend().stats().await.unwrap().completed == 1000
+        inbox.stats().await.unwrap().completed == 1000
     })
     .await;
     kill(&mut a.0);

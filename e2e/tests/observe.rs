@@ -21,7 +21,7 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
 use webhook_receiver::idempotency::MemoryStore;
 use webhook_receiver::idempotency::{Claim, IdempotencyStore, Lease, StoreError};
-use webhook_receiver::inbox::{Inbox, InboxBackend, MemoryInbox, RetryPolicy, Worker};
+use webhook_receiver::inbox::{Inbox, MemoryInbox, RetryPolicy, Worker};
 use webhook_receiver::observe::{metric, span};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::standard::StandardWebhooks;
@@ -341,6 +341,9 @@ impl TestStore {
 fn refused() -> StoreError {
     StoreError::Unavailable("connection refused".to_owned())
 }
+
+// Not part of the API: the crate's own tests may stand in for a store (see `__private`).
+impl webhook_receiver::__private::Sealed for TestStore {}
 
 impl IdempotencyStore for TestStore {
     async fn claim_with_digest(
@@ -752,7 +755,7 @@ fn inbox_workers_count_attempts_retries_and_dead_letters_and_sample_the_inbox() 
             .build();
         let done = async {
             for _ in 0..500 {
-                let stats = inbox.backend().stats().await.unwrap();
+                let stats = inbox.stats().await.unwrap();
                 if stats.completed == 1 && stats.dead == 1 {
                     // Long enough for the sampler to see the end.
                     tokio::time::sleep(Duration::from_millis(250)).await;

@@ -92,6 +92,8 @@ impl std::fmt::Debug for AnyStore {
     }
 }
 
+impl crate::__private::Sealed for AnyStore {}
+
 impl IdempotencyStore for AnyStore {
     async fn claim_with_digest(
         &self,

@@ -297,6 +297,8 @@ impl fmt::Debug for MemoryStore {
     }
 }
 
+impl crate::__private::Sealed for MemoryStore {}
+
 impl IdempotencyStore for MemoryStore {
     fn name(&self) -> &'static str {
         "memory"

@@ -363,8 +363,11 @@ impl StoreError {
 /// Where claims on message ids are recorded: [`MemoryStore`] in one process, or a shared
 /// database when the receiver runs as several instances.
 ///
-/// Implement it for a store of your own; a [`Receiver`](crate::Receiver) and the integrations work with any
-/// implementation. Every store must keep this contract:
+/// **Sealed**: implemented by [`MemoryStore`], `PostgresStore` and `RedisStore` only. The
+/// exactly-once guarantees rest on each store's atomic steps, which the crate's contract suite
+/// and model tests prove against the real servers; a store outside the crate could not be held
+/// to them. The methods are public so that tests and tools can drive a store directly. Every
+/// store keeps this contract:
 ///
 /// - Each method is one atomic step on the store: two concurrent claims of one id never both
 ///   acquire it (no read-then-write window).
@@ -382,7 +385,7 @@ impl StoreError {
 ///
 /// The methods return `impl Future + Send`, so an implementation can be an `async fn` and the
 /// futures can be spawned on a multi-threaded runtime.
-pub trait IdempotencyStore: Send + Sync {
+pub trait IdempotencyStore: crate::__private::Sealed + Send + Sync {
     /// Claims `id` for `lease`, recording `digest` (the SHA-256 of the verified body, which a
     /// receiver built with `check_digest` computes) with it when acquired.
     ///
@@ -440,7 +443,7 @@ pub trait IdempotencyStore: Send + Sync {
     fn release(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A short name for the `store` label of the metrics (feature `metrics`): `memory`,
-    /// `postgres`, `redis` for this crate's stores, `custom` unless you name yours.
+    /// `postgres`, `redis`; `custom` for the stand-ins of the crate's own tests.
     fn name(&self) -> &'static str {
         "custom"
     }

@@ -621,6 +621,8 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
+impl crate::__private::Sealed for PostgresStore {}
+
 impl IdempotencyStore for PostgresStore {
     fn name(&self) -> &'static str {
         "postgres"

@@ -353,6 +353,8 @@ pub(crate) fn manager_config() -> ConnectionManagerConfig {
         .set_number_of_retries(CONNECT_RETRIES)
 }
 
+impl crate::__private::Sealed for RedisStore {}
+
 impl IdempotencyStore for RedisStore {
     fn name(&self) -> &'static str {
         "redis"

@@ -204,6 +204,8 @@ impl State {
     }
 }
 
+impl crate::__private::Sealed for MemoryInbox {}
+
 impl InboxBackend for MemoryInbox {
     fn name(&self) -> &'static str {
         "memory"

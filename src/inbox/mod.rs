@@ -81,6 +81,7 @@
 //! # fn main() {}
 //! ```
 
+mod any;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -94,6 +95,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use self::any::AnyInbox;
 pub use self::memory::MemoryInbox;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
@@ -302,9 +304,14 @@ pub struct InboxStats {
 
 /// Where an [`Inbox`] keeps deliveries. Each operation is one atomic step of the backend.
 ///
-/// Implemented by [`MemoryInbox`]. The worker runtime ([`Worker`]) drives any implementation;
-/// the operations are public so that tests and tools can drive one directly.
-pub trait InboxBackend: Send + Sync + 'static {
+/// **Sealed**: implemented by [`MemoryInbox`], `PostgresInbox` and `RedisInbox` only. The
+/// inbox's guarantees (one job per message id, a take fenced by its token, a completion that
+/// commits with the handler's writes) rest on each backend's atomic steps, which this crate
+/// proves against the real servers in its contract suite; a backend outside the crate could not
+/// be held to them. The operations are public so that tests and tools can drive a backend
+/// directly; an [`Inbox`] offers the ones an application needs ([`Inbox::dead_letters`],
+/// [`Inbox::requeue`], [`Inbox::replay`], [`Inbox::purge`], [`Inbox::stats`]).
+pub trait InboxBackend: crate::__private::Sealed + Send + Sync + 'static {
     /// Records a delivery unless its message id is already held (in any state).
     fn enqueue(
         &self,
@@ -383,7 +390,7 @@ pub trait InboxBackend: Send + Sync + 'static {
     fn stats(&self) -> impl Future<Output = Result<InboxStats, StoreError>> + Send;
 
     /// A short name for the `inbox` label of the metrics (feature `metrics`): `memory`,
-    /// `postgres`, `redis` for this crate's backends, `custom` unless you name yours.
+    /// `postgres`, `redis`; `custom` for the stand-ins of the crate's own tests.
     fn name(&self) -> &'static str {
         "custom"
     }
@@ -391,20 +398,24 @@ pub trait InboxBackend: Send + Sync + 'static {
 
 /// The receiving side: verifies, parses and enqueues deliveries of one provider. Cheap to
 /// clone (clones share the provider and the backend); [`Worker`]s are built from it.
-pub struct Inbox<P, B> {
-    inner: Arc<InboxInner<P, B>>,
+///
+/// The backend is not part of the type: handlers name `Inbox<P>` (or the framework
+/// extractors' `InboxWebhook<P>`) whether the deliveries go to memory, PostgreSQL or Redis,
+/// and moving between them changes the line that builds the inbox only.
+pub struct Inbox<P> {
+    inner: Arc<InboxInner<P>>,
 }
 
-struct InboxInner<P, B> {
+struct InboxInner<P> {
     provider: P,
-    backend: B,
+    backend: AnyInbox,
     keep_headers: Vec<String>,
     check_digest: bool,
     /// Metric handles of the receiving side and the workers (feature `metrics`).
     meters: Meters,
 }
 
-impl<P, B> Clone for Inbox<P, B> {
+impl<P> Clone for Inbox<P> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
@@ -412,20 +423,22 @@ impl<P, B> Clone for Inbox<P, B> {
     }
 }
 
-impl<P, B> fmt::Debug for Inbox<P, B> {
+impl<P> fmt::Debug for Inbox<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Inbox")
+            .field("backend", &self.inner.backend.name())
             .field("keep_headers", &self.inner.keep_headers)
             .finish_non_exhaustive()
     }
 }
 
-impl<P: Provider, B: InboxBackend> Inbox<P, B> {
-    /// An inbox with options.
-    pub fn builder(provider: P, backend: B) -> InboxBuilder<P, B> {
+impl<P: Provider> Inbox<P> {
+    /// An inbox with options, keeping its deliveries in `backend` ([`MemoryInbox`],
+    /// `PostgresInbox` or `RedisInbox`).
+    pub fn builder(provider: P, backend: impl InboxBackend) -> InboxBuilder<P> {
         InboxBuilder {
             provider,
-            backend,
+            backend: AnyInbox::new(backend),
             keep_headers: Vec::new(),
             check_digest: false,
         }
@@ -437,10 +450,64 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
         &self.inner.provider
     }
 
-    /// The backend, for inspection and replay ([`InboxBackend::dead_letters`], ...).
-    #[must_use]
-    pub fn backend(&self) -> &B {
+    /// The backend, for the worker runtime.
+    pub(crate) fn backend(&self) -> &AnyInbox {
         &self.inner.backend
+    }
+
+    /// The dead letters `filter` means, oldest death first, at most `limit` (of every
+    /// provider the backend holds, unless the filter names one).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the backend cannot be reached.
+    pub async fn dead_letters(
+        &self,
+        filter: &DeadLetterFilter,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>, StoreError> {
+        self.inner.backend.dead_letters(filter, limit).await
+    }
+
+    /// Moves the dead letters `filter` means back to the queue, due now, with a fresh count of
+    /// attempts (after fixing the handler); answers how many.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the backend cannot be reached.
+    pub async fn requeue(&self, filter: &DeadLetterFilter) -> Result<usize, StoreError> {
+        self.inner.backend.requeue(filter).await
+    }
+
+    /// Queues a completed delivery again, on purpose (after fixing a bug in the handler): the
+    /// one case in which a completed message id is processed twice. Answers `false` when the
+    /// id is not completed here (unknown, purged, waiting, in flight or dead).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the backend cannot be reached.
+    pub async fn replay(&self, id: &MessageId) -> Result<bool, StoreError> {
+        self.inner.backend.replay(id).await
+    }
+
+    /// Drops the completed records and dead letters finished before `before`; answers how
+    /// many. A purged id is no longer recognised as a duplicate: purge well after the senders
+    /// stop retrying.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the backend cannot be reached.
+    pub async fn purge(&self, before: OffsetDateTime) -> Result<usize, StoreError> {
+        self.inner.backend.purge(before).await
+    }
+
+    /// How many deliveries the backend holds in each state.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the backend cannot be reached.
+    pub async fn stats(&self) -> Result<InboxStats, StoreError> {
+        self.inner.backend.stats().await
     }
 
     /// Verifies `body`, parses it, and enqueues it unless its message id is already held.
@@ -558,14 +625,14 @@ impl<P: Provider, B: InboxBackend> Inbox<P, B> {
 /// Options of an [`Inbox`].
 #[derive(Debug)]
 #[must_use]
-pub struct InboxBuilder<P, B> {
+pub struct InboxBuilder<P> {
     provider: P,
-    backend: B,
+    backend: AnyInbox,
     keep_headers: Vec<String>,
     check_digest: bool,
 }
 
-impl<P: Provider, B: InboxBackend> InboxBuilder<P, B> {
+impl<P: Provider> InboxBuilder<P> {
     /// Keeps this request header with each delivery, for the handler
     /// ([`StoredDelivery::header`]). Never keep a header that carries a secret (a shared
     /// token, a signature): the inbox stores what it keeps.
@@ -588,7 +655,7 @@ impl<P: Provider, B: InboxBackend> InboxBuilder<P, B> {
     }
 
     /// The inbox.
-    pub fn build(self) -> Inbox<P, B> {
+    pub fn build(self) -> Inbox<P> {
         Inbox {
             inner: Arc::new(InboxInner {
                 meters: Meters::new(self.provider.name(), self.backend.name()),

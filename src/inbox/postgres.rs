@@ -796,6 +796,8 @@ fn read_row(row: &tokio_postgres::Row) -> Result<DeadLetter, StoreError> {
     })
 }
 
+impl crate::__private::Sealed for PostgresInbox {}
+
 impl InboxBackend for PostgresInbox {
     fn name(&self) -> &'static str {
         "postgres"
@@ -1046,7 +1048,7 @@ impl<E: fmt::Display> fmt::Display for InTransaction<E> {
     }
 }
 
-impl<P> Worker<P, PostgresInbox>
+impl<P> Worker<P>
 where
     P: Provider + Send + Sync + 'static,
     P::Event: Send + 'static,
@@ -1059,13 +1061,20 @@ where
     /// connection dropped during `COMMIT`) is counted `unrecorded`; if it did commit, the
     /// delivery is completed and not run again.
     ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`](crate::ConfigError), before anything is taken, when the inbox does
+    /// not keep its deliveries in a [`PostgresInbox`]: the handler's writes could not commit
+    /// with the completion anywhere else.
+    ///
     /// ```no_run
     /// # use std::time::Duration;
     /// # use webhook_receiver::inbox::{Inbox, InboxTransaction, PostgresInbox, Worker};
     /// # use webhook_receiver::providers::munity::Munity;
-    /// # async fn run(inbox: Inbox<Munity, PostgresInbox>) {
+    /// # async fn run(inbox: Inbox<Munity>) -> Result<(), webhook_receiver::ConfigError> {
+    /// // inbox: Inbox::builder(munity, PostgresInbox::connect(..).await?).build()
     /// let worker = Worker::builder(inbox).concurrency(4).build();
-    /// worker
+    /// let report = worker
     ///     .run_in_transaction(
     ///         |delivery, tx: InboxTransaction| async move {
     ///             tx.client()
@@ -1078,46 +1087,58 @@ where
     ///         },
     ///         tokio::time::sleep(Duration::from_secs(60)),
     ///     )
-    ///     .await;
+    ///     .await?;
+    /// println!("{} completed", report.completed);
+    /// # Ok(())
     /// # }
     /// ```
     pub async fn run_in_transaction<F, Fut, E>(
         &self,
         handler: F,
         shutdown: impl Future<Output = ()> + Send,
-    ) -> super::WorkerReport
+    ) -> Result<super::WorkerReport, crate::ConfigError>
     where
         F: Fn(Delivery<P::Event>, InboxTransaction) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<InboxTransaction, E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
-        let inbox = self.inbox().backend().clone();
-        self.run_jobs(
-            move |delivery, job: &Job| {
-                let handler = handler.clone();
-                let inbox = inbox.clone();
-                let hold = Hold::of(job);
-                async move {
-                    let transaction = inbox.begin().await.map_err(InTransaction::Begin)?;
-                    let transaction = handler(delivery, transaction)
-                        .await
-                        .map_err(InTransaction::Handler)?;
-                    let recorded = match (hold, transaction.connection()) {
-                        (Ok(hold), Ok(client)) => {
-                            inbox.finish_in(client, &hold, Finish::Complete).await
-                        }
-                        (Err(error), _) | (_, Err(error)) => Err(error),
-                    };
-                    Ok::<_, InTransaction<E>>(Ran::Recorded(match recorded {
-                        Ok(()) => transaction.commit().await,
-                        // Dropped: rolled back with the handler's writes.
-                        Err(error) => Err(error),
-                    }))
-                }
-            },
-            shutdown,
-        )
-        .await
+        let inbox = self
+            .inbox()
+            .backend()
+            .downcast_ref::<PostgresInbox>()
+            .cloned()
+            .ok_or_else(|| {
+                crate::ConfigError::new(
+                    "run_in_transaction needs an inbox that keeps its deliveries in PostgresInbox",
+                )
+            })?;
+        Ok(self
+            .run_jobs(
+                move |delivery, job: &Job| {
+                    let handler = handler.clone();
+                    let inbox = inbox.clone();
+                    let hold = Hold::of(job);
+                    async move {
+                        let transaction = inbox.begin().await.map_err(InTransaction::Begin)?;
+                        let transaction = handler(delivery, transaction)
+                            .await
+                            .map_err(InTransaction::Handler)?;
+                        let recorded = match (hold, transaction.connection()) {
+                            (Ok(hold), Ok(client)) => {
+                                inbox.finish_in(client, &hold, Finish::Complete).await
+                            }
+                            (Err(error), _) | (_, Err(error)) => Err(error),
+                        };
+                        Ok::<_, InTransaction<E>>(Ran::Recorded(match recorded {
+                            Ok(()) => transaction.commit().await,
+                            // Dropped: rolled back with the handler's writes.
+                            Err(error) => Err(error),
+                        }))
+                    }
+                },
+                shutdown,
+            )
+            .await)
     }
 }
 

@@ -558,6 +558,8 @@ impl Fields {
     }
 }
 
+impl crate::__private::Sealed for RedisInbox {}
+
 impl InboxBackend for RedisInbox {
     fn name(&self) -> &'static str {
         "redis"

@@ -117,8 +117,8 @@ impl WorkerReport {
 }
 
 /// Runs a handler over the deliveries of an [`Inbox`].
-pub struct Worker<P, B> {
-    inbox: Inbox<P, B>,
+pub struct Worker<P> {
+    inbox: Inbox<P>,
     options: Options,
 }
 
@@ -134,7 +134,7 @@ struct Options {
     stats_every: Duration,
 }
 
-impl<P, B> fmt::Debug for Worker<P, B> {
+impl<P> fmt::Debug for Worker<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Worker")
             .field("options", &self.options)
@@ -144,12 +144,12 @@ impl<P, B> fmt::Debug for Worker<P, B> {
 
 /// Options of a [`Worker`].
 #[must_use]
-pub struct WorkerBuilder<P, B> {
-    inbox: Inbox<P, B>,
+pub struct WorkerBuilder<P> {
+    inbox: Inbox<P>,
     options: Options,
 }
 
-impl<P, B> fmt::Debug for WorkerBuilder<P, B> {
+impl<P> fmt::Debug for WorkerBuilder<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkerBuilder")
             .field("options", &self.options)
@@ -157,7 +157,7 @@ impl<P, B> fmt::Debug for WorkerBuilder<P, B> {
     }
 }
 
-impl<P, B> WorkerBuilder<P, B> {
+impl<P> WorkerBuilder<P> {
     /// How many handlers run at once (at least 1; default 4).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.options.concurrency = concurrency.max(1);
@@ -196,7 +196,7 @@ impl<P, B> WorkerBuilder<P, B> {
     }
 
     /// The worker.
-    pub fn build(self) -> Worker<P, B> {
+    pub fn build(self) -> Worker<P> {
         Worker {
             inbox: self.inbox,
             options: self.options,
@@ -270,14 +270,13 @@ fn jitter() -> f64 {
     bits as f64 / (1_u64 << 53) as f64
 }
 
-impl<P, B> Worker<P, B>
+impl<P> Worker<P>
 where
     P: Provider + Send + Sync + 'static,
     P::Event: Send + 'static,
-    B: InboxBackend,
 {
     /// A worker with options, over `inbox`'s backend and provider.
-    pub fn builder(inbox: Inbox<P, B>) -> WorkerBuilder<P, B> {
+    pub fn builder(inbox: Inbox<P>) -> WorkerBuilder<P> {
         WorkerBuilder {
             inbox,
             options: Options {
@@ -319,7 +318,7 @@ where
 
     /// The inbox.
     #[cfg_attr(not(all(feature = "inbox", feature = "postgres")), allow(dead_code))]
-    pub(crate) fn inbox(&self) -> &Inbox<P, B> {
+    pub(crate) fn inbox(&self) -> &Inbox<P> {
         &self.inbox
     }
 
@@ -379,13 +378,9 @@ where
 
 /// Samples the inbox's contents into the gauges until the run stops taking.
 #[cfg(feature = "metrics")]
-async fn sample_stats<P: Provider, B: InboxBackend>(
-    inbox: Inbox<P, B>,
-    every: Duration,
-    stop: Arc<Stop>,
-) {
+async fn sample_stats<P: Provider>(inbox: Inbox<P>, every: Duration, stop: Arc<Stop>) {
     loop {
-        if let Ok(stats) = inbox.backend().stats().await {
+        if let Ok(stats) = inbox.stats().await {
             inbox.meters().inbox_stats(&stats);
         }
         if done_or(tokio::time::sleep(every), Stop::given(&stop.taking))
@@ -408,17 +403,16 @@ pub(crate) enum Ran {
 }
 
 /// One of the `concurrency` loops of a run.
-struct Slot<P, B> {
-    inbox: Inbox<P, B>,
+struct Slot<P> {
+    inbox: Inbox<P>,
     options: Options,
     stop: Arc<Stop>,
 }
 
-impl<P, B> Slot<P, B>
+impl<P> Slot<P>
 where
     P: Provider + Send + Sync + 'static,
     P::Event: Send + 'static,
-    B: InboxBackend,
 {
     async fn run<F, Fut, E>(self, handler: F) -> WorkerReport
     where

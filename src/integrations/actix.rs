@@ -355,24 +355,22 @@ where
 /// ```
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
-pub type InboxWebhook<P, B = crate::inbox::MemoryInbox> =
-    super::extract::InboxWebhook<P, B, HttpRequest>;
+pub type InboxWebhook<P> = super::extract::InboxWebhook<P, HttpRequest>;
 
 #[cfg(feature = "inbox")]
-impl<P, B> FromRequest for InboxWebhook<P, B>
+impl<P> FromRequest for InboxWebhook<P>
 where
     P: Provider + 'static,
-    B: crate::inbox::InboxBackend,
 {
     type Error = WebhookRejection;
     type Future = Extraction<Self>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let inbox = AppData::<crate::inbox::Inbox<P, B>>::find(request);
+        let inbox = AppData::<crate::inbox::Inbox<P>>::find(request);
         let read = Read::new(request, payload);
         Box::pin(async move {
             let inbox =
-                inbox.ok_or_else(WebhookRejection::not_configured::<crate::inbox::Inbox<P, B>>)?;
+                inbox.ok_or_else(WebhookRejection::not_configured::<crate::inbox::Inbox<P>>)?;
             let limit = inbox.provider().body_limit();
             let (request, body) = read
                 .run(limit)

@@ -237,7 +237,7 @@ where
 }
 
 /// The receiving side of an [`Inbox`](crate::inbox::Inbox) taken from the router state
-/// (`Inbox<P, B>: FromRef<S>`): the core type with axum's request head.
+/// (`Inbox<P>: FromRef<S>`): the core type with axum's request head.
 ///
 /// ```
 /// use axum::{Router, routing::post};
@@ -261,14 +261,13 @@ where
 /// ```
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
-pub type InboxWebhook<P, B = crate::inbox::MemoryInbox> = super::extract::InboxWebhook<P, B, Parts>;
+pub type InboxWebhook<P> = super::extract::InboxWebhook<P, Parts>;
 
 #[cfg(feature = "inbox")]
-impl<P, B, S> FromRequest<S> for InboxWebhook<P, B>
+impl<P, S> FromRequest<S> for InboxWebhook<P>
 where
     P: Provider,
-    B: crate::inbox::InboxBackend,
-    crate::inbox::Inbox<P, B>: FromRef<S>,
+    crate::inbox::Inbox<P>: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = WebhookRejection;

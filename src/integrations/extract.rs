@@ -125,16 +125,16 @@ impl<P: Provider, R: RequestHead> Webhook<P, R> {
 /// delivery recorded or not, and its retry is answered accordingly.
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
-pub struct InboxWebhook<P, B, R> {
-    inbox: crate::inbox::Inbox<P, B>,
+pub struct InboxWebhook<P, R> {
+    inbox: crate::inbox::Inbox<P>,
     head: R,
     body: Bytes,
 }
 
 #[cfg(feature = "inbox")]
-impl<P: Provider, B: crate::inbox::InboxBackend, R: RequestHead> InboxWebhook<P, B, R> {
+impl<P: Provider, R: RequestHead> InboxWebhook<P, R> {
     /// A delivery read by an adapter.
-    pub(crate) fn new(inbox: crate::inbox::Inbox<P, B>, head: R, body: Bytes) -> Self {
+    pub(crate) fn new(inbox: crate::inbox::Inbox<P>, head: R, body: Bytes) -> Self {
         Self { inbox, head, body }
     }
 
@@ -146,7 +146,7 @@ impl<P: Provider, B: crate::inbox::InboxBackend, R: RequestHead> InboxWebhook<P,
 
     /// The inbox.
     #[must_use]
-    pub fn inbox(&self) -> &crate::inbox::Inbox<P, B> {
+    pub fn inbox(&self) -> &crate::inbox::Inbox<P> {
         &self.inbox
     }
 
@@ -158,7 +158,7 @@ impl<P: Provider, B: crate::inbox::InboxBackend, R: RequestHead> InboxWebhook<P,
 }
 
 #[cfg(feature = "inbox")]
-impl<P, B, R> fmt::Debug for InboxWebhook<P, B, R> {
+impl<P, R> fmt::Debug for InboxWebhook<P, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InboxWebhook")
             .field("body_len", &self.body.len())

@@ -6,7 +6,7 @@
 //! The framework modules only say how to pull the body out of their request type, where the
 //! receiver lives in their state, and how a [`WebhookResponse`](crate::WebhookResponse)
 //! becomes their response; each names the extractors that carry its request type
-//! (`Webhook<P>`, `InboxWebhook<P, B>`).
+//! (`Webhook<P>`, `InboxWebhook<P>`).
 //!
 //! Three extractors in each, all consuming the body (so each is the handler's last argument):
 //!
@@ -21,7 +21,7 @@
 //!   errors. The store is not in the type: moving from memory to PostgreSQL changes the
 //!   line that builds the receiver, not the handlers.
 //! - [`VerifiedWebhook<P>`](VerifiedWebhook): verification only; duplicates are yours to handle.
-//! - `InboxWebhook<P, B>` (feature `inbox`): the receiving side of an
+//! - `InboxWebhook<P>` (feature `inbox`): the receiving side of an
 //!   [`Inbox`](crate::inbox::Inbox): verify, record, answer `200 accepted`.
 //!
 //! The body rules, the same under both frameworks:

@@ -58,6 +58,9 @@ pub fn receeve() -> Receeve {
 /// shared store does when its server cannot be reached.
 pub struct DownStore;
 
+// Not part of the API: the crate's own tests may stand in for a store (see `__private`).
+impl webhook_receiver::__private::Sealed for DownStore {}
+
 impl webhook_receiver::idempotency::IdempotencyStore for DownStore {
     async fn claim_with_digest(
         &self,

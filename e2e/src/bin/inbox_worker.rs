@@ -37,7 +37,7 @@ fn fail(code: i32, message: &str) -> ! {
     std::process::exit(code)
 }
 
-fn options<B>(builder: WorkerBuilder<Munity, B>) -> WorkerBuilder<Munity, B> {
+fn options(builder: WorkerBuilder<Munity>) -> WorkerBuilder<Munity> {
     builder
         .concurrency(usize::try_from(number("CONCURRENCY")).unwrap_or(1))
         .visibility_timeout(Duration::from_millis(number("VISIBILITY_MS")))
@@ -101,9 +101,12 @@ async fn main() {
                     Ok::<_, String>(tx)
                 }
             };
-            worker
+            if let Err(err) = worker
                 .run_in_transaction(handler, std::future::pending())
-                .await;
+                .await
+            {
+                fail(2, &err.to_string());
+            }
         }
         other => fail(
             2,
