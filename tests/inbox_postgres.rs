@@ -44,6 +44,67 @@ async fn postgres_inboxes() -> impl Fn() -> PostgresInbox {
 
 inbox_contract_tests!(postgres_inboxes());
 
+/// An inbox built on a pool of the application's own ([`PostgresInbox::new`]), on a fresh
+/// table: no listening connection, so waiting takes look again every 100 ms.
+async fn pool_inboxes() -> impl Fn() -> PostgresInbox {
+    use webhook_receiver::deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+    let config: webhook_receiver::tokio_postgres::Config = database().parse().unwrap();
+    let manager = Manager::from_config(
+        config,
+        webhook_receiver::tokio_postgres::NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    let pool = Pool::builder(manager).max_size(8).build().unwrap();
+    let inbox = PostgresInbox::with_table(pool, &fresh_table())
+        .await
+        .expect("PostgreSQL from scripts/services.sh");
+    let slot = Mutex::new(Some(inbox));
+    move || slot.lock().unwrap().take().expect("one inbox per test")
+}
+
+mod on_the_applications_pool {
+    //! The same contract on an inbox built from the application's pool.
+
+    use super::{inbox_contract, pool_inboxes};
+
+    crate::inbox_contract_tests!(pool_inboxes());
+
+    /// Nothing wakes a waiting take on such an inbox: it must look again by itself, well
+    /// before its wait runs out (every 100 ms; the bound here is 30 times that).
+    #[tokio::test]
+    async fn a_waiting_take_finds_a_delivery_enqueued_meanwhile() {
+        use std::time::{Duration, Instant};
+        use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived};
+        use webhook_receiver::providers::munity::Munity;
+        use webhook_receiver::{Secret, verify::TokenScheme};
+
+        let backend = (pool_inboxes().await)();
+        let munity =
+            Munity::new(TokenScheme::new("x-munity-token", Secret::new("t").unwrap()).unwrap());
+        let inbox = Inbox::builder(munity, backend.clone()).build();
+        let waiting = tokio::spawn({
+            let backend = backend.clone();
+            async move {
+                let started = Instant::now();
+                let job = backend
+                    .take("munity", Duration::from_secs(30), Duration::from_secs(20))
+                    .await
+                    .unwrap();
+                (job.is_some(), started.elapsed())
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let body = br#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true}}"#;
+        let received = inbox.receive(&[("x-munity-token", "t")][..], body).await;
+        assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+        let (taken, after) = waiting.await.unwrap();
+        assert!(taken);
+        assert!(after < Duration::from_secs(3), "picked up after {after:?}");
+    }
+}
+
 mod in_transaction {
     //! `Worker::run_in_transaction`: the handler's writes commit with the completion, or not
     //! at all.

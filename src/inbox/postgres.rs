@@ -31,6 +31,8 @@ const TAKER_PREFIX: &str = "webhook-receiver:";
 
 /// The longest a take waits for a notification before it looks again.
 const MAX_NAP: Duration = Duration::from_millis(500);
+/// How often a waiting take looks again when nothing wakes it (an inbox on the user's pool).
+const POLL_NAP: Duration = Duration::from_millis(100);
 
 /// graphile_worker counts attempts in a `smallint`; the crate's own count is in its row, so
 /// the job's limit is only set out of the way.
@@ -267,7 +269,8 @@ impl Statements {
 /// A take that finds nothing waits for a `jobs:insert` notification on a connection of its
 /// own (opened by the first take, so a process that only receives holds none; reconnecting by
 /// itself), and looks again at least every 500 ms, for retries coming due and jobs unlocked by
-/// a sweep, which are not announced.
+/// a sweep, which are not announced. An inbox on your own pool ([`new`](PostgresInbox::new))
+/// has no listening connection and looks again every 100 ms.
 ///
 /// # Exactly-once effects
 ///
@@ -300,6 +303,9 @@ struct Inner {
     wakeup: Arc<Notify>,
     /// The task forwarding notifications to `wakeup`, from the first take on.
     listener: tokio::sync::OnceCell<tokio::task::AbortHandle>,
+    /// The longest a waiting take sleeps before it looks again: [`MAX_NAP`] with a listening
+    /// connection, [`POLL_NAP`] without one.
+    nap: Duration,
 }
 
 impl Drop for Inner {
@@ -383,7 +389,61 @@ impl PostgresInbox {
         let listening =
             graphile_worker::tokio_postgres::TokioPostgresDatabase::from_config(pg_config, 1)
                 .map_err(|error| unavailable("cannot configure the PostgreSQL listener", &error))?;
-        let database = Database::from(listening);
+        Self::open(pool, Database::from(listening), table, MAX_NAP).await
+    }
+
+    /// An inbox on your own pool: your TLS, pool size and timeouts. Runs graphile_worker's
+    /// migrations and creates the table [`DEFAULT_TABLE`](PostgresInbox::DEFAULT_TABLE) if it
+    /// is absent, as [`connect`](PostgresInbox::connect) does.
+    ///
+    /// A pool hands out connections whose notifications it drops, so this inbox has no
+    /// connection to listen on: a waiting worker looks for new jobs every 100 ms instead of
+    /// being woken by each one (a delivery is picked up within about 100 ms; each waiting
+    /// slot runs one short query per look). [`connect`](PostgresInbox::connect) listens.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use webhook_receiver::deadpool_postgres::{Config, Runtime};
+    /// use webhook_receiver::inbox::PostgresInbox;
+    /// use webhook_receiver::tokio_postgres::NoTls;
+    ///
+    /// let mut config = Config::new();
+    /// config.url = Some("postgres://app@127.0.0.1/app".into());
+    /// let pool = config.create_pool(Some(Runtime::Tokio1), NoTls)?; // or your TLS connector
+    /// let backend = PostgresInbox::new(pool).await?;
+    /// # let _ = backend;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the database cannot be reached or refuses the
+    /// migrations.
+    pub async fn new(pool: Pool) -> Result<Self, StoreError> {
+        Self::with_table(pool, DEFAULT_TABLE).await
+    }
+
+    /// [`new`](PostgresInbox::new), keeping the deliveries in `table`.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](PostgresInbox::new); a table name that is not a plain SQL identifier of at
+    /// most 50 bytes is [`StoreError::Unavailable`], before any connection is made.
+    pub async fn with_table(pool: Pool, table: &str) -> Result<Self, StoreError> {
+        validate_table(table).map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        let database = Database::from(pool.clone());
+        Self::open(pool, database, table, POLL_NAP).await
+    }
+
+    /// Migrates, creates the table, and builds the inbox; a waiting take looks again at least
+    /// every `nap`.
+    async fn open(
+        pool: Pool,
+        database: Database,
+        table: &str,
+        nap: Duration,
+    ) -> Result<Self, StoreError> {
         graphile_worker::WorkerUtils::new(database.clone(), SCHEMA)
             .migrate()
             .await
@@ -408,6 +468,7 @@ impl PostgresInbox {
                 swept: Mutex::new(None),
                 wakeup: Arc::new(Notify::new()),
                 listener: tokio::sync::OnceCell::new(),
+                nap,
             }),
         })
     }
@@ -866,7 +927,7 @@ impl InboxBackend for PostgresInbox {
             if now >= until {
                 return Ok(None);
             }
-            let _ = tokio::time::timeout((until - now).min(MAX_NAP), notified).await;
+            let _ = tokio::time::timeout((until - now).min(self.inner.nap), notified).await;
         }
     }
 
