@@ -251,6 +251,8 @@ fn joined<T, E>(result: Result<Received<T, E>, tokio::task::JoinError>) -> Recei
 
 impl super::extract::sealed::Sealed for HttpRequest {}
 
+super::extract::framework_methods!(HttpRequest, HeaderMap);
+
 /// A reference-counted handle: keeping it costs no copy of the headers.
 impl super::extract::RequestHead for HttpRequest {
     type Headers = HeaderMap;

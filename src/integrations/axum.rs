@@ -290,6 +290,8 @@ impl IntoResponse for crate::inbox::InboxReceived {
 
 impl super::extract::sealed::Sealed for Parts {}
 
+super::extract::framework_methods!(Parts, HeaderMap);
+
 impl super::extract::RequestHead for Parts {
     type Headers = HeaderMap;
 

@@ -47,9 +47,9 @@ where
 /// `WebhookRejection`. Everything else, verification included, is decided by `run`, whose
 /// [`Received`] is the response.
 pub struct Webhook<P, R> {
-    receiver: Receiver<P>,
-    head: R,
-    body: Bytes,
+    pub(super) receiver: Receiver<P>,
+    pub(super) head: R,
+    pub(super) body: Bytes,
 }
 
 /// The head of a request as a framework hands it over (axum's `http::request::Parts`,
@@ -91,30 +91,6 @@ impl<P: Provider, R: RequestHead> Webhook<P, R> {
             .receive_with_lease(self.head.headers(), &self.body, handler)
             .await
     }
-
-    /// The receiver the delivery goes through.
-    #[must_use]
-    pub fn receiver(&self) -> &Receiver<P> {
-        &self.receiver
-    }
-
-    /// The request's head: method, URI, headers, and (axum) extensions.
-    #[must_use]
-    pub fn request(&self) -> &R {
-        &self.head
-    }
-
-    /// The request's headers.
-    #[must_use]
-    pub fn headers(&self) -> &R::Headers {
-        self.head.headers()
-    }
-
-    /// The raw body, exactly as received.
-    #[must_use]
-    pub fn body(&self) -> &[u8] {
-        &self.body
-    }
 }
 
 /// A delivery read by an adapter, on its way into an [`Inbox`](crate::inbox::Inbox): the
@@ -126,9 +102,9 @@ impl<P: Provider, R: RequestHead> Webhook<P, R> {
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
 pub struct InboxWebhook<P, R> {
-    inbox: crate::inbox::Inbox<P>,
-    head: R,
-    body: Bytes,
+    pub(super) inbox: crate::inbox::Inbox<P>,
+    pub(super) head: R,
+    pub(super) body: Bytes,
 }
 
 #[cfg(feature = "inbox")]
@@ -136,24 +112,6 @@ impl<P: Provider, R: RequestHead> InboxWebhook<P, R> {
     /// A delivery read by an adapter.
     pub(crate) fn new(inbox: crate::inbox::Inbox<P>, head: R, body: Bytes) -> Self {
         Self { inbox, head, body }
-    }
-
-    /// Verifies, parses and enqueues the delivery (see
-    /// [`Inbox::receive`](crate::inbox::Inbox::receive)); return the answer from your handler.
-    pub async fn enqueue(self) -> crate::inbox::InboxReceived {
-        self.inbox.receive(self.head.headers(), &self.body).await
-    }
-
-    /// The inbox.
-    #[must_use]
-    pub fn inbox(&self) -> &crate::inbox::Inbox<P> {
-        &self.inbox
-    }
-
-    /// The framework's request head.
-    #[must_use]
-    pub fn request(&self) -> &R {
-        &self.head
     }
 }
 
@@ -174,3 +132,67 @@ impl<P, R> fmt::Debug for Webhook<P, R> {
             .finish_non_exhaustive()
     }
 }
+
+/// The extractors' public methods, written in each framework module on its aliases
+/// (`Webhook<P>`, `InboxWebhook<P>`): rustdoc shows an alias's methods only when they are
+/// implemented on the alias, since the core types here are not documented.
+macro_rules! framework_methods {
+    ($head:ty, $headers:ty) => {
+        impl<P: $crate::Provider> Webhook<P> {
+            /// The receiver the delivery goes through.
+            #[must_use]
+            pub fn receiver(&self) -> &$crate::Receiver<P> {
+                &self.receiver
+            }
+
+            /// The request's head: method, URI, headers (and axum's extensions).
+            #[must_use]
+            pub fn request(&self) -> &$head {
+                &self.head
+            }
+
+            /// The request's headers.
+            #[must_use]
+            pub fn headers(&self) -> &$headers {
+                $crate::integrations::extract::RequestHead::headers(&self.head)
+            }
+
+            /// The raw body, exactly as received.
+            #[must_use]
+            pub fn body(&self) -> &[u8] {
+                &self.body
+            }
+        }
+
+        #[cfg(feature = "inbox")]
+        impl<P: $crate::Provider> InboxWebhook<P> {
+            /// Verifies, parses and enqueues the delivery (see
+            /// [`Inbox::receive`](crate::inbox::Inbox::receive)); return the answer from your
+            /// handler.
+            pub async fn enqueue(self) -> crate::inbox::InboxReceived {
+                let headers = $crate::integrations::extract::RequestHead::headers(&self.head);
+                self.inbox.receive(headers, &self.body).await
+            }
+
+            /// The inbox.
+            #[must_use]
+            pub fn inbox(&self) -> &crate::inbox::Inbox<P> {
+                &self.inbox
+            }
+
+            /// The request's head: method, URI, headers (and axum's extensions).
+            #[must_use]
+            pub fn request(&self) -> &$head {
+                &self.head
+            }
+
+            /// The raw body, exactly as received.
+            #[must_use]
+            pub fn body(&self) -> &[u8] {
+                &self.body
+            }
+        }
+    };
+}
+
+pub(super) use framework_methods;
