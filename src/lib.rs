@@ -172,14 +172,18 @@ mod secret;
 pub mod testing;
 pub mod verify;
 
-/// Not part of the API: what seals [`idempotency::IdempotencyStore`] and
-/// [`inbox::InboxBackend`]. It exists so that this crate's own fault-injection tests can wrap a
+/// Not part of the API: what seals `idempotency::IdempotencyStore` and
+/// `inbox::InboxBackend`. It exists so that this crate's own fault-injection tests can wrap a
 /// backend; it changes without notice in any release, and an implementation outside the crate
 /// is not held to the guarantees the crate documents.
 #[doc(hidden)]
 pub mod __private {
     /// Implemented by the crate's stores and inbox backends.
     pub trait Sealed {}
+
+    /// The inbox backends' operations and what they hand out, for the crate's own tests.
+    #[cfg(feature = "inbox")]
+    pub use crate::inbox::{Backend as InboxOps, Enqueued, Job};
 }
 
 pub use delivery::{Delivery, MessageId};

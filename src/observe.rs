@@ -72,7 +72,7 @@ pub mod metric {
     /// `released`, `unrecorded`): what became of each attempt of an inbox worker.
     pub const INBOX_ATTEMPTS: &str = "webhook_receiver_inbox_attempts_total";
     /// Gauge, labels `inbox`, `state` (`pending`, `in_flight`, `dead`, `completed`): the
-    /// inbox's contents as its [`stats`](crate::inbox::InboxBackend::stats) last gave them,
+    /// inbox's contents as its [`stats`](crate::inbox::Inbox::stats) last gave them,
     /// sampled by each running worker (every 10 s unless set).
     pub const INBOX_DELIVERIES: &str = "webhook_receiver_inbox_deliveries";
     /// Gauge, label `provider`: handlers running now in this process's workers.

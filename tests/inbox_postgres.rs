@@ -76,7 +76,8 @@ mod on_the_applications_pool {
     #[tokio::test]
     async fn a_waiting_take_finds_a_delivery_enqueued_meanwhile() {
         use std::time::{Duration, Instant};
-        use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived};
+        use webhook_receiver::__private::InboxOps as _;
+        use webhook_receiver::inbox::{Inbox, InboxReceived};
         use webhook_receiver::providers::munity::Munity;
         use webhook_receiver::{Secret, verify::TokenScheme};
 
@@ -114,9 +115,10 @@ mod in_transaction {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::time::Duration;
 
+    use webhook_receiver::__private::InboxOps as _;
+
     use webhook_receiver::inbox::{
-        Inbox, InboxBackend, InboxReceived, InboxTransaction, PostgresInbox, RetryPolicy, Worker,
-        WorkerReport,
+        Inbox, InboxReceived, InboxTransaction, PostgresInbox, RetryPolicy, Worker, WorkerReport,
     };
     use webhook_receiver::providers::munity::Munity;
     use webhook_receiver::verify::TokenScheme;
@@ -356,7 +358,9 @@ mod job_keys {
 
     use std::time::Duration;
 
-    use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, PostgresInbox};
+    use webhook_receiver::__private::InboxOps as _;
+
+    use webhook_receiver::inbox::{Inbox, InboxReceived, PostgresInbox};
     use webhook_receiver::providers::munity::Munity;
     use webhook_receiver::verify::TokenScheme;
     use webhook_receiver::{MessageId, Secret};

@@ -16,7 +16,9 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use webhook_receiver::inbox::{Inbox, InboxBackend, InboxReceived, PostgresInbox, Worker};
+use webhook_receiver::__private::InboxOps as _;
+
+use webhook_receiver::inbox::{Inbox, InboxReceived, PostgresInbox, Worker};
 use webhook_receiver::providers::munity::{Munity, Webhook};
 use webhook_receiver::verify::TokenScheme;
 use webhook_receiver::{Delivery, Secret};

@@ -20,9 +20,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
-use webhook_receiver::inbox::{
-    Inbox, InboxBackend, MemoryInbox, PostgresInbox, RedisInbox, Worker,
-};
+use webhook_receiver::__private::InboxOps as _;
+use webhook_receiver::inbox::{Inbox, MemoryInbox, PostgresInbox, RedisInbox, Worker};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::verify::TokenScheme;
 use webhook_receiver::{Provider, Secret};

@@ -14,7 +14,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::{
-    DeadLetter, DeadLetterFilter, Enqueued, InboxBackend, InboxStats, Job, StoredDelivery,
+    Backend, DeadLetter, DeadLetterFilter, Enqueued, InboxBackend, InboxStats, Job, StoredDelivery,
 };
 use crate::MessageId;
 use crate::idempotency::StoreError;
@@ -66,7 +66,7 @@ trait DynInbox: Send + Sync {
 
 impl<B: InboxBackend> DynInbox for B {
     fn enqueue(&self, delivery: StoredDelivery) -> BoxFuture<'_, Result<Enqueued, StoreError>> {
-        Box::pin(InboxBackend::enqueue(self, delivery))
+        Box::pin(Backend::enqueue(self, delivery))
     }
 
     fn take<'a>(
@@ -75,7 +75,7 @@ impl<B: InboxBackend> DynInbox for B {
         visibility: Duration,
         wait: Duration,
     ) -> BoxFuture<'a, Result<Option<Job>, StoreError>> {
-        Box::pin(InboxBackend::take(self, provider, visibility, wait))
+        Box::pin(Backend::take(self, provider, visibility, wait))
     }
 
     fn extend<'a>(
@@ -83,11 +83,11 @@ impl<B: InboxBackend> DynInbox for B {
         job: &'a Job,
         visibility: Duration,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(InboxBackend::extend(self, job, visibility))
+        Box::pin(Backend::extend(self, job, visibility))
     }
 
     fn complete<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(InboxBackend::complete(self, job))
+        Box::pin(Backend::complete(self, job))
     }
 
     fn retry<'a>(
@@ -96,11 +96,11 @@ impl<B: InboxBackend> DynInbox for B {
         error: &'a str,
         at: OffsetDateTime,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(InboxBackend::retry(self, job, error, at))
+        Box::pin(Backend::retry(self, job, error, at))
     }
 
     fn release<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(InboxBackend::release(self, job))
+        Box::pin(Backend::release(self, job))
     }
 
     fn dead_letter<'a>(
@@ -108,7 +108,7 @@ impl<B: InboxBackend> DynInbox for B {
         job: &'a Job,
         error: &'a str,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(InboxBackend::dead_letter(self, job, error))
+        Box::pin(Backend::dead_letter(self, job, error))
     }
 
     fn dead_letters<'a>(
@@ -116,30 +116,30 @@ impl<B: InboxBackend> DynInbox for B {
         filter: &'a DeadLetterFilter,
         limit: usize,
     ) -> BoxFuture<'a, Result<Vec<DeadLetter>, StoreError>> {
-        Box::pin(InboxBackend::dead_letters(self, filter, limit))
+        Box::pin(Backend::dead_letters(self, filter, limit))
     }
 
     fn requeue<'a>(
         &'a self,
         filter: &'a DeadLetterFilter,
     ) -> BoxFuture<'a, Result<usize, StoreError>> {
-        Box::pin(InboxBackend::requeue(self, filter))
+        Box::pin(Backend::requeue(self, filter))
     }
 
     fn replay<'a>(&'a self, id: &'a MessageId) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(InboxBackend::replay(self, id))
+        Box::pin(Backend::replay(self, id))
     }
 
     fn purge(&self, before: OffsetDateTime) -> BoxFuture<'_, Result<usize, StoreError>> {
-        Box::pin(InboxBackend::purge(self, before))
+        Box::pin(Backend::purge(self, before))
     }
 
     fn stats(&self) -> BoxFuture<'_, Result<InboxStats, StoreError>> {
-        Box::pin(InboxBackend::stats(self))
+        Box::pin(Backend::stats(self))
     }
 
     fn name(&self) -> &'static str {
-        InboxBackend::name(self)
+        Backend::name(self)
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -163,7 +163,9 @@ impl AnyInbox {
     }
 }
 
-impl InboxBackend for AnyInbox {
+impl InboxBackend for AnyInbox {}
+
+impl Backend for AnyInbox {
     async fn enqueue(&self, delivery: StoredDelivery) -> Result<Enqueued, StoreError> {
         self.0.enqueue(delivery).await
     }

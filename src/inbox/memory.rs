@@ -8,13 +8,13 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 use super::{
-    DeadLetter, DeadLetterFilter, Enqueued, InboxBackend, InboxStats, Job, StoreError,
+    Backend, DeadLetter, DeadLetterFilter, Enqueued, InboxBackend, InboxStats, Job, StoreError,
     StoredDelivery,
 };
 use crate::MessageId;
 use crate::idempotency::new_owner_token;
 
-/// An [`InboxBackend`] in this process's memory.
+/// An inbox backend ([`InboxBackend`]) in this process's memory.
 ///
 /// **Not durable:** when the process exits, every delivery not yet processed is lost,
 /// although its sender was answered `200 accepted`, and so are the completed ids (a retry
@@ -23,7 +23,7 @@ use crate::idempotency::new_owner_token;
 ///
 /// Cheap to clone (clones share the deliveries). Takers wait on a notification, not by
 /// polling. Nothing is dropped on its own: completed records and dead letters stay until
-/// [`purge`](InboxBackend::purge), so size the memory for the ids you must recognise.
+/// [`purge`](super::Inbox::purge), so size the memory for the ids you must recognise.
 #[derive(Clone, Default)]
 pub struct MemoryInbox {
     inner: Arc<Inner>,
@@ -206,7 +206,9 @@ impl State {
 
 impl crate::__private::Sealed for MemoryInbox {}
 
-impl InboxBackend for MemoryInbox {
+impl InboxBackend for MemoryInbox {}
+
+impl Backend for MemoryInbox {
     fn name(&self) -> &'static str {
         "memory"
     }

@@ -12,7 +12,7 @@
 //! escape hatch), and run the handler:
 //!
 //! - on success the message id is recorded as completed: later copies are duplicates until
-//!   [`purge`](InboxBackend::purge) drops the record;
+//!   [`purge`](Inbox::purge) drops the record;
 //! - on failure the delivery is retried after an exponential backoff with jitter
 //!   ([`RetryPolicy`]), up to a number of attempts, then moved to the dead letters with the
 //!   last error and the attempt count, where it can be listed, requeued after a fix, or left;
@@ -158,6 +158,7 @@ impl StoredDelivery {
 /// completed, retried, dead-lettered or released, or until its visibility runs out.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[doc(hidden)]
 pub struct Job {
     /// The delivery.
     pub delivery: StoredDelivery,
@@ -188,9 +189,10 @@ impl Job {
     }
 }
 
-/// What [`InboxBackend::enqueue`] did.
+/// What [`Backend::enqueue`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[doc(hidden)]
 pub enum Enqueued {
     /// A new delivery: a job was recorded.
     Accepted,
@@ -302,16 +304,22 @@ pub struct InboxStats {
     pub completed: usize,
 }
 
-/// Where an [`Inbox`] keeps deliveries. Each operation is one atomic step of the backend.
+/// Where an [`Inbox`] keeps its deliveries: [`MemoryInbox`], `PostgresInbox` or `RedisInbox`,
+/// handed to [`Inbox::builder`].
 ///
-/// **Sealed**: implemented by [`MemoryInbox`], `PostgresInbox` and `RedisInbox` only. The
-/// inbox's guarantees (one job per message id, a take fenced by its token, a completion that
-/// commits with the handler's writes) rest on each backend's atomic steps, which this crate
-/// proves against the real servers in its contract suite; a backend outside the crate could not
-/// be held to them. The operations are public so that tests and tools can drive a backend
-/// directly; an [`Inbox`] offers the ones an application needs ([`Inbox::dead_letters`],
-/// [`Inbox::requeue`], [`Inbox::replay`], [`Inbox::purge`], [`Inbox::stats`]).
-pub trait InboxBackend: crate::__private::Sealed + Send + Sync + 'static {
+/// **Sealed**, and opaque: the inbox's guarantees (one job per message id, a take fenced by
+/// its token, a completion that commits with the handler's writes) rest on each backend's
+/// atomic steps, which this crate proves against the real servers in its contract suite; a
+/// backend outside the crate could not be held to them. The [`Inbox`] offers what an
+/// application does with its deliveries ([`Inbox::dead_letters`], [`Inbox::requeue`],
+/// [`Inbox::replay`], [`Inbox::purge`], [`Inbox::stats`]); the [`Worker`] takes and finishes
+/// them.
+pub trait InboxBackend: Backend + crate::__private::Sealed {}
+
+/// The operations of a backend, each one atomic step of it: what the [`Worker`] and the
+/// [`Inbox`] call. Not part of the API (see [`InboxBackend`]).
+#[doc(hidden)]
+pub trait Backend: Send + Sync + 'static {
     /// Records a delivery unless its message id is already held (in any state).
     fn enqueue(
         &self,

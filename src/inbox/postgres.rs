@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use super::worker::Ran;
 use super::{
-    DeadLetter, DeadLetterFilter, Enqueued, InboxBackend, InboxStats, Job, StoreError,
+    Backend, DeadLetter, DeadLetterFilter, Enqueued, InboxBackend, InboxStats, Job, StoreError,
     StoredDelivery, Worker,
 };
 use crate::idempotency::postgres::{connect_pool, unavailable, validate_table};
@@ -181,7 +181,7 @@ impl Statements {
     }
 }
 
-/// An [`InboxBackend`] in PostgreSQL: the deliveries in a table of the crate's, their jobs in
+/// An inbox backend ([`InboxBackend`]) in PostgreSQL: the deliveries in a table of the crate's, their jobs in
 /// graphile_worker's (the tables, the atomic steps and the take-over of a dead worker's
 /// deliveries below).
 ///
@@ -240,7 +240,7 @@ impl Statements {
 ///
 /// # Visibility and take-over
 ///
-/// A take's heartbeat row is renewed by [`extend`](InboxBackend::extend) (the worker does it
+/// A take's heartbeat row is renewed by [`extend`](Backend::extend) (the worker does it
 /// every third of its visibility timeout). Every take first sweeps, at most every quarter of
 /// its visibility: takers of this crate whose heartbeat is older than the visibility timeout
 /// (or that never recorded one) have their jobs unlocked by graphile_worker's
@@ -859,7 +859,9 @@ fn read_row(row: &tokio_postgres::Row) -> Result<DeadLetter, StoreError> {
 
 impl crate::__private::Sealed for PostgresInbox {}
 
-impl InboxBackend for PostgresInbox {
+impl InboxBackend for PostgresInbox {}
+
+impl Backend for PostgresInbox {
     fn name(&self) -> &'static str {
         "postgres"
     }

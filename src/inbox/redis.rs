@@ -6,7 +6,7 @@ use redis::{Script, Value};
 use time::OffsetDateTime;
 
 use super::{
-    DeadLetter, DeadLetterFilter, Enqueued, InboxBackend, InboxStats, Job, StoreError,
+    Backend, DeadLetter, DeadLetterFilter, Enqueued, InboxBackend, InboxStats, Job, StoreError,
     StoredDelivery,
 };
 use crate::MessageId;
@@ -226,7 +226,7 @@ struct Scripts {
     purge: Script,
 }
 
-/// An [`InboxBackend`] on Redis Streams, durable as far as the server is (see
+/// An inbox backend ([`InboxBackend`]) on Redis Streams, durable as far as the server is (see
 /// [`RedisInbox::connect`]).
 ///
 /// A taker waits in a blocking read (`XREADGROUP ... BLOCK`) on a connection of its own, so
@@ -560,7 +560,9 @@ impl Fields {
 
 impl crate::__private::Sealed for RedisInbox {}
 
-impl InboxBackend for RedisInbox {
+impl InboxBackend for RedisInbox {}
+
+impl Backend for RedisInbox {
     fn name(&self) -> &'static str {
         "redis"
     }

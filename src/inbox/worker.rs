@@ -10,7 +10,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
-use super::{Inbox, InboxBackend, Job, StoreError};
+use super::{Backend, Inbox, Job, StoreError};
 use crate::observe::{DeliverySpan, Meters, Op, Phase, Stopwatch};
 use crate::{Delivery, Provider};
 
@@ -186,7 +186,7 @@ impl<P> WorkerBuilder<P> {
         self
     }
 
-    /// How often a running worker samples the inbox's [`stats`](InboxBackend::stats) into
+    /// How often a running worker samples the inbox's [`stats`](Inbox::stats) into
     /// the `webhook_receiver_inbox_deliveries` gauges (feature `metrics`; default 10 s, at
     /// least 100 ms). Each sample is one query of the backend (on PostgreSQL a count over the
     /// inbox's table).
@@ -394,7 +394,7 @@ async fn sample_stats<P: Provider>(inbox: Inbox<P>, every: Duration, stop: Arc<S
 
 /// How a handler's run succeeded.
 pub(crate) enum Ran {
-    /// The worker records the completion ([`InboxBackend::complete`]).
+    /// The worker records the completion (`Backend::complete`).
     Succeeded,
     /// The handler's wrapper recorded it already (with the handler's own writes, in one
     /// transaction), or failed to: an error here is not retried, the transaction is gone.

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use time::OffsetDateTime;
+use webhook_receiver::__private::{InboxOps, Job};
 use webhook_receiver::inbox::{
     DeadLetterFilter, Inbox, InboxBackend, InboxReceived, InboxStats, RetryPolicy, Worker,
 };
@@ -194,7 +195,7 @@ async fn take<B: TestBackend>(
     inbox: &Subject<B>,
     visibility: Duration,
     wait: Duration,
-) -> Option<webhook_receiver::inbox::Job> {
+) -> Option<Job> {
     inbox
         .backend()
         .take("munity", visibility, wait)
@@ -744,11 +745,14 @@ impl<B> Flaky<B> {
 // Not part of the API: the crate's own tests may wrap a backend (see `__private`).
 impl<B> webhook_receiver::__private::Sealed for Flaky<B> {}
 
-impl<B: TestBackend> InboxBackend for Flaky<B> {
+impl<B: TestBackend> InboxBackend for Flaky<B> {}
+
+impl<B: TestBackend> InboxOps for Flaky<B> {
     async fn enqueue(
         &self,
         delivery: webhook_receiver::inbox::StoredDelivery,
-    ) -> Result<webhook_receiver::inbox::Enqueued, webhook_receiver::idempotency::StoreError> {
+    ) -> Result<webhook_receiver::__private::Enqueued, webhook_receiver::idempotency::StoreError>
+    {
         self.check()?;
         self.inner.enqueue(delivery).await
     }
@@ -757,8 +761,7 @@ impl<B: TestBackend> InboxBackend for Flaky<B> {
         provider: &str,
         visibility: Duration,
         wait: Duration,
-    ) -> Result<Option<webhook_receiver::inbox::Job>, webhook_receiver::idempotency::StoreError>
-    {
+    ) -> Result<Option<Job>, webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner
             .take(provider, visibility, wait.min(Duration::from_millis(50)))
@@ -766,38 +769,32 @@ impl<B: TestBackend> InboxBackend for Flaky<B> {
     }
     async fn extend(
         &self,
-        job: &webhook_receiver::inbox::Job,
+        job: &Job,
         visibility: Duration,
     ) -> Result<(), webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.extend(job, visibility).await
     }
-    async fn complete(
-        &self,
-        job: &webhook_receiver::inbox::Job,
-    ) -> Result<(), webhook_receiver::idempotency::StoreError> {
+    async fn complete(&self, job: &Job) -> Result<(), webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.complete(job).await
     }
     async fn retry(
         &self,
-        job: &webhook_receiver::inbox::Job,
+        job: &Job,
         error: &str,
         at: OffsetDateTime,
     ) -> Result<(), webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.retry(job, error, at).await
     }
-    async fn release(
-        &self,
-        job: &webhook_receiver::inbox::Job,
-    ) -> Result<(), webhook_receiver::idempotency::StoreError> {
+    async fn release(&self, job: &Job) -> Result<(), webhook_receiver::idempotency::StoreError> {
         self.check()?;
         self.inner.release(job).await
     }
     async fn dead_letter(
         &self,
-        job: &webhook_receiver::inbox::Job,
+        job: &Job,
         error: &str,
     ) -> Result<(), webhook_receiver::idempotency::StoreError> {
         self.check()?;
