@@ -24,3 +24,25 @@ fn the_retry_policy_doubles_up_to_its_cap_with_jitter_in_the_upper_half() {
     assert_eq!(policy.delay(40, 0.0), Duration::from_secs(30));
     assert_eq!(RetryPolicy::attempts(0).max_attempts(), 1);
 }
+
+/// The default schedule outlasts a day-long outage of what a handler calls (the senders retry
+/// for one to three days), and its table in the docs is what the arithmetic gives.
+#[test]
+fn the_default_schedule_spans_at_least_a_day() {
+    let policy = RetryPolicy::default();
+    let waits = |jitter: f64| {
+        (1..policy.max_attempts())
+            .map(|attempt| policy.delay(attempt, jitter))
+            .sum::<Duration>()
+    };
+    let hours = |h: f64| Duration::from_secs_f64(h * 3600.0);
+    assert_eq!(policy.max_attempts(), 26);
+    assert!(waits(0.0) >= hours(24.0), "{:?}", waits(0.0));
+    assert!(waits(0.999_999) <= hours(48.6), "{:?}", waits(0.999_999));
+    // The rows of the table: full waits (jitter near 1) of 8 s after the 4th failure, 2.3 h
+    // after the 14th, and the 4 h cap from the 15th on.
+    assert_eq!(policy.delay(4, 0.999_999).as_secs(), 7);
+    assert_eq!(policy.delay(14, 1.0), Duration::from_secs(8192));
+    assert_eq!(policy.delay(15, 1.0), hours(4.0));
+    assert_eq!(policy.delay(25, 1.0), hours(4.0));
+}

@@ -28,25 +28,35 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// Eight attempts, waits from 1 s doubling (each wait between half and all of its
-    /// doubling, at random), capped at 10 minutes: the seven waits add up to between 63.5
-    /// and 127 seconds, so a delivery reaches the dead letters about two minutes after its first
-    /// failure. That is short beside a real outage of what a handler calls: set a longer
-    /// schedule with [`backoff`](RetryPolicy::backoff) and [`attempts`](RetryPolicy::attempts).
+    /// 26 attempts; waits from 1 s, doubling, capped at 4 hours, each drawn between half and
+    /// all of its doubling: the 25 waits add up to between 24.3 and 48.5 hours, so a delivery
+    /// whose handler keeps failing (a downstream service down for a day) reaches the dead
+    /// letters a day or two after its first failure, as the senders' own schedules do
+    /// (Stripe retries for about three days, Standard Webhooks senders for about a day).
+    ///
+    /// | after failed attempt | wait (full; drawn between half of it and all of it) |
+    /// |---|---|
+    /// | 1, 2, 3, 4 | 1 s, 2 s, 4 s, 8 s |
+    /// | 5, 6, 7, 8 | 16 s, 32 s, 64 s, 128 s |
+    /// | 9, 10, 11 | 256 s, 512 s, 1,024 s (17 min) |
+    /// | 12, 13, 14 | 2,048 s (34 min), 4,096 s (68 min), 8,192 s (2.3 h) |
+    /// | 15 to 25 | 4 h each |
+    /// | 26 | none: the dead letters |
     ///
     /// ```
     /// use std::time::Duration;
     /// use webhook_receiver::inbox::RetryPolicy;
     /// let policy = RetryPolicy::default();
     /// let waits = |jitter| (1..policy.max_attempts()).map(|a| policy.delay(a, jitter)).sum::<Duration>();
-    /// assert_eq!(waits(0.0), Duration::from_millis(63_500));
-    /// assert!(waits(0.999_999) < Duration::from_secs(128));
+    /// let hours = |h: f64| Duration::from_secs_f64(h * 3600.0);
+    /// assert!(waits(0.0) >= hours(24.0) && waits(0.0) < hours(24.5));
+    /// assert!(waits(0.999_999) < hours(48.6));
     /// ```
     fn default() -> Self {
         Self {
-            max_attempts: 8,
+            max_attempts: 26,
             initial: Duration::from_secs(1),
-            max: Duration::from_secs(600),
+            max: Duration::from_secs(4 * 60 * 60),
         }
     }
 }
