@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -114,16 +114,6 @@ pub struct WorkerReport {
     /// may have taken the delivery over) or the backend stayed unreachable. The delivery is
     /// run again after its visibility.
     pub unrecorded: u64,
-}
-
-impl WorkerReport {
-    fn add(&mut self, other: WorkerReport) {
-        self.completed += other.completed;
-        self.retried += other.retried;
-        self.dead_lettered += other.dead_lettered;
-        self.released += other.released;
-        self.unrecorded += other.unrecorded;
-    }
 }
 
 /// Runs a handler over the deliveries of an [`Inbox`].
@@ -344,14 +334,19 @@ where
         E: fmt::Display + Send + 'static,
     {
         let stop = Arc::new(Stop::new());
+        let report = Arc::new(Mutex::new(WorkerReport::default()));
         let mut slots = JoinSet::new();
-        for _ in 0..self.options.concurrency {
+        let spawn = |slots: &mut JoinSet<()>| {
             let slot = Slot {
                 inbox: self.inbox.clone(),
                 options: self.options,
                 stop: Arc::clone(&stop),
+                report: Arc::clone(&report),
             };
             slots.spawn(slot.run(handler.clone()));
+        };
+        for _ in 0..self.options.concurrency {
+            spawn(&mut slots);
         }
         #[cfg(feature = "metrics")]
         let sampler = tokio::spawn(sample_stats(
@@ -359,29 +354,57 @@ where
             self.options.stats_every,
             Arc::clone(&stop),
         ));
-        shutdown.await;
+        // Until the shutdown: a slot that ended (its task panicked, which the handler's own
+        // panics never do: they are caught) is started again, so the worker keeps its
+        // concurrency.
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let ended = std::future::poll_fn(|cx| {
+                if shutdown.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+                match slots.poll_join_next(cx) {
+                    Poll::Ready(Some(ended)) => Poll::Ready(Some(ended.is_err())),
+                    // No slot left cannot happen while there are `concurrency` of them.
+                    Poll::Ready(None) | Poll::Pending => Poll::Pending,
+                }
+            })
+            .await;
+            match ended {
+                None => break,
+                Some(panicked) => {
+                    #[cfg(feature = "tracing")]
+                    tracing::error!(
+                        target: "webhook_receiver",
+                        provider = self.inbox.meters().provider(),
+                        panicked,
+                        "a worker slot ended before the shutdown: started again"
+                    );
+                    #[cfg(not(feature = "tracing"))]
+                    let _ = panicked;
+                    spawn(&mut slots);
+                }
+            }
+        }
         stop.taking.send_replace(true);
         #[cfg(feature = "metrics")]
         sampler.abort();
-        let mut report = WorkerReport::default();
         let grace = tokio::time::Instant::now() + self.options.grace;
         loop {
             match tokio::time::timeout_at(grace, slots.join_next()).await {
-                Ok(Some(Ok(slot))) => report.add(slot),
-                Ok(Some(Err(_))) => {}
+                Ok(Some(_)) => {}
                 Ok(None) => break,
                 Err(_) => {
                     // Past the grace period: the slots stop their handlers and hand back.
                     stop.running.send_replace(true);
-                    while let Some(slot) = slots.join_next().await {
-                        if let Ok(slot) = slot {
-                            report.add(slot);
-                        }
-                    }
+                    while slots.join_next().await.is_some() {}
                     break;
                 }
             }
         }
+        let report = *report
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         report
     }
 }
@@ -417,6 +440,8 @@ struct Slot<P> {
     inbox: Inbox<P>,
     options: Options,
     stop: Arc<Stop>,
+    /// The run's counts, shared by its slots (kept when a slot's task dies).
+    report: Arc<Mutex<WorkerReport>>,
 }
 
 impl<P> Slot<P>
@@ -424,13 +449,12 @@ where
     P: Provider + Send + Sync + 'static,
     P::Event: Send + 'static,
 {
-    async fn run<F, Fut, E>(self, handler: F) -> WorkerReport
+    async fn run<F, Fut, E>(self, handler: F)
     where
         F: Fn(Delivery<P::Event>, &Job) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Ran, E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
-        let mut report = WorkerReport::default();
         let mut outage = Backoff::default();
         let provider = self.inbox.provider().name();
         loop {
@@ -463,12 +487,11 @@ where
                     continue;
                 }
             };
-            self.process(job, &handler, &mut report).await;
+            self.process(job, &handler).await;
         }
-        report
     }
 
-    async fn process<F, Fut, E>(&self, job: Job, handler: &F, report: &mut WorkerReport)
+    async fn process<F, Fut, E>(&self, job: Job, handler: &F)
     where
         F: Fn(Delivery<P::Event>, &Job) -> Fut,
         Fut: Future<Output = Result<Ran, E>> + Send + 'static,
@@ -477,7 +500,12 @@ where
         let meters = self.inbox.meters();
         let span = DeliverySpan::process(meters.provider(), &job.delivery.id, job.attempt);
         let (outcome, error) = span.wrap(self.attempt(&job, handler, &span)).await;
-        *outcome.counter(report) += 1;
+        *outcome.counter(
+            &mut self
+                .report
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ) += 1;
         meters.attempt(outcome.label());
         span.finish(outcome.label(), None, error);
     }
@@ -496,6 +524,32 @@ where
     {
         let backend = self.inbox.backend();
         let meters = self.inbox.meters();
+        let allowed = self.options.retry.max_attempts();
+        if job.attempt > allowed {
+            // Every take counts an attempt, and a run that crashes its process (or exhausts
+            // it, or loses the backend past its visibility) records nothing: without this
+            // bound such a delivery would be taken, and take its worker down, forever.
+            let error = format!(
+                "taken {} times, past the {allowed} attempts the retry policy allows, without \
+                 a recorded result: its runs ended with their worker (a crash, an exhausted \
+                 process, a lost backend)",
+                job.attempt
+            );
+            #[cfg(feature = "tracing")]
+            tracing::error!(
+                target: "webhook_receiver",
+                provider = meters.provider(),
+                attempt = job.attempt,
+                "a delivery whose runs never recorded a result: moved to the dead letters without running again"
+            );
+            let recorded = self
+                .record(Op::DeadLetter, || backend.dead_letter(job, &error))
+                .await;
+            return (
+                Attempt::when(recorded, Attempt::DeadLettered),
+                Some("unrecorded_runs"),
+            );
+        }
         let delivery = match self.inbox.provider().parse(job.delivery.verified()) {
             Ok(delivery) => delivery,
             Err(err) => {
@@ -519,19 +573,18 @@ where
                 );
             }
         };
-        // In place, in this slot's task (no task per delivery); a panic fails the run only.
+        // In place, in this slot's task (no task per delivery); a panic fails the run only,
+        // whether it comes from the closure itself or from the future it returns.
         let running = meters.running();
         let watch = Stopwatch::start_if(Meters::times_handler(span));
-        let mut run = CatchUnwind(Box::pin(handler(delivery, job)));
-        let beat = self.options.visibility / 3;
-        let outcome = loop {
-            let stopped = Stop::given(&self.stop.running);
-            let tick = tokio::time::sleep(beat);
-            let next = done_or(done_or(&mut run, tick), stopped).await;
-            match next {
-                // Past the shutdown's grace: stop the handler, hand the delivery back.
+        let started =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(delivery, job)));
+        let outcome = match started {
+            Err(_) => Err(Panicked),
+            Ok(future) => match self.drive(CatchUnwind(Box::pin(future)), job, span).await {
+                Some(outcome) => outcome,
+                // Past the shutdown's grace: the handler was stopped; hand the delivery back.
                 None => {
-                    drop(run);
                     drop(running);
                     #[cfg(feature = "tracing")]
                     tracing::warn!(
@@ -542,15 +595,7 @@ where
                     let recorded = self.record(Op::Release, || backend.release(job)).await;
                     return (Attempt::when(recorded, Attempt::Released), None);
                 }
-                // Heartbeat. A lost job (taken over after a stall) runs on: its end is not
-                // recorded, and the delivery's new holder decides.
-                Some(None) => {
-                    let watch = Stopwatch::start_if(meters.times_store(span));
-                    let extended = backend.extend(job, self.options.visibility).await;
-                    meters.store_op(Op::Extend, watch.elapsed(), extended.as_ref().err());
-                }
-                Some(Some(joined)) => break joined,
-            }
+            },
         };
         drop(running);
         let took = watch.elapsed();
@@ -601,6 +646,60 @@ where
                 .await;
             (Attempt::when(recorded, Attempt::Retried), Some(kind))
         }
+    }
+
+    /// Polls the handler's run to its end, renewing the job's visibility every third of it
+    /// meanwhile; `None` when the shutdown's grace ran out first (the run is dropped).
+    ///
+    /// The run is polled while a renewal is on the wire, never left waiting for it: a
+    /// transactional run may hold a row lock the renewal waits on (its completion removes the
+    /// take's heartbeat row before it commits), and a run not polled would never send its
+    /// `COMMIT`, so the renewal would wait forever, and the slot with it.
+    async fn drive<T>(
+        &self,
+        mut run: CatchUnwind<impl Future<Output = T>>,
+        job: &Job,
+        span: &DeliverySpan,
+    ) -> Option<Result<T, Panicked>> {
+        let backend = self.inbox.backend();
+        let meters = self.inbox.meters();
+        let beat = self.options.visibility / 3;
+        let mut tick = std::pin::pin!(tokio::time::sleep(beat));
+        let mut stopped = std::pin::pin!(Stop::given(&self.stop.running));
+        type Renewal<'a> =
+            std::pin::Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
+        let mut renewal: Option<(Renewal<'_>, Stopwatch)> = None;
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(done) = std::pin::Pin::new(&mut run).poll(cx) {
+                return Poll::Ready(Some(done));
+            }
+            loop {
+                if let Some((extending, watch)) = renewal.as_mut() {
+                    match extending.as_mut().poll(cx) {
+                        // A lost job (taken over after a stall) runs on: its end is not
+                        // recorded, and the delivery's new holder decides.
+                        Poll::Ready(extended) => {
+                            meters.store_op(Op::Extend, watch.elapsed(), extended.as_ref().err());
+                            renewal = None;
+                        }
+                        Poll::Pending => break,
+                    }
+                }
+                if tick.as_mut().poll(cx).is_pending() {
+                    break;
+                }
+                tick.as_mut().reset(tokio::time::Instant::now() + beat);
+                renewal = Some((
+                    Box::pin(backend.extend(job, self.options.visibility)),
+                    Stopwatch::start_if(meters.times_store(span)),
+                ));
+            }
+            if stopped.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+            Poll::Pending
+        })
+        .await
     }
 
     /// Records an outcome, retrying while the backend is unreachable for as long as the job

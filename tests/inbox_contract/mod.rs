@@ -94,6 +94,18 @@ macro_rules! inbox_contract_tests {
         }
 
         #[tokio::test]
+        async fn a_closure_that_panics_before_its_future_kills_no_slot() {
+            let make = $make.await;
+            inbox_contract::a_closure_that_panics_before_its_future_kills_no_slot(make).await;
+        }
+
+        #[tokio::test]
+        async fn a_delivery_taken_past_its_attempts_without_a_result_is_dead_lettered() {
+            let make = $make.await;
+            inbox_contract::a_delivery_taken_past_its_attempts_without_a_result_is_dead_lettered(make).await;
+        }
+
+        #[tokio::test]
         async fn a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets() {
             let make = $make.await;
             inbox_contract::a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets(make).await;
@@ -657,6 +669,94 @@ pub async fn a_panicking_handler_fails_its_run_and_the_retry_processes<B: TestBa
     })
     .await;
     assert_eq!((report.retried, report.completed), (1, 1));
+}
+
+/// A closure that panics before it returns its future (in its synchronous part) fails that
+/// run only: the slot lives on, the other deliveries are processed, and the poison goes to the
+/// dead letters after its attempts. It once killed each slot it reached, until none was left.
+pub async fn a_closure_that_panics_before_its_future_kills_no_slot<B: TestBackend>(
+    make: impl Fn() -> B,
+) {
+    let inbox = inbox(make());
+    accept(&inbox, "poison").await;
+    for n in 0..6 {
+        accept(&inbox, &format!("fine-{n}")).await;
+    }
+    let worker = Worker::builder(inbox.clone())
+        .concurrency(3)
+        .retry(
+            RetryPolicy::attempts(3).backoff(Duration::from_millis(10), Duration::from_millis(10)),
+        )
+        .build();
+    let handler = |delivery: Delivery<Event>| {
+        assert!(state_of(&delivery) != "poison", "poison pill");
+        async { Ok::<_, String>(()) }
+    };
+    let report = run_until(&worker, inbox.backend(), handler, move |stats| {
+        stats.completed == 6 && stats.dead == 1
+    })
+    .await;
+    assert_eq!(
+        (report.completed, report.retried, report.dead_lettered),
+        (6, 2, 1),
+        "{report:?}"
+    );
+    let dead = inbox
+        .dead_letters(&DeadLetterFilter::all(), 10)
+        .await
+        .unwrap();
+    assert_eq!(dead[0].error, "the handler panicked");
+}
+
+/// A delivery whose runs end with their worker (a crash, an exhausted process) records
+/// nothing; each take counts an attempt, and once the takes pass the policy's attempts the
+/// delivery goes to the dead letters without running again, instead of taking down a worker
+/// on every restart, forever.
+pub async fn a_delivery_taken_past_its_attempts_without_a_result_is_dead_lettered<
+    B: TestBackend,
+>(
+    make: impl Fn() -> B,
+) {
+    let inbox = inbox(make());
+    accept(&inbox, "crashes-its-worker").await;
+    // Three workers took it and died mid-run (no completion, no renewal).
+    for attempt in 1..=3 {
+        let lost = loop {
+            if let Some(job) =
+                take(&inbox, Duration::from_millis(100), Duration::from_secs(2)).await
+            {
+                break job;
+            }
+        };
+        assert_eq!(lost.attempt, attempt);
+    }
+    let runs = Arc::new(AtomicUsize::new(0));
+    let worker = Worker::builder(inbox.clone())
+        .retry(RetryPolicy::attempts(3))
+        .build();
+    let handler = with_state(&runs, |runs, _delivery: Delivery<Event>| async move {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, String>(())
+    });
+    let report = run_until(&worker, inbox.backend(), handler, move |stats| {
+        stats.dead == 1
+    })
+    .await;
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        0,
+        "run again after its attempts"
+    );
+    assert_eq!(report.dead_lettered, 1);
+    let dead = inbox
+        .dead_letters(&DeadLetterFilter::all(), 10)
+        .await
+        .unwrap();
+    assert!(
+        dead[0].error.contains("without a recorded result"),
+        "{}",
+        dead[0].error
+    );
 }
 
 pub async fn a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets<B: TestBackend>(
