@@ -402,10 +402,9 @@ where
                 }
             }
         }
-        let report = *report
+        *report
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        report
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
