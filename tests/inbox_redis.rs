@@ -6,9 +6,9 @@
 mod inbox_contract;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use webhook_receiver::inbox::RedisInbox;
+use webhook_receiver::inbox::{InboxBackend, InboxReceived, RedisInbox};
 
 fn url() -> String {
     std::env::var("WEBHOOK_RECEIVER_TEST_REDIS")
@@ -61,4 +61,142 @@ async fn a_server_that_never_answers_is_unavailable_not_a_hang() {
         panic!("a server that never answers is not an inbox");
     };
     assert!(matches!(error, StoreError::Unavailable(_)), "{error:?}");
+}
+
+/// `url()` on database `db` instead: a test that counts the clients of a database has one of
+/// its own (no other test uses it).
+fn url_on(db: u8) -> String {
+    let url = url();
+    let host_end = url
+        .find("://")
+        .map(|scheme| {
+            scheme
+                + 3
+                + url[scheme + 3..]
+                    .find('/')
+                    .unwrap_or(url.len() - scheme - 3)
+        })
+        .unwrap();
+    format!("{}/{db}", &url[..host_end])
+}
+
+/// A key prefix no other test (or earlier run) uses.
+fn fresh_prefix() -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("wr-inbox-test:{}:{nanos}:{n}:", std::process::id())
+}
+
+/// The ids of the clients connected to database `db` (`CLIENT LIST`; ids are never reused).
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+async fn clients_on(
+    observer: &mut redis::aio::MultiplexedConnection,
+    db: u8,
+) -> std::collections::BTreeSet<u64> {
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query_async(observer)
+        .await
+        .unwrap();
+    list.lines()
+        .filter(|line| line.split(' ').any(|field| field == format!("db={db}")))
+        .filter_map(|line| line.strip_prefix("id=")?.split(' ').next()?.parse().ok())
+        .collect()
+}
+
+/// A worker waiting on an idle stream: its blocking reads end with the server's empty answer,
+/// not a client-side timeout, so it neither reports an error nor opens a new connection, and
+/// a delivery that comes while it waits is picked up at once (a read that timed out on the
+/// client would leave that delivery read but unmarked until `XAUTOCLAIM`, the visibility
+/// later). The 1 s bound is for correctness, not speed (loopback pickups take milliseconds).
+#[tokio::test]
+async fn an_idle_taker_neither_fails_nor_reconnects_and_picks_up_at_once() {
+    const DB: u8 = 13;
+    let visibility = Duration::from_secs(30);
+    let backend = RedisInbox::connect(&url_on(DB))
+        .await
+        .unwrap()
+        .with_prefix(fresh_prefix());
+    let inbox = inbox_contract::inbox(backend.clone());
+    // A stream that exists and is empty: the idle state of a running system.
+    inbox_contract::accept(&inbox, "first").await;
+    let job = backend
+        .take("munity", visibility, Duration::from_secs(1))
+        .await
+        .unwrap()
+        .unwrap();
+    backend.complete(&job).await.unwrap();
+    assert!(
+        backend
+            .take("munity", visibility, Duration::from_millis(100))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut observer = redis::Client::open(url_on(DB))
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    // The inbox's connection and its reader, and the observer.
+    let known = clients_on(&mut observer, DB).await;
+
+    // Three seconds of idle takes.
+    let mut errors = Vec::new();
+    for _ in 0..3 {
+        match backend
+            .take("munity", visibility, Duration::from_secs(1))
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(job)) => panic!("nothing was queued: {job:?}"),
+            Err(error) => errors.push(error.to_string()),
+        }
+    }
+    assert_eq!(
+        (errors, clients_on(&mut observer, DB).await),
+        (Vec::<String>::new(), known.clone()),
+        "idle takes failed or changed connections"
+    );
+
+    // Deliveries that come while a take waits, at different points of its blocking reads.
+    for round in 0..5_u64 {
+        let waiting = tokio::spawn({
+            let backend = backend.clone();
+            async move {
+                let taken = backend
+                    .take("munity", visibility, Duration::from_secs(3))
+                    .await;
+                (taken, tokio::time::Instant::now())
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300 + 170 * round)).await;
+        let sent = tokio::time::Instant::now();
+        let received = inbox
+            .receive(
+                &inbox_contract::headers(),
+                &inbox_contract::body(&format!("idle-{round}")),
+            )
+            .await;
+        assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+        let (taken, at) = waiting.await.unwrap();
+        let job = taken
+            .expect("the waiting take failed")
+            .expect("the delivery was not picked up within the take's wait");
+        assert!(
+            at - sent < Duration::from_secs(1),
+            "round {round}: picked up {:?} after it was queued",
+            at - sent
+        );
+        backend.complete(&job).await.unwrap();
+    }
+    assert_eq!(
+        clients_on(&mut observer, DB).await,
+        known,
+        "takes changed connections"
+    );
 }

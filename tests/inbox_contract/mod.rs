@@ -116,7 +116,7 @@ const TOKEN: &str = "inbox-test-token";
 
 type Event = webhook_receiver::providers::munity::Webhook;
 
-fn munity() -> Munity {
+pub fn munity() -> Munity {
     Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap())
 }
 
@@ -125,13 +125,13 @@ pub trait TestBackend: InboxBackend + Clone {}
 
 impl<B: InboxBackend + Clone> TestBackend for B {}
 
-fn inbox<B: TestBackend>(backend: B) -> Inbox<Munity, B> {
+pub fn inbox<B: TestBackend>(backend: B) -> Inbox<Munity, B> {
     Inbox::builder(munity(), backend)
         .keep_header("X-Request-Id")
         .build()
 }
 
-fn headers() -> Vec<(String, String)> {
+pub fn headers() -> Vec<(String, String)> {
     vec![
         ("x-munity-token".to_owned(), TOKEN.to_owned()),
         ("x-request-id".to_owned(), "req-1".to_owned()),
@@ -139,14 +139,14 @@ fn headers() -> Vec<(String, String)> {
 }
 
 /// A Munity delivery whose id (the body's digest) is set by `state`.
-fn body(state: &str) -> Vec<u8> {
+pub fn body(state: &str) -> Vec<u8> {
     format!(
         r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"{state}"}}"#
     )
     .into_bytes()
 }
 
-async fn accept<B: TestBackend>(inbox: &Inbox<Munity, B>, state: &str) -> MessageId {
+pub async fn accept<B: TestBackend>(inbox: &Inbox<Munity, B>, state: &str) -> MessageId {
     let received = inbox.receive(&headers(), &body(state)).await;
     assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
     let jobs = inbox.backend().stats().await.unwrap();
@@ -154,7 +154,7 @@ async fn accept<B: TestBackend>(inbox: &Inbox<Munity, B>, state: &str) -> Messag
     munity_id(state)
 }
 
-fn munity_id(state: &str) -> MessageId {
+pub fn munity_id(state: &str) -> MessageId {
     use webhook_receiver::Provider as _;
     munity()
         .parse(munity().verify(&headers(), &body(state)).unwrap())
