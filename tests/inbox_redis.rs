@@ -5,9 +5,11 @@
 
 mod inbox_contract;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use webhook_receiver::clock::Clock;
 use webhook_receiver::inbox::{InboxBackend, InboxReceived, RedisInbox};
 
 fn url() -> String {
@@ -198,5 +200,85 @@ async fn an_idle_taker_neither_fails_nor_reconnects_and_picks_up_at_once() {
         clients_on(&mut observer, DB).await,
         known,
         "takes changed connections"
+    );
+}
+
+/// The system's clock moved by a fixed amount: another host's clock.
+#[derive(Debug)]
+struct Skewed(time::Duration);
+
+impl Clock for Skewed {
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc() + self.0
+    }
+}
+
+/// Two hosts whose clocks differ by 20 s share one inbox: every time the inbox keeps (holds,
+/// retries' due times, completion times) is the Redis server's, so the skew moves nothing. The
+/// host ahead does not take over a delivery the other holds within its visibility, a retry
+/// asked for in 10 s by the host behind is not due at once, and a completion recorded by the
+/// host ahead is purged as finished now.
+#[tokio::test]
+async fn hosts_whose_clocks_differ_agree_on_holds_retries_and_purges() {
+    let prefix = fresh_prefix();
+    let base = RedisInbox::connect(&url()).await.unwrap();
+    let on_time = base.clone().with_prefix(prefix.clone());
+    let ahead = base
+        .clone()
+        .with_prefix(prefix.clone())
+        .with_clock(Arc::new(Skewed(time::Duration::seconds(20))));
+    let behind = base
+        .with_prefix(prefix)
+        .with_clock(Arc::new(Skewed(time::Duration::seconds(-20))));
+    let inbox = inbox_contract::inbox(on_time.clone());
+    let visibility = Duration::from_secs(10);
+
+    // A hold of 10 s by the host on time, looked at by the host 20 s ahead.
+    inbox_contract::accept(&inbox, "held").await;
+    let job = on_time
+        .take("munity", visibility, Duration::from_secs(1))
+        .await
+        .unwrap()
+        .unwrap();
+    let taken_over = ahead
+        .take("munity", visibility, Duration::from_millis(300))
+        .await
+        .unwrap();
+    assert!(
+        taken_over.is_none(),
+        "the host 20 s ahead took over a delivery held for 10 s (attempt {:?})",
+        taken_over.map(|job| job.attempt)
+    );
+    on_time.extend(&job, visibility).await.unwrap();
+
+    // A retry the host behind asks for in 10 s of its clock.
+    let retry_at = Skewed(time::Duration::seconds(-20)).now() + time::Duration::seconds(10);
+    behind.retry(&job, "later", retry_at).await.unwrap();
+    let early = on_time
+        .take("munity", visibility, Duration::from_millis(300))
+        .await
+        .unwrap();
+    assert!(
+        early.is_none(),
+        "a retry due in 10 s was taken at once (attempt {:?})",
+        early.map(|job| job.attempt)
+    );
+
+    // A completion by the host ahead is as old as the server says.
+    inbox_contract::accept(&inbox, "done").await;
+    let job = ahead
+        .take("munity", visibility, Duration::from_secs(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.delivery.payload, inbox_contract::body("done"));
+    ahead.complete(&job).await.unwrap();
+    let purged = on_time
+        .purge(time::OffsetDateTime::now_utc() + time::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        purged, 1,
+        "a completion recorded by the host ahead was not purged"
     );
 }

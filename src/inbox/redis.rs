@@ -10,6 +10,7 @@ use super::{
     StoredDelivery,
 };
 use crate::MessageId;
+use crate::clock::{Clock, SystemClock};
 use crate::idempotency::RedisStore;
 
 /// The key prefix unless set with [`RedisInbox::with_prefix`].
@@ -21,6 +22,9 @@ const GROUP: &str = "workers";
 /// The longest a blocking read waits before the taker looks again (for retries that came due
 /// and deliveries of dead workers to take over).
 const MAX_BLOCK: Duration = Duration::from_millis(500);
+
+/// The longest retry delay the inbox records (100 years, in ms); a later due time is that.
+const MAX_DELAY_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// Creates the group if needed (an error that it exists is ignored), records the delivery
 /// unless its id is held, and queues it. Answers 1 when recorded, 0 for a duplicate, 2 for
@@ -41,8 +45,22 @@ redis.call('SADD', KEYS[3], ARGV[1])
 return 1
 ";
 
-/// Marks the delivery of stream entry ARGV[1] taken with token ARGV[2], if the entry is still
-/// the delivery's (else drops the stale entry). Answers the delivery's fields, or nil.
+/// The start of every script that reads the time: `now_ms()` is the Redis server's clock
+/// (`TIME`), in unix milliseconds. Every time the inbox keeps (the end of a hold, a retry's due
+/// time, when a delivery completed or died) is read here, on the server, so workers whose
+/// clocks differ agree on them; the clients send durations only. (A script that reads `TIME`
+/// and then writes is replicated by its effects: the default from Redis 5, the only way from
+/// Redis 7.)
+const NOW: &str = r"
+local function now_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+";
+
+/// Marks the delivery of stream entry `entry` taken with `token` until `expires`, if the entry
+/// is still the delivery's (else drops the stale entry) and the delivery is waiting or its
+/// hold ran out by `now`. Answers the delivery's fields, or nil.
 const MARK: &str = r"
 local function mark(stream, entry, key, token, prefix, held, now, expires)
   local d = prefix .. 'd:' .. (key or '')
@@ -54,7 +72,7 @@ local function mark(stream, entry, key, token, prefix, held, now, expires)
   local status = redis.call('HGET', d, 'status')
   if status == 't' then
     local deadline = redis.call('ZSCORE', held, key)
-    if deadline and tonumber(deadline) > tonumber(now) then return nil end
+    if deadline and tonumber(deadline) > now then return nil end
   elseif status ~= 'w' then
     return nil
   end
@@ -65,56 +83,57 @@ local function mark(stream, entry, key, token, prefix, held, now, expires)
 end
 ";
 
-/// Moves retries that came due into the stream, then takes over one entry idle for longer
-/// than the visibility. Answers {'job', fields}, {'again'} after dropping a stale entry, or {'wait', next due
-/// time or ''}.
 /// Moves retries that came due into the stream, then takes over a delivery whose holder's
 /// visibility ran out, or else reads the next new entry (without blocking: a take from a busy
 /// queue is one round trip), or else takes over an entry read but never marked by a taker that
 /// died between its blocking read and the mark (idle for longer than this taker's visibility;
-/// looked for only when there is nothing new, so under a steady load it waits for a lull). KEYS: stream, retries, holds. ARGV: now, consumer, visibility,
-/// prefix, token, expiry of the new hold. Answers {'job', fields}, {'again'} after dropping a stale entry, or {'wait', next due
-/// time or ''}.
+/// looked for only when there is nothing new, so under a steady load it waits for a lull).
+///
+/// KEYS: stream, retries, holds. ARGV: consumer, visibility (ms), prefix, token. Answers
+/// `{'job', fields}`, `{'again'}` after dropping a stale entry, or `{'wait', ms}` with how
+/// long until the next retry comes due or hold runs out (`{'wait'}` when there is none).
 const PREPARE: &str = r"
-local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, 100)
+local now = now_ms()
+local expires = now + tonumber(ARGV[2])
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 100)
 for _, key in ipairs(due) do
   redis.call('ZREM', KEYS[2], key)
-  local d = ARGV[4] .. 'd:' .. key
+  local d = ARGV[3] .. 'd:' .. key
   if redis.call('HGET', d, 'status') == 'w' then
     pcall(redis.call, 'XGROUP', 'CREATE', KEYS[1], 'workers', '0', 'MKSTREAM')
     local entry = redis.call('XADD', KEYS[1], '*', 'key', key)
     redis.call('HSET', d, 'entry', entry)
   end
 end
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, 1)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1)
 for _, key in ipairs(expired) do
-  local entry = redis.call('HGET', ARGV[4] .. 'd:' .. key, 'entry')
+  local entry = redis.call('HGET', ARGV[3] .. 'd:' .. key, 'entry')
   if entry then
-    redis.call('XCLAIM', KEYS[1], 'workers', ARGV[2], 0, entry, 'JUSTID')
-    local fields = mark(KEYS[1], entry, key, ARGV[5], ARGV[4], KEYS[3], ARGV[1], ARGV[6])
+    redis.call('XCLAIM', KEYS[1], 'workers', ARGV[1], 0, entry, 'JUSTID')
+    local fields = mark(KEYS[1], entry, key, ARGV[4], ARGV[3], KEYS[3], now, expires)
     if fields then return {'job', fields} end
   else
     redis.call('ZREM', KEYS[3], key)
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  local ok, read = pcall(redis.call, 'XREADGROUP', 'GROUP', 'workers', ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
+  local ok, read = pcall(redis.call, 'XREADGROUP', 'GROUP', 'workers', ARGV[1], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
   local entry = ok and read and read[1] and read[1][2][1]
   if entry then
     local key
     for i = 1, #entry[2], 2 do if entry[2][i] == 'key' then key = entry[2][i + 1] end end
-    local fields = mark(KEYS[1], entry[1], key, ARGV[5], ARGV[4], KEYS[3], ARGV[1], ARGV[6])
+    local fields = mark(KEYS[1], entry[1], key, ARGV[4], ARGV[3], KEYS[3], now, expires)
     if fields then return {'job', fields} end
     return {'again'}
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  local claimed = redis.call('XAUTOCLAIM', KEYS[1], 'workers', ARGV[2], ARGV[3], '0-0', 'COUNT', 1)
+  local claimed = redis.call('XAUTOCLAIM', KEYS[1], 'workers', ARGV[1], ARGV[2], '0-0', 'COUNT', 1)
   for _, item in ipairs(claimed[2]) do
     if item and item[2] then
       local key
       for i = 1, #item[2], 2 do if item[2][i] == 'key' then key = item[2][i + 1] end end
-      local fields = mark(KEYS[1], item[1], key, ARGV[5], ARGV[4], KEYS[3], ARGV[1], ARGV[6])
+      local fields = mark(KEYS[1], item[1], key, ARGV[4], ARGV[3], KEYS[3], now, expires)
       if fields then return {'job', fields} end
     end
   end
@@ -122,17 +141,22 @@ end
 local next = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 local hold = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
 if hold[2] and (not next[2] or tonumber(hold[2]) < tonumber(next[2])) then next = hold end
-return {'wait', next[2] or ''}
+if not next[2] then return {'wait'} end
+return {'wait', math.max(0, tonumber(next[2]) - now)}
 ";
 
-/// Marks an entry a blocking read handed over.
+/// Marks an entry a blocking read handed over. KEYS: stream, holds. ARGV: entry, token, key,
+/// prefix, visibility (ms).
 const TAKE_READ: &str = r"
-local fields = mark(KEYS[1], ARGV[1], ARGV[3], ARGV[2], ARGV[4], KEYS[2], ARGV[5], ARGV[6])
+local now = now_ms()
+local fields = mark(KEYS[1], ARGV[1], ARGV[3], ARGV[2], ARGV[4], KEYS[2], now, now + tonumber(ARGV[5]))
 if fields then return {'job', fields} end
 return {'stale'}
 ";
 
-/// The start of every script that acts on a taken job: the job must still hold it.
+/// The start of every script that acts on a taken job (KEYS[1] its delivery, ARGV[1] its
+/// token): the job must still hold it. The other keys and arguments are the script's own; the
+/// last key is the provider's holds, the last argument the delivery's key.
 const HELD: &str = r"
 if redis.call('HGET', KEYS[1], 'status') ~= 't' or redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then
   return 0
@@ -140,32 +164,37 @@ end
 local entry = redis.call('HGET', KEYS[1], 'entry')
 ";
 
+/// KEYS: delivery, stream, holds. ARGV: token, consumer, visibility (ms), key.
 const EXTEND: &str = r"
 redis.call('XCLAIM', KEYS[2], 'workers', ARGV[2], 0, entry, 'JUSTID')
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[3], now_ms() + tonumber(ARGV[3]), ARGV[4])
 return 1
 ";
 
+/// KEYS: delivery, stream, `done`, holds. ARGV: token, key.
 const COMPLETE: &str = r"
+local now = now_ms()
 redis.call('XACK', KEYS[2], 'workers', entry)
 redis.call('XDEL', KEYS[2], entry)
-redis.call('HSET', KEYS[1], 'status', 'c', 'fin', ARGV[2])
+redis.call('HSET', KEYS[1], 'status', 'c', 'fin', now)
 redis.call('HDEL', KEYS[1], 'token', 'entry', 'error')
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[3], now, ARGV[2])
 redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
 return 1
 ";
 
+/// KEYS: delivery, stream, retries, holds. ARGV: token, delay (ms), error, key.
 const RETRY: &str = r"
 redis.call('XACK', KEYS[2], 'workers', entry)
 redis.call('XDEL', KEYS[2], entry)
 redis.call('HSET', KEYS[1], 'status', 'w', 'error', ARGV[3])
 redis.call('HDEL', KEYS[1], 'token', 'entry')
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
+redis.call('ZADD', KEYS[3], now_ms() + tonumber(ARGV[2]), ARGV[4])
 redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
 return 1
 ";
 
+/// KEYS: delivery, stream, holds. ARGV: token, key.
 const RELEASE: &str = r"
 redis.call('XACK', KEYS[2], 'workers', entry)
 redis.call('XDEL', KEYS[2], entry)
@@ -178,17 +207,20 @@ redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
 return 1
 ";
 
+/// KEYS: delivery, stream, `dead`, holds. ARGV: token, error, key.
 const DEAD: &str = r"
+local now = now_ms()
 redis.call('XACK', KEYS[2], 'workers', entry)
 redis.call('XDEL', KEYS[2], entry)
-redis.call('HSET', KEYS[1], 'status', 'x', 'fin', ARGV[2], 'error', ARGV[3])
+redis.call('HSET', KEYS[1], 'status', 'x', 'fin', now, 'error', ARGV[2])
 redis.call('HDEL', KEYS[1], 'token', 'entry')
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
+redis.call('ZADD', KEYS[3], now, ARGV[3])
 redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
 return 1
 ";
 
 /// Queues a dead (ARGV[2] = 'x') or completed ('c') delivery again with a fresh count.
+/// KEYS: delivery, stream, `dead` or `done`. ARGV: key, status.
 const REQUEUE: &str = r"
 if redis.call('HGET', KEYS[1], 'status') ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -259,6 +291,8 @@ pub struct RedisInbox {
     /// This instance's consumer name in the groups.
     consumer: Arc<str>,
     scripts: Arc<Scripts>,
+    /// Turns the times callers pass into durations (see [`RedisInbox::with_clock`]).
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for RedisInbox {
@@ -274,13 +308,9 @@ fn unavailable(error: &redis::RedisError) -> StoreError {
     StoreError::Unavailable(error.to_string())
 }
 
-fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-/// When a hold taken now for `visibility` runs out, in unix milliseconds.
-fn until_ms(visibility: Duration) -> i64 {
-    now_ms().saturating_add(i64::try_from(visibility.as_millis()).unwrap_or(i64::MAX))
+/// A duration in whole milliseconds, saturating.
+fn duration_ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn ms_to_time(ms: i64) -> OffsetDateTime {
@@ -333,15 +363,16 @@ impl RedisInbox {
             readers: Arc::default(),
             prefix: Arc::from(DEFAULT_PREFIX),
             consumer: Arc::from(consumer),
+            clock: Arc::new(SystemClock),
             scripts: Arc::new(Scripts {
                 enqueue: Script::new(ENQUEUE),
-                prepare: Script::new(&format!("{MARK}{PREPARE}")),
-                take_read: Script::new(&format!("{MARK}{TAKE_READ}")),
-                extend: Script::new(&format!("{HELD}{EXTEND}")),
-                complete: Script::new(&format!("{HELD}{COMPLETE}")),
-                retry: Script::new(&format!("{HELD}{RETRY}")),
+                prepare: Script::new(&format!("{NOW}{MARK}{PREPARE}")),
+                take_read: Script::new(&format!("{NOW}{MARK}{TAKE_READ}")),
+                extend: Script::new(&format!("{NOW}{HELD}{EXTEND}")),
+                complete: Script::new(&format!("{NOW}{HELD}{COMPLETE}")),
+                retry: Script::new(&format!("{NOW}{HELD}{RETRY}")),
                 release: Script::new(&format!("{HELD}{RELEASE}")),
-                dead: Script::new(&format!("{HELD}{DEAD}")),
+                dead: Script::new(&format!("{NOW}{HELD}{DEAD}")),
                 requeue: Script::new(REQUEUE),
                 purge: Script::new(PURGE),
             }),
@@ -354,6 +385,35 @@ impl RedisInbox {
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Arc::from(prefix.into());
         self
+    }
+
+    /// The same inbox with `clock` ([`SystemClock`](crate::clock::SystemClock) unless set)
+    /// for the one thing it reads this host's time for: turning the times callers pass (the
+    /// due time of [`retry`](InboxBackend::retry), the `before` of
+    /// [`purge`](InboxBackend::purge)) into durations from now. Every time the inbox keeps is
+    /// the Redis server's (`TIME`, read in its scripts): hosts whose clocks differ agree on
+    /// when a hold runs out, when a retry is due and how old a completion is.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Milliseconds from this host's now until `at` (negative for a time past), saturating.
+    fn ms_from_now(&self, at: OffsetDateTime) -> i64 {
+        let nanos = at
+            .unix_timestamp_nanos()
+            .saturating_sub(self.clock.now_unix_nanos());
+        i64::try_from(nanos / 1_000_000).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
+    }
+
+    /// The Redis server's time, in unix milliseconds.
+    async fn server_now_ms(&self) -> Result<i64, StoreError> {
+        let (seconds, micros): (i64, i64) = redis::cmd("TIME")
+            .query_async(&mut self.manager.clone())
+            .await
+            .map_err(|error| unavailable(&error))?;
+        Ok(seconds.saturating_mul(1000).saturating_add(micros / 1000))
     }
 
     fn delivery_key(&self, id: &MessageId) -> String {
@@ -601,6 +661,7 @@ impl InboxBackend for RedisInbox {
     ) -> Result<Option<Job>, StoreError> {
         let give_up = tokio::time::Instant::now() + wait;
         let stream = self.stream(provider);
+        let visibility_ms = duration_ms(visibility).max(1);
         loop {
             let token = format!("{:032x}", crate::idempotency::new_owner_token());
             let mut answer: Value = self
@@ -609,12 +670,10 @@ impl InboxBackend for RedisInbox {
                 .key(&stream)
                 .key(self.delayed(provider))
                 .key(self.holds(provider))
-                .arg(now_ms())
                 .arg(&*self.consumer)
-                .arg(visibility.as_millis().max(1).to_string())
+                .arg(visibility_ms)
                 .arg(&*self.prefix)
                 .arg(&token)
-                .arg(until_ms(visibility))
                 .invoke_async(&mut self.manager.clone())
                 .await
                 .map_err(|error| unavailable(&error))?;
@@ -632,19 +691,17 @@ impl InboxBackend for RedisInbox {
                 Some("again") => continue,
                 _ => {}
             }
+            // How long until a retry comes due or a hold runs out, by the server's clock.
             let next_due = rest
                 .map(|due| text_of(due))
-                .and_then(|ms| ms.parse::<f64>().ok())
-                .map(|ms| ms as i64 - now_ms());
+                .and_then(|ms| ms.parse::<u64>().ok());
             let now = tokio::time::Instant::now();
             if now >= give_up {
                 return Ok(None);
             }
             let mut block = (give_up - now).min(MAX_BLOCK);
             if let Some(ahead) = next_due {
-                block = block.min(Duration::from_millis(
-                    u64::try_from(ahead.max(1)).unwrap_or(1),
-                ));
+                block = block.min(Duration::from_millis(ahead.max(1)));
             }
             let exists: bool = redis::cmd("EXISTS")
                 .arg(&stream)
@@ -694,8 +751,7 @@ impl InboxBackend for RedisInbox {
                 .arg(&token)
                 .arg(&key)
                 .arg(&*self.prefix)
-                .arg(now_ms())
-                .arg(until_ms(visibility))
+                .arg(visibility_ms)
                 .invoke_async(&mut self.manager.clone())
                 .await
                 .map_err(|error| unavailable(&error))?;
@@ -718,7 +774,7 @@ impl InboxBackend for RedisInbox {
             ],
             &[
                 self.consumer.to_string(),
-                until_ms(visibility).to_string(),
+                duration_ms(visibility).max(1).to_string(),
                 job.delivery.id.key().to_owned(),
             ],
         )
@@ -734,13 +790,15 @@ impl InboxBackend for RedisInbox {
                 self.set("done"),
                 self.holds(&job.delivery.provider),
             ],
-            &[now_ms().to_string(), job.delivery.id.key().to_owned()],
+            &[job.delivery.id.key().to_owned()],
         )
         .await
     }
 
     async fn retry(&self, job: &Job, error: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        let at_ms = (at.unix_timestamp_nanos() / 1_000_000) as i64;
+        // A due time in this host's clock, sent as a delay: the script adds it to the
+        // server's time.
+        let delay_ms = self.ms_from_now(at).clamp(0, MAX_DELAY_MS);
         self.held(
             &self.scripts.retry,
             job,
@@ -750,7 +808,7 @@ impl InboxBackend for RedisInbox {
                 self.holds(&job.delivery.provider),
             ],
             &[
-                at_ms.to_string(),
+                delay_ms.to_string(),
                 error.to_owned(),
                 job.delivery.id.key().to_owned(),
             ],
@@ -780,11 +838,7 @@ impl InboxBackend for RedisInbox {
                 self.set("dead"),
                 self.holds(&job.delivery.provider),
             ],
-            &[
-                now_ms().to_string(),
-                error.to_owned(),
-                job.delivery.id.key().to_owned(),
-            ],
+            &[error.to_owned(), job.delivery.id.key().to_owned()],
         )
         .await
     }
@@ -840,7 +894,12 @@ impl InboxBackend for RedisInbox {
     }
 
     async fn purge(&self, before: OffsetDateTime) -> Result<usize, StoreError> {
-        let before_ms = (before.unix_timestamp_nanos() / 1_000_000) as i64;
+        // `before` in this host's clock is an age; the cutoff is that age by the server's
+        // clock, and never later than the call (what finishes meanwhile is kept).
+        let server_now = self.server_now_ms().await?;
+        let before_ms = server_now
+            .saturating_add(self.ms_from_now(before))
+            .min(server_now.saturating_add(1));
         let purged: i64 = self
             .scripts
             .purge
