@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use webhook_receiver::MessageId;
 use webhook_receiver::clock::Clock;
 use webhook_receiver::inbox::{InboxBackend, InboxReceived, RedisInbox};
 
@@ -281,4 +282,403 @@ async fn hosts_whose_clocks_differ_agree_on_holds_retries_and_purges() {
         purged, 1,
         "a completion recorded by the host ahead was not purged"
     );
+}
+
+/// Writes `count` finished deliveries as the inbox's scripts lay them out (a delivery hash of
+/// state `status` and its entry in the sorted set `set`, `done` or `dead`), with keys
+/// `munity:<tag>-<n>`, the `n`-th finished `age_ms` ago by the server's clock plus `n` ms (so
+/// that they are in order): many records without running as many deliveries through a
+/// worker. Written 5,000 per script call.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+async fn fill_finished(
+    connection: &mut redis::aio::MultiplexedConnection,
+    prefix: &str,
+    (set, status): (&str, &str),
+    tag: &str,
+    count: usize,
+    age_ms: i64,
+) {
+    let fill = redis::Script::new(
+        r"
+local time = redis.call('TIME')
+local base = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) - tonumber(ARGV[4])
+for n = tonumber(ARGV[2]), tonumber(ARGV[3]) do
+  local fin = base + n
+  local key = 'munity:' .. ARGV[5] .. '-' .. n
+  redis.call('HSET', ARGV[1] .. 'd:' .. key, 'provider', 'munity', 'key', key,
+    'payload', 'payload of ' .. n, 'vid', '', 'vts', '', 'recv', '0', 'headers', '[]',
+    'status', ARGV[6], 'attempts', 3, 'error', 'error of ' .. n, 'fin', fin)
+  redis.call('ZADD', ARGV[1] .. ARGV[7], fin, key)
+end
+return 1
+",
+    );
+    for first in (0..count).step_by(5_000) {
+        let last = (first + 5_000).min(count) - 1;
+        let _: i64 = fill
+            .arg(prefix)
+            .arg(first)
+            .arg(last)
+            .arg(age_ms)
+            .arg(tag)
+            .arg(status)
+            .arg(set)
+            .invoke_async(connection)
+            .await
+            .unwrap();
+    }
+}
+
+/// Watches every command the server runs (`MONITOR`, on a socket of its own) until `stop`
+/// reads the marker `ECHO`ed after the calls watched; answers the lines that contain `needle`.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+struct Monitor {
+    lines: std::sync::mpsc::Receiver<String>,
+    marker: String,
+}
+
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+impl Monitor {
+    fn start() -> Self {
+        use std::io::{BufRead, Write};
+        let url = url();
+        let host = url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap()
+            .to_owned();
+        assert!(
+            !host.contains('@'),
+            "the MONITOR helper takes a server without credentials"
+        );
+        let mut socket = std::net::TcpStream::connect(&host).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        socket.write_all(b"MONITOR\r\n").unwrap();
+        let mut reader = std::io::BufReader::new(socket);
+        let mut first = String::new();
+        reader.read_line(&mut first).unwrap();
+        assert_eq!(first.trim_end(), "+OK");
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // Ends when the test drops the receiver (a send fails) or after 60 s of silence.
+            for line in reader.lines() {
+                let Ok(line) = line else { return };
+                if send.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Self {
+            lines,
+            marker: format!("monitor-end-{}", fresh_prefix()),
+        }
+    }
+
+    /// The lines seen until the marker, those containing `needle`.
+    async fn stop(
+        self,
+        connection: &mut redis::aio::MultiplexedConnection,
+        needle: &str,
+    ) -> Vec<String> {
+        let _: String = redis::cmd("ECHO")
+            .arg(&self.marker)
+            .query_async(connection)
+            .await
+            .unwrap();
+        let mut found = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .expect("the marker did not come within 60 s");
+            if line.contains(&self.marker) {
+                return found;
+            }
+            if line.contains(needle) {
+                found.push(line);
+            }
+        }
+    }
+}
+
+/// The command of a `MONITOR` line (`+<time> [<db> <client>] "<command>" ...`), upper case.
+fn command_of(line: &str) -> String {
+    line.split("] ")
+        .nth(1)
+        .and_then(|rest| rest.split('"').nth(1))
+        .unwrap_or_default()
+        .to_ascii_uppercase()
+}
+
+/// A purge of many completions is many short script calls, not one that holds the server for
+/// as long as it takes (a script that has written cannot be killed): 20,000 completions, older
+/// than the cutoff, take at least 20 calls (at most 1,000 records each), counted on the
+/// server (`MONITOR`). Everything finished before the cutoff is gone, nothing after it.
+#[tokio::test]
+async fn a_purge_of_many_completions_runs_in_bounded_batches() {
+    const OLD: usize = 20_000;
+    let prefix = fresh_prefix();
+    let backend = RedisInbox::connect(&url())
+        .await
+        .unwrap()
+        .with_prefix(prefix.clone());
+    let mut connection = redis::Client::open(url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let hour = 3_600_000;
+    fill_finished(
+        &mut connection,
+        &prefix,
+        ("done", "c"),
+        "old",
+        OLD,
+        2 * hour,
+    )
+    .await;
+    fill_finished(&mut connection, &prefix, ("done", "c"), "new", 300, 1_000).await;
+    fill_finished(
+        &mut connection,
+        &prefix,
+        ("dead", "x"),
+        "old",
+        200,
+        2 * hour,
+    )
+    .await;
+    fill_finished(&mut connection, &prefix, ("dead", "x"), "new", 100, 1_000).await;
+
+    let monitor = Monitor::start();
+    let purged = backend
+        .purge(time::OffsetDateTime::now_utc() - time::Duration::hours(1))
+        .await
+        .unwrap();
+    let calls = monitor
+        .stop(&mut connection, &format!("\"{prefix}done\""))
+        .await
+        .into_iter()
+        .filter(|line| matches!(command_of(line).as_str(), "EVALSHA" | "EVAL"))
+        .count();
+
+    assert_eq!(purged, OLD + 200);
+    assert!(
+        calls >= (OLD + 200) / 1_000,
+        "{OLD} completions purged in {calls} script calls"
+    );
+    let stats = backend.stats().await.unwrap();
+    assert_eq!((stats.completed, stats.dead), (300, 100));
+    for (tag, n, exists) in [
+        ("old", 0, 0),
+        ("old", OLD - 1, 0),
+        ("new", 0, 1),
+        ("new", 299, 1),
+    ] {
+        let found: i64 = redis::cmd("EXISTS")
+            .arg(format!("{prefix}d:munity:{tag}-{n}"))
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        assert_eq!(found, exists, "{tag}-{n}");
+    }
+}
+
+/// Listing dead letters reads them page by page, applies the filter and the limit as it goes,
+/// and loads the payloads of the letters it answers only: of 3,000 letters, the first two whose
+/// error matches (the 11th and the 1,501st) are answered, with their payloads; no other payload
+/// is read, and the letters after the second match are not read at all.
+#[tokio::test]
+async fn dead_letters_are_listed_by_pages_loading_only_the_payloads_answered() {
+    use webhook_receiver::inbox::DeadLetterFilter;
+    let prefix = fresh_prefix();
+    let backend = RedisInbox::connect(&url())
+        .await
+        .unwrap()
+        .with_prefix(prefix.clone());
+    let mut connection = redis::Client::open(url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    fill_finished(&mut connection, &prefix, ("dead", "x"), "a", 3_000, 60_000).await;
+    for n in [10, 1_500, 2_999] {
+        let _: () = redis::cmd("HSET")
+            .arg(format!("{prefix}d:munity:a-{n}"))
+            .arg("error")
+            .arg(format!("needle {n}"))
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+    }
+
+    let monitor = Monitor::start();
+    let letters = backend
+        .dead_letters(&DeadLetterFilter::all().error_contains("needle"), 2)
+        .await
+        .unwrap();
+    let reads = monitor
+        .stop(&mut connection, &format!("\"{prefix}d:"))
+        .await;
+
+    let answered: Vec<(String, Vec<u8>)> = letters
+        .iter()
+        .map(|letter| (letter.error.clone(), letter.delivery.payload.clone()))
+        .collect();
+    assert_eq!(
+        answered,
+        [
+            ("needle 10".to_owned(), b"payload of 10".to_vec()),
+            ("needle 1500".to_owned(), b"payload of 1500".to_vec()),
+        ]
+    );
+    let payloads = reads
+        .iter()
+        .filter(|line| command_of(line) == "HGETALL" || line.contains("\"payload\""))
+        .count();
+    assert_eq!(payloads, 2, "payloads read: {payloads}");
+    assert!(
+        reads.len() < 3_000,
+        "{} reads of letters for two answers",
+        reads.len()
+    );
+
+    // Ids are looked up (in order of death, each once), and a time of death bounds the scan.
+    let ids = [2_999, 10, 2_999, 77].map(|n| MessageId::new("munity", &format!("a-{n}")));
+    let by_id = backend
+        .dead_letters(&DeadLetterFilter::ids(ids), 10)
+        .await
+        .unwrap();
+    let errors: Vec<&str> = by_id.iter().map(|letter| letter.error.as_str()).collect();
+    assert_eq!(errors, ["needle 10", "error of 77", "needle 2999"]);
+    let before_second = backend
+        .dead_letters(
+            &DeadLetterFilter::all()
+                .error_contains("needle")
+                .died_before(letters[1].died_at),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(before_second.len(), 1);
+    assert_eq!(before_second[0].error, "needle 10");
+}
+
+/// A load run, not a test (ignored; `scripts/purge_load.sh` runs it in release mode): purges
+/// `PURGE_LOAD_COUNT` completions (default 1,000,000), written under a fresh prefix, while
+/// another connection pings the server every millisecond, and prints the purge's time and the
+/// pings' latencies (the goal: every ping answered within 10 ms). Redis on 127.0.0.1 only
+/// (`WEBHOOK_RECEIVER_TEST_REDIS`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a load run: scripts/purge_load.sh"]
+async fn purge_load() {
+    let count: usize = std::env::var("PURGE_LOAD_COUNT")
+        .ok()
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(1_000_000)
+        .min(5_000_000);
+    assert!(
+        url().starts_with("redis://127.0.0.1:"),
+        "the load run talks to a Redis on 127.0.0.1 only"
+    );
+    let prefix = fresh_prefix();
+    let backend = RedisInbox::connect(&url())
+        .await
+        .unwrap()
+        .with_prefix(prefix.clone());
+    let client = redis::Client::open(url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let filled = std::time::Instant::now();
+    fill_finished(
+        &mut connection,
+        &prefix,
+        ("done", "c"),
+        "load",
+        count,
+        7_200_000,
+    )
+    .await;
+    println!("wrote {count} completions in {:?}", filled.elapsed());
+
+    // The pinger: one PING a millisecond on a connection of its own, for at most 10 minutes.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pinger = tokio::spawn({
+        let stop = Arc::clone(&stop);
+        let mut pings = client.get_multiplexed_async_connection().await.unwrap();
+        async move {
+            let mut latencies = Vec::new();
+            let until = tokio::time::Instant::now() + Duration::from_secs(600);
+            while !stop.load(Ordering::Relaxed) && tokio::time::Instant::now() < until {
+                let sent = std::time::Instant::now();
+                let _: String = redis::cmd("PING").query_async(&mut pings).await.unwrap();
+                latencies.push(sent.elapsed());
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            latencies
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let server_before = server_counters(&mut connection).await;
+    let started = std::time::Instant::now();
+    let purged = backend
+        .purge(time::OffsetDateTime::now_utc() - time::Duration::hours(1))
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    let server_after = server_counters(&mut connection).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies = pinger.await.unwrap();
+    latencies.sort();
+    let at = |share: f64| latencies[((latencies.len() - 1) as f64 * share) as usize];
+    println!(
+        "purged {purged} in {took:?}; {} pings during and around it: median {:?}, p99 {:?}, \
+         p99.9 {:?}, max {:?}, over 10 ms: {}",
+        latencies.len(),
+        at(0.5),
+        at(0.99),
+        at(0.999),
+        latencies[latencies.len() - 1],
+        latencies
+            .iter()
+            .filter(|latency| **latency > Duration::from_millis(10))
+            .count()
+    );
+    let [calls, usec, forks] = [0, 1, 2].map(|i| server_after[i] - server_before[i]);
+    println!(
+        "on the server during the purge: {calls} script calls (EVALSHA), {} µs each on \
+         average; {forks} forks (AOF rewrites or snapshots; each holds the server)",
+        usec / calls.max(1)
+    );
+    assert_eq!(purged, count);
+}
+
+/// The server's count of `EVALSHA` calls and their total µs, and of forks so far.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+async fn server_counters(connection: &mut redis::aio::MultiplexedConnection) -> [u64; 3] {
+    let info: String = redis::cmd("INFO")
+        .arg("all")
+        .query_async(connection)
+        .await
+        .unwrap();
+    let field = |line: &str, name: &str| -> u64 {
+        line.split([',', ':'])
+            .find_map(|part| part.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let evalsha = info
+        .lines()
+        .find(|line| line.starts_with("cmdstat_evalsha:"))
+        .unwrap_or_default();
+    let forks = info
+        .lines()
+        .find_map(|line| line.strip_prefix("total_forks:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    [field(evalsha, "calls"), field(evalsha, "usec"), forks]
 }

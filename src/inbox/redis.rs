@@ -23,6 +23,18 @@ const GROUP: &str = "workers";
 /// and deliveries of dead workers to take over).
 const MAX_BLOCK: Duration = Duration::from_millis(500);
 
+/// How many records one call of the purge script drops at most (a call takes about a
+/// millisecond per 1,000 on a small server; see `scripts/purge_load.sh`).
+const PURGE_BATCH: usize = 500;
+
+/// How many dead letters one round trip of a listing reads (their fields but the payload).
+const LETTERS_PAGE: usize = 200;
+
+/// The fields of a dead letter a listing reads to apply its filter: all but the payload.
+const LETTER_FIELDS: [&str; 9] = [
+    "provider", "key", "vid", "vts", "recv", "headers", "attempts", "error", "fin",
+];
+
 /// The longest retry delay the inbox records (100 years, in ms); a later due time is that.
 const MAX_DELAY_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
 
@@ -232,15 +244,22 @@ redis.call('HSET', KEYS[1], 'entry', entry)
 return 1
 ";
 
+/// Drops at most ARGV[3] completed records and dead letters (in that order) that finished
+/// before ARGV[1] (server ms), the oldest first; answers how many. KEYS: `done`, `dead`. ARGV:
+/// cutoff, prefix, batch. Called again until it drops fewer than the batch: a script blocks
+/// the server while it runs, and one that has written cannot be killed.
 const PURGE: &str = r"
+local budget = tonumber(ARGV[3])
 local count = 0
 for i = 1, 2 do
-  local keys = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[1])
+  if count >= budget then break end
+  local keys = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[1], 'LIMIT', 0, budget - count)
   for _, key in ipairs(keys) do
-    redis.call('DEL', ARGV[2] .. 'd:' .. key)
-    redis.call('ZREM', KEYS[i], key)
-    count = count + 1
+    redis.call('UNLINK', ARGV[2] .. 'd:' .. key)
   end
+  -- The keys read are the set's lowest ranks.
+  if #keys > 0 then redis.call('ZREMRANGEBYRANK', KEYS[i], 0, #keys - 1) end
+  count = count + #keys
 end
 return count
 ";
@@ -513,37 +532,162 @@ impl RedisInbox {
         Ok(Some(Job::new(delivery, attempts, token)))
     }
 
-    async fn letters(&self) -> Result<Vec<DeadLetter>, StoreError> {
+    /// The first `limit` dead letters `filter` means, oldest death first, without their
+    /// payloads (empty): read page by page (the letters' fields, not their payloads), the
+    /// filter and the limit applied as they come. Ids given are looked up, not scanned for.
+    /// A letter requeued or purged meanwhile may be missed or answered.
+    async fn scan_letters(
+        &self,
+        filter: &DeadLetterFilter,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>, StoreError> {
         let mut connection = self.manager.clone();
-        let keys: Vec<String> = redis::cmd("ZRANGE")
-            .arg(self.set("dead"))
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| unavailable(&error))?;
-        let mut letters = Vec::with_capacity(keys.len());
-        for key in keys {
-            let value: Value = redis::cmd("HGETALL")
-                .arg(format!("{}d:{key}", self.prefix))
+        let dead = self.set("dead");
+        let mut letters = Vec::new();
+        if limit == 0 {
+            return Ok(letters);
+        }
+        if let Some(ids) = &filter.ids {
+            let mut scores = redis::pipe();
+            for id in ids {
+                scores.cmd("ZSCORE").arg(&dead).arg(id.key());
+            }
+            let scores: Vec<Option<f64>> = scores
                 .query_async(&mut connection)
                 .await
                 .map_err(|error| unavailable(&error))?;
-            let mut fields = Fields::read(value);
-            let Some(delivery) = fields.delivery() else {
-                continue;
-            };
-            letters.push(DeadLetter {
-                delivery,
-                attempts: fields
-                    .text("attempts")
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0),
-                error: fields.text("error").unwrap_or_default(),
-                died_at: ms_to_time(fields.text("fin").and_then(|n| n.parse().ok()).unwrap_or(0)),
-            });
+            let mut keys: Vec<(f64, &str)> = ids
+                .iter()
+                .zip(scores)
+                .filter_map(|(id, score)| Some((score?, id.key())))
+                .collect();
+            keys.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+            keys.dedup_by(|a, b| a.1 == b.1);
+            for page in keys.chunks(LETTERS_PAGE) {
+                let page: Vec<&str> = page.iter().map(|(_, key)| *key).collect();
+                self.letters_page(&mut connection, &page, filter, limit, &mut letters)
+                    .await?;
+                if letters.len() >= limit {
+                    break;
+                }
+            }
+            return Ok(letters);
+        }
+        // The letters are by time of death: those that died before `died_before` are the
+        // first ranks.
+        let end: usize = match filter.died_before {
+            Some(time) => {
+                let nanos = time.unix_timestamp_nanos();
+                let cutoff =
+                    nanos.div_euclid(1_000_000) + i128::from(nanos.rem_euclid(1_000_000) > 0);
+                redis::cmd("ZCOUNT")
+                    .arg(&dead)
+                    .arg("-inf")
+                    .arg(format!("({cutoff}"))
+                    .query_async(&mut connection)
+                    .await
+            }
+            None => {
+                redis::cmd("ZCARD")
+                    .arg(&dead)
+                    .query_async(&mut connection)
+                    .await
+            }
+        }
+        .map_err(|error| unavailable(&error))?;
+        let mut start = 0;
+        while start < end && letters.len() < limit {
+            let stop = (start + LETTERS_PAGE).min(end) - 1;
+            let keys: Vec<String> = redis::cmd("ZRANGE")
+                .arg(&dead)
+                .arg(start)
+                .arg(stop)
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| unavailable(&error))?;
+            if keys.is_empty() {
+                break;
+            }
+            start += keys.len();
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            self.letters_page(&mut connection, &keys, filter, limit, &mut letters)
+                .await?;
         }
         Ok(letters)
+    }
+
+    /// Reads the letters of `keys` (one round trip, their fields but the payload) and keeps
+    /// those `filter` means, up to `limit` letters in all.
+    async fn letters_page(
+        &self,
+        connection: &mut ConnectionManager,
+        keys: &[&str],
+        filter: &DeadLetterFilter,
+        limit: usize,
+        letters: &mut Vec<DeadLetter>,
+    ) -> Result<(), StoreError> {
+        let mut reads = redis::pipe();
+        for key in keys {
+            reads
+                .cmd("HMGET")
+                .arg(format!("{}d:{key}", self.prefix))
+                .arg(&LETTER_FIELDS[..]);
+        }
+        let pages: Vec<Vec<Option<Vec<u8>>>> = reads
+            .query_async(connection)
+            .await
+            .map_err(|error| unavailable(&error))?;
+        for values in pages {
+            let mut fields = Fields(
+                LETTER_FIELDS
+                    .iter()
+                    .zip(values)
+                    .filter_map(|(name, value)| Some(((*name).to_owned(), value?)))
+                    .collect(),
+            );
+            fields.0.push(("payload".to_owned(), Vec::new()));
+            // A letter requeued or purged since the page was read has no fields.
+            let Some(letter) = fields.letter() else {
+                continue;
+            };
+            if filter.matches(&letter) {
+                letters.push(letter);
+                if letters.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the payloads of `letters`, a page per round trip; drops those gone meanwhile
+    /// (requeued or purged).
+    async fn load_payloads(&self, letters: &mut Vec<DeadLetter>) -> Result<(), StoreError> {
+        let mut connection = self.manager.clone();
+        let mut loaded = Vec::with_capacity(letters.len());
+        for page in letters.chunks(LETTERS_PAGE) {
+            let mut reads = redis::pipe();
+            for letter in page {
+                reads
+                    .cmd("HGET")
+                    .arg(self.delivery_key(&letter.delivery.id))
+                    .arg("payload");
+            }
+            let payloads: Vec<Option<Vec<u8>>> = reads
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| unavailable(&error))?;
+            loaded.extend(payloads);
+        }
+        let mut payloads = loaded.into_iter();
+        letters.retain_mut(|letter| match payloads.next().flatten() {
+            Some(payload) => {
+                letter.delivery.payload = payload;
+                true
+            }
+            None => false,
+        });
+        Ok(())
     }
 }
 
@@ -588,6 +732,20 @@ impl Fields {
     fn time(&self, name: &str) -> Option<OffsetDateTime> {
         let nanos: i128 = self.text(name)?.parse().ok()?;
         OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+    }
+
+    /// The dead letter these fields describe; its payload is moved out of the fields.
+    fn letter(&mut self) -> Option<DeadLetter> {
+        let delivery = self.delivery()?;
+        Some(DeadLetter {
+            delivery,
+            attempts: self
+                .text("attempts")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            error: self.text("error").unwrap_or_default(),
+            died_at: ms_to_time(self.text("fin").and_then(|n| n.parse().ok()).unwrap_or(0)),
+        })
     }
 
     /// The delivery; its payload is moved out of the fields.
@@ -848,19 +1006,15 @@ impl InboxBackend for RedisInbox {
         filter: &DeadLetterFilter,
         limit: usize,
     ) -> Result<Vec<DeadLetter>, StoreError> {
-        let mut letters: Vec<DeadLetter> = self
-            .letters()
-            .await?
-            .into_iter()
-            .filter(|letter| filter.matches(letter))
-            .collect();
-        letters.truncate(limit);
+        let mut letters = self.scan_letters(filter, limit).await?;
+        self.load_payloads(&mut letters).await?;
         Ok(letters)
     }
 
     async fn requeue(&self, filter: &DeadLetterFilter) -> Result<usize, StoreError> {
         let mut count = 0;
-        for letter in self.dead_letters(filter, usize::MAX).await? {
+        // The letters meant, without their payloads, then one script each.
+        for letter in self.scan_letters(filter, usize::MAX).await? {
             let requeued: i64 = self
                 .scripts
                 .requeue
@@ -900,17 +1054,26 @@ impl InboxBackend for RedisInbox {
         let before_ms = server_now
             .saturating_add(self.ms_from_now(before))
             .min(server_now.saturating_add(1));
-        let purged: i64 = self
-            .scripts
-            .purge
-            .key(self.set("done"))
-            .key(self.set("dead"))
-            .arg(before_ms)
-            .arg(&*self.prefix)
-            .invoke_async(&mut self.manager.clone())
-            .await
-            .map_err(|error| unavailable(&error))?;
-        Ok(usize::try_from(purged).unwrap_or(0))
+        // In batches, the oldest first, until one comes back short: the records before a fixed
+        // cutoff are finitely many, so this ends.
+        let mut total = 0;
+        loop {
+            let purged: usize = self
+                .scripts
+                .purge
+                .key(self.set("done"))
+                .key(self.set("dead"))
+                .arg(before_ms)
+                .arg(&*self.prefix)
+                .arg(PURGE_BATCH)
+                .invoke_async(&mut self.manager.clone())
+                .await
+                .map_err(|error| unavailable(&error))?;
+            total += purged;
+            if purged < PURGE_BATCH {
+                return Ok(total);
+            }
+        }
     }
 
     async fn stats(&self) -> Result<InboxStats, StoreError> {
