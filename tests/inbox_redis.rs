@@ -682,3 +682,182 @@ async fn server_counters(connection: &mut redis::aio::MultiplexedConnection) -> 
         .unwrap_or(0);
     [field(evalsha, "calls"), field(evalsha, "usec"), forks]
 }
+
+/// The consumers of a stream's group `workers`: name, pending entries, by name.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+async fn consumers(
+    connection: &mut redis::aio::MultiplexedConnection,
+    stream: &str,
+) -> Vec<(String, i64)> {
+    let infos: Vec<std::collections::HashMap<String, String>> = redis::cmd("XINFO")
+        .arg("CONSUMERS")
+        .arg(stream)
+        .arg("workers")
+        .query_async(connection)
+        .await
+        .unwrap();
+    infos
+        .into_iter()
+        .map(|info| {
+            (
+                info.get("name").unwrap().clone(),
+                info.get("pending").unwrap().parse().unwrap(),
+            )
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Every `RedisInbox` of a process reads as one consumer (a restart of the inbox in the
+/// process adds none), and the consumers of workers that died are removed once nothing is
+/// pending for them: one that never read, and one that read an entry and died before taking
+/// it, whose entry is first taken over (`XAUTOCLAIM`) after the visibility.
+#[tokio::test]
+async fn consumers_are_one_per_process_and_dead_ones_are_removed() {
+    let prefix = fresh_prefix();
+    let stream = format!("{prefix}s:munity");
+    let visibility = Duration::from_secs(1);
+    let first = RedisInbox::connect(&url())
+        .await
+        .unwrap()
+        .with_prefix(prefix.clone());
+    let again = RedisInbox::connect(&url())
+        .await
+        .unwrap()
+        .with_prefix(prefix.clone());
+    let mut connection = redis::Client::open(url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let inbox = inbox_contract::inbox(first.clone());
+    for (state, backend) in [("a", &first), ("b", &again)] {
+        inbox_contract::accept(&inbox, state).await;
+        let job = backend
+            .take("munity", visibility, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .unwrap();
+        backend.complete(&job).await.unwrap();
+    }
+    let ours = consumers(&mut connection, &stream).await;
+    assert_eq!(ours.len(), 1, "two inboxes of one process: {ours:?}");
+    let ours = ours[0].0.clone();
+
+    // Two workers of other processes that died: one never read, one read an entry.
+    let _: i64 = redis::cmd("XGROUP")
+        .arg("CREATECONSUMER")
+        .arg(&stream)
+        .arg("workers")
+        .arg("dead-idle")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    inbox_contract::accept(&inbox, "c").await;
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("workers")
+        .arg("dead-reader")
+        .arg("COUNT")
+        .arg(1)
+        .arg("STREAMS")
+        .arg(&stream)
+        .arg(">")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(consumers(&mut connection, &stream).await, {
+        let mut all = vec![
+            ("dead-idle".to_owned(), 0),
+            ("dead-reader".to_owned(), 1),
+            (ours.clone(), 0),
+        ];
+        all.sort();
+        all
+    });
+    // Past the visibility and the idle time after which a consumer with nothing pending is
+    // dropped (2 s).
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let job = first
+        .take("munity", visibility, Duration::from_secs(1))
+        .await
+        .unwrap()
+        .expect("the dead reader's entry was not taken over");
+    assert_eq!(job.delivery.payload, inbox_contract::body("c"));
+    first.complete(&job).await.unwrap();
+    let idle = first
+        .take("munity", visibility, Duration::from_millis(100))
+        .await
+        .unwrap();
+    assert!(idle.is_none());
+    assert_eq!(consumers(&mut connection, &stream).await, [(ours, 0)]);
+}
+
+/// A provider whose name has a `:`: Munity's deliveries under another name.
+struct Colon(webhook_receiver::providers::munity::Munity);
+
+impl webhook_receiver::Provider for Colon {
+    type Event = webhook_receiver::providers::munity::Webhook;
+
+    fn name(&self) -> &'static str {
+        "acme:eu"
+    }
+
+    fn verify<'a, H: webhook_receiver::Headers + ?Sized>(
+        &self,
+        headers: &'a H,
+        body: &'a [u8],
+    ) -> Result<webhook_receiver::Verified<'a>, webhook_receiver::Error> {
+        self.0.verify(headers, body)
+    }
+
+    fn parse(
+        &self,
+        verified: webhook_receiver::Verified<'_>,
+    ) -> Result<webhook_receiver::Delivery<Self::Event>, webhook_receiver::Error> {
+        let delivery = self.0.parse(verified)?;
+        Ok(webhook_receiver::Delivery::new(
+            MessageId::new(self.name(), delivery.id.as_str()),
+            delivery.event,
+            delivery.timestamp,
+        ))
+    }
+}
+
+/// The inbox's keys and message ids cannot tell `acme:eu` apart (a `MessageId` turns its `:`
+/// into `_`, the stream's key keeps it): such a provider is refused with an error that says
+/// so, when receiving (nothing is stored) and when taking, instead of deliveries that are
+/// accepted and then never processed.
+#[tokio::test]
+async fn a_provider_name_with_a_colon_is_refused_with_a_clear_error() {
+    use webhook_receiver::idempotency::StoreError;
+    use webhook_receiver::inbox::{Inbox, InboxStats};
+    let backend = RedisInbox::connect(&url())
+        .await
+        .unwrap()
+        .with_prefix(fresh_prefix());
+    let inbox = Inbox::builder(Colon(inbox_contract::munity()), backend.clone()).build();
+    let received = inbox
+        .receive(&inbox_contract::headers(), &inbox_contract::body("colon"))
+        .await;
+    let InboxReceived::Unavailable(StoreError::Misconfigured(message)) = &received else {
+        panic!("a provider named acme:eu was not refused: {received:?}");
+    };
+    assert!(
+        message.contains("\"acme:eu\"") && message.contains("':'"),
+        "{message}"
+    );
+    assert_eq!(backend.stats().await.unwrap(), InboxStats::default());
+    let taken = backend
+        .take(
+            "acme:eu",
+            Duration::from_secs(30),
+            Duration::from_millis(10),
+        )
+        .await;
+    assert!(
+        matches!(&taken, Err(StoreError::Misconfigured(_))),
+        "{taken:?}"
+    );
+}

@@ -1,4 +1,4 @@
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, MultiplexedConnection};
@@ -34,6 +34,13 @@ const LETTERS_PAGE: usize = 200;
 const LETTER_FIELDS: [&str; 9] = [
     "provider", "key", "vid", "vts", "recv", "headers", "attempts", "error", "fin",
 ];
+
+/// How long a consumer with nothing pending must have been idle before a take removes it from
+/// the group (`XGROUP DELCONSUMER`). A live taker reads (and so shows activity) at least every
+/// [`MAX_BLOCK`], and a consumer with a delivery in progress has it pending: what is removed is
+/// a consumer of a process that stopped, or that no longer takes. Removing one loses nothing
+/// (nothing is pending for it), and a process that takes again is added back by its next read.
+const STALE_CONSUMER: Duration = Duration::from_secs(2);
 
 /// The longest retry delay the inbox records (100 years, in ms); a later due time is that.
 const MAX_DELAY_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
@@ -100,8 +107,11 @@ end
 /// queue is one round trip), or else takes over an entry read but never marked by a taker that
 /// died between its blocking read and the mark (idle for longer than this taker's visibility;
 /// looked for only when there is nothing new, so under a steady load it waits for a lull).
+/// With nothing to take, it removes up to 100 consumers of other processes that have nothing
+/// pending and have been idle for longer than ARGV[5] ms (see [`STALE_CONSUMER`]).
 ///
-/// KEYS: stream, retries, holds. ARGV: consumer, visibility (ms), prefix, token. Answers
+/// KEYS: stream, retries, holds. ARGV: consumer, visibility (ms), prefix, token, idle time
+/// of a stale consumer (ms). Answers
 /// `{'job', fields}`, `{'again'}` after dropping a stale entry, or `{'wait', ms}` with how
 /// long until the next retry comes due or hold runs out (`{'wait'}` when there is none).
 const PREPARE: &str = r"
@@ -147,6 +157,20 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
       for i = 1, #item[2], 2 do if item[2][i] == 'key' then key = item[2][i + 1] end end
       local fields = mark(KEYS[1], item[1], key, ARGV[4], ARGV[3], KEYS[3], now, expires)
       if fields then return {'job', fields} end
+    end
+  end
+  local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', KEYS[1], 'workers')
+  local dropped = 0
+  for _, consumer in ipairs(ok and consumers or {}) do
+    local name, pending, idle
+    for i = 1, #consumer, 2 do
+      if consumer[i] == 'name' then name = consumer[i + 1]
+      elseif consumer[i] == 'pending' then pending = consumer[i + 1]
+      elseif consumer[i] == 'idle' then idle = consumer[i + 1] end
+    end
+    if name ~= ARGV[1] and pending == 0 and idle and idle > tonumber(ARGV[5]) and dropped < 100 then
+      redis.call('XGROUP', 'DELCONSUMER', KEYS[1], 'workers', name)
+      dropped = dropped + 1
     end
   end
 end
@@ -307,7 +331,7 @@ pub struct RedisInbox {
     /// Connections for blocking reads, reused between takes.
     readers: Arc<Mutex<Vec<MultiplexedConnection>>>,
     prefix: Arc<str>,
-    /// This instance's consumer name in the groups.
+    /// This process's consumer name in the groups ([`process_consumer`]).
     consumer: Arc<str>,
     scripts: Arc<Scripts>,
     /// Turns the times callers pass into durations (see [`RedisInbox::with_clock`]).
@@ -325,6 +349,33 @@ impl std::fmt::Debug for RedisInbox {
 
 fn unavailable(error: &redis::RedisError) -> StoreError {
     StoreError::Unavailable(error.to_string())
+}
+
+/// This process's consumer name in the groups, the same for every `RedisInbox` in it (its id
+/// and a random number, drawn once): the consumers of a group are as many as the processes
+/// taking from it, not one more for every inbox built. Which consumer an entry is pending for
+/// decides nothing but when it may be claimed; every take is told apart by its token.
+fn process_consumer() -> Arc<str> {
+    static NAME: OnceLock<Arc<str>> = OnceLock::new();
+    Arc::clone(NAME.get_or_init(|| {
+        Arc::from(format!(
+            "{}-{:032x}",
+            std::process::id(),
+            crate::idempotency::new_owner_token()
+        ))
+    }))
+}
+
+/// A provider name the inbox's keys can take, or the error that says why not.
+fn check_provider(provider: &str) -> Result<(), StoreError> {
+    if provider.contains(':') {
+        return Err(StoreError::Misconfigured(format!(
+            "RedisInbox cannot hold deliveries of a provider named {provider:?}: its keys and \
+             message ids are separated by ':' (a MessageId turns the provider's ':' into '_', \
+             the inbox's keys would not); name the provider without ':'"
+        )));
+    }
+    Ok(())
 }
 
 /// A duration in whole milliseconds, saturating.
@@ -371,17 +422,12 @@ impl RedisInbox {
         )
         .await
         .map_err(|error| unavailable(&error))?;
-        let consumer = format!(
-            "{}-{:032x}",
-            std::process::id(),
-            crate::idempotency::new_owner_token()
-        );
         Ok(Self {
             manager,
             client,
             readers: Arc::default(),
             prefix: Arc::from(DEFAULT_PREFIX),
-            consumer: Arc::from(consumer),
+            consumer: process_consumer(),
             clock: Arc::new(SystemClock),
             scripts: Arc::new(Scripts {
                 enqueue: Script::new(ENQUEUE),
@@ -782,6 +828,7 @@ impl InboxBackend for RedisInbox {
     }
 
     async fn enqueue(&self, delivery: StoredDelivery) -> Result<Enqueued, StoreError> {
+        check_provider(&delivery.provider)?;
         let headers = serde_json::to_string(&delivery.headers).unwrap_or_else(|_| "[]".into());
         let added: i64 = self
             .scripts
@@ -817,6 +864,7 @@ impl InboxBackend for RedisInbox {
         visibility: Duration,
         wait: Duration,
     ) -> Result<Option<Job>, StoreError> {
+        check_provider(provider)?;
         let give_up = tokio::time::Instant::now() + wait;
         let stream = self.stream(provider);
         let visibility_ms = duration_ms(visibility).max(1);
@@ -832,6 +880,7 @@ impl InboxBackend for RedisInbox {
                 .arg(visibility_ms)
                 .arg(&*self.prefix)
                 .arg(&token)
+                .arg(duration_ms(STALE_CONSUMER))
                 .invoke_async(&mut self.manager.clone())
                 .await
                 .map_err(|error| unavailable(&error))?;
