@@ -302,28 +302,54 @@ struct Scripts {
 }
 
 /// An [`InboxBackend`] on Redis Streams, durable as far as the server is (see
-/// [`RedisInbox::connect`]).
+/// [`RedisInbox::connect`]). Cheap to clone: clones share the connections.
 ///
-/// A taker waits in a blocking read (`XREADGROUP ... BLOCK`) on a connection of its own, so
-/// waiting never holds up the other calls; a delivery whose worker stopped renewing it is
-/// taken over with `XAUTOCLAIM` once idle for the visibility timeout. Cheap to clone.
+/// One stream and consumer group (`workers`) per provider. Every write is a Lua script, atomic
+/// on the server: `enqueue` (the claim of the id and the `XADD` in one), a take's look for
+/// work and its mark, `extend`, `complete`, `retry`, `release`, `dead_letter`, and each
+/// letter's `requeue` and `replay`; `purge` is one script call per batch of at most 500
+/// records, so that other clients are served between them. `stats` and `dead_letters` only
+/// read: the dead letters 200 at a time without their payloads, the filter and the limit
+/// applied as they come, then the payloads of the letters answered.
 ///
-/// One stream and consumer group per provider, each operation one Lua script (atomic on the
-/// server), blocking reads for waiting takers.
+/// A take looks for work in one script: retries that came due move into the stream, a
+/// delivery whose hold ran out is taken over, or the next new entry is read; with nothing
+/// there, the taker waits in a blocking read (`XREADGROUP ... BLOCK`, at most 500 ms at a
+/// time) on a connection of its own, whose response timeout (5 s on top of the block) outlasts
+/// the block: waiting neither holds up the other calls nor ends in a client-side timeout. An
+/// entry that a taker read but never marked (it died in between) is claimed with `XAUTOCLAIM`
+/// once idle for the visibility timeout, when there is nothing new.
+///
+/// **Time is the server's**: the scripts read Redis' `TIME` for the end of a hold, a retry's
+/// due time and when a delivery completed or died, and the clients send durations only, so
+/// workers whose clocks differ agree on them. This host's clock (see
+/// [`with_clock`](RedisInbox::with_clock)) only turns the times callers pass into durations:
+/// a retry's due time into a delay, `purge`'s `before` into an age. A dead letter's `died_at`
+/// is the server's time; the delivery's `received_at` is the receiving host's.
+///
+/// **Consumers**: a process reads as one consumer, whatever the number of inboxes it builds
+/// (its id and a random number). When a take finds nothing to do, it removes the consumers of
+/// other processes that have nothing pending and have been idle for over 2 s: a consumer that
+/// died holding entries is removed once they have been taken over.
+///
+/// **Provider names** must not contain `:` (keys and message ids are separated by it):
+/// `enqueue` (so `Inbox::receive`) and `take` refuse such a provider with
+/// [`StoreError::Misconfigured`].
 ///
 /// Keys, under the prefix (`webhook-receiver:inbox:` unless set with
-/// [`RedisInbox::with_prefix`]):
+/// [`RedisInbox::with_prefix`]); every time is the server's, in unix milliseconds:
 ///
 /// | key | type | holds |
 /// |---|---|---|
-/// | `d:<message id key>` | hash | the stored delivery, its state (`w` waiting, `t` taken, `c` completed, `x` dead), attempts, the take's token and stream entry, the last error |
+/// | `d:<message id key>` | hash | the stored delivery (`provider`, `key`, `payload`, `vid`, `vts`, `recv`, `headers`), its state (`status`: `w` waiting, `t` taken, `c` completed, `x` dead), `attempts`, the take's `token` and stream `entry`, the last `error`, when it finished (`fin`) |
 /// | `s:<provider>` | stream, group `workers` | one entry per delivery due now or taken |
-/// | `z:<provider>` | sorted set | deliveries waiting for a retry, by due time (ms) |
-/// | `done`, `dead` | sorted sets | completed and dead deliveries, by when they finished (ms) |
+/// | `t:<provider>` | sorted set | the deliveries taken, by when their hold runs out |
+/// | `z:<provider>` | sorted set | deliveries waiting for a retry, by due time |
+/// | `done`, `dead` | sorted sets | completed and dead deliveries, by when they finished |
 /// | `providers` | set | the providers seen, for `stats` |
 ///
 /// The scripts touch the delivery hashes by name, so the inbox needs a single Redis server
-/// (not Redis Cluster), like Redis' own streams commands on several keys.
+/// (not Redis Cluster), Redis 6.2 or later (`XAUTOCLAIM`).
 #[derive(Clone)]
 pub struct RedisInbox {
     manager: ConnectionManager,
