@@ -649,6 +649,32 @@ async fn purge_load() {
             .count()
     );
     let [calls, usec, forks] = [0, 1, 2].map(|i| server_after[i] - server_before[i]);
+    // The server's own record of the calls that took longest (SLOWLOG: those over its
+    // slowlog-log-slower-than, 10 ms unless set), of this run's purge.
+    let threshold: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("slowlog-log-slower-than")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    type Entry = (i64, i64, i64, Vec<String>, String, String);
+    let slow: Vec<Entry> = redis::cmd("SLOWLOG")
+        .arg("GET")
+        .arg(1_000)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let slow: Vec<i64> = slow
+        .into_iter()
+        .filter(|entry| entry.3.iter().any(|arg| arg == &format!("{prefix}done")))
+        .map(|entry| entry.2)
+        .collect();
+    println!(
+        "purge calls the server logged as slow (over {} µs): {}, the slowest {} µs",
+        threshold.get(1).map_or("?", String::as_str),
+        slow.len(),
+        slow.iter().max().copied().unwrap_or(0)
+    );
     println!(
         "on the server during the purge: {calls} script calls (EVALSHA), {} µs each on \
          average; {forks} forks (AOF rewrites or snapshots; each holds the server)",
