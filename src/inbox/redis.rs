@@ -1,4 +1,4 @@
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, MultiplexedConnection};
@@ -10,6 +10,7 @@ use super::{
     StoredDelivery,
 };
 use crate::MessageId;
+use crate::clock::{Clock, SystemClock};
 use crate::idempotency::RedisStore;
 
 /// The key prefix unless set with [`RedisInbox::with_prefix`].
@@ -21,6 +22,28 @@ const GROUP: &str = "workers";
 /// The longest a blocking read waits before the taker looks again (for retries that came due
 /// and deliveries of dead workers to take over).
 const MAX_BLOCK: Duration = Duration::from_millis(500);
+
+/// How many records one call of the purge script drops at most: a call of 500 held the server
+/// 1.5 to 2.3 ms on average on a busy 2-core machine (`scripts/purge_load.sh`).
+const PURGE_BATCH: usize = 500;
+
+/// How many dead letters one round trip of a listing reads (their fields but the payload).
+const LETTERS_PAGE: usize = 200;
+
+/// The fields of a dead letter a listing reads to apply its filter: all but the payload.
+const LETTER_FIELDS: [&str; 9] = [
+    "provider", "key", "vid", "vts", "recv", "headers", "attempts", "error", "fin",
+];
+
+/// How long a consumer with nothing pending must have been idle before a take removes it from
+/// the group (`XGROUP DELCONSUMER`). A live taker reads (and so shows activity) at least every
+/// [`MAX_BLOCK`], and a consumer with a delivery in progress has it pending: what is removed is
+/// a consumer of a process that stopped, or that no longer takes. Removing one loses nothing
+/// (nothing is pending for it), and a process that takes again is added back by its next read.
+const STALE_CONSUMER: Duration = Duration::from_secs(2);
+
+/// The longest retry delay the inbox records (100 years, in ms); a later due time is that.
+const MAX_DELAY_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// Creates the group if needed (an error that it exists is ignored), records the delivery
 /// unless its id is held, and queues it. Answers 1 when recorded, 0 for a duplicate, 2 for
@@ -41,8 +64,22 @@ redis.call('SADD', KEYS[3], ARGV[1])
 return 1
 ";
 
-/// Marks the delivery of stream entry ARGV[1] taken with token ARGV[2], if the entry is still
-/// the delivery's (else drops the stale entry). Answers the delivery's fields, or nil.
+/// The start of every script that reads the time: `now_ms()` is the Redis server's clock
+/// (`TIME`), in unix milliseconds. Every time the inbox keeps (the end of a hold, a retry's due
+/// time, when a delivery completed or died) is read here, on the server, so workers whose
+/// clocks differ agree on them; the clients send durations only. (A script that reads `TIME`
+/// and then writes is replicated by its effects: the default from Redis 5, the only way from
+/// Redis 7.)
+const NOW: &str = r"
+local function now_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+";
+
+/// Marks the delivery of stream entry `entry` taken with `token` until `expires`, if the entry
+/// is still the delivery's (else drops the stale entry) and the delivery is waiting or its
+/// hold ran out by `now`. Answers the delivery's fields, or nil.
 const MARK: &str = r"
 local function mark(stream, entry, key, token, prefix, held, now, expires)
   local d = prefix .. 'd:' .. (key or '')
@@ -54,7 +91,7 @@ local function mark(stream, entry, key, token, prefix, held, now, expires)
   local status = redis.call('HGET', d, 'status')
   if status == 't' then
     local deadline = redis.call('ZSCORE', held, key)
-    if deadline and tonumber(deadline) > tonumber(now) then return nil end
+    if deadline and tonumber(deadline) > now then return nil end
   elseif status ~= 'w' then
     return nil
   end
@@ -65,74 +102,97 @@ local function mark(stream, entry, key, token, prefix, held, now, expires)
 end
 ";
 
-/// Moves retries that came due into the stream, then takes over one entry idle for longer
-/// than the visibility. Answers {'job', fields}, {'again'} after dropping a stale entry, or {'wait', next due
-/// time or ''}.
 /// Moves retries that came due into the stream, then takes over a delivery whose holder's
 /// visibility ran out, or else reads the next new entry (without blocking: a take from a busy
 /// queue is one round trip), or else takes over an entry read but never marked by a taker that
 /// died between its blocking read and the mark (idle for longer than this taker's visibility;
-/// looked for only when there is nothing new, so under a steady load it waits for a lull). KEYS: stream, retries, holds. ARGV: now, consumer, visibility,
-/// prefix, token, expiry of the new hold. Answers {'job', fields}, {'again'} after dropping a stale entry, or {'wait', next due
-/// time or ''}.
+/// looked for only when there is nothing new, so under a steady load it waits for a lull).
+/// With nothing to take, it removes up to 100 consumers of other processes that have nothing
+/// pending and have been idle for longer than ARGV[5] ms (see [`STALE_CONSUMER`]).
+///
+/// KEYS: stream, retries, holds. ARGV: consumer, visibility (ms), prefix, token, idle time
+/// of a stale consumer (ms). Answers
+/// `{'job', fields}`, `{'again'}` after dropping a stale entry, or `{'wait', ms}` with how
+/// long until the next retry comes due or hold runs out (`{'wait'}` when there is none).
 const PREPARE: &str = r"
-local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, 100)
+local now = now_ms()
+local expires = now + tonumber(ARGV[2])
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 100)
 for _, key in ipairs(due) do
   redis.call('ZREM', KEYS[2], key)
-  local d = ARGV[4] .. 'd:' .. key
+  local d = ARGV[3] .. 'd:' .. key
   if redis.call('HGET', d, 'status') == 'w' then
     pcall(redis.call, 'XGROUP', 'CREATE', KEYS[1], 'workers', '0', 'MKSTREAM')
     local entry = redis.call('XADD', KEYS[1], '*', 'key', key)
     redis.call('HSET', d, 'entry', entry)
   end
 end
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, 1)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1)
 for _, key in ipairs(expired) do
-  local entry = redis.call('HGET', ARGV[4] .. 'd:' .. key, 'entry')
+  local entry = redis.call('HGET', ARGV[3] .. 'd:' .. key, 'entry')
   if entry then
-    redis.call('XCLAIM', KEYS[1], 'workers', ARGV[2], 0, entry, 'JUSTID')
-    local fields = mark(KEYS[1], entry, key, ARGV[5], ARGV[4], KEYS[3], ARGV[1], ARGV[6])
+    redis.call('XCLAIM', KEYS[1], 'workers', ARGV[1], 0, entry, 'JUSTID')
+    local fields = mark(KEYS[1], entry, key, ARGV[4], ARGV[3], KEYS[3], now, expires)
     if fields then return {'job', fields} end
   else
     redis.call('ZREM', KEYS[3], key)
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  local ok, read = pcall(redis.call, 'XREADGROUP', 'GROUP', 'workers', ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
+  local ok, read = pcall(redis.call, 'XREADGROUP', 'GROUP', 'workers', ARGV[1], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
   local entry = ok and read and read[1] and read[1][2][1]
   if entry then
     local key
     for i = 1, #entry[2], 2 do if entry[2][i] == 'key' then key = entry[2][i + 1] end end
-    local fields = mark(KEYS[1], entry[1], key, ARGV[5], ARGV[4], KEYS[3], ARGV[1], ARGV[6])
+    local fields = mark(KEYS[1], entry[1], key, ARGV[4], ARGV[3], KEYS[3], now, expires)
     if fields then return {'job', fields} end
     return {'again'}
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  local claimed = redis.call('XAUTOCLAIM', KEYS[1], 'workers', ARGV[2], ARGV[3], '0-0', 'COUNT', 1)
+  local claimed = redis.call('XAUTOCLAIM', KEYS[1], 'workers', ARGV[1], ARGV[2], '0-0', 'COUNT', 1)
   for _, item in ipairs(claimed[2]) do
     if item and item[2] then
       local key
       for i = 1, #item[2], 2 do if item[2][i] == 'key' then key = item[2][i + 1] end end
-      local fields = mark(KEYS[1], item[1], key, ARGV[5], ARGV[4], KEYS[3], ARGV[1], ARGV[6])
+      local fields = mark(KEYS[1], item[1], key, ARGV[4], ARGV[3], KEYS[3], now, expires)
       if fields then return {'job', fields} end
+    end
+  end
+  local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', KEYS[1], 'workers')
+  local dropped = 0
+  for _, consumer in ipairs(ok and consumers or {}) do
+    local name, pending, idle
+    for i = 1, #consumer, 2 do
+      if consumer[i] == 'name' then name = consumer[i + 1]
+      elseif consumer[i] == 'pending' then pending = consumer[i + 1]
+      elseif consumer[i] == 'idle' then idle = consumer[i + 1] end
+    end
+    if name ~= ARGV[1] and pending == 0 and idle and idle > tonumber(ARGV[5]) and dropped < 100 then
+      redis.call('XGROUP', 'DELCONSUMER', KEYS[1], 'workers', name)
+      dropped = dropped + 1
     end
   end
 end
 local next = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 local hold = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
 if hold[2] and (not next[2] or tonumber(hold[2]) < tonumber(next[2])) then next = hold end
-return {'wait', next[2] or ''}
+if not next[2] then return {'wait'} end
+return {'wait', math.max(0, tonumber(next[2]) - now)}
 ";
 
-/// Marks an entry a blocking read handed over.
+/// Marks an entry a blocking read handed over. KEYS: stream, holds. ARGV: entry, token, key,
+/// prefix, visibility (ms).
 const TAKE_READ: &str = r"
-local fields = mark(KEYS[1], ARGV[1], ARGV[3], ARGV[2], ARGV[4], KEYS[2], ARGV[5], ARGV[6])
+local now = now_ms()
+local fields = mark(KEYS[1], ARGV[1], ARGV[3], ARGV[2], ARGV[4], KEYS[2], now, now + tonumber(ARGV[5]))
 if fields then return {'job', fields} end
 return {'stale'}
 ";
 
-/// The start of every script that acts on a taken job: the job must still hold it.
+/// The start of every script that acts on a taken job (KEYS[1] its delivery, ARGV[1] its
+/// token): the job must still hold it. The other keys and arguments are the script's own; the
+/// last key is the provider's holds, the last argument the delivery's key.
 const HELD: &str = r"
 if redis.call('HGET', KEYS[1], 'status') ~= 't' or redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then
   return 0
@@ -140,32 +200,37 @@ end
 local entry = redis.call('HGET', KEYS[1], 'entry')
 ";
 
+/// KEYS: delivery, stream, holds. ARGV: token, consumer, visibility (ms), key.
 const EXTEND: &str = r"
 redis.call('XCLAIM', KEYS[2], 'workers', ARGV[2], 0, entry, 'JUSTID')
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[3], now_ms() + tonumber(ARGV[3]), ARGV[4])
 return 1
 ";
 
+/// KEYS: delivery, stream, `done`, holds. ARGV: token, key.
 const COMPLETE: &str = r"
+local now = now_ms()
 redis.call('XACK', KEYS[2], 'workers', entry)
 redis.call('XDEL', KEYS[2], entry)
-redis.call('HSET', KEYS[1], 'status', 'c', 'fin', ARGV[2])
+redis.call('HSET', KEYS[1], 'status', 'c', 'fin', now)
 redis.call('HDEL', KEYS[1], 'token', 'entry', 'error')
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[3], now, ARGV[2])
 redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
 return 1
 ";
 
+/// KEYS: delivery, stream, retries, holds. ARGV: token, delay (ms), error, key.
 const RETRY: &str = r"
 redis.call('XACK', KEYS[2], 'workers', entry)
 redis.call('XDEL', KEYS[2], entry)
 redis.call('HSET', KEYS[1], 'status', 'w', 'error', ARGV[3])
 redis.call('HDEL', KEYS[1], 'token', 'entry')
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
+redis.call('ZADD', KEYS[3], now_ms() + tonumber(ARGV[2]), ARGV[4])
 redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
 return 1
 ";
 
+/// KEYS: delivery, stream, holds. ARGV: token, key.
 const RELEASE: &str = r"
 redis.call('XACK', KEYS[2], 'workers', entry)
 redis.call('XDEL', KEYS[2], entry)
@@ -178,17 +243,20 @@ redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
 return 1
 ";
 
+/// KEYS: delivery, stream, `dead`, holds. ARGV: token, error, key.
 const DEAD: &str = r"
+local now = now_ms()
 redis.call('XACK', KEYS[2], 'workers', entry)
 redis.call('XDEL', KEYS[2], entry)
-redis.call('HSET', KEYS[1], 'status', 'x', 'fin', ARGV[2], 'error', ARGV[3])
+redis.call('HSET', KEYS[1], 'status', 'x', 'fin', now, 'error', ARGV[2])
 redis.call('HDEL', KEYS[1], 'token', 'entry')
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
+redis.call('ZADD', KEYS[3], now, ARGV[3])
 redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV])
 return 1
 ";
 
 /// Queues a dead (ARGV[2] = 'x') or completed ('c') delivery again with a fresh count.
+/// KEYS: delivery, stream, `dead` or `done`. ARGV: key, status.
 const REQUEUE: &str = r"
 if redis.call('HGET', KEYS[1], 'status') ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -200,15 +268,22 @@ redis.call('HSET', KEYS[1], 'entry', entry)
 return 1
 ";
 
+/// Drops at most ARGV[3] completed records and dead letters (in that order) that finished
+/// before ARGV[1] (server ms), the oldest first; answers how many. KEYS: `done`, `dead`. ARGV:
+/// cutoff, prefix, batch. Called again until it drops fewer than the batch: a script blocks
+/// the server while it runs, and one that has written cannot be killed.
 const PURGE: &str = r"
+local budget = tonumber(ARGV[3])
 local count = 0
 for i = 1, 2 do
-  local keys = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[1])
+  if count >= budget then break end
+  local keys = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[1], 'LIMIT', 0, budget - count)
   for _, key in ipairs(keys) do
-    redis.call('DEL', ARGV[2] .. 'd:' .. key)
-    redis.call('ZREM', KEYS[i], key)
-    count = count + 1
+    redis.call('UNLINK', ARGV[2] .. 'd:' .. key)
   end
+  -- The keys read are the set's lowest ranks.
+  if #keys > 0 then redis.call('ZREMRANGEBYRANK', KEYS[i], 0, #keys - 1) end
+  count = count + #keys
 end
 return count
 ";
@@ -227,28 +302,54 @@ struct Scripts {
 }
 
 /// An inbox backend ([`InboxBackend`]) on Redis Streams, durable as far as the server is (see
-/// [`RedisInbox::connect`]).
+/// [`RedisInbox::connect`]). Cheap to clone: clones share the connections.
 ///
-/// A taker waits in a blocking read (`XREADGROUP ... BLOCK`) on a connection of its own, so
-/// waiting never holds up the other calls; a delivery whose worker stopped renewing it is
-/// taken over with `XAUTOCLAIM` once idle for the visibility timeout. Cheap to clone.
+/// One stream and consumer group (`workers`) per provider. Every write is a Lua script, atomic
+/// on the server: `enqueue` (the claim of the id and the `XADD` in one), a take's look for
+/// work and its mark, `extend`, `complete`, `retry`, `release`, `dead_letter`, and each
+/// letter's `requeue` and `replay`; `purge` is one script call per batch of at most 500
+/// records, so that other clients are served between them. `stats` and `dead_letters` only
+/// read: the dead letters 200 at a time without their payloads, the filter and the limit
+/// applied as they come, then the payloads of the letters answered.
 ///
-/// One stream and consumer group per provider, each operation one Lua script (atomic on the
-/// server), blocking reads for waiting takers.
+/// A take looks for work in one script: retries that came due move into the stream, a
+/// delivery whose hold ran out is taken over, or the next new entry is read; with nothing
+/// there, the taker waits in a blocking read (`XREADGROUP ... BLOCK`, at most 500 ms at a
+/// time) on a connection of its own, whose response timeout (5 s on top of the block) outlasts
+/// the block: waiting neither holds up the other calls nor ends in a client-side timeout. An
+/// entry that a taker read but never marked (it died in between) is claimed with `XAUTOCLAIM`
+/// once idle for the visibility timeout, when there is nothing new.
+///
+/// **Time is the server's**: the scripts read Redis' `TIME` for the end of a hold, a retry's
+/// due time and when a delivery completed or died, and the clients send durations only, so
+/// workers whose clocks differ agree on them. This host's clock (see
+/// [`with_clock`](RedisInbox::with_clock)) only turns the times callers pass into durations:
+/// a retry's due time into a delay, `purge`'s `before` into an age. A dead letter's `died_at`
+/// is the server's time; the delivery's `received_at` is the receiving host's.
+///
+/// **Consumers**: a process reads as one consumer, whatever the number of inboxes it builds
+/// (its id and a random number). When a take finds nothing to do, it removes the consumers of
+/// other processes that have nothing pending and have been idle for over 2 s: a consumer that
+/// died holding entries is removed once they have been taken over.
+///
+/// **Provider names** must not contain `:` (keys and message ids are separated by it):
+/// `enqueue` (so `Inbox::receive`) and `take` refuse such a provider with
+/// [`StoreError::Misconfigured`].
 ///
 /// Keys, under the prefix (`webhook-receiver:inbox:` unless set with
-/// [`RedisInbox::with_prefix`]):
+/// [`RedisInbox::with_prefix`]); every time is the server's, in unix milliseconds:
 ///
 /// | key | type | holds |
 /// |---|---|---|
-/// | `d:<message id key>` | hash | the stored delivery, its state (`w` waiting, `t` taken, `c` completed, `x` dead), attempts, the take's token and stream entry, the last error |
+/// | `d:<message id key>` | hash | the stored delivery (`provider`, `key`, `payload`, `vid`, `vts`, `recv`, `headers`), its state (`status`: `w` waiting, `t` taken, `c` completed, `x` dead), `attempts`, the take's `token` and stream `entry`, the last `error`, when it finished (`fin`) |
 /// | `s:<provider>` | stream, group `workers` | one entry per delivery due now or taken |
-/// | `z:<provider>` | sorted set | deliveries waiting for a retry, by due time (ms) |
-/// | `done`, `dead` | sorted sets | completed and dead deliveries, by when they finished (ms) |
+/// | `t:<provider>` | sorted set | the deliveries taken, by when their hold runs out |
+/// | `z:<provider>` | sorted set | deliveries waiting for a retry, by due time |
+/// | `done`, `dead` | sorted sets | completed and dead deliveries, by when they finished |
 /// | `providers` | set | the providers seen, for `stats` |
 ///
 /// The scripts touch the delivery hashes by name, so the inbox needs a single Redis server
-/// (not Redis Cluster), like Redis' own streams commands on several keys.
+/// (not Redis Cluster), Redis 6.2 or later (`XAUTOCLAIM`).
 #[derive(Clone)]
 pub struct RedisInbox {
     manager: ConnectionManager,
@@ -256,9 +357,11 @@ pub struct RedisInbox {
     /// Connections for blocking reads, reused between takes.
     readers: Arc<Mutex<Vec<MultiplexedConnection>>>,
     prefix: Arc<str>,
-    /// This instance's consumer name in the groups.
+    /// This process's consumer name in the groups ([`process_consumer`]).
     consumer: Arc<str>,
     scripts: Arc<Scripts>,
+    /// Turns the times callers pass into durations (see [`RedisInbox::with_clock`]).
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for RedisInbox {
@@ -274,13 +377,36 @@ fn unavailable(error: &redis::RedisError) -> StoreError {
     StoreError::Unavailable(error.to_string())
 }
 
-fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+/// This process's consumer name in the groups, the same for every `RedisInbox` in it (its id
+/// and a random number, drawn once): the consumers of a group are as many as the processes
+/// taking from it, not one more for every inbox built. Which consumer an entry is pending for
+/// decides nothing but when it may be claimed; every take is told apart by its token.
+fn process_consumer() -> Arc<str> {
+    static NAME: OnceLock<Arc<str>> = OnceLock::new();
+    Arc::clone(NAME.get_or_init(|| {
+        Arc::from(format!(
+            "{}-{:032x}",
+            std::process::id(),
+            crate::idempotency::new_owner_token()
+        ))
+    }))
 }
 
-/// When a hold taken now for `visibility` runs out, in unix milliseconds.
-fn until_ms(visibility: Duration) -> i64 {
-    now_ms().saturating_add(i64::try_from(visibility.as_millis()).unwrap_or(i64::MAX))
+/// A provider name the inbox's keys can take, or the error that says why not.
+fn check_provider(provider: &str) -> Result<(), StoreError> {
+    if provider.contains(':') {
+        return Err(StoreError::Misconfigured(format!(
+            "RedisInbox cannot hold deliveries of a provider named {provider:?}: its keys and \
+             message ids are separated by ':' (a MessageId turns the provider's ':' into '_', \
+             the inbox's keys would not); name the provider without ':'"
+        )));
+    }
+    Ok(())
+}
+
+/// A duration in whole milliseconds, saturating.
+fn duration_ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn ms_to_time(ms: i64) -> OffsetDateTime {
@@ -322,26 +448,22 @@ impl RedisInbox {
         )
         .await
         .map_err(|error| unavailable(&error))?;
-        let consumer = format!(
-            "{}-{:032x}",
-            std::process::id(),
-            crate::idempotency::new_owner_token()
-        );
         Ok(Self {
             manager,
             client,
             readers: Arc::default(),
             prefix: Arc::from(DEFAULT_PREFIX),
-            consumer: Arc::from(consumer),
+            consumer: process_consumer(),
+            clock: Arc::new(SystemClock),
             scripts: Arc::new(Scripts {
                 enqueue: Script::new(ENQUEUE),
-                prepare: Script::new(&format!("{MARK}{PREPARE}")),
-                take_read: Script::new(&format!("{MARK}{TAKE_READ}")),
-                extend: Script::new(&format!("{HELD}{EXTEND}")),
-                complete: Script::new(&format!("{HELD}{COMPLETE}")),
-                retry: Script::new(&format!("{HELD}{RETRY}")),
+                prepare: Script::new(&format!("{NOW}{MARK}{PREPARE}")),
+                take_read: Script::new(&format!("{NOW}{MARK}{TAKE_READ}")),
+                extend: Script::new(&format!("{NOW}{HELD}{EXTEND}")),
+                complete: Script::new(&format!("{NOW}{HELD}{COMPLETE}")),
+                retry: Script::new(&format!("{NOW}{HELD}{RETRY}")),
                 release: Script::new(&format!("{HELD}{RELEASE}")),
-                dead: Script::new(&format!("{HELD}{DEAD}")),
+                dead: Script::new(&format!("{NOW}{HELD}{DEAD}")),
                 requeue: Script::new(REQUEUE),
                 purge: Script::new(PURGE),
             }),
@@ -354,6 +476,35 @@ impl RedisInbox {
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Arc::from(prefix.into());
         self
+    }
+
+    /// The same inbox with `clock` ([`SystemClock`](crate::clock::SystemClock) unless set)
+    /// for the one thing it reads this host's time for: turning the times callers pass (the
+    /// due time of [`retry`](InboxBackend::retry), the `before` of
+    /// [`purge`](InboxBackend::purge)) into durations from now. Every time the inbox keeps is
+    /// the Redis server's (`TIME`, read in its scripts): hosts whose clocks differ agree on
+    /// when a hold runs out, when a retry is due and how old a completion is.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Milliseconds from this host's now until `at` (negative for a time past), saturating.
+    fn ms_from_now(&self, at: OffsetDateTime) -> i64 {
+        let nanos = at
+            .unix_timestamp_nanos()
+            .saturating_sub(self.clock.now_unix_nanos());
+        i64::try_from(nanos / 1_000_000).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
+    }
+
+    /// The Redis server's time, in unix milliseconds.
+    async fn server_now_ms(&self) -> Result<i64, StoreError> {
+        let (seconds, micros): (i64, i64) = redis::cmd("TIME")
+            .query_async(&mut self.manager.clone())
+            .await
+            .map_err(|error| unavailable(&error))?;
+        Ok(seconds.saturating_mul(1000).saturating_add(micros / 1000))
     }
 
     fn delivery_key(&self, id: &MessageId) -> String {
@@ -453,37 +604,162 @@ impl RedisInbox {
         Ok(Some(Job::new(delivery, attempts, token)))
     }
 
-    async fn letters(&self) -> Result<Vec<DeadLetter>, StoreError> {
+    /// The first `limit` dead letters `filter` means, oldest death first, without their
+    /// payloads (empty): read page by page (the letters' fields, not their payloads), the
+    /// filter and the limit applied as they come. Ids given are looked up, not scanned for.
+    /// A letter requeued or purged meanwhile may be missed or answered.
+    async fn scan_letters(
+        &self,
+        filter: &DeadLetterFilter,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>, StoreError> {
         let mut connection = self.manager.clone();
-        let keys: Vec<String> = redis::cmd("ZRANGE")
-            .arg(self.set("dead"))
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| unavailable(&error))?;
-        let mut letters = Vec::with_capacity(keys.len());
-        for key in keys {
-            let value: Value = redis::cmd("HGETALL")
-                .arg(format!("{}d:{key}", self.prefix))
+        let dead = self.set("dead");
+        let mut letters = Vec::new();
+        if limit == 0 {
+            return Ok(letters);
+        }
+        if let Some(ids) = &filter.ids {
+            let mut scores = redis::pipe();
+            for id in ids {
+                scores.cmd("ZSCORE").arg(&dead).arg(id.key());
+            }
+            let scores: Vec<Option<f64>> = scores
                 .query_async(&mut connection)
                 .await
                 .map_err(|error| unavailable(&error))?;
-            let mut fields = Fields::read(value);
-            let Some(delivery) = fields.delivery() else {
-                continue;
-            };
-            letters.push(DeadLetter {
-                delivery,
-                attempts: fields
-                    .text("attempts")
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0),
-                error: fields.text("error").unwrap_or_default(),
-                died_at: ms_to_time(fields.text("fin").and_then(|n| n.parse().ok()).unwrap_or(0)),
-            });
+            let mut keys: Vec<(f64, &str)> = ids
+                .iter()
+                .zip(scores)
+                .filter_map(|(id, score)| Some((score?, id.key())))
+                .collect();
+            keys.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+            keys.dedup_by(|a, b| a.1 == b.1);
+            for page in keys.chunks(LETTERS_PAGE) {
+                let page: Vec<&str> = page.iter().map(|(_, key)| *key).collect();
+                self.letters_page(&mut connection, &page, filter, limit, &mut letters)
+                    .await?;
+                if letters.len() >= limit {
+                    break;
+                }
+            }
+            return Ok(letters);
+        }
+        // The letters are by time of death: those that died before `died_before` are the
+        // first ranks.
+        let end: usize = match filter.died_before {
+            Some(time) => {
+                let nanos = time.unix_timestamp_nanos();
+                let cutoff =
+                    nanos.div_euclid(1_000_000) + i128::from(nanos.rem_euclid(1_000_000) > 0);
+                redis::cmd("ZCOUNT")
+                    .arg(&dead)
+                    .arg("-inf")
+                    .arg(format!("({cutoff}"))
+                    .query_async(&mut connection)
+                    .await
+            }
+            None => {
+                redis::cmd("ZCARD")
+                    .arg(&dead)
+                    .query_async(&mut connection)
+                    .await
+            }
+        }
+        .map_err(|error| unavailable(&error))?;
+        let mut start = 0;
+        while start < end && letters.len() < limit {
+            let stop = (start + LETTERS_PAGE).min(end) - 1;
+            let keys: Vec<String> = redis::cmd("ZRANGE")
+                .arg(&dead)
+                .arg(start)
+                .arg(stop)
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| unavailable(&error))?;
+            if keys.is_empty() {
+                break;
+            }
+            start += keys.len();
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            self.letters_page(&mut connection, &keys, filter, limit, &mut letters)
+                .await?;
         }
         Ok(letters)
+    }
+
+    /// Reads the letters of `keys` (one round trip, their fields but the payload) and keeps
+    /// those `filter` means, up to `limit` letters in all.
+    async fn letters_page(
+        &self,
+        connection: &mut ConnectionManager,
+        keys: &[&str],
+        filter: &DeadLetterFilter,
+        limit: usize,
+        letters: &mut Vec<DeadLetter>,
+    ) -> Result<(), StoreError> {
+        let mut reads = redis::pipe();
+        for key in keys {
+            reads
+                .cmd("HMGET")
+                .arg(format!("{}d:{key}", self.prefix))
+                .arg(&LETTER_FIELDS[..]);
+        }
+        let pages: Vec<Vec<Option<Vec<u8>>>> = reads
+            .query_async(connection)
+            .await
+            .map_err(|error| unavailable(&error))?;
+        for values in pages {
+            let mut fields = Fields(
+                LETTER_FIELDS
+                    .iter()
+                    .zip(values)
+                    .filter_map(|(name, value)| Some(((*name).to_owned(), value?)))
+                    .collect(),
+            );
+            fields.0.push(("payload".to_owned(), Vec::new()));
+            // A letter requeued or purged since the page was read has no fields.
+            let Some(letter) = fields.letter() else {
+                continue;
+            };
+            if filter.matches(&letter) {
+                letters.push(letter);
+                if letters.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the payloads of `letters`, a page per round trip; drops those gone meanwhile
+    /// (requeued or purged).
+    async fn load_payloads(&self, letters: &mut Vec<DeadLetter>) -> Result<(), StoreError> {
+        let mut connection = self.manager.clone();
+        let mut loaded = Vec::with_capacity(letters.len());
+        for page in letters.chunks(LETTERS_PAGE) {
+            let mut reads = redis::pipe();
+            for letter in page {
+                reads
+                    .cmd("HGET")
+                    .arg(self.delivery_key(&letter.delivery.id))
+                    .arg("payload");
+            }
+            let payloads: Vec<Option<Vec<u8>>> = reads
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| unavailable(&error))?;
+            loaded.extend(payloads);
+        }
+        let mut payloads = loaded.into_iter();
+        letters.retain_mut(|letter| match payloads.next().flatten() {
+            Some(payload) => {
+                letter.delivery.payload = payload;
+                true
+            }
+            None => false,
+        });
+        Ok(())
     }
 }
 
@@ -530,6 +806,20 @@ impl Fields {
         OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
     }
 
+    /// The dead letter these fields describe; its payload is moved out of the fields.
+    fn letter(&mut self) -> Option<DeadLetter> {
+        let delivery = self.delivery()?;
+        Some(DeadLetter {
+            delivery,
+            attempts: self
+                .text("attempts")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            error: self.text("error").unwrap_or_default(),
+            died_at: ms_to_time(self.text("fin").and_then(|n| n.parse().ok()).unwrap_or(0)),
+        })
+    }
+
     /// The delivery; its payload is moved out of the fields.
     fn delivery(&mut self) -> Option<StoredDelivery> {
         let provider = self.text("provider")?;
@@ -568,6 +858,7 @@ impl Backend for RedisInbox {
     }
 
     async fn enqueue(&self, delivery: StoredDelivery) -> Result<Enqueued, StoreError> {
+        check_provider(&delivery.provider)?;
         let headers = serde_json::to_string(&delivery.headers).unwrap_or_else(|_| "[]".into());
         let added: i64 = self
             .scripts
@@ -603,8 +894,10 @@ impl Backend for RedisInbox {
         visibility: Duration,
         wait: Duration,
     ) -> Result<Option<Job>, StoreError> {
+        check_provider(provider)?;
         let give_up = tokio::time::Instant::now() + wait;
         let stream = self.stream(provider);
+        let visibility_ms = duration_ms(visibility).max(1);
         loop {
             let token = format!("{:032x}", crate::idempotency::new_owner_token());
             let mut answer: Value = self
@@ -613,12 +906,11 @@ impl Backend for RedisInbox {
                 .key(&stream)
                 .key(self.delayed(provider))
                 .key(self.holds(provider))
-                .arg(now_ms())
                 .arg(&*self.consumer)
-                .arg(visibility.as_millis().max(1).to_string())
+                .arg(visibility_ms)
                 .arg(&*self.prefix)
                 .arg(&token)
-                .arg(until_ms(visibility))
+                .arg(duration_ms(STALE_CONSUMER))
                 .invoke_async(&mut self.manager.clone())
                 .await
                 .map_err(|error| unavailable(&error))?;
@@ -636,19 +928,17 @@ impl Backend for RedisInbox {
                 Some("again") => continue,
                 _ => {}
             }
+            // How long until a retry comes due or a hold runs out, by the server's clock.
             let next_due = rest
                 .map(|due| text_of(due))
-                .and_then(|ms| ms.parse::<f64>().ok())
-                .map(|ms| ms as i64 - now_ms());
+                .and_then(|ms| ms.parse::<u64>().ok());
             let now = tokio::time::Instant::now();
             if now >= give_up {
                 return Ok(None);
             }
             let mut block = (give_up - now).min(MAX_BLOCK);
             if let Some(ahead) = next_due {
-                block = block.min(Duration::from_millis(
-                    u64::try_from(ahead.max(1)).unwrap_or(1),
-                ));
+                block = block.min(Duration::from_millis(ahead.max(1)));
             }
             let exists: bool = redis::cmd("EXISTS")
                 .arg(&stream)
@@ -698,8 +988,7 @@ impl Backend for RedisInbox {
                 .arg(&token)
                 .arg(&key)
                 .arg(&*self.prefix)
-                .arg(now_ms())
-                .arg(until_ms(visibility))
+                .arg(visibility_ms)
                 .invoke_async(&mut self.manager.clone())
                 .await
                 .map_err(|error| unavailable(&error))?;
@@ -722,7 +1011,7 @@ impl Backend for RedisInbox {
             ],
             &[
                 self.consumer.to_string(),
-                until_ms(visibility).to_string(),
+                duration_ms(visibility).max(1).to_string(),
                 job.delivery.id.key().to_owned(),
             ],
         )
@@ -738,13 +1027,15 @@ impl Backend for RedisInbox {
                 self.set("done"),
                 self.holds(&job.delivery.provider),
             ],
-            &[now_ms().to_string(), job.delivery.id.key().to_owned()],
+            &[job.delivery.id.key().to_owned()],
         )
         .await
     }
 
     async fn retry(&self, job: &Job, error: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        let at_ms = (at.unix_timestamp_nanos() / 1_000_000) as i64;
+        // A due time in this host's clock, sent as a delay: the script adds it to the
+        // server's time.
+        let delay_ms = self.ms_from_now(at).clamp(0, MAX_DELAY_MS);
         self.held(
             &self.scripts.retry,
             job,
@@ -754,7 +1045,7 @@ impl Backend for RedisInbox {
                 self.holds(&job.delivery.provider),
             ],
             &[
-                at_ms.to_string(),
+                delay_ms.to_string(),
                 error.to_owned(),
                 job.delivery.id.key().to_owned(),
             ],
@@ -784,11 +1075,7 @@ impl Backend for RedisInbox {
                 self.set("dead"),
                 self.holds(&job.delivery.provider),
             ],
-            &[
-                now_ms().to_string(),
-                error.to_owned(),
-                job.delivery.id.key().to_owned(),
-            ],
+            &[error.to_owned(), job.delivery.id.key().to_owned()],
         )
         .await
     }
@@ -798,19 +1085,15 @@ impl Backend for RedisInbox {
         filter: &DeadLetterFilter,
         limit: usize,
     ) -> Result<Vec<DeadLetter>, StoreError> {
-        let mut letters: Vec<DeadLetter> = self
-            .letters()
-            .await?
-            .into_iter()
-            .filter(|letter| filter.matches(letter))
-            .collect();
-        letters.truncate(limit);
+        let mut letters = self.scan_letters(filter, limit).await?;
+        self.load_payloads(&mut letters).await?;
         Ok(letters)
     }
 
     async fn requeue(&self, filter: &DeadLetterFilter) -> Result<usize, StoreError> {
         let mut count = 0;
-        for letter in self.dead_letters(filter, usize::MAX).await? {
+        // The letters meant, without their payloads, then one script each.
+        for letter in self.scan_letters(filter, usize::MAX).await? {
             let requeued: i64 = self
                 .scripts
                 .requeue
@@ -844,18 +1127,32 @@ impl Backend for RedisInbox {
     }
 
     async fn purge(&self, before: OffsetDateTime) -> Result<usize, StoreError> {
-        let before_ms = (before.unix_timestamp_nanos() / 1_000_000) as i64;
-        let purged: i64 = self
-            .scripts
-            .purge
-            .key(self.set("done"))
-            .key(self.set("dead"))
-            .arg(before_ms)
-            .arg(&*self.prefix)
-            .invoke_async(&mut self.manager.clone())
-            .await
-            .map_err(|error| unavailable(&error))?;
-        Ok(usize::try_from(purged).unwrap_or(0))
+        // `before` in this host's clock is an age; the cutoff is that age by the server's
+        // clock, and never later than the call (what finishes meanwhile is kept).
+        let server_now = self.server_now_ms().await?;
+        let before_ms = server_now
+            .saturating_add(self.ms_from_now(before))
+            .min(server_now.saturating_add(1));
+        // In batches, the oldest first, until one comes back short: the records before a fixed
+        // cutoff are finitely many, so this ends.
+        let mut total = 0;
+        loop {
+            let purged: usize = self
+                .scripts
+                .purge
+                .key(self.set("done"))
+                .key(self.set("dead"))
+                .arg(before_ms)
+                .arg(&*self.prefix)
+                .arg(PURGE_BATCH)
+                .invoke_async(&mut self.manager.clone())
+                .await
+                .map_err(|error| unavailable(&error))?;
+            total += purged;
+            if purged < PURGE_BATCH {
+                return Ok(total);
+            }
+        }
     }
 
     async fn stats(&self) -> Result<InboxStats, StoreError> {

@@ -129,7 +129,7 @@ const TOKEN: &str = "inbox-test-token";
 
 type Event = webhook_receiver::providers::munity::Webhook;
 
-fn munity() -> Munity {
+pub fn munity() -> Munity {
     Munity::new(TokenScheme::new("x-munity-token", Secret::new(TOKEN).unwrap()).unwrap())
 }
 
@@ -158,7 +158,7 @@ impl<B> std::ops::Deref for Subject<B> {
     }
 }
 
-fn inbox<B: TestBackend>(backend: B) -> Subject<B> {
+pub fn inbox<B: TestBackend>(backend: B) -> Subject<B> {
     Subject {
         inbox: Inbox::builder(munity(), backend.clone())
             .keep_header("X-Request-Id")
@@ -167,7 +167,7 @@ fn inbox<B: TestBackend>(backend: B) -> Subject<B> {
     }
 }
 
-fn headers() -> Vec<(String, String)> {
+pub fn headers() -> Vec<(String, String)> {
     vec![
         ("x-munity-token".to_owned(), TOKEN.to_owned()),
         ("x-request-id".to_owned(), "req-1".to_owned()),
@@ -175,14 +175,14 @@ fn headers() -> Vec<(String, String)> {
 }
 
 /// A Munity delivery whose id (the body's digest) is set by `state`.
-fn body(state: &str) -> Vec<u8> {
+pub fn body(state: &str) -> Vec<u8> {
     format!(
         r#"{{"workspace_id":"w","event":"webhook_test","payload":{{"test":true}},"state":"{state}"}}"#
     )
     .into_bytes()
 }
 
-async fn accept(inbox: &Inbox<Munity>, state: &str) -> MessageId {
+pub async fn accept(inbox: &Inbox<Munity>, state: &str) -> MessageId {
     let received = inbox.receive(&headers(), &body(state)).await;
     assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
     let jobs = inbox.stats().await.unwrap();
@@ -190,7 +190,7 @@ async fn accept(inbox: &Inbox<Munity>, state: &str) -> MessageId {
     munity_id(state)
 }
 
-fn munity_id(state: &str) -> MessageId {
+pub fn munity_id(state: &str) -> MessageId {
     use webhook_receiver::Provider as _;
     munity()
         .parse(munity().verify(&headers(), &body(state)).unwrap())
