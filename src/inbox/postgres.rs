@@ -734,14 +734,16 @@ async fn reschedule(
     id: i64,
     at: OffsetDateTime,
 ) -> Result<(), graphile_worker::errors::GraphileWorkerError> {
-    let seconds = at.unix_timestamp_nanos() as f64 / 1e9;
+    // Due in so long from now on the database's clock: a worker whose clock is off moves the
+    // retry by nothing (only the delay it chose travels, not its idea of the time).
+    let delay = (at - OffsetDateTime::now_utc()).as_seconds_f64().max(0.0);
     client
         .execute(
             &format!(
                 "SELECT 1 FROM {SCHEMA}.reschedule_jobs(ARRAY[$1::int8], \
-                 run_at => to_timestamp($2::float8))"
+                 run_at => now() + make_interval(secs => $2::float8))"
             ),
-            &[&id, &seconds],
+            &[&id, &delay],
         )
         .await
         .map(|_| ())
