@@ -228,6 +228,72 @@ mod in_transaction {
             .expect("the inbox is on PostgreSQL")
     }
 
+    /// The completion of a transactional run removes the take's heartbeat row inside the run's
+    /// transaction; a heartbeat that comes meanwhile waits on that row. The worker must keep
+    /// polling the run (which then commits and frees the row) instead of waiting for the
+    /// heartbeat: it once did not, the run never sent its `COMMIT`, and the whole inbox
+    /// stopped. The window is made wide here: while a session setting is on, removing a
+    /// heartbeat row takes 500 ms (a trigger), where the heartbeat comes every 100 ms.
+    #[tokio::test]
+    async fn a_heartbeat_waiting_on_the_runs_own_row_does_not_stall_the_worker() {
+        let (inbox, backend, table) = inbox().await;
+        backend
+            .pool()
+            .get()
+            .await
+            .unwrap()
+            .batch_execute(
+                "CREATE OR REPLACE FUNCTION webhook_test_slow_deregister() RETURNS trigger \
+                 LANGUAGE plpgsql AS $$ BEGIN \
+                   IF current_setting('webhook_test.slow_deregister', true) = 'on' THEN \
+                     PERFORM pg_sleep(0.5); \
+                   END IF; \
+                   RETURN OLD; \
+                 END $$; \
+                 CREATE OR REPLACE TRIGGER webhook_test_slow_deregister \
+                   BEFORE DELETE ON graphile_worker._private_workers \
+                   FOR EACH ROW EXECUTE FUNCTION webhook_test_slow_deregister();",
+            )
+            .await
+            .unwrap();
+        for n in 0..3 {
+            accept(&inbox, &format!("slow-{n}")).await;
+        }
+        let worker = Worker::builder(inbox.clone())
+            .concurrency(1)
+            .visibility_timeout(Duration::from_millis(300))
+            .build();
+        let handler = {
+            let table = table.clone();
+            move |delivery: Delivery<Event>, tx: InboxTransaction| {
+                let table = table.clone();
+                async move {
+                    tx.client()
+                        .batch_execute("SET LOCAL webhook_test.slow_deregister = 'on'")
+                        .await
+                        .map_err(|error| error.to_string())?;
+                    tx.client()
+                        .execute(
+                            &format!("INSERT INTO {table} (state) VALUES ($1)"),
+                            &[&state_of(&delivery)],
+                        )
+                        .await
+                        .map_err(|error| error.to_string())?;
+                    Ok(tx)
+                }
+            }
+        };
+        let report = tokio::time::timeout(
+            Duration::from_secs(30),
+            run_until_completed(&worker, &backend, handler, 3),
+        )
+        .await
+        .expect("the worker stalled on its own heartbeat");
+        assert_eq!(report.completed, 3, "{report:?}");
+        let written = effects(&backend, &table).await;
+        assert_eq!(written.len(), 3, "{written:?}");
+    }
+
     /// The handler writes its effect, then fails (error or panic) on the first run of some
     /// deliveries: those writes are rolled back, and every delivery ends with one effect.
     #[tokio::test]
