@@ -228,6 +228,82 @@ mod in_transaction {
             .expect("the inbox is on PostgreSQL")
     }
 
+    /// A run whose transaction is refused at `COMMIT` (a deferred constraint), or that hands
+    /// back a transaction a failed statement aborted, has failed: it follows the retry policy
+    /// and ends in the dead letters with why. It once left the job locked, taken again after
+    /// every sweep, forever, with no backoff and no dead letter.
+    #[tokio::test]
+    async fn a_transaction_that_does_not_commit_follows_the_retry_policy() {
+        let (inbox, backend, table) = inbox().await;
+        let deferred = format!("{table}_deferred");
+        backend
+            .pool()
+            .get()
+            .await
+            .unwrap()
+            .batch_execute(&format!(
+                "CREATE TABLE {deferred} (v int, CONSTRAINT {deferred}_once UNIQUE (v) \
+                 DEFERRABLE INITIALLY DEFERRED)"
+            ))
+            .await
+            .unwrap();
+        accept(&inbox, "refused-at-commit").await;
+        accept(&inbox, "aborted").await;
+        let worker = Worker::builder(inbox.clone())
+            .visibility_timeout(Duration::from_millis(300))
+            .retry(
+                RetryPolicy::attempts(2)
+                    .backoff(Duration::from_millis(10), Duration::from_millis(10)),
+            )
+            .build();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let handler = {
+            let (deferred, runs) = (deferred.clone(), Arc::clone(&runs));
+            move |delivery: Delivery<Event>, tx: InboxTransaction| {
+                let (deferred, runs) = (deferred.clone(), Arc::clone(&runs));
+                async move {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    if state_of(&delivery) == "aborted" {
+                        // A failed statement whose error the handler drops.
+                        let _ = tx.client().batch_execute("SELECT 1/0").await;
+                    } else {
+                        tx.client()
+                            .batch_execute(&format!(
+                                "INSERT INTO {deferred} VALUES (1); INSERT INTO {deferred} VALUES (1)"
+                            ))
+                            .await
+                            .map_err(|error| error.to_string())?;
+                    }
+                    Ok::<_, String>(tx)
+                }
+            }
+        };
+        let probe = inbox.clone();
+        let report = worker
+            .run_in_transaction(handler, async move {
+                for _ in 0..1000 {
+                    if probe.stats().await.unwrap().dead == 2 {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                panic!("not in the dead letters within 10 s");
+            })
+            .await
+            .unwrap();
+        assert_eq!((report.retried, report.dead_lettered), (2, 2), "{report:?}");
+        assert_eq!(runs.load(Ordering::SeqCst), 4);
+        let dead = inbox
+            .dead_letters(&webhook_receiver::inbox::DeadLetterFilter::all(), 10)
+            .await
+            .unwrap();
+        assert!(
+            dead.iter()
+                .all(|letter| letter.error.contains("did not commit")),
+            "{dead:?}"
+        );
+    }
+
     /// The completion of a transactional run removes the take's heartbeat row inside the run's
     /// transaction; a heartbeat that comes meanwhile waits on that row. The worker must keep
     /// polling the run (which then commits and frees the row) instead of waiting for the

@@ -306,6 +306,9 @@ struct Inner {
     /// The longest a waiting take sleeps before it looks again: [`MAX_NAP`] with a listening
     /// connection, [`POLL_NAP`] without one.
     nap: Duration,
+    /// How many of the next transactions to refuse as if the pool had no connection (tests).
+    #[cfg(test)]
+    fail_begins: std::sync::atomic::AtomicUsize,
 }
 
 impl Drop for Inner {
@@ -469,6 +472,8 @@ impl PostgresInbox {
                 wakeup: Arc::new(Notify::new()),
                 listener: tokio::sync::OnceCell::new(),
                 nap,
+                #[cfg(test)]
+                fail_begins: std::sync::atomic::AtomicUsize::new(0),
             }),
         })
     }
@@ -502,6 +507,26 @@ impl PostgresInbox {
     #[must_use]
     pub fn pool(&self) -> &Pool {
         &self.inner.pool
+    }
+
+    /// [`begin`](Self::begin) for a transactional run's handler.
+    async fn begin_run(&self) -> Result<InboxTransaction, StoreError> {
+        #[cfg(test)]
+        if self
+            .inner
+            .fail_begins
+            .fetch_update(
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+                |left| left.checked_sub(1),
+            )
+            .is_ok()
+        {
+            return Err(StoreError::Unavailable(
+                "timed out waiting for a connection (injected)".to_owned(),
+            ));
+        }
+        self.begin().await
     }
 
     /// A transaction on a connection of the pool, for a handler's writes.
@@ -1098,16 +1123,18 @@ impl Drop for InboxTransaction {
     }
 }
 
-/// A transactional run's failure: the transaction could not begin, or the handler failed.
+/// A transactional run's failure: the handler failed, or its transaction did not commit.
 enum InTransaction<E> {
-    Begin(StoreError),
     Handler(E),
+    NotCommitted(StoreError),
 }
 
 impl<E: fmt::Display> fmt::Display for InTransaction<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            InTransaction::Begin(error) => write!(f, "cannot begin the transaction: {error}"),
+            InTransaction::NotCommitted(error) => {
+                write!(f, "the run's transaction did not commit: {error}")
+            }
             InTransaction::Handler(error) => error.fmt(f),
         }
     }
@@ -1184,7 +1211,11 @@ where
                     let inbox = inbox.clone();
                     let hold = Hold::of(job);
                     async move {
-                        let transaction = inbox.begin().await.map_err(InTransaction::Begin)?;
+                        let transaction = match inbox.begin_run().await {
+                            Ok(transaction) => transaction,
+                            // The handler never ran: an outage, not a failed attempt.
+                            Err(error) => return Ok(Ran::Unavailable(error)),
+                        };
                         let transaction = handler(delivery, transaction)
                             .await
                             .map_err(InTransaction::Handler)?;
@@ -1194,11 +1225,26 @@ where
                             }
                             (Err(error), _) | (_, Err(error)) => Err(error),
                         };
-                        Ok::<_, InTransaction<E>>(Ran::Recorded(match recorded {
-                            Ok(()) => transaction.commit().await,
-                            // Dropped: rolled back with the handler's writes.
-                            Err(error) => Err(error),
-                        }))
+                        match recorded {
+                            Ok(()) => {}
+                            // Another take holds the delivery now: its end is that take's.
+                            Err(StoreError::LeaseLost) => {
+                                return Ok(Ran::Recorded(Err(StoreError::LeaseLost)));
+                            }
+                            // A transaction the handler left aborted (a failed statement), or
+                            // a lost connection: rolled back with the handler's writes (the
+                            // transaction is dropped), the take still holds the delivery, and
+                            // the run failed like any other.
+                            Err(error) => return Err(InTransaction::NotCommitted(error)),
+                        }
+                        match transaction.commit().await {
+                            Ok(()) => Ok(Ran::Recorded(Ok(()))),
+                            // Refused at `COMMIT` (a deferred constraint) or lost on the way:
+                            // a failed run, retried or dead-lettered by the policy. Had it
+                            // committed after all, the take no longer holds the delivery, and
+                            // recording the failure finds that out (the run is unrecorded).
+                            Err(error) => Err(InTransaction::NotCommitted(error)),
+                        }
                     }
                 },
                 shutdown,
@@ -1219,6 +1265,62 @@ mod tests {
         std::env::var("WEBHOOK_RECEIVER_TEST_POSTGRES").unwrap_or_else(|_| {
             "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test".to_owned()
         })
+    }
+
+    /// A transaction that cannot begin (the pool has no connection to give) is an outage:
+    /// the handler never ran, so the delivery is handed back without spending an attempt. It
+    /// once counted as a failed run, and with one attempt allowed the delivery went to the
+    /// dead letters without its handler ever running.
+    #[tokio::test]
+    async fn a_transaction_that_cannot_begin_spends_no_attempt() {
+        use std::sync::atomic::Ordering;
+        use std::time::Duration;
+
+        use crate::inbox::{Inbox, InboxReceived, InboxTransaction, RetryPolicy, Worker};
+        use crate::providers::munity::Munity;
+        use crate::verify::TokenScheme;
+        use crate::{Delivery, Secret};
+
+        let table = format!(
+            "inbox_u{}_{}",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000
+        );
+        let backend = PostgresInbox::connect_with_table(&database(), &table)
+            .await
+            .unwrap();
+        let munity =
+            Munity::new(TokenScheme::new("x-munity-token", Secret::new("t").unwrap()).unwrap());
+        let inbox = Inbox::builder(munity, backend.clone()).build();
+        let body = br#"{"workspace_id":"w","event":"webhook_test","payload":{"test":true}}"#;
+        let received = inbox.receive(&[("x-munity-token", "t")][..], body).await;
+        assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+        backend.inner.fail_begins.store(2, Ordering::SeqCst);
+        let worker = Worker::builder(inbox.clone())
+            .concurrency(1)
+            .retry(RetryPolicy::attempts(1))
+            .build();
+        let probe = inbox.clone();
+        let report =
+            worker
+                .run_in_transaction(
+                    |_delivery: Delivery<crate::providers::munity::Webhook>,
+                     tx: InboxTransaction| async move { Ok::<_, String>(tx) },
+                    async move {
+                        for _ in 0..1000 {
+                            let stats = probe.stats().await.unwrap();
+                            if stats.completed + stats.dead > 0 {
+                                return;
+                            }
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        }
+                    },
+                )
+                .await
+                .unwrap();
+        let stats = inbox.stats().await.unwrap();
+        assert_eq!((stats.completed, stats.dead), (1, 0), "{report:?}");
+        assert_eq!((report.released, report.completed), (2, 1), "{report:?}");
     }
 
     /// A handler's transaction dropped while its `BEGIN` is on the wire (a worker stopped, a

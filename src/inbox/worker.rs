@@ -108,7 +108,8 @@ pub struct WorkerReport {
     pub retried: u64,
     /// Deliveries moved to the dead letters.
     pub dead_lettered: u64,
-    /// Runs stopped by the shutdown past its grace period, handed back uncounted.
+    /// Runs handed back uncounted: stopped by the shutdown past its grace period, or (a
+    /// transactional run) not started because no connection could be had for its transaction.
     pub released: u64,
     /// Runs whose outcome could not be recorded: their visibility ran out (another worker
     /// may have taken the delivery over) or the backend stayed unreachable. The delivery is
@@ -432,6 +433,10 @@ pub(crate) enum Ran {
     /// transaction), or failed to: an error here is not retried, the transaction is gone.
     #[cfg_attr(not(all(feature = "inbox", feature = "postgres")), allow(dead_code))]
     Recorded(Result<(), StoreError>),
+    /// The handler's wrapper could not start it (no connection for its transaction): an
+    /// outage, so the delivery is handed back uncounted and the slot waits before its next take.
+    #[cfg_attr(not(all(feature = "inbox", feature = "postgres")), allow(dead_code))]
+    Unavailable(StoreError),
 }
 
 /// One of the `concurrency` loops of a run.
@@ -598,13 +603,30 @@ where
         };
         drop(running);
         let took = watch.elapsed();
-        let ok = matches!(outcome, Ok(Ok(_)));
+        let ok = matches!(outcome, Ok(Ok(Ran::Succeeded | Ran::Recorded(_))));
         meters.handler(ok, took);
         span.phase(Phase::Handler, took);
         let (failure, kind) = match outcome {
             Ok(Ok(Ran::Succeeded)) => {
                 let recorded = self.record(Op::Complete, || backend.complete(job)).await;
                 return (Attempt::when(recorded, Attempt::Completed), None);
+            }
+            Ok(Ok(Ran::Unavailable(error))) => {
+                #[cfg(feature = "tracing")]
+                tracing::warn!(
+                    target: "webhook_receiver",
+                    provider = meters.provider(),
+                    attempt = job.attempt,
+                    error = %error,
+                    "the handler could not start (the backend is unavailable): handed back uncounted"
+                );
+                let recorded = self.record(Op::Release, || backend.release(job)).await;
+                // An outage: wait before the next take, as a take that fails does.
+                let _ = done_or(Backoff::default().wait(), Stop::given(&self.stop.taking)).await;
+                return (
+                    Attempt::when(recorded, Attempt::Released),
+                    Some(error.kind()),
+                );
             }
             Ok(Ok(Ran::Recorded(recorded))) => {
                 return (
