@@ -521,6 +521,40 @@ mod job_keys {
         (Inbox::builder(munity, backend.clone()).build(), backend)
     }
 
+    /// Another user of graphile_worker's schema may clean its task identifiers up (`cleanup`
+    /// drops those without jobs); the next job then gets a new task id under the same
+    /// identifier. A waiting take must find it: it once kept the old id for the process's
+    /// life and never saw a job again.
+    #[tokio::test]
+    async fn a_task_identifier_cleaned_up_meanwhile_is_looked_up_again() {
+        let table = fresh_table();
+        let (inbox, backend) = inbox(&table).await;
+        // A take that finds nothing looks the task id up and keeps it.
+        let none = backend
+            .take("munity", Duration::from_secs(30), Duration::from_millis(50))
+            .await
+            .unwrap();
+        assert!(none.is_none());
+        let client = backend.pool().get().await.unwrap();
+        let removed = client
+            .execute(
+                "DELETE FROM graphile_worker._private_tasks WHERE identifier = $1",
+                &[&format!("webhook-receiver:{table}:munity")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(removed, 1);
+        let received = inbox
+            .receive(&[("x-munity-token", TOKEN)][..], BODY)
+            .await;
+        assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+        let job = backend
+            .take("munity", Duration::from_secs(30), Duration::from_secs(15))
+            .await
+            .unwrap();
+        assert!(job.is_some(), "the job under the new task id was never taken");
+    }
+
     #[tokio::test]
     async fn two_inboxes_each_process_the_same_delivery() {
         let (a, b) = (inbox(&fresh_table()).await, inbox(&fresh_table()).await);

@@ -31,6 +31,8 @@ const TAKER_PREFIX: &str = "webhook-receiver:";
 
 /// The longest a take waits for a notification before it looks again.
 const MAX_NAP: Duration = Duration::from_millis(500);
+/// How long a task id is trusted by takes that find nothing (see `recheck_task`).
+const TASK_RECHECK: Duration = Duration::from_secs(5);
 /// How often a waiting take looks again when nothing wakes it (an inbox on the user's pool).
 const POLL_NAP: Duration = Duration::from_millis(100);
 
@@ -294,7 +296,7 @@ struct Inner {
     /// `webhook-receiver:<table>:`, the start of every task identifier of this inbox.
     task_prefix: String,
     /// graphile_worker's task ids, per provider.
-    tasks: Mutex<HashMap<String, TaskDetails>>,
+    tasks: Mutex<HashMap<String, (TaskDetails, tokio::time::Instant)>>,
     /// When the last sweep for dead takers ran.
     swept: Mutex<Option<tokio::time::Instant>>,
     /// graphile_worker's view of the database: its migrations and the listening connection.
@@ -557,7 +559,7 @@ impl PostgresInbox {
         client: &deadpool_postgres::Client,
         provider: &str,
     ) -> Result<TaskDetails, StoreError> {
-        if let Some(details) = lock(&self.inner.tasks).get(provider) {
+        if let Some((details, _)) = lock(&self.inner.tasks).get(provider) {
             return Ok(details.clone());
         }
         let details = graphile_worker::sql::task_identifiers::get_tasks_details(
@@ -567,8 +569,25 @@ impl PostgresInbox {
         )
         .await
         .map_err(|error| unavailable("cannot register the task", &error))?;
-        lock(&self.inner.tasks).insert(provider.to_owned(), details.clone());
+        lock(&self.inner.tasks).insert(
+            provider.to_owned(),
+            (details.clone(), tokio::time::Instant::now()),
+        );
         Ok(details)
+    }
+
+    /// Forgets `provider`'s task id once it is [`TASK_RECHECK`] old, after a take found
+    /// nothing: another user of graphile_worker's schema may have cleaned the task identifiers
+    /// up (its `cleanup` drops those without jobs), and the next job then gets a new id under
+    /// the same identifier, which a take with the old id would never see.
+    fn recheck_task(&self, provider: &str) {
+        let mut tasks = lock(&self.inner.tasks);
+        if tasks
+            .get(provider)
+            .is_some_and(|(_, looked_up)| looked_up.elapsed() >= TASK_RECHECK)
+        {
+            tasks.remove(provider);
+        }
     }
 
     /// Unlocks the jobs of this crate's takers whose heartbeat is older than their own
@@ -952,6 +971,7 @@ impl Backend for PostgresInbox {
             if let Some(job) = self.take_now(provider, visibility).await? {
                 return Ok(Some(job));
             }
+            self.recheck_task(provider);
             let now = tokio::time::Instant::now();
             if now >= until {
                 return Ok(None);
