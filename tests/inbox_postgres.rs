@@ -521,6 +521,31 @@ mod job_keys {
         (Inbox::builder(munity, backend.clone()).build(), backend)
     }
 
+    /// A delivery handed back (a shutdown past its grace) keeps its last error, as the other
+    /// backends keep it; it was once cleared.
+    #[tokio::test]
+    async fn a_release_keeps_the_last_error() {
+        let table = fresh_table();
+        let (inbox, backend) = inbox(&table).await;
+        let received = inbox
+            .receive(&[("x-munity-token", TOKEN)][..], BODY)
+            .await;
+        assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+        let wait = Duration::from_secs(5);
+        let job = backend.take("munity", wait, wait).await.unwrap().unwrap();
+        let due = time::OffsetDateTime::now_utc();
+        backend.retry(&job, "the first run failed", due).await.unwrap();
+        let job = backend.take("munity", wait, wait).await.unwrap().unwrap();
+        backend.release(&job).await.unwrap();
+        let client = backend.pool().get().await.unwrap();
+        let error: Option<String> = client
+            .query_one(&format!("SELECT error FROM {table}"), &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(error.as_deref(), Some("the first run failed"));
+    }
+
     /// Another user of graphile_worker's schema may clean its task identifiers up (`cleanup`
     /// drops those without jobs); the next job then gets a new task id under the same
     /// identifier. A waiting take must find it: it once kept the old id for the process's

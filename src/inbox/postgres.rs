@@ -125,7 +125,7 @@ impl Statements {
                 "WITH held AS (\
                    SELECT id FROM {SCHEMA}._private_jobs \
                    WHERE id = $1 AND locked_by = $2 FOR UPDATE) \
-                 UPDATE {t} SET state = $4, error = $5, attempts = attempts + $6, \
+                 UPDATE {t} SET state = $4, error = COALESCE($5, error), attempts = attempts + $6, \
                    finished_at = CASE WHEN $4 = 'queued' THEN NULL ELSE now() END \
                  FROM held WHERE key = $3 AND state = 'queued' \
                  RETURNING 1"
