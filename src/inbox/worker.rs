@@ -285,7 +285,8 @@ where
                 visibility: Duration::from_secs(30),
                 retry: RetryPolicy::default(),
                 grace: Duration::from_secs(30),
-                wait: Duration::from_secs(5),
+                // How long a take waits for work before it looks at the stop signal again.
+                wait: Duration::from_secs(1),
                 stats_every: Duration::from_secs(10),
             },
         }
@@ -465,14 +466,15 @@ where
             if *self.stop.taking.borrow() {
                 break;
             }
-            // A delivery taken as the stop comes is processed, not dropped.
-            let taken = done_or(
+            // Not cancelled by the stop: a take whose answer is on its way has taken its job,
+            // which would otherwise stay taken by nobody until its visibility ran out. A take
+            // ends within `wait`, so the stop is seen soon after.
+            let taken = Some(
                 self.inbox
                     .backend()
-                    .take(provider, self.options.visibility, self.options.wait),
-                Stop::given(&self.stop.taking),
-            )
-            .await;
+                    .take(provider, self.options.visibility, self.options.wait)
+                    .await,
+            );
             let job = match taken {
                 None => break,
                 Some(Ok(Some(job))) => {
@@ -491,6 +493,13 @@ where
                     continue;
                 }
             };
+            if *self.stop.running.borrow() {
+                // Taken after the grace ran out (a take that was on its way): handed back
+                // without a run, so it is not one of the report's runs.
+                let backend = self.inbox.backend();
+                let _ = self.record(Op::Release, || backend.release(&job)).await;
+                break;
+            }
             self.process(job, &handler).await;
         }
     }

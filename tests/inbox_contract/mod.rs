@@ -106,6 +106,12 @@ macro_rules! inbox_contract_tests {
         }
 
         #[tokio::test]
+        async fn a_shutdown_finishes_a_take_already_answered() {
+            let make = $make.await;
+            inbox_contract::a_shutdown_finishes_a_take_already_answered(make).await;
+        }
+
+        #[tokio::test]
         async fn a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets() {
             let make = $make.await;
             inbox_contract::a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets(make).await;
@@ -828,6 +834,8 @@ struct Flaky<B> {
     down: Arc<AtomicBool>,
     /// Calls refused while down.
     refused: Arc<AtomicUsize>,
+    /// How long a take's answer is on its way after the backend took the job, in ms.
+    reply_delay: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<B> Flaky<B> {
@@ -863,9 +871,15 @@ impl<B: TestBackend> InboxOps for Flaky<B> {
         wait: Duration,
     ) -> Result<Option<Job>, webhook_receiver::idempotency::StoreError> {
         self.check()?;
-        self.inner
+        let taken = self
+            .inner
             .take(provider, visibility, wait.min(Duration::from_millis(50)))
-            .await
+            .await;
+        if matches!(taken, Ok(Some(_))) {
+            let delay = self.reply_delay.load(Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        taken
     }
     async fn extend(
         &self,
@@ -947,6 +961,7 @@ pub async fn a_backend_outage_is_503_while_receiving_and_workers_resume_on_their
         inner: make(),
         down: Arc::default(),
         refused: Arc::default(),
+        reply_delay: Arc::default(),
     };
     let inbox = Inbox::builder(munity(), backend.clone()).build();
     backend.down.store(true, Ordering::SeqCst);
@@ -993,4 +1008,32 @@ pub async fn a_backend_outage_is_503_while_receiving_and_workers_resume_on_their
     restore.await.unwrap();
     assert_eq!(report.completed, 5);
     assert_eq!(seen.load(Ordering::SeqCst), 5);
+}
+
+/// A take whose answer is on its way when the shutdown comes is finished, not dropped: the
+/// delivery it took is processed, never left taken by nobody until its visibility runs out.
+/// (The backend here takes the job at once and answers 300 ms later; the shutdown comes at
+/// 100 ms.) It was once dropped, and the delivery stayed in flight after the run returned.
+pub async fn a_shutdown_finishes_a_take_already_answered<B: TestBackend>(make: impl Fn() -> B) {
+    let backend = Flaky {
+        inner: make(),
+        down: Arc::default(),
+        refused: Arc::default(),
+        reply_delay: Arc::new(std::sync::atomic::AtomicU64::new(300)),
+    };
+    let inbox = Inbox::builder(munity(), backend.clone()).build();
+    accept(&inbox, "answered-late").await;
+    let worker = Worker::builder(inbox.clone()).concurrency(1).build();
+    let report = worker
+        .run(
+            |_delivery: Delivery<Event>| async { Ok::<_, String>(()) },
+            tokio::time::sleep(Duration::from_millis(100)),
+        )
+        .await;
+    let stats = inbox.stats().await.unwrap();
+    assert_eq!(
+        (stats.in_flight, stats.completed, report.completed),
+        (0, 1, 1),
+        "{stats:?} {report:?}"
+    );
 }

@@ -1,0 +1,12 @@
+// Square cross-check: re-verify every case of square.json with the Node SDK's WebhooksHelper.verifySignature.
+import { sdk, sdkLabel, crossCheck, header } from './_common.mjs';
+
+const { WebhooksHelper } = await sdk('square');
+const { secret } = JSON.parse((await import('node:fs')).readFileSync(new URL('./square.json', import.meta.url), 'utf8'));
+
+await crossCheck('square', sdkLabel('square'), ['WebhooksHelper.verifySignature({ requestBody, signatureHeader, signatureKey, notificationUrl })'], async (c) => {
+  try {
+    return { ok: await WebhooksHelper.verifySignature({ requestBody: c.body, signatureHeader: header(c, 'x-square-hmacsha256-signature'),
+      signatureKey: secret, notificationUrl: c.notification_url }) };
+  } catch (e) { return { ok: false, detail: `${e.name}: ${e.message}` }; }
+});
