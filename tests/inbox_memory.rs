@@ -46,3 +46,26 @@ fn the_default_schedule_spans_at_least_a_day() {
     assert_eq!(policy.delay(15, 1.0), hours(4.0));
     assert_eq!(policy.delay(25, 1.0), hours(4.0));
 }
+
+/// A hold runs on the monotonic clock: the wall clock moving on (here it does while the
+/// runtime's clock is paused; in production, an NTP step) neither ends it early nor stretches
+/// it. It was once on the wall clock, and a jump forward let a second taker in.
+#[tokio::test(start_paused = true)]
+async fn a_hold_ends_on_the_monotonic_clock_not_the_wall_clock() {
+    use webhook_receiver::__private::InboxOps as _;
+    let backend = MemoryInbox::new();
+    let inbox = inbox_contract::inbox(backend.clone());
+    inbox_contract::accept(&inbox, "held").await;
+    let visibility = Duration::from_millis(200);
+    let first = backend.take("munity", visibility, Duration::ZERO).await;
+    assert!(first.unwrap().is_some());
+    std::thread::sleep(Duration::from_millis(400));
+    let during = backend.take("munity", visibility, Duration::ZERO).await;
+    assert!(
+        during.unwrap().is_none(),
+        "the hold ended on the wall clock"
+    );
+    tokio::time::advance(Duration::from_millis(250)).await;
+    let after = backend.take("munity", visibility, Duration::ZERO).await;
+    assert_eq!(after.unwrap().map(|job| job.attempt), Some(2));
+}

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use super::{
     Backend, DeadLetter, DeadLetterFilter, Enqueued, InboxBackend, InboxStats, Job, StoreError,
@@ -41,13 +42,17 @@ struct State {
     entries: HashMap<MessageId, Entry>,
     /// The waiting deliveries of each provider, by the time they are due, then by arrival.
     due: HashMap<String, BTreeMap<Slot, MessageId>>,
-    /// The deliveries taken, by the end of their visibility.
-    taken: BTreeMap<Slot, MessageId>,
+    /// The deliveries taken, by the end of their visibility (on the monotonic clock: a wall
+    /// clock that jumps neither ends a hold early nor stretches it).
+    taken: BTreeMap<Hold, MessageId>,
     sequence: u64,
 }
 
 /// A time (unix nanoseconds) and a sequence number, unique per use.
 type Slot = (i128, u64);
+
+/// The end of a hold on the monotonic clock, and a sequence number, unique per use.
+type Hold = (Instant, u64);
 
 struct Entry {
     delivery: StoredDelivery,
@@ -59,7 +64,7 @@ struct Entry {
 
 enum Status {
     Waiting,
-    Taken { token: u128, until: Slot },
+    Taken { token: u128, until: Hold },
     Completed(OffsetDateTime),
     Dead(OffsetDateTime),
 }
@@ -84,7 +89,7 @@ impl MemoryInbox {
     fn with_taken<R>(
         &self,
         job: &Job,
-        change: impl FnOnce(&mut State, MessageId, Slot) -> R,
+        change: impl FnOnce(&mut State, MessageId, Hold) -> R,
     ) -> Result<R, StoreError> {
         let mut state = self.lock();
         let id = job.delivery.id.clone();
@@ -110,14 +115,22 @@ fn nanos(time: OffsetDateTime) -> i128 {
     time.unix_timestamp_nanos()
 }
 
-fn later(time: OffsetDateTime, by: Duration) -> OffsetDateTime {
-    crate::idempotency::deadline(time, by)
+/// The end of a hold of `visibility` from now, on the monotonic clock.
+fn hold_until(visibility: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(visibility)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 60 * 60))
 }
 
 impl State {
     fn slot(&mut self, time: OffsetDateTime) -> Slot {
         self.sequence += 1;
         (nanos(time), self.sequence)
+    }
+
+    fn hold(&mut self, until: Instant) -> Hold {
+        self.sequence += 1;
+        (until, self.sequence)
     }
 
     /// Queues the entry of `id` (which must exist) for `at`.
@@ -134,8 +147,9 @@ impl State {
 
     /// Takes the deliveries whose visibility ran out back into their queues, due at once.
     fn expire_taken(&mut self, now: OffsetDateTime) {
+        let monotonic = Instant::now();
         while let Some((&until, _)) = self.taken.first_key_value() {
-            if until.0 > nanos(now) {
+            if until.0 > monotonic {
                 break;
             }
             if let Some((_, id)) = self.taken.pop_first() {
@@ -144,14 +158,18 @@ impl State {
         }
     }
 
-    /// The earliest time anything changes on its own for `provider`'s takers.
-    fn next_change(&self, provider: &str) -> Option<i128> {
+    /// The earliest time anything changes on its own for `provider`'s takers, on the
+    /// monotonic clock (`now` is the wall clock's reading for the due times).
+    fn next_change(&self, provider: &str, now: OffsetDateTime) -> Option<Instant> {
         let due = self
             .due
             .get(provider)
             .and_then(|queue| queue.first_key_value())
-            .map(|(slot, _)| slot.0);
-        let visible = self.taken.first_key_value().map(|(slot, _)| slot.0);
+            .map(|(slot, _)| {
+                let ahead = u64::try_from((slot.0 - nanos(now)).max(0)).unwrap_or(u64::MAX);
+                Instant::now() + Duration::from_nanos(ahead)
+            });
+        let visible = self.taken.first_key_value().map(|(hold, _)| hold.0);
         match (due, visible) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -170,7 +188,7 @@ impl State {
             return None;
         }
         let (_, id) = queue.pop_first()?;
-        let until = self.slot(later(now, visibility));
+        let until = self.hold(hold_until(visibility));
         let token = new_owner_token();
         let entry = self.entries.get_mut(&id)?;
         entry.attempts += 1;
@@ -259,10 +277,7 @@ impl Backend for MemoryInbox {
                 if let Some(job) = state.take_due(provider, now, visibility) {
                     return Ok(Some(job));
                 }
-                state.next_change(provider).map(|at| {
-                    let ahead = u64::try_from((at - nanos(now)).max(0)).unwrap_or(u64::MAX);
-                    tokio::time::Instant::now() + Duration::from_nanos(ahead)
-                })
+                state.next_change(provider, now)
             };
             let now = tokio::time::Instant::now();
             if now >= give_up {
@@ -275,7 +290,7 @@ impl Backend for MemoryInbox {
 
     async fn extend(&self, job: &Job, visibility: Duration) -> Result<(), StoreError> {
         self.with_taken(job, |state, id, _| {
-            let until = state.slot(later(OffsetDateTime::now_utc(), visibility));
+            let until = state.hold(hold_until(visibility));
             if let Some(entry) = state.entries.get_mut(&id) {
                 entry.status = Status::Taken {
                     token: job.token,
