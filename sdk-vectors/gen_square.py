@@ -33,7 +33,7 @@ cases = []
 
 
 def add(name, url, body, sig, note, verify_url=None, sdk_specific=False):
-    headers = [("Content-Type", "application/json"), ("Square-Version", "2025-10-16"),
+    headers = [("Content-Type", "application/json"),
                ("Square-Initial-Delivery-Timestamp", "2026-01-01T00:00:00.000Z"), ("Square-Retry-Number", "0")]
     if sig is not None:
         headers.append(("x-square-hmacsha256-signature", sig))

@@ -7,6 +7,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=${SDKWORK:-/tmp/sdkwork}
 export SDKWORK_NPM="$WORK/npm"
 unset TEST_MODE  # paddle-python-sdk turns its time-drift check off when TEST_MODE is set
+export PYTHONDONTWRITEBYTECODE=1  # keep __pycache__ out of the repository
 
 PY_PKGS=(stripe==16.1.0 slack_sdk==3.48.0 twilio==9.13.0 sendgrid==6.12.5 paddle-python-sdk==1.16.1
          squareup==46.0.0.20260916 cryptography==51.0.1)
