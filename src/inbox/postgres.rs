@@ -242,13 +242,13 @@ impl Statements {
 ///
 /// # Visibility and take-over
 ///
-/// A take's heartbeat row is renewed by [`extend`](Backend::extend) (the worker does it
-/// every third of its visibility timeout). Every take first sweeps, at most every quarter of
-/// its visibility: takers of this crate whose heartbeat is older than the visibility timeout
-/// (or that never recorded one) have their jobs unlocked by graphile_worker's
-/// `recover_dead_worker_jobs`, and the next take gets them. Use the same visibility timeout for
-/// every worker of one inbox. graphile_worker's own workers, if your application runs some in
-/// the same schema, are never swept by this crate.
+/// A take records its taker's heartbeat row in the transaction that locks the job, so no job
+/// is ever locked by a taker without one; the worker renews it every third of its visibility
+/// timeout. A take first sweeps, unless this process swept less than a quarter of the
+/// visibility (at most 1 s) ago: takers of this crate whose heartbeat is older than their own
+/// visibility timeout (it is part of the taker id) have their jobs unlocked by graphile_worker's
+/// `recover_dead_worker_jobs`, and the next take gets them. graphile_worker's own workers, if
+/// your application runs some in the same schema, are never swept by this crate.
 ///
 /// # Connections
 ///
@@ -591,8 +591,8 @@ impl PostgresInbox {
     }
 
     /// Unlocks the jobs of this crate's takers whose heartbeat is older than their own
-    /// visibility timeout (it is part of the taker id), at most every quarter of `visibility`
-    /// (and at least every second).
+    /// visibility timeout (it is part of the taker id), unless this process swept less than a
+    /// quarter of `visibility` (at most 1 s) ago.
     async fn sweep(&self, visibility: Duration) -> Result<(), StoreError> {
         {
             let mut swept = lock(&self.inner.swept);
