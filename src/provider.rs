@@ -61,6 +61,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub struct Verified<'a> {
     payload: Cow<'a, [u8]>,
     id: Option<Cow<'a, str>>,
+    kind: Option<Cow<'a, str>>,
     timestamp: Option<OffsetDateTime>,
 }
 
@@ -69,6 +70,7 @@ impl<'a> Verified<'a> {
         Self {
             payload: payload.into(),
             id: None,
+            kind: None,
             timestamp: None,
         }
     }
@@ -78,6 +80,14 @@ impl<'a> Verified<'a> {
     #[must_use]
     pub fn with_id(mut self, id: impl Into<Cow<'a, str>>) -> Self {
         self.id = Some(id.into());
+        self
+    }
+
+    /// Attaches the event's type as the sender names it beside the signed bytes (GitHub's
+    /// `X-GitHub-Event`, Shopify's `X-Shopify-Topic`), for a `parse` that sees the payload only.
+    #[must_use]
+    pub fn with_kind(mut self, kind: impl Into<Cow<'a, str>>) -> Self {
+        self.kind = Some(kind.into());
         self
     }
 
@@ -104,6 +114,12 @@ impl<'a> Verified<'a> {
     #[must_use]
     pub fn timestamp(&self) -> Option<OffsetDateTime> {
         self.timestamp
+    }
+
+    /// The event type attached during verification, if any.
+    #[must_use]
+    pub fn kind(&self) -> Option<&str> {
+        self.kind.as_deref()
     }
 
     /// Parses the verified bytes as JSON into `T`, for a [`Provider::parse`]: a failure is
@@ -287,6 +303,12 @@ pub mod dangerous {
         #[must_use]
         pub fn with_timestamp(self, timestamp: OffsetDateTime) -> Self {
             Self(self.0.with_timestamp(timestamp))
+        }
+
+        /// The event type the delivery claims.
+        #[must_use]
+        pub fn with_kind(self, kind: impl Into<Cow<'a, str>>) -> Self {
+            Self(self.0.with_kind(kind))
         }
 
         /// The bytes read.

@@ -527,14 +527,15 @@ mod job_keys {
     async fn a_release_keeps_the_last_error() {
         let table = fresh_table();
         let (inbox, backend) = inbox(&table).await;
-        let received = inbox
-            .receive(&[("x-munity-token", TOKEN)][..], BODY)
-            .await;
+        let received = inbox.receive(&[("x-munity-token", TOKEN)][..], BODY).await;
         assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
         let wait = Duration::from_secs(5);
         let job = backend.take("munity", wait, wait).await.unwrap().unwrap();
         let due = time::OffsetDateTime::now_utc();
-        backend.retry(&job, "the first run failed", due).await.unwrap();
+        backend
+            .retry(&job, "the first run failed", due)
+            .await
+            .unwrap();
         let job = backend.take("munity", wait, wait).await.unwrap().unwrap();
         backend.release(&job).await.unwrap();
         let client = backend.pool().get().await.unwrap();
@@ -569,15 +570,16 @@ mod job_keys {
             .await
             .unwrap();
         assert_eq!(removed, 1);
-        let received = inbox
-            .receive(&[("x-munity-token", TOKEN)][..], BODY)
-            .await;
+        let received = inbox.receive(&[("x-munity-token", TOKEN)][..], BODY).await;
         assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
         let job = backend
             .take("munity", Duration::from_secs(30), Duration::from_secs(15))
             .await
             .unwrap();
-        assert!(job.is_some(), "the job under the new task id was never taken");
+        assert!(
+            job.is_some(),
+            "the job under the new task id was never taken"
+        );
     }
 
     #[tokio::test]

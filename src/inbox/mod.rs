@@ -124,6 +124,9 @@ pub struct StoredDelivery {
     pub verified_id: Option<String>,
     /// The timestamp the verification covered, where the scheme has one.
     pub verified_timestamp: Option<OffsetDateTime>,
+    /// The event type the sender named beside the signed bytes, where the provider reads one
+    /// there (GitHub's `X-GitHub-Event`).
+    pub verified_kind: Option<String>,
     /// When the inbox accepted it.
     pub received_at: OffsetDateTime,
     /// The request headers the [`Inbox`] was told to keep ([`InboxBuilder::keep_header`]), as
@@ -140,6 +143,9 @@ impl StoredDelivery {
         }
         if let Some(timestamp) = self.verified_timestamp {
             verified = verified.with_timestamp(timestamp);
+        }
+        if let Some(kind) = &self.verified_kind {
+            verified = verified.with_kind(kind.as_str());
         }
         verified
     }
@@ -604,6 +610,7 @@ impl<P: Provider> Inbox<P> {
         let payload = verified.payload().to_vec();
         let verified_id = verified.id().map(str::to_owned);
         let verified_timestamp = verified.timestamp();
+        let verified_kind = verified.kind().map(str::to_owned);
         let watch = Stopwatch::start_if(timed);
         let delivery = provider.parse(verified);
         span.phase(Phase::Parse, watch.elapsed());
@@ -624,6 +631,7 @@ impl<P: Provider> Inbox<P> {
             payload,
             verified_id,
             verified_timestamp,
+            verified_kind,
             received_at: OffsetDateTime::now_utc(),
             headers: kept,
         })

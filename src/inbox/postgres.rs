@@ -62,7 +62,7 @@ impl Statements {
         // `table` was validated: plain identifier characters only, so quoting cannot be
         // escaped from.
         let t = format!("\"{table}\"");
-        let columns = "key, provider, payload, verified_id, verified_ns, received_ns, \
+        let columns = "key, provider, payload, verified_id, verified_ns, verified_kind, received_ns, \
                        header_names, header_values, attempts, error, \
                        floor(extract(epoch from finished_at) * 1000000)::int8 AS finished_us";
         // The optional filter of a `DeadLetterFilter`: $2 provider, $3 keys, $4 error text,
@@ -95,15 +95,17 @@ impl Statements {
                  header_values text[] NOT NULL, \
                  attempts int4 NOT NULL, \
                  error text NULL, \
-                 finished_at timestamptz NULL)"
+                 finished_at timestamptz NULL, \
+                 verified_kind text NULL); \
+                 ALTER TABLE {t} ADD COLUMN IF NOT EXISTS verified_kind text NULL"
             ),
             // $1..$9 the row, $10 the task identifier, $11 the task prefix.
             enqueue: format!(
                 "WITH ins AS (\
                    INSERT INTO {t} (key, provider, message_id, state, payload, verified_id, \
                                     verified_ns, received_ns, header_names, header_values, \
-                                    attempts) \
-                   VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, 0) \
+                                    attempts, verified_kind) \
+                   VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, 0, $12) \
                    ON CONFLICT (key) DO NOTHING \
                    RETURNING key) \
                  SELECT {guard} AS added, \
@@ -217,7 +219,8 @@ impl Statements {
 ///       header_values text[]  NOT NULL,
 ///       attempts      int4    NOT NULL,
 ///       error         text    NULL,
-///       finished_at   timestamptz NULL       -- completed or dead since
+///       finished_at   timestamptz NULL,      -- completed or dead since
+///       verified_kind text    NULL           -- the event type named beside the signed bytes
 ///   );
 ///   ```
 /// - **The queue**: graphile_worker's job tables (schema `graphile_worker`, created or
@@ -889,6 +892,7 @@ fn read_row(row: &tokio_postgres::Row) -> Result<DeadLetter, StoreError> {
         payload: row.try_get("payload").map_err(bad)?,
         verified_id: row.try_get("verified_id").map_err(bad)?,
         verified_timestamp: verified_ns.map(nanos_time).transpose()?,
+        verified_kind: row.try_get("verified_kind").map_err(bad)?,
         received_at: nanos_time(row.try_get("received_ns").map_err(bad)?)?,
         headers: names.into_iter().zip(values).collect(),
     };
@@ -934,6 +938,7 @@ impl Backend for PostgresInbox {
                     &values,
                     &self.task(&delivery.provider),
                     &self.inner.task_prefix,
+                    &delivery.verified_kind,
                 ],
             )
             .await

@@ -31,8 +31,8 @@ const PURGE_BATCH: usize = 500;
 const LETTERS_PAGE: usize = 200;
 
 /// The fields of a dead letter a listing reads to apply its filter: all but the payload.
-const LETTER_FIELDS: [&str; 9] = [
-    "provider", "key", "vid", "vts", "recv", "headers", "attempts", "error", "fin",
+const LETTER_FIELDS: [&str; 10] = [
+    "provider", "key", "vid", "vts", "vkind", "recv", "headers", "attempts", "error", "fin",
 ];
 
 /// How long a consumer with nothing pending must have been idle before a take removes it from
@@ -57,7 +57,7 @@ end
 pcall(redis.call, 'XGROUP', 'CREATE', KEYS[2], 'workers', '0', 'MKSTREAM')
 redis.call('HSET', KEYS[1], 'provider', ARGV[1], 'key', ARGV[2], 'payload', ARGV[3],
   'vid', ARGV[4], 'vts', ARGV[5], 'recv', ARGV[6], 'headers', ARGV[7], 'status', 'w',
-  'attempts', 0)
+  'attempts', 0, 'vkind', ARGV[8])
 local entry = redis.call('XADD', KEYS[2], '*', 'key', ARGV[2])
 redis.call('HSET', KEYS[1], 'entry', entry)
 redis.call('SADD', KEYS[3], ARGV[1])
@@ -341,7 +341,7 @@ struct Scripts {
 ///
 /// | key | type | holds |
 /// |---|---|---|
-/// | `d:<message id key>` | hash | the stored delivery (`provider`, `key`, `payload`, `vid`, `vts`, `recv`, `headers`), its state (`status`: `w` waiting, `t` taken, `c` completed, `x` dead), `attempts`, the take's `token` and stream `entry`, the last `error`, when it finished (`fin`) |
+/// | `d:<message id key>` | hash | the stored delivery (`provider`, `key`, `payload`, `vid`, `vts`, `vkind`, `recv`, `headers`), its state (`status`: `w` waiting, `t` taken, `c` completed, `x` dead), `attempts`, the take's `token` and stream `entry`, the last `error`, when it finished (`fin`) |
 /// | `s:<provider>` | stream, group `workers` | one entry per delivery due now or taken |
 /// | `t:<provider>` | sorted set | the deliveries taken, by when their hold runs out |
 /// | `z:<provider>` | sorted set | deliveries waiting for a retry, by due time |
@@ -830,6 +830,7 @@ impl Fields {
         let id = MessageId::new(&provider, id);
         let verified_id = self.text("vid").filter(|id| !id.is_empty());
         let verified_timestamp = self.time("vts");
+        let verified_kind = self.text("vkind").filter(|kind| !kind.is_empty());
         let received_at = self.time("recv").unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let payload = self
             .0
@@ -842,6 +843,7 @@ impl Fields {
             payload,
             verified_id,
             verified_timestamp,
+            verified_kind,
             received_at,
             headers,
         })
@@ -878,6 +880,7 @@ impl Backend for RedisInbox {
             )
             .arg(delivery.received_at.unix_timestamp_nanos().to_string())
             .arg(headers)
+            .arg(delivery.verified_kind.as_deref().unwrap_or(""))
             .invoke_async(&mut self.manager.clone())
             .await
             .map_err(|error| unavailable(&error))?;

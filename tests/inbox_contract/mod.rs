@@ -112,6 +112,12 @@ macro_rules! inbox_contract_tests {
         }
 
         #[tokio::test]
+        async fn the_event_type_named_beside_the_signed_bytes_reaches_the_worker() {
+            let make = $make.await;
+            inbox_contract::the_event_type_named_beside_the_signed_bytes_reaches_the_worker(make).await;
+        }
+
+        #[tokio::test]
         async fn a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets() {
             let make = $make.await;
             inbox_contract::a_completed_delivery_is_replayed_only_on_purpose_and_purge_forgets(make).await;
@@ -824,6 +830,78 @@ pub async fn kept_headers_and_the_verified_bytes_reach_the_stored_delivery<B: Te
         .await
         .unwrap();
     assert!(other.is_none());
+}
+
+/// A provider that names the event type beside the signed bytes (as GitHub's `X-GitHub-Event`
+/// does): Munity's verification, and the type from an `x-event` header.
+#[derive(Clone)]
+struct Kinded(Munity);
+
+impl webhook_receiver::Provider for Kinded {
+    type Event = Option<String>;
+
+    fn name(&self) -> &'static str {
+        "kinded"
+    }
+
+    fn verify<'a, H: webhook_receiver::Headers + ?Sized>(
+        &self,
+        headers: &'a H,
+        body: &'a [u8],
+    ) -> Result<webhook_receiver::Verified<'a>, Error> {
+        let kind = headers
+            .get("x-event")
+            .and_then(|value| std::str::from_utf8(value).ok())
+            .unwrap_or_default()
+            .to_owned();
+        Ok(self.0.verify(headers, body)?.with_kind(kind))
+    }
+
+    fn parse(
+        &self,
+        verified: webhook_receiver::Verified<'_>,
+    ) -> Result<Delivery<Option<String>>, Error> {
+        let kind = verified.kind().map(str::to_owned);
+        let id = MessageId::digest("kinded", verified.payload());
+        Ok(Delivery::new(id, kind, None))
+    }
+}
+
+/// The event type a provider reads beside the signed bytes is stored with the delivery and
+/// reaches the worker's parse.
+pub async fn the_event_type_named_beside_the_signed_bytes_reaches_the_worker<B: TestBackend>(
+    make: impl Fn() -> B,
+) {
+    let inbox = Inbox::builder(Kinded(munity()), make()).build();
+    let mut headers = headers();
+    headers.push(("x-event".to_owned(), "pull_request".to_owned()));
+    let received = inbox.receive(&headers, &body("kinded")).await;
+    assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+    let kinds = Arc::new(Mutex::new(Vec::new()));
+    let worker = Worker::builder(inbox.clone()).build();
+    let seen = Arc::clone(&kinds);
+    let probe = inbox.clone();
+    worker
+        .run(
+            move |delivery: Delivery<Option<String>>| {
+                let seen = Arc::clone(&seen);
+                async move {
+                    seen.lock().unwrap().push(delivery.event);
+                    Ok::<_, String>(())
+                }
+            },
+            async move {
+                for _ in 0..1000 {
+                    if probe.stats().await.unwrap().completed == 1 {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                panic!("not completed within 10 s");
+            },
+        )
+        .await;
+    assert_eq!(*kinds.lock().unwrap(), [Some("pull_request".to_owned())]);
 }
 
 /// A backend that fails every call with `Unavailable` while `down` is set, as a database that
