@@ -10,6 +10,41 @@
 
 pub use crate::json::RawJson;
 
+/// An event of a sender that names its event type beside or inside a body whose shape is
+/// yours: the type as the sender writes it, and the body parsed into `T` (by default
+/// [`RawJson`], read on demand, so that nobody waits for typed models of every event).
+///
+/// ```
+/// use webhook_receiver::providers::{Event, RawJson};
+/// # fn show(event: Event<RawJson>) -> Result<(), webhook_receiver::Error> {
+/// if event.kind == "push" {
+///     let body: serde_json::Value = event.body.parse()?;
+///     println!("{}", body["ref"]);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Event<T = RawJson> {
+    /// The event type as the sender names it (`push`, `checkout.session.completed`,
+    /// `orders/create`); empty where the sender names none.
+    pub kind: String,
+    /// The body, parsed into `T`.
+    pub body: T,
+}
+
+impl<T> Event<T> {
+    /// An event from its parts.
+    #[must_use]
+    pub fn new(kind: impl Into<String>, body: T) -> Self {
+        Self {
+            kind: kind.into(),
+            body,
+        }
+    }
+}
+
 pub mod munity;
 pub mod palenca;
 pub mod receeve;
