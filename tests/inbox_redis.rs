@@ -1228,3 +1228,41 @@ async fn a_retry_on_another_connection_waits_for_the_held_delivery() {
     let received = send_within_10s(&second, "lagging").await;
     assert!(matches!(received, InboxReceived::Duplicate), "{received:?}");
 }
+
+/// The whole inbox contract again, on inboxes that wait for one replica (`with_replicas(1, 5
+/// s)`), each test on a primary and a replica of its own: while the replica keeps up, waiting
+/// changes no answer and no processing.
+mod waiting_for_a_replica {
+    use super::{RedisInbox, SpawnedRedis, fresh_prefix, inbox_contract, wait_for_replicas};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[allow(clippy::unwrap_used, clippy::expect_used)]
+    async fn replicated_inboxes() -> impl Fn() -> RedisInbox {
+        let primary =
+            SpawnedRedis::start(&["--appendonly", "yes", "--repl-diskless-sync-delay", "0"]).await;
+        let replica = SpawnedRedis::start(&[
+            "--replicaof",
+            "127.0.0.1",
+            &primary.port.to_string(),
+            "--appendonly",
+            "no",
+            "--repl-diskless-load",
+            "on-empty-db",
+        ])
+        .await;
+        wait_for_replicas(&mut primary.connect().await, 1).await;
+        let base = RedisInbox::connect(&primary.url())
+            .await
+            .unwrap()
+            .with_replicas(1, Duration::from_secs(5));
+        // The servers live as long as the factory, the test's.
+        let servers = Arc::new((primary, replica));
+        move || {
+            let _ = &servers;
+            base.clone().with_prefix(fresh_prefix())
+        }
+    }
+
+    crate::inbox_contract_tests!(replicated_inboxes());
+}
