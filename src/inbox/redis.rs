@@ -363,6 +363,7 @@ struct Scripts {
 /// | `z:<provider>` | sorted set | deliveries waiting for a retry, by due time |
 /// | `done`, `dead` | sorted sets | completed and dead deliveries, by when they finished |
 /// | `providers` | set | the providers seen, for `stats` |
+/// | `sync` | string (a counter) | with [`with_replicas`](RedisInbox::with_replicas) only: incremented by an enqueue that finds its id held, a write for the `WAIT` after it to cover |
 ///
 /// The scripts touch the delivery hashes by name, so the inbox needs a single Redis server
 /// (not Redis Cluster), Redis 6.2 or later (`XAUTOCLAIM`).
