@@ -888,3 +888,381 @@ async fn a_provider_name_with_a_colon_is_refused_with_a_clear_error() {
         "{taken:?}"
     );
 }
+
+/// A `redis-server` of a test on a free port of 127.0.0.1, in a directory of its own; killed
+/// (SIGKILL) and its directory removed when dropped, on a panic too.
+struct SpawnedRedis {
+    child: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+impl SpawnedRedis {
+    /// Starts `redis-server` with `args` (no RDB snapshots) and waits, at most 5 s, until it
+    /// answers.
+    async fn start(args: &[&str]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("wr-inbox-replica-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let child = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .arg("--dir")
+            .arg(&dir)
+            .args(["--save", "", "--daemonize", "no"])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is not installed: run `scripts/services.sh` (as root)");
+        let mut server = Self { child, port, dir };
+        for _ in 0..100 {
+            if let Ok(mut connection) = server.try_connect().await
+                && redis::cmd("PING")
+                    .query_async::<String>(&mut connection)
+                    .await
+                    .is_ok()
+            {
+                return server;
+            }
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!("redis-server exited with {status}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server on port {port} did not come up within 5 s");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    async fn try_connect(&self) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+        redis::Client::open(self.url())?
+            .get_multiplexed_async_connection()
+            .await
+    }
+
+    async fn connect(&self) -> redis::aio::MultiplexedConnection {
+        self.try_connect().await.unwrap()
+    }
+}
+
+impl Drop for SpawnedRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Waits until exactly `count` replicas are connected to `primary` (per `INFO replication`,
+/// at most 20 s), and with `count` above 0 until they acknowledge a write (`WAIT`, at most 50
+/// tries of 100 ms): a replica listed `online` right after its synchronization may not be sent
+/// the stream yet (Redis 7.0 starts it on the replica's next acknowledgement, which can be
+/// a second later), and `WAIT` would time out meanwhile.
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+async fn wait_for_replicas(primary: &mut redis::aio::MultiplexedConnection, count: usize) {
+    let mut info = String::new();
+    let mut connected = false;
+    for _ in 0..200 {
+        info = redis::cmd("INFO")
+            .arg("replication")
+            .query_async(primary)
+            .await
+            .unwrap();
+        let online = info
+            .lines()
+            .filter(|line| line.starts_with("slave") && line.contains("state=online"))
+            .count();
+        let listed = info
+            .lines()
+            .find_map(|line| line.strip_prefix("connected_slaves:"))
+            .and_then(|n| n.trim().parse::<usize>().ok());
+        if online == count && listed == Some(count) {
+            connected = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        connected,
+        "{count} replicas were not online within 20 s:\n{info}"
+    );
+    if count == 0 {
+        return;
+    }
+    for _ in 0..50 {
+        let _: i64 = redis::cmd("INCR")
+            .arg("wr-test:replicas-ready")
+            .query_async(primary)
+            .await
+            .unwrap();
+        let acknowledged: usize = redis::cmd("WAIT")
+            .arg(count)
+            .arg(100)
+            .query_async(primary)
+            .await
+            .unwrap();
+        if acknowledged >= count {
+            return;
+        }
+    }
+    panic!("{count} replicas did not acknowledge a write within 50 tries of 100 ms");
+}
+
+/// `with_replicas(1, 200 ms)` on a primary and a replica of this test's own (not the shared
+/// server: other tests must not see a replica come and go): a delivery is answered `200
+/// accepted` once the replica holds it; with the replica killed, a new delivery is answered 503
+/// after the 200 ms (it is on the primary, not acknowledged), and so is its retry while the
+/// replica is down (a `200 duplicate` would tell the sender to stop while only the primary holds
+/// it); once a replica is back and synchronized, the retry is `200 duplicate`, the replica holds
+/// the delivery, and it is queued once.
+#[tokio::test]
+async fn with_replicas_answers_200_only_once_a_replica_holds_the_delivery() {
+    use webhook_receiver::idempotency::StoreError;
+    // No 5 s pause before each full synchronization.
+    let primary =
+        SpawnedRedis::start(&["--appendonly", "yes", "--repl-diskless-sync-delay", "0"]).await;
+    let primary_port = primary.port.to_string();
+    let replica_args = [
+        "--replicaof",
+        "127.0.0.1",
+        primary_port.as_str(),
+        "--appendonly",
+        "no",
+        "--repl-diskless-load",
+        "on-empty-db",
+    ];
+    let mut observer = primary.connect().await;
+    let replica = SpawnedRedis::start(&replica_args).await;
+    wait_for_replicas(&mut observer, 1).await;
+
+    let prefix = fresh_prefix();
+    let timeout = Duration::from_millis(200);
+    let backend = RedisInbox::connect(&primary.url())
+        .await
+        .unwrap()
+        .with_prefix(prefix.clone())
+        .with_replicas(1, timeout);
+    let inbox = inbox_contract::inbox(backend.clone());
+    let send = |state: &'static str| {
+        let inbox = &inbox;
+        async move {
+            let started = std::time::Instant::now();
+            let received = tokio::time::timeout(
+                Duration::from_secs(10),
+                inbox.receive(&inbox_contract::headers(), &inbox_contract::body(state)),
+            )
+            .await
+            .expect("a receive with a 200 ms replica timeout must end within 10 s");
+            (received, started.elapsed())
+        }
+    };
+    let exists = |connection: &mut redis::aio::MultiplexedConnection, state: &'static str| {
+        let key = format!("{prefix}d:{}", inbox_contract::munity_id(state).key());
+        let mut connection = connection.clone();
+        async move {
+            redis::cmd("EXISTS")
+                .arg(key)
+                .query_async::<bool>(&mut connection)
+                .await
+                .unwrap()
+        }
+    };
+
+    // The replica up: accepted, and the replica holds the delivery when the answer comes.
+    let (received, _) = send("replicated").await;
+    assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+    let mut on_replica = replica.connect().await;
+    assert!(exists(&mut on_replica, "replicated").await);
+
+    // The replica gone: the primary records the delivery, the answer is 503 after the timeout.
+    drop(replica);
+    wait_for_replicas(&mut observer, 0).await;
+    let (received, took) = send("unreplicated").await;
+    let InboxReceived::Unavailable(StoreError::Unavailable(message)) = &received else {
+        panic!("an enqueue no replica acknowledged was answered {received:?}");
+    };
+    assert!(message.contains("replica"), "{message}");
+    assert!(
+        took >= timeout,
+        "answered after {took:?}, before the timeout"
+    );
+    assert!(exists(&mut observer, "unreplicated").await);
+    // Its retry, while the replica is still down: 503 again, not `200 duplicate`.
+    let (received, _) = send("unreplicated").await;
+    assert!(
+        matches!(received, InboxReceived::Unavailable(_)),
+        "a retry no replica acknowledged was answered {received:?}"
+    );
+
+    // A replica back (a fresh one: a full synchronization): the retry is a duplicate, and the
+    // replica holds it.
+    let replica = SpawnedRedis::start(&replica_args).await;
+    wait_for_replicas(&mut observer, 1).await;
+    // Meanwhile the server forgot the script and closed the inbox's connections (as a restart
+    // would): the retry loads the script and opens a new connection by itself.
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut observer)
+        .await
+        .unwrap();
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .arg("SKIPME")
+        .arg("yes")
+        .query_async(&mut observer)
+        .await
+        .unwrap();
+    let (received, _) = send("unreplicated").await;
+    assert!(matches!(received, InboxReceived::Duplicate), "{received:?}");
+    let mut on_replica = replica.connect().await;
+    assert!(exists(&mut on_replica, "unreplicated").await);
+    // The shared connection of the other calls was closed too: its first call fails, the
+    // next one reconnects.
+    let mut stats = backend.stats().await;
+    for _ in 0..3 {
+        if stats.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        stats = backend.stats().await;
+    }
+    let stats = stats.unwrap();
+    assert_eq!(
+        (stats.pending, stats.in_flight, stats.dead, stats.completed),
+        (2, 0, 0, 0),
+        "each delivery is queued once"
+    );
+}
+
+/// `inbox.receive` of the delivery `state`, which must end within 10 s.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+async fn send_within_10s(
+    inbox: &webhook_receiver::inbox::Inbox<webhook_receiver::providers::munity::Munity>,
+    state: &str,
+) -> InboxReceived {
+    let headers = inbox_contract::headers();
+    let body = inbox_contract::body(state);
+    tokio::time::timeout(Duration::from_secs(10), inbox.receive(&headers, &body))
+        .await
+        .expect("a receive with a 200 ms replica timeout must end within 10 s")
+}
+
+/// Sends `signal` (`STOP`, `CONT`) to this test's own `redis-server`, by its process id.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+fn signal(server: &SpawnedRedis, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(server.child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal}: {status}");
+}
+
+/// A replica that is connected but behind (stopped with SIGSTOP: its connection stays open,
+/// it acknowledges nothing) is not counted, also for a retry that comes on another connection
+/// (another receiving process, here another inbox), which wrote nothing itself: the retry finds
+/// the id held and is answered 503, not `200 duplicate` (a `WAIT` after a script that writes
+/// nothing would answer for that connection's older writes only, acknowledged by the lagging
+/// replica long ago); once the replica resumes, the retry is `200 duplicate`. (The marker the
+/// script writes for a held id matters from Redis 7.2 on; up to 7.0, where every command moves
+/// a connection's offset to the server's, this test passes without it.)
+#[tokio::test]
+async fn a_retry_on_another_connection_waits_for_the_held_delivery() {
+    let primary =
+        SpawnedRedis::start(&["--appendonly", "yes", "--repl-diskless-sync-delay", "0"]).await;
+    let primary_port = primary.port.to_string();
+    let mut observer = primary.connect().await;
+    let replica = SpawnedRedis::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        primary_port.as_str(),
+        "--appendonly",
+        "no",
+        "--repl-diskless-load",
+        "on-empty-db",
+    ])
+    .await;
+    wait_for_replicas(&mut observer, 1).await;
+    let prefix = fresh_prefix();
+    let timeout = Duration::from_millis(200);
+    let connect = || async {
+        let backend = RedisInbox::connect(&primary.url())
+            .await
+            .unwrap()
+            .with_prefix(prefix.clone())
+            .with_replicas(1, timeout);
+        inbox_contract::inbox(backend)
+    };
+    let (first, second) = (connect().await, connect().await);
+    // Both inboxes have written and waited once with the replica up.
+    for (inbox, state) in [(&first, "first"), (&second, "second")] {
+        let received = inbox
+            .receive(&inbox_contract::headers(), &inbox_contract::body(state))
+            .await;
+        assert!(matches!(received, InboxReceived::Accepted), "{received:?}");
+    }
+
+    signal(&replica, "STOP");
+    let received = send_within_10s(&first, "lagging").await;
+    assert!(
+        matches!(received, InboxReceived::Unavailable(_)),
+        "an enqueue the stopped replica did not acknowledge was answered {received:?}"
+    );
+    let received = send_within_10s(&second, "lagging").await;
+    assert!(
+        matches!(received, InboxReceived::Unavailable(_)),
+        "a retry on another connection, the replica stopped, was answered {received:?}"
+    );
+
+    signal(&replica, "CONT");
+    let received = send_within_10s(&second, "lagging").await;
+    assert!(matches!(received, InboxReceived::Duplicate), "{received:?}");
+}
+
+/// The whole inbox contract again, on inboxes that wait for one replica (`with_replicas(1, 5
+/// s)`), each test on a primary and a replica of its own: while the replica keeps up, waiting
+/// changes no answer and no processing.
+mod waiting_for_a_replica {
+    use super::{RedisInbox, SpawnedRedis, fresh_prefix, inbox_contract, wait_for_replicas};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[allow(clippy::unwrap_used, clippy::expect_used)]
+    async fn replicated_inboxes() -> impl Fn() -> RedisInbox {
+        let primary =
+            SpawnedRedis::start(&["--appendonly", "yes", "--repl-diskless-sync-delay", "0"]).await;
+        let replica = SpawnedRedis::start(&[
+            "--replicaof",
+            "127.0.0.1",
+            &primary.port.to_string(),
+            "--appendonly",
+            "no",
+            "--repl-diskless-load",
+            "on-empty-db",
+        ])
+        .await;
+        wait_for_replicas(&mut primary.connect().await, 1).await;
+        let base = RedisInbox::connect(&primary.url())
+            .await
+            .unwrap()
+            .with_replicas(1, Duration::from_secs(5));
+        // The servers live as long as the factory, the test's.
+        let servers = Arc::new((primary, replica));
+        move || {
+            let _ = &servers;
+            base.clone().with_prefix(fresh_prefix())
+        }
+    }
+
+    crate::inbox_contract_tests!(replicated_inboxes());
+}

@@ -2,7 +2,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, MultiplexedConnection};
-use redis::{Script, Value};
+use redis::{Script, ScriptInvocation, ServerErrorKind, Value};
 use time::OffsetDateTime;
 
 use super::{
@@ -42,22 +42,38 @@ const LETTER_FIELDS: [&str; 10] = [
 /// (nothing is pending for it), and a process that takes again is added back by its next read.
 const STALE_CONSUMER: Duration = Duration::from_secs(2);
 
+/// How many connections of enqueues that wait for replicas are kept for reuse (see
+/// [`RedisInbox::with_replicas`]); more are opened for a burst and closed after it.
+const MAX_IDLE_WAITERS: usize = 32;
+
 /// The longest retry delay the inbox records (100 years, in ms); a later due time is that.
 const MAX_DELAY_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// Creates the group if needed (an error that it exists is ignored), records the delivery
 /// unless its id is held, and queues it. Answers 1 when recorded, 0 for a duplicate, 2 for
 /// the id held with another payload.
+///
+/// KEYS: delivery, stream, `providers`, `sync`. ARGV: provider, key, payload, verified id,
+/// verified timestamp, received at, headers, `1` when the inbox waits for replicas (see
+/// [`RedisInbox::with_replicas`]): then an id found held increments `sync`, a write that the
+/// replication stream carries after the held delivery, so that the `WAIT` after the script
+/// covers the delivery too. Without it, from Redis 7.2 on, a script that writes nothing leaves
+/// the connection's replication offset at its own last write, and `WAIT` would answer for
+/// that older write only: a retry arriving on another connection (another receiving process)
+/// would be answered `200 duplicate` as soon as a lagging replica acknowledged that. (Up to
+/// Redis 7.0 every command moved the connection's offset to the server's, so the marker only
+/// costs a write there.) The last argument is the event type named beside the signed bytes.
 const ENQUEUE: &str = r"
 local held = redis.call('HGET', KEYS[1], 'payload')
 if held then
+  if ARGV[8] == '1' then redis.call('INCR', KEYS[4]) end
   if held == ARGV[3] then return 0 end
   return 2
 end
 pcall(redis.call, 'XGROUP', 'CREATE', KEYS[2], 'workers', '0', 'MKSTREAM')
 redis.call('HSET', KEYS[1], 'provider', ARGV[1], 'key', ARGV[2], 'payload', ARGV[3],
   'vid', ARGV[4], 'vts', ARGV[5], 'recv', ARGV[6], 'headers', ARGV[7], 'status', 'w',
-  'attempts', 0, 'vkind', ARGV[8])
+  'attempts', 0, 'vkind', ARGV[9])
 local entry = redis.call('XADD', KEYS[2], '*', 'key', ARGV[2])
 redis.call('HSET', KEYS[1], 'entry', entry)
 redis.call('SADD', KEYS[3], ARGV[1])
@@ -347,6 +363,7 @@ struct Scripts {
 /// | `z:<provider>` | sorted set | deliveries waiting for a retry, by due time |
 /// | `done`, `dead` | sorted sets | completed and dead deliveries, by when they finished |
 /// | `providers` | set | the providers seen, for `stats` |
+/// | `sync` | string (a counter) | with [`with_replicas`](RedisInbox::with_replicas) only: incremented by an enqueue that finds its id held, a write for the `WAIT` after it to cover |
 ///
 /// The scripts touch the delivery hashes by name, so the inbox needs a single Redis server
 /// (not Redis Cluster), Redis 6.2 or later (`XAUTOCLAIM`).
@@ -362,6 +379,18 @@ pub struct RedisInbox {
     scripts: Arc<Scripts>,
     /// Turns the times callers pass into durations (see [`RedisInbox::with_clock`]).
     clock: Arc<dyn Clock>,
+    /// The replicas an enqueue waits for, if any (see [`RedisInbox::with_replicas`]).
+    replicas: Option<ReplicaWait>,
+    /// Connections for enqueues that wait for replicas, one enqueue at a time on each.
+    waiters: Arc<Mutex<Vec<MultiplexedConnection>>>,
+}
+
+/// What [`RedisInbox::with_replicas`] set: how many replicas must acknowledge a delivery, and
+/// how long an enqueue waits for them.
+#[derive(Clone, Copy, Debug)]
+struct ReplicaWait {
+    replicas: usize,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for RedisInbox {
@@ -369,6 +398,7 @@ impl std::fmt::Debug for RedisInbox {
         f.debug_struct("RedisInbox")
             .field("prefix", &self.prefix)
             .field("consumer", &self.consumer)
+            .field("replicas", &self.replicas)
             .finish_non_exhaustive()
     }
 }
@@ -455,6 +485,8 @@ impl RedisInbox {
             prefix: Arc::from(DEFAULT_PREFIX),
             consumer: process_consumer(),
             clock: Arc::new(SystemClock),
+            replicas: None,
+            waiters: Arc::default(),
             scripts: Arc::new(Scripts {
                 enqueue: Script::new(ENQUEUE),
                 prepare: Script::new(&format!("{NOW}{MARK}{PREPARE}")),
@@ -480,13 +512,74 @@ impl RedisInbox {
 
     /// The same inbox with `clock` ([`SystemClock`](crate::clock::SystemClock) unless set)
     /// for the one thing it reads this host's time for: turning the times callers pass (the
-    /// due time of [`retry`](InboxBackend::retry), the `before` of
-    /// [`purge`](InboxBackend::purge)) into durations from now. Every time the inbox keeps is
+    /// due time of [`retry`](Backend::retry), the `before` of
+    /// [`purge`](super::Inbox::purge)) into durations from now. Every time the inbox keeps is
     /// the Redis server's (`TIME`, read in its scripts): hosts whose clocks differ agree on
     /// when a hold runs out, when a retry is due and how old a completion is.
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The same inbox answering a delivery `200` only once `replicas` replicas of the Redis
+    /// primary hold it: every enqueue runs `WAIT replicas timeout` right after its script, on
+    /// the connection that ran the script, and when fewer replicas acknowledged within
+    /// `timeout` the enqueue fails with [`StoreError::Unavailable`], which
+    /// [`Inbox::receive`](super::Inbox::receive) answers `503`. `replicas` 0 turns the wait off
+    /// (the default); a `timeout` under 1 ms is 1 ms (`WAIT` with 0 would block forever).
+    ///
+    /// Without it, replication is asynchronous: a replica promoted after a failover lacks the
+    /// deliveries it had not received yet, although their senders were answered `200
+    /// accepted`.
+    ///
+    /// **What a 503 means.** The delivery *is* recorded and queued on the primary (nothing is
+    /// rolled back; a worker may process it), only not yet acknowledged by enough replicas.
+    /// The sender retries; its retry finds the id held and waits for the replicas just as a
+    /// new delivery does (the script writes a marker, so that the `WAIT` covers the held
+    /// delivery, which the replication stream carries before it): it is answered `200
+    /// duplicate` once `replicas` replicas hold the delivery, and `503` again until then. So a
+    /// `200` of either kind always means the delivery reached `replicas` replicas; a `503`
+    /// costs a retry, and a delivery the sender gives up on may still be processed. The same
+    /// holds for an id held with other bytes (a `422` with
+    /// [`check_digest`](super::InboxBuilder::check_digest), a `200 duplicate` without).
+    ///
+    /// **What it does not guarantee.** `WAIT` counts the replicas that received the writes (in
+    /// memory: whether a replica keeps them across its own restart is its persistence), and it
+    /// does not make Redis strongly consistent: a failover picks the replica to promote on a
+    /// best-effort basis (Sentinel takes, after the configured priorities, the replica with
+    /// the most of the stream among those it can reach), so promoting one that did not
+    /// acknowledge, while those that did are unreachable or lower in priority, still loses the
+    /// delivery; so does losing the primary and every replica that acknowledged.
+    ///
+    /// **Only the enqueue waits**: it is what the sender was promised. Completions, retries,
+    /// dead letters, holds, requeues, replays and purges are replicated asynchronously; a
+    /// failover that loses one sets the delivery back to its state before it: a completed
+    /// delivery runs again (at least once, as after a crash), a dead letter is tried again,
+    /// a requeue or replay has to be made again, a purged record comes back.
+    ///
+    /// **Connections.** `WAIT` blocks the connection it is sent on until the replicas answer
+    /// or the timeout passes, so the enqueues that wait do not use the connection the inbox's
+    /// other calls share (a stalled replica would hold up every take and completion behind
+    /// them): each runs its script and `WAIT` as one pipeline on a connection of its own,
+    /// taken from a pool that keeps up to 32 of them idle for reuse (a burst opens more, closed
+    /// after it). Each answer may take `timeout` on top of the usual response timeout. Choose
+    /// `timeout` well within the sender's own timeout (Palenca waits 30 s).
+    ///
+    /// Redis 7.2's `WAITAOF` (an acknowledgement that the write is on the disk of the primary
+    /// or of replicas) is not used. With `appendfsync everysec`, a crash of the primary's host
+    /// after which the primary comes back from its own files (no failover) loses about the
+    /// last second of deliveries whatever the replicas acknowledged, and its replicas
+    /// resynchronize from it, dropping them too; promote a replica instead, or use
+    /// `appendfsync always`, which closes that window.
+    #[must_use]
+    pub fn with_replicas(mut self, replicas: usize, timeout: Duration) -> Self {
+        self.replicas = (replicas > 0).then_some(ReplicaWait {
+            replicas,
+            timeout: timeout.max(Duration::from_millis(1)),
+        });
+        // Pooled connections answer within the timeout they were opened with.
+        self.waiters = Arc::default();
         self
     }
 
@@ -554,6 +647,127 @@ impl RedisInbox {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(connection);
+    }
+
+    /// A connection for an enqueue that waits for replicas, and whether it was pooled (it
+    /// may have been closed by the server since).
+    async fn waiter(&self, wait: ReplicaWait) -> Result<(MultiplexedConnection, bool), StoreError> {
+        let pooled = self
+            .waiters
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        if let Some(connection) = pooled {
+            return Ok((connection, true));
+        }
+        // `WAIT` answers after up to the timeout: the response timeout leaves it that much on
+        // top of the store's.
+        self.client
+            .get_multiplexed_async_connection_with_config(
+                &redis::AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(RedisStore::CONNECT_TIMEOUT))
+                    .set_response_timeout(Some(RedisStore::RESPONSE_TIMEOUT + wait.timeout)),
+            )
+            .await
+            .map(|connection| (connection, false))
+            .map_err(|error| unavailable(&error))
+    }
+
+    fn give_back_waiter(&self, connection: MultiplexedConnection) {
+        let mut waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
+        if waiters.len() < MAX_IDLE_WAITERS {
+            waiters.push(connection);
+        }
+    }
+
+    /// Runs the enqueue script, then `WAIT`, on a connection of their own in one round trip
+    /// (see [`with_replicas`](Self::with_replicas)); answers the script's answer once
+    /// `wait.replicas` replicas acknowledged.
+    ///
+    /// `WAIT` waits until that many replicas have acknowledged the replication offset the
+    /// server recorded for *this connection* (Redis keeps it per client: from 7.2, the
+    /// server's offset after the connection's last command that was replicated; up to 7.0,
+    /// after its last command of any kind). The script's writes are replicated as one
+    /// `MULTI`/`EXEC` when it ends, and a replica that acknowledged an offset has everything
+    /// the stream carried before it. On a connection shared with other callers that offset
+    /// could only be later than the script's (another caller's write in between), which still
+    /// covers it; the dangers of a shared connection are elsewhere: `WAIT` blocks it for
+    /// everyone behind it, and the shared `ConnectionManager` reconnects between two calls
+    /// without telling, so a `WAIT` sent apart from its script could land on a fresh
+    /// connection that has written nothing and be answered at once by any connected replica,
+    /// acknowledged or not. Here the script and `WAIT` are one pipeline on one connection used
+    /// by one enqueue at a time: a connection that breaks fails them both.
+    async fn enqueue_replicated(
+        &self,
+        invocation: &ScriptInvocation<'_>,
+        wait: ReplicaWait,
+    ) -> Result<i64, StoreError> {
+        let mut pipeline = redis::pipe();
+        pipeline
+            .ignore_errors()
+            .invoke_script(invocation)
+            .cmd("WAIT")
+            .arg(wait.replicas)
+            .arg(duration_ms(wait.timeout).max(1));
+        let mut loaded = false;
+        let mut reconnected = false;
+        loop {
+            let (mut connection, pooled) = self.waiter(wait).await?;
+            let answers: Vec<Value> = match pipeline.query_async(&mut connection).await {
+                Ok(answers) => answers,
+                // A pooled connection the server closed meanwhile (a restart, an idle
+                // timeout): once more on a new one. Running the script twice is safe: the
+                // second finds the id held, and waits for it as well.
+                Err(error)
+                    if pooled
+                        && !reconnected
+                        && (error.is_io_error() || error.is_connection_dropped()) =>
+                {
+                    reconnected = true;
+                    continue;
+                }
+                Err(error) => return Err(unavailable(&error)),
+            };
+            let mut answers = answers.into_iter();
+            match (answers.next(), answers.next()) {
+                (Some(Value::Int(added)), Some(Value::Int(acknowledged))) => {
+                    self.give_back_waiter(connection);
+                    if usize::try_from(acknowledged).unwrap_or(0) >= wait.replicas {
+                        return Ok(added);
+                    }
+                    return Err(StoreError::Unavailable(format!(
+                        "the delivery is recorded on the Redis primary, but {acknowledged} of the \
+                         {} replicas required acknowledged it within {} ms (WAIT); a retry is \
+                         answered once they do",
+                        wait.replicas,
+                        duration_ms(wait.timeout)
+                    )));
+                }
+                // The server does not know the script (it restarted, or its script cache was
+                // flushed): load it, then both again. The `WAIT` that followed the failed
+                // script answered for nothing of ours.
+                (Some(Value::ServerError(error)), _)
+                    if !loaded && error.kind() == Some(ServerErrorKind::NoScript) =>
+                {
+                    invocation
+                        .load_async(&mut connection)
+                        .await
+                        .map_err(|error| unavailable(&error))?;
+                    self.give_back_waiter(connection);
+                    loaded = true;
+                }
+                (Some(Value::ServerError(error)), _) | (_, Some(Value::ServerError(error))) => {
+                    self.give_back_waiter(connection);
+                    return Err(StoreError::Unavailable(error.to_string()));
+                }
+                _ => {
+                    return Err(StoreError::Unavailable(
+                        "Redis answered an enqueue and its WAIT with something unexpected"
+                            .to_owned(),
+                    ));
+                }
+            }
+        }
     }
 
     /// Runs one of the scripts that act on a taken job; `false` when the job no longer holds
@@ -862,12 +1076,12 @@ impl Backend for RedisInbox {
     async fn enqueue(&self, delivery: StoredDelivery) -> Result<Enqueued, StoreError> {
         check_provider(&delivery.provider)?;
         let headers = serde_json::to_string(&delivery.headers).unwrap_or_else(|_| "[]".into());
-        let added: i64 = self
-            .scripts
-            .enqueue
+        let mut invocation = self.scripts.enqueue.prepare_invoke();
+        invocation
             .key(self.delivery_key(&delivery.id))
             .key(self.stream(&delivery.provider))
             .key(self.set("providers"))
+            .key(self.set("sync"))
             .arg(&delivery.provider)
             .arg(delivery.id.key())
             .arg(delivery.payload.as_slice())
@@ -880,10 +1094,15 @@ impl Backend for RedisInbox {
             )
             .arg(delivery.received_at.unix_timestamp_nanos().to_string())
             .arg(headers)
-            .arg(delivery.verified_kind.as_deref().unwrap_or(""))
-            .invoke_async(&mut self.manager.clone())
-            .await
-            .map_err(|error| unavailable(&error))?;
+            .arg(if self.replicas.is_some() { "1" } else { "0" })
+            .arg(delivery.verified_kind.as_deref().unwrap_or(""));
+        let added: i64 = match self.replicas {
+            None => invocation
+                .invoke_async(&mut self.manager.clone())
+                .await
+                .map_err(|error| unavailable(&error))?,
+            Some(wait) => self.enqueue_replicated(&invocation, wait).await?,
+        };
         Ok(match added {
             1 => Enqueued::Accepted,
             2 => Enqueued::Conflict,
