@@ -64,9 +64,10 @@ use axum::Router;
 use axum::routing::post;
 use common::{Answer, Config};
 use tower_http::trace::{DefaultMakeSpan, TraceLayer};
-use tracing::{Level, error, info};
+use tracing::{Level, error, info, warn};
 use webhook_receiver::Provider as _;
 use webhook_receiver::Receiver;
+use webhook_receiver::integrations::axum::{Limits, serve, shutdown_signal};
 use webhook_receiver::integrations::{WebhookRejection, axum::Webhook};
 use webhook_receiver::providers::munity::Munity;
 use webhook_receiver::providers::palenca::Palenca;
@@ -120,18 +121,19 @@ fn app(config: Config) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().level(Level::INFO)))
 }
 
-async fn serve(config: Config) -> std::io::Result<()> {
+async fn run(config: Config) -> std::io::Result<()> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, config.port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     info!(%addr, "receiving webhooks on /webhooks/{{palenca,receeve,munity}}");
-    // Not `axum::serve`, which bounds neither request heads nor connections: the same loop
-    // with a head deadline (also for idle connections) and a connection cap.
-    webhook_receiver_e2e::serve(
-        listener,
-        app(config),
-        webhook_receiver_e2e::Limits::default(),
-    )
-    .await
+    // Not `axum::serve`, which bounds neither request heads nor connections: the crate's, with
+    // a head deadline (also for idle connections), a connection cap, and a drain on SIGTERM.
+    let drained = serve(listener, app(config), Limits::default(), shutdown_signal()).await?;
+    if drained.is_complete() {
+        info!("drained: every request in flight was answered");
+    } else {
+        warn!(?drained, "the grace period ran out with work in flight");
+    }
+    Ok(())
 }
 
 #[tokio::main]
@@ -141,7 +143,7 @@ async fn main() -> ExitCode {
         ControlFlow::Break(code) => return code,
     };
     let port = config.port;
-    match serve(config).await {
+    match run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             error!(error = %err, port, "cannot serve");

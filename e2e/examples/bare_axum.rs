@@ -39,7 +39,14 @@ async fn main() -> ExitCode {
     let served = async {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         // The same server set-up as `axum_receiver`, so that the comparison is of the routes.
-        webhook_receiver_e2e::serve(listener, app, webhook_receiver_e2e::Limits::default()).await
+        webhook_receiver::integrations::axum::serve(
+            listener,
+            app,
+            webhook_receiver::integrations::axum::Limits::default(),
+            webhook_receiver::integrations::axum::shutdown_signal(),
+        )
+        .await
+        .map(|_| ())
     };
     match served.await {
         Ok(()) => ExitCode::SUCCESS,

@@ -125,7 +125,14 @@ async fn receive(inboxes: Inboxes, port: u16) -> std::io::Result<()> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     info!(%addr, "acknowledging webhooks on /webhooks/{{palenca,receeve,munity}}");
-    webhook_receiver_e2e::serve(listener, app, webhook_receiver_e2e::Limits::default()).await
+    webhook_receiver::integrations::axum::serve(
+        listener,
+        app,
+        webhook_receiver::integrations::axum::Limits::default(),
+        webhook_receiver::integrations::axum::shutdown_signal(),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Completes when Ctrl-C is pressed; every clone waits for the same press.

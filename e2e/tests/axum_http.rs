@@ -1,5 +1,5 @@
 //! The HTTP contract (`http_contract/`) against the axum adapter, served as the examples
-//! serve it (`webhook_receiver_e2e::serve`: hyper 1 with a head deadline and a connection cap)
+//! serve it (`integrations::axum::serve`: hyper 1 with a head deadline and a connection cap)
 //! on 127.0.0.1.
 #![allow(clippy::unwrap_used)]
 
@@ -62,13 +62,16 @@ impl Framework for Axum {
         let addr = listener.local_addr().unwrap();
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         let task = tokio::spawn(async move {
-            let limits = webhook_receiver_e2e::Limits {
-                head_timeout: http_contract::HEAD_TIMEOUT,
-                ..Default::default()
-            };
-            webhook_receiver_e2e::serve(listener, router, limits)
-                .await
-                .unwrap();
+            let limits = webhook_receiver::integrations::axum::Limits::default()
+                .head_timeout(http_contract::HEAD_TIMEOUT);
+            webhook_receiver::integrations::axum::serve(
+                listener,
+                router,
+                limits,
+                std::future::pending(),
+            )
+            .await
+            .unwrap();
         });
         Running {
             addr,

@@ -54,9 +54,14 @@ fn serve_axum(inbox: Inbox<Munity>) -> (SocketAddr, tokio::task::JoinHandle<()>)
     let addr = listener.local_addr().unwrap();
     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
     let task = tokio::spawn(async move {
-        webhook_receiver_e2e::serve(listener, router, webhook_receiver_e2e::Limits::default())
-            .await
-            .unwrap();
+        webhook_receiver::integrations::axum::serve(
+            listener,
+            router,
+            webhook_receiver::integrations::axum::Limits::default(),
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
     });
     (addr, task)
 }

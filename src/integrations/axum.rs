@@ -177,6 +177,8 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::LengthLimitError;
 
+pub use super::serve::{Drained, Limits, serve, shutdown_signal};
+
 use super::body::BodyTimeout;
 use super::detach::DetachOnDrop;
 use super::extract::VerifiedWebhook;

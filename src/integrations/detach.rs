@@ -8,7 +8,51 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
+
+use tokio::sync::Notify;
+
+/// How many pipelines run detached in this process now, and who waits for none to be left (a
+/// server draining on shutdown: `integrations::axum::serve`).
+static DETACHED: AtomicUsize = AtomicUsize::new(0);
+static NONE_DETACHED: Notify = Notify::const_new();
+
+/// Counts a detached pipeline from its spawn to its end (or its panic).
+struct Running;
+
+impl Running {
+    fn start() -> Self {
+        DETACHED.fetch_add(1, Ordering::SeqCst);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if DETACHED.fetch_sub(1, Ordering::SeqCst) == 1 {
+            NONE_DETACHED.notify_waiters();
+        }
+    }
+}
+
+/// How many pipelines run detached now.
+pub(crate) fn running() -> usize {
+    DETACHED.load(Ordering::SeqCst)
+}
+
+/// Completes once no pipeline runs detached.
+pub(crate) async fn none_running() {
+    loop {
+        let notified = NONE_DETACHED.notified();
+        let mut notified = std::pin::pin!(notified);
+        notified.as_mut().enable();
+        if running() == 0 {
+            return;
+        }
+        notified.await;
+    }
+}
 
 /// Runs `F` in place; when dropped unfinished, spawns the rest on the current tokio runtime
 /// (and drops it only if there is no runtime left to run it on).
@@ -52,9 +96,12 @@ impl<F: Future + Send + 'static> Drop for DetachOnDrop<F> {
         };
         // No runtime (it is gone or going): the work cannot go on, as with any task at shutdown.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            // Counted until it ends, panics included (the guard drops while unwinding).
+            let running = Running::start();
             drop(runtime.spawn(async move {
                 // The sender is gone: nobody reads the outcome.
                 let _ = future.await;
+                drop(running);
             }));
         }
     }

@@ -47,6 +47,8 @@ mod body;
 mod detach;
 pub(crate) mod extract;
 mod rejection;
+#[cfg(feature = "axum")]
+mod serve;
 
 pub use self::body::BodyTimeout;
 pub(crate) use self::body::{ChunkError, Chunks, read_body};

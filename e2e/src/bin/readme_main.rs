@@ -5,7 +5,7 @@
 use std::convert::Infallible;
 
 use axum::{Router, routing::post};
-use webhook_receiver::integrations::axum::Webhook;
+use webhook_receiver::integrations::axum::{Limits, Webhook, serve, shutdown_signal};
 use webhook_receiver::providers::receeve::Receeve;
 use webhook_receiver::{Received, Receiver, Secret};
 
@@ -29,6 +29,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/webhooks/receeve", post(receeve_webhook))
         .with_state(receiver);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-    axum::serve(listener, app).await?;
+    // A head deadline, a connection cap, and on SIGTERM or Ctrl-C a drain: requests in
+    // flight finish, new connections are refused.
+    serve(listener, app, Limits::default(), shutdown_signal()).await?;
     Ok(())
 }
