@@ -7,6 +7,9 @@
 //! | [`receeve`] | HMAC-SHA256 of `payloadAsString` (hex or base64), or RSA/ECDSA P-256 (feature `public-key`) | `payload.messageId` |
 //! | [`munity`] | a shared token or HMAC-SHA256, in a header you name | body digest |
 //! | [`standard`] | Standard Webhooks v1 (`webhook-*` or `svix-*` headers), replay window | `webhook-id` |
+//! | [`linear`] | `Linear-Signature`: hex HMAC-SHA256 of the body; body `webhookTimestamp` (ms) within 60 s | `Linear-Delivery` (kind: body `type`) |
+//! | [`shopify`] | `X-Shopify-Hmac-Sha256` (or `shopify-hmac-sha256`): base64 HMAC-SHA256 of the body | `X-Shopify-Event-Id`, else `X-Shopify-Webhook-Id` (kind: `X-Shopify-Topic`) |
+//! | [`github`] | `X-Hub-Signature-256: sha256=` hex HMAC-SHA256 of the body | `X-GitHub-Delivery` (kind: `X-GitHub-Event`) |
 
 pub use crate::json::RawJson;
 
@@ -45,7 +48,12 @@ impl<T> Event<T> {
     }
 }
 
+pub mod github;
+pub mod linear;
 pub mod munity;
 pub mod palenca;
 pub mod receeve;
+pub mod shopify;
 pub mod standard;
+
+mod read;

@@ -300,6 +300,9 @@ pub mod munity {
     }
 }
 
+pub mod github;
+pub mod linear;
+pub mod shopify;
 /// Standard Webhooks signing and the specification's example.
 mod signing;
 pub mod standard;
