@@ -301,10 +301,12 @@ pub mod munity {
 }
 
 pub mod github;
+pub mod intercom;
 pub mod linear;
 pub mod shopify;
 /// Standard Webhooks signing and the specification's example.
 mod signing;
+pub mod square;
 pub mod standard;
 
 #[cfg(feature = "actix-web")]
