@@ -11,6 +11,7 @@
 //! | [`shopify`] | `X-Shopify-Hmac-Sha256` (or `shopify-hmac-sha256`): base64 HMAC-SHA256 of the body | `X-Shopify-Event-Id`, else `X-Shopify-Webhook-Id` (kind: `X-Shopify-Topic`) |
 //! | [`linear`] | `Linear-Signature`: hex HMAC-SHA256 of the body; body `webhookTimestamp` (ms) within 60 s | `Linear-Delivery` (kind: body `type`) |
 //! | [`square`] | `x-square-hmacsha256-signature`: base64 HMAC-SHA256 of the notification URL + body | body `event_id` (kind: body `type`) |
+//! | [`twilio`] | `X-Twilio-Signature`: base64 HMAC-SHA1 of the configured URL + sorted form parameters (JSON: URL with `bodySHA256`) | `I-Twilio-Idempotency-Token`, else body digest (kind: empty) |
 //! | [`intercom`] | `X-Hub-Signature: sha1=` hex HMAC-SHA1 of the body | body `id` (kind: body `topic`) |
 
 pub use crate::json::RawJson;
@@ -59,5 +60,6 @@ pub mod receeve;
 pub mod shopify;
 pub mod square;
 pub mod standard;
+pub mod twilio;
 
 mod read;

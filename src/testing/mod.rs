@@ -308,6 +308,7 @@ pub mod shopify;
 mod signing;
 pub mod square;
 pub mod standard;
+pub mod twilio;
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
