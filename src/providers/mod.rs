@@ -7,6 +7,12 @@
 //! | [`receeve`] | HMAC-SHA256 of `payloadAsString` (hex or base64), or RSA/ECDSA P-256 (feature `public-key`) | `payload.messageId` |
 //! | [`munity`] | a shared token or HMAC-SHA256, in a header you name | body digest |
 //! | [`standard`] | Standard Webhooks v1 (`webhook-*` or `svix-*` headers), replay window | `webhook-id` |
+//! | [`github`] | `X-Hub-Signature-256: sha256=` hex HMAC-SHA256 of the body | `X-GitHub-Delivery` (kind: `X-GitHub-Event`) |
+//! | [`shopify`] | `X-Shopify-Hmac-Sha256` (or `shopify-hmac-sha256`): base64 HMAC-SHA256 of the body | `X-Shopify-Event-Id`, else `X-Shopify-Webhook-Id` (kind: `X-Shopify-Topic`) |
+//! | [`linear`] | `Linear-Signature`: hex HMAC-SHA256 of the body; body `webhookTimestamp` (ms) within 60 s | `Linear-Delivery` (kind: body `type`) |
+//! | [`square`] | `x-square-hmacsha256-signature`: base64 HMAC-SHA256 of the notification URL + body | body `event_id` (kind: body `type`) |
+//! | [`twilio`] | `X-Twilio-Signature`: base64 HMAC-SHA1 of the configured URL + sorted form parameters (JSON: URL with `bodySHA256`) | `I-Twilio-Idempotency-Token`, else body digest (kind: empty) |
+//! | [`intercom`] | `X-Hub-Signature: sha1=` hex HMAC-SHA1 of the body | body `id` (kind: body `topic`) |
 
 pub use crate::json::RawJson;
 
@@ -45,7 +51,15 @@ impl<T> Event<T> {
     }
 }
 
+pub mod github;
+pub mod intercom;
+pub mod linear;
 pub mod munity;
 pub mod palenca;
 pub mod receeve;
+pub mod shopify;
+pub mod square;
 pub mod standard;
+pub mod twilio;
+
+mod read;

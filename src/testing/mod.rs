@@ -300,9 +300,15 @@ pub mod munity {
     }
 }
 
+pub mod github;
+pub mod intercom;
+pub mod linear;
+pub mod shopify;
 /// Standard Webhooks signing and the specification's example.
 mod signing;
+pub mod square;
 pub mod standard;
+pub mod twilio;
 
 #[cfg(feature = "actix-web")]
 pub mod actix;

@@ -4,14 +4,29 @@
 use hmac::Mac as _;
 
 use crate::providers::receeve::Receeve;
-use crate::verify::encoding::{MAC_LEN, SignatureEncoding, encode_mac};
-use crate::verify::hmac::MacKeys;
+use crate::verify::encoding::{MAC_LEN, SHA1_MAC_LEN, SignatureEncoding, encode_mac};
+use crate::verify::hmac::{MacKeys, Sha1Keys};
 use crate::verify::{Authentication, HmacScheme, StandardScheme, TokenScheme};
 
 impl MacKeys {
     /// The primary key's MAC over the concatenated `parts`.
     pub(crate) fn sign(&self, parts: &[&[u8]]) -> [u8; MAC_LEN] {
         let mut out = [0u8; MAC_LEN];
+        if let Some(key) = self.keys.first() {
+            let mut mac = key.clone();
+            for part in parts {
+                mac.update(part);
+            }
+            out.copy_from_slice(&mac.finalize().into_bytes());
+        }
+        out
+    }
+}
+
+impl Sha1Keys {
+    /// The primary key's HMAC-SHA1 over the concatenated `parts`.
+    pub(crate) fn sign(&self, parts: &[&[u8]]) -> [u8; SHA1_MAC_LEN] {
+        let mut out = [0u8; SHA1_MAC_LEN];
         if let Some(key) = self.keys.first() {
             let mut mac = key.clone();
             for part in parts {
@@ -30,7 +45,15 @@ impl HmacScheme {
     /// [`SignatureEncoding::HexOrBase64`]).
     #[must_use]
     pub fn sign(&self, signed: &[u8]) -> String {
-        let encoded = encode_mac(&self.keys.sign(&[signed]), self.encoding);
+        self.sign_parts(&[signed])
+    }
+
+    /// As [`sign`](HmacScheme::sign), over the concatenation of `parts`.
+    pub(crate) fn sign_parts(&self, parts: &[&[u8]]) -> String {
+        let encoded = match &self.sha1 {
+            None => encode_mac(&self.keys.sign(parts), self.encoding),
+            Some(sha1) => encode_mac(&sha1.sign(parts), self.encoding),
+        };
         match &self.prefix {
             Some(prefix) => format!("{prefix}{encoded}"),
             None => encoded,

@@ -9,6 +9,9 @@ use crate::Error;
 /// The length of an HMAC-SHA256 tag.
 pub(crate) const MAC_LEN: usize = 32;
 
+/// The length of an HMAC-SHA1 tag (Twilio, Intercom).
+pub(crate) const SHA1_MAC_LEN: usize = 20;
+
 /// How the signature bytes are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -21,6 +24,9 @@ pub enum SignatureEncoding {
     /// Either of the above, told apart by length (64 hex digits or 43-44 base64 characters):
     /// for senders whose documentation does not say.
     HexOrBase64,
+    /// Hex in lower case only: for senders whose own SDKs compare the signature's text byte
+    /// for byte (GitHub, Linear), so that what this crate accepts is what they accept.
+    LowerHex,
 }
 
 /// Standard base64 (`+/`) with or without its `=` padding: senders differ, and the bytes are
@@ -62,15 +68,16 @@ pub(crate) fn base64_into<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8],
     })
 }
 
-/// Decodes base64 (padded or not) that must hold exactly one MAC, onto the stack.
-pub(crate) fn base64_mac(value: &str, out: &mut [u8; MAC_LEN]) -> Result<(), Error> {
-    // 32 bytes are 43 characters unpadded, 44 padded; anything else cannot be a MAC.
-    if !(43..=44).contains(&value.len()) {
-        return Err(Error::MalformedSignature {
-            reason: "not 32 bytes of base64",
-        });
+/// Decodes base64 (padded or not) that must hold exactly one MAC of `N` bytes, onto the stack.
+pub(crate) fn base64_mac<const N: usize>(value: &str, out: &mut [u8; N]) -> Result<(), Error> {
+    let reason = lengths::<N>().base64;
+    // N bytes are ceil(4N/3) characters unpadded, 4*ceil(N/3) padded; anything else cannot
+    // be a MAC (32 bytes: 43 or 44; 20 bytes: 27 or 28).
+    if !((4 * N).div_ceil(3)..=N.div_ceil(3) * 4).contains(&value.len()) {
+        return Err(Error::MalformedSignature { reason });
     }
-    let mut buf = [0u8; 36];
+    // Room for the longest MAC (32 bytes, 44 characters: at most 33 decoded bytes).
+    let mut buf = [0u8; 48];
     let n = BASE64
         .decode_slice(value, &mut buf)
         .map_err(|_| Error::MalformedSignature {
@@ -78,30 +85,62 @@ pub(crate) fn base64_mac(value: &str, out: &mut [u8; MAC_LEN]) -> Result<(), Err
         })?;
     let decoded = buf
         .get(..n)
-        .filter(|d| d.len() == MAC_LEN)
-        .ok_or(Error::MalformedSignature {
-            reason: "not 32 bytes of base64",
-        })?;
+        .filter(|d| d.len() == N)
+        .ok_or(Error::MalformedSignature { reason })?;
     out.copy_from_slice(decoded);
     Ok(())
 }
 
-/// Decodes a MAC written in `encoding` onto the stack.
+/// What a MAC of `N` bytes that is not one is called, per encoding.
+struct Lengths {
+    hex: &'static str,
+    base64: &'static str,
+}
+
+const fn lengths<const N: usize>() -> Lengths {
+    match N {
+        SHA1_MAC_LEN => Lengths {
+            hex: "not 20 bytes of hex",
+            base64: "not 20 bytes of base64",
+        },
+        _ => Lengths {
+            hex: "not 32 bytes of hex",
+            base64: "not 32 bytes of base64",
+        },
+    }
+}
+
+/// Decodes an HMAC-SHA256 MAC written in `encoding` onto the stack.
 pub(crate) fn mac(value: &str, encoding: SignatureEncoding) -> Result<[u8; MAC_LEN], Error> {
+    mac_of::<MAC_LEN>(value, encoding)
+}
+
+/// Decodes a MAC of `N` bytes written in `encoding` onto the stack.
+pub(crate) fn mac_of<const N: usize>(
+    value: &str,
+    encoding: SignatureEncoding,
+) -> Result<[u8; N], Error> {
     if value.is_empty() {
         return Err(Error::MalformedSignature { reason: "empty" });
     }
     let encoding = match encoding {
-        SignatureEncoding::HexOrBase64 if value.len() == 2 * MAC_LEN => SignatureEncoding::Hex,
+        SignatureEncoding::HexOrBase64 if value.len() == 2 * N => SignatureEncoding::Hex,
         SignatureEncoding::HexOrBase64 => SignatureEncoding::Base64,
         other => other,
     };
-    let mut out = [0u8; MAC_LEN];
+    let mut out = [0u8; N];
     match encoding {
-        SignatureEncoding::Hex => {
-            if value.len() != 2 * MAC_LEN {
+        SignatureEncoding::Hex | SignatureEncoding::LowerHex => {
+            if value.len() != 2 * N {
                 return Err(Error::MalformedSignature {
-                    reason: "not 32 bytes of hex",
+                    reason: lengths::<N>().hex,
+                });
+            }
+            if encoding == SignatureEncoding::LowerHex
+                && value.bytes().any(|b| b.is_ascii_uppercase())
+            {
+                return Err(Error::MalformedSignature {
+                    reason: "not lower-case hex",
                 });
             }
             hex::decode_to_slice(value, &mut out)
@@ -126,7 +165,9 @@ pub(crate) fn strip_prefix_ignore_case<'v>(value: &'v str, prefix: &str) -> Opti
 pub(crate) fn encode_mac(mac: &[u8], encoding: SignatureEncoding) -> String {
     match encoding {
         SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(mac),
-        SignatureEncoding::Hex | SignatureEncoding::HexOrBase64 => hex::encode(mac),
+        SignatureEncoding::Hex | SignatureEncoding::HexOrBase64 | SignatureEncoding::LowerHex => {
+            hex::encode(mac)
+        }
     }
 }
 
@@ -144,6 +185,42 @@ mod tests {
             base64_to_vec("a-_k").is_none(),
             "URL-safe alphabet is not standard base64"
         );
+    }
+
+    #[test]
+    fn sha1_macs_are_20_bytes_in_either_encoding() {
+        let mac = [0xabu8; SHA1_MAC_LEN];
+        let hex = hex::encode(mac);
+        let b64 = encode_mac_b64(&mac);
+        assert_eq!(
+            mac_of::<SHA1_MAC_LEN>(&hex, SignatureEncoding::Hex).unwrap(),
+            mac
+        );
+        assert_eq!(
+            mac_of::<SHA1_MAC_LEN>(&b64, SignatureEncoding::Base64).unwrap(),
+            mac
+        );
+        assert_eq!(
+            mac_of::<SHA1_MAC_LEN>(b64.trim_end_matches('='), SignatureEncoding::Base64).unwrap(),
+            mac
+        );
+        // A SHA-256 MAC is not a SHA-1 MAC, nor the other way round.
+        assert!(mac_of::<SHA1_MAC_LEN>(&"ab".repeat(32), SignatureEncoding::Hex).is_err());
+        assert!(super::mac(&hex, SignatureEncoding::Hex).is_err());
+        assert!(super::mac(&b64, SignatureEncoding::Base64).is_err());
+    }
+
+    #[test]
+    fn lower_hex_refuses_upper_case() {
+        let lower = "ab".repeat(32);
+        assert!(mac(&lower, SignatureEncoding::LowerHex).is_ok());
+        assert!(mac(&lower.to_uppercase(), SignatureEncoding::LowerHex).is_err());
+        assert!(mac(&lower.to_uppercase(), SignatureEncoding::Hex).is_ok());
+    }
+
+    fn encode_mac_b64(mac: &[u8]) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(mac)
     }
 
     #[test]

@@ -1,15 +1,31 @@
-//! HMAC-SHA256 of chosen bytes, carried hex or base64 in a header.
+//! HMAC-SHA256 (or, for the senders that still use it, HMAC-SHA1) of chosen bytes, carried hex
+//! or base64 in a header.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use hmac::{KeyInit, Mac};
 
-use super::encoding::{self, MAC_LEN, SignatureEncoding, strip_prefix_ignore_case};
+use super::encoding::{self, MAC_LEN, SHA1_MAC_LEN, SignatureEncoding, strip_prefix_ignore_case};
 use crate::headers::text;
 use crate::{ConfigError, Error, Headers, Keyring, Verified};
 
 pub(crate) type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+pub(crate) type HmacSha1 = hmac::Hmac<sha1::Sha1>;
+
+/// The hash function under an [`HmacScheme`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum MacAlgorithm {
+    /// HMAC-SHA256, 32-byte MACs: the default.
+    #[default]
+    Sha256,
+    /// HMAC-SHA1, 20-byte MACs: only for senders that still sign with it (Twilio's
+    /// `X-Twilio-Signature`, Intercom's `X-Hub-Signature`). HMAC-SHA1 is not broken the way
+    /// SHA-1's collision resistance is (HMAC needs neither collision nor second-preimage
+    /// resistance), but never choose it for a sender that offers SHA-256.
+    Sha1,
+}
 
 const FEW_KEYS: usize = 4;
 
@@ -105,6 +121,37 @@ impl MacKeys {
     }
 }
 
+/// HMAC-SHA1 keys ready for use, as [`MacKeys`] are for SHA-256: a scheme holds them only when
+/// built for SHA-1, so the SHA-256 path is untouched.
+#[derive(Clone)]
+pub(crate) struct Sha1Keys {
+    pub(crate) keys: Arc<[HmacSha1]>,
+}
+
+impl Sha1Keys {
+    pub(crate) fn new(keyring: &Keyring) -> Self {
+        let keys = keyring
+            .secrets()
+            .iter()
+            .filter_map(|s| HmacSha1::new_from_slice(s.expose()).ok())
+            .collect();
+        Self { keys }
+    }
+
+    /// Whether any key's MAC over the `context` parts followed by `payload` equals
+    /// `signature`, compared in constant time by `verify_slice`.
+    pub(crate) fn verify(&self, context: &[&[u8]], payload: &[u8], signature: &[u8]) -> bool {
+        self.keys.iter().any(|key| {
+            let mut mac = key.clone();
+            for part in context.iter().chain([&payload]) {
+                super::work::hashed(part.len());
+                mac.update(part);
+            }
+            mac.verify_slice(signature).is_ok()
+        })
+    }
+}
+
 /// HMAC-SHA256 of chosen bytes: the raw body with the signature in a header whose name,
 /// encoding and optional prefix the user configures ([`new`](HmacScheme::new),
 /// [`verify`](HmacScheme::verify)), or any content a sender signs around or inside the body,
@@ -114,6 +161,9 @@ impl MacKeys {
 ///
 /// Every key of the keyring is tried; comparison is constant-time. The signature is decoded
 /// onto the stack: verification allocates nothing.
+///
+/// HMAC-SHA256 unless [`algorithm`](HmacScheme::algorithm) says [`MacAlgorithm::Sha1`], for
+/// the senders that still sign with it.
 ///
 /// ```
 /// use webhook_receiver::{Secret, verify::{HmacScheme, SignatureEncoding}};
@@ -136,6 +186,10 @@ pub struct HmacScheme {
     pub(crate) encoding: SignatureEncoding,
     pub(crate) prefix: Option<Cow<'static, str>>,
     pub(crate) keys: MacKeys,
+    /// `Some` for an HMAC-SHA1 scheme: then these keys verify and `keys` is unused.
+    pub(crate) sha1: Option<Sha1Keys>,
+    /// The secrets, to build the keys of another algorithm ([`HmacScheme::algorithm`]).
+    keyring: Keyring,
 }
 
 impl HmacScheme {
@@ -167,11 +221,57 @@ impl HmacScheme {
     /// ```
     #[must_use]
     pub fn in_body(keys: impl Into<Keyring>) -> Self {
+        let keyring = keys.into();
         Self {
             header: None,
             encoding: SignatureEncoding::Hex,
             prefix: None,
-            keys: MacKeys::new(&keys.into()),
+            keys: MacKeys::new(&keyring),
+            sha1: None,
+            keyring,
+        }
+    }
+
+    /// A scheme reading the signature from a header this crate names (lower case, a valid
+    /// header name: the presets' own constants), so that building it cannot fail.
+    pub(crate) fn for_header(header: &'static str, keys: impl Into<Keyring>) -> Self {
+        debug_assert_eq!(super::header_name(header).ok().as_deref(), Some(header));
+        Self {
+            header: Some(Cow::Borrowed(header)),
+            ..Self::in_body(keys)
+        }
+    }
+
+    /// Sets the hash function (default [`MacAlgorithm::Sha256`]).
+    ///
+    /// ```
+    /// use webhook_receiver::{Secret, verify::{HmacScheme, MacAlgorithm}};
+    /// // Intercom: `X-Hub-Signature: sha1=<hex HMAC-SHA1 of the body>`.
+    /// let scheme = HmacScheme::new("x-hub-signature", Secret::new("client-secret").unwrap())
+    ///     .unwrap()
+    ///     .algorithm(MacAlgorithm::Sha1)
+    ///     .prefix("sha1=");
+    /// # #[cfg(feature = "testing")] {
+    /// let header = scheme.sign(b"{}");
+    /// assert_eq!(header.len(), "sha1=".len() + 40);
+    /// assert!(scheme.verify(&[("X-Hub-Signature", header.as_str())], b"{}").is_ok());
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn algorithm(mut self, algorithm: MacAlgorithm) -> Self {
+        self.sha1 = match algorithm {
+            MacAlgorithm::Sha1 => Some(Sha1Keys::new(&self.keyring)),
+            MacAlgorithm::Sha256 => None,
+        };
+        self
+    }
+
+    /// The hash function.
+    #[must_use]
+    pub fn mac_algorithm(&self) -> MacAlgorithm {
+        match self.sha1 {
+            Some(_) => MacAlgorithm::Sha1,
+            None => MacAlgorithm::Sha256,
         }
     }
 
@@ -254,8 +354,8 @@ impl HmacScheme {
     ///
     /// # Errors
     /// [`Error::MalformedSignature`] when `signature` is empty, lacks the prefix, or is not a
-    /// 32-byte MAC in the configured encoding, [`Error::InvalidSignature`] when no key
-    /// matches.
+    /// MAC of the algorithm's length (32 bytes, 20 for SHA-1) in the configured encoding,
+    /// [`Error::InvalidSignature`] when no key matches.
     pub fn verify_parts<'a>(
         &self,
         context: &[&[u8]],
@@ -271,8 +371,17 @@ impl HmacScheme {
                 })?
             }
         };
-        let mac = encoding::mac(value, self.encoding)?;
-        if self.keys.verify(context, payload, &mac) {
+        let matched = match &self.sha1 {
+            None => {
+                let mac = encoding::mac(value, self.encoding)?;
+                self.keys.verify(context, payload, &mac)
+            }
+            Some(sha1) => {
+                let mac = encoding::mac_of::<SHA1_MAC_LEN>(value, self.encoding)?;
+                sha1.verify(context, payload, &mac)
+            }
+        };
+        if matched {
             Ok(Verified::new(payload))
         } else {
             Err(Error::InvalidSignature)
@@ -286,6 +395,7 @@ impl std::fmt::Debug for HmacScheme {
             .field("header", &self.header)
             .field("encoding", &self.encoding)
             .field("prefix", &self.prefix)
+            .field("algorithm", &self.mac_algorithm())
             .field("keys", &self.keys.len())
             .finish()
     }

@@ -4,6 +4,8 @@
 //!   prefix such as `sha256=` (Palenca and Munity when the account signs); or of bytes signed
 //!   around or inside the body, with [`HmacScheme::verify_parts`] (receeve's signed field, a
 //!   sender of your own that signs `{timestamp}.{body}`).
+//!   [`MacAlgorithm::Sha1`] makes it HMAC-SHA1, for the senders that still sign with it
+//!   (Twilio, Intercom).
 //! - [`TokenScheme`]: a shared token in a header, compared in constant time.
 //!
 //! Each scheme checks every key of its [`Keyring`](crate::Keyring), so secrets rotate without
@@ -15,7 +17,7 @@ mod token;
 pub(crate) mod work;
 
 pub use self::encoding::SignatureEncoding;
-pub use self::hmac::HmacScheme;
+pub use self::hmac::{HmacScheme, MacAlgorithm};
 pub use self::token::TokenScheme;
 
 use crate::{Error, Headers, Verified};

@@ -1,0 +1,403 @@
+//! Twilio webhooks (Messaging and Voice status callbacks, incoming messages and calls).
+//!
+//! **What is signed.** `X-Twilio-Signature`: the base64 HMAC-SHA1, under the account's auth
+//! token, of the **full URL Twilio called** followed, for a form body
+//! (`application/x-www-form-urlencoded`), by every POST parameter's name and value,
+//! concatenated, sorted by name (byte order; repeated names by value). For a JSON body Twilio
+//! signs the URL alone, after adding `bodySHA256=<hex SHA-256 of the body>` to its query: the
+//! provider computes that parameter from the body it received, so a changed body fails the
+//! signature. Deliveries whose `X-Twilio-Webhooks-Signature-Settings` names `HMAC_SHA256`
+//! (Twilio's newer SharedKey signing) are HMAC-SHA256 under a shared key you add with
+//! [`Twilio::shared_key`]; without one they are refused. A body whose first non-blank byte is
+//! `{` or `[` is read as JSON, any other as a form: Twilio's parameter names never start so.
+//!
+//! **The URL is configuration.** The provider sees headers and body only, so it is built with
+//! the public URL Twilio calls ([`Twilio::new`]), exactly as configured in Twilio, query string
+//! included (without `bodySHA256`, which is added per delivery). Behind a proxy the request's
+//! `Host` is not that URL; do not rebuild it from the request. Twilio's SDKs (`twilio` for
+//! Python and Node) accept the URL with and without the port; this provider does so for the
+//! **default** port of the scheme (`:443` for https, `:80` for http) in either direction. The
+//! SDKs also strip any other port (a request on `:8443` passes with a signature over the URL
+//! without it); this provider does not: configure `:8443` if Twilio calls `:8443`.
+//!
+//! **Repeated parameters.** Both SDKs sign each name's values as a set, so a parameter repeated
+//! with the same value still matches a signature over one; here every occurrence counts, so a
+//! repeated parameter Twilio did not sign is refused.
+//!
+//! **Message id.** `I-Twilio-Idempotency-Token`, which Twilio documents as the same on every
+//! retry of one webhook: [`Delivery::id`](crate::Delivery::id) is `MessageId::new("twilio",
+//! token)`; without the header, the SHA-256 of the body (`MessageId::digest`), which a retry of
+//! the same parameters shares. The token header is not signed; a captured delivery replayed
+//! under another token is processed again (key effects on `MessageSid`/`CallSid` and the
+//! status). **Event type:** empty: Twilio names none (the body's `MessageStatus`,
+//! `CallStatus`, ... say what happened).
+//!
+//! **Body.** A form is handed to `T` as a JSON object of its parameters (each name's first value,
+//! as text): `{"MessageSid": "SM...", "Body": "Hello"}`. A JSON body is handed over as it is.
+//!
+//! **Window.** None: Twilio signs no timestamp.
+//!
+//! **Rotation.** Twilio lets you promote a secondary auth token: build the provider from a
+//! [`Keyring`](crate::Keyring) holding both tokens during the change.
+//!
+//! **What breaks verification.** A proxy that rewrites the URL (scheme, host, path, query
+//! order), a query parameter Twilio sends that is missing from the configured URL, a
+//! non-default port not configured, and for JSON bodies any change to the body's bytes.
+//!
+//! ```
+//! # #[cfg(feature = "testing")] {
+//! use webhook_receiver::providers::twilio::Twilio;
+//! use webhook_receiver::testing::Signer as _;
+//! use webhook_receiver::{Provider, Secret};
+//!
+//! let twilio: Twilio = Twilio::new(
+//!     Secret::new("12345678901234567890123456789012").unwrap(),
+//!     "https://example.com/twilio/sms",
+//! )
+//! .unwrap();
+//! let request = twilio.sign(b"MessageSid=SM1&MessageStatus=delivered&Body=Hi+there");
+//! let delivery = twilio.verify_and_parse(request.headers(), request.body()).unwrap();
+//! let params: serde_json::Value = delivery.event.body.parse().unwrap();
+//! assert_eq!(params["Body"], "Hi there");
+//! assert_eq!(delivery.event.kind, "");
+//! # }
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use sha2::Digest as _;
+
+use super::read::optional_header;
+use super::square::check_url;
+use super::{Event, RawJson};
+use crate::headers::text;
+use crate::verify::{HmacScheme, MacAlgorithm, SignatureEncoding};
+use crate::{
+    ConfigError, DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider,
+    Verified,
+};
+
+/// The namespace of Twilio message ids.
+pub const NAME: &str = "twilio";
+
+/// The signature header.
+pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
+/// The header naming the SharedKey algorithm.
+pub const SETTINGS_HEADER: &str = "x-twilio-webhooks-signature-settings";
+/// The retry-stable id of one webhook.
+pub const IDEMPOTENCY_HEADER: &str = "i-twilio-idempotency-token";
+
+/// Receives Twilio webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
+/// start-up; clone freely.
+pub struct Twilio<T = RawJson> {
+    inner: Arc<Inner>,
+    event: PhantomData<fn() -> T>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    scheme: HmacScheme,
+    shared: Option<HmacScheme>,
+    url: Box<str>,
+    /// The same URL with the scheme's default port toggled, where it has none or that one.
+    other_port: Option<Box<str>>,
+    body_limit: usize,
+}
+
+/// `url` with its scheme's default port removed if present, added if absent; `None` when it
+/// names another port.
+fn toggle_default_port(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let port = match scheme.to_ascii_lowercase().as_str() {
+        "https" => ":443",
+        "http" => ":80",
+        _ => return None,
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    if let Some(bare) = authority.strip_suffix(port) {
+        return Some(format!("{scheme}://{bare}{tail}"));
+    }
+    // A port other than the default (not a `]` of an IPv6 literal before the colon).
+    if host
+        .rfind(':')
+        .is_some_and(|i| host.rfind(']').is_none_or(|j| i > j))
+    {
+        return None;
+    }
+    Some(format!("{scheme}://{authority}{port}{tail}"))
+}
+
+impl<T> Twilio<T> {
+    /// A receiver for the account's auth token(s) (primary and secondary during a change) and
+    /// the public URL Twilio calls, exactly as configured in Twilio.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when `url` does not start with `https://` or `http://`, or holds white
+    /// space.
+    pub fn new(auth_tokens: impl Into<Keyring>, url: &str) -> Result<Self, ConfigError> {
+        let url = check_url(url)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                scheme: HmacScheme::in_body(auth_tokens)
+                    .algorithm(MacAlgorithm::Sha1)
+                    .encoding(SignatureEncoding::Base64),
+                shared: None,
+                other_port: toggle_default_port(&url).map(String::into_boxed_str),
+                url,
+                body_limit: DEFAULT_BODY_LIMIT,
+            }),
+            event: PhantomData,
+        })
+    }
+
+    /// Also accepts SharedKey deliveries (`X-Twilio-Webhooks-Signature-Settings:
+    /// ...algorithm=HMAC_SHA256`): HMAC-SHA256 of the same content under `keys`.
+    #[must_use]
+    pub fn shared_key(mut self, keys: impl Into<Keyring>) -> Self {
+        Arc::make_mut(&mut self.inner).shared =
+            Some(HmacScheme::in_body(keys).encoding(SignatureEncoding::Base64));
+        self
+    }
+
+    /// Sets the largest accepted body in bytes (default 1 MiB).
+    #[must_use]
+    pub fn with_body_limit(mut self, limit: usize) -> Self {
+        Arc::make_mut(&mut self.inner).body_limit = limit;
+        self
+    }
+
+    /// The URL Twilio calls, as configured.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.inner.url
+    }
+
+    /// The auth-token scheme (HMAC-SHA1, base64).
+    #[must_use]
+    pub fn scheme(&self) -> &HmacScheme {
+        &self.inner.scheme
+    }
+
+    /// The SharedKey scheme, if configured.
+    #[must_use]
+    pub fn shared_scheme(&self) -> Option<&HmacScheme> {
+        self.inner.shared.as_ref()
+    }
+}
+
+impl<T> Clone for Twilio<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            event: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Twilio<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Twilio")
+            .field("url", &self.inner.url)
+            .field("body_limit", &self.inner.body_limit)
+            .field("scheme", &self.inner.scheme)
+            .field("shared", &self.inner.shared)
+            .finish()
+    }
+}
+
+/// Whether `body` is read as JSON (first non-blank byte `{` or `[`) rather than as a form.
+pub(crate) fn is_json(body: &[u8]) -> bool {
+    matches!(
+        body.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}
+
+/// A form parameter's decoded name and value.
+pub(crate) type Param<'b> = (Cow<'b, [u8]>, Cow<'b, [u8]>);
+
+/// A form body's parameters, decoded (`+` is a space, `%XX` a byte; a malformed escape stays
+/// as written), in the body's order.
+pub(crate) fn form_params(body: &[u8]) -> Vec<Param<'_>> {
+    body.split(|b| *b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let mut parts = pair.splitn(2, |b| *b == b'=');
+            let name = parts.next().unwrap_or_default();
+            let value = parts.next().unwrap_or_default();
+            (decode(name), decode(value))
+        })
+        .collect()
+}
+
+fn decode(text: &[u8]) -> Cow<'_, [u8]> {
+    if !text.iter().any(|b| matches!(b, b'+' | b'%')) {
+        return Cow::Borrowed(text);
+    }
+    let hex = |b: u8| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let pair = (
+                    text.get(i + 1).copied().and_then(hex),
+                    text.get(i + 2).copied().and_then(hex),
+                );
+                if let (Some(high), Some(low)) = pair {
+                    out.push(high << 4 | low);
+                    i += 3;
+                    continue;
+                }
+                out.push(b);
+            }
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+/// What Twilio signs after the URL for `body`, as parts to concatenate: for JSON, the
+/// `bodySHA256` query parameter; for a form, the sorted names and values. `url` is the URL
+/// the parts follow (it decides `?` or `&`).
+pub(crate) fn signed_parts<'b>(url: &str, body: &'b [u8]) -> Vec<Cow<'b, [u8]>> {
+    if is_json(body) {
+        let sep = if url.contains('?') { "&" } else { "?" };
+        let digest = hex::encode(sha2::Sha256::digest(body));
+        return vec![Cow::Owned(format!("{sep}bodySHA256={digest}").into_bytes())];
+    }
+    let mut params = form_params(body);
+    params.sort();
+    params
+        .into_iter()
+        .flat_map(|(name, value)| [name, value])
+        .collect()
+}
+
+impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
+    type Event = Event<T>;
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+
+    fn verify<'a, H: Headers + ?Sized>(
+        &self,
+        headers: &'a H,
+        body: &'a [u8],
+    ) -> Result<Verified<'a>, Error> {
+        let signature = headers
+            .get(SIGNATURE_HEADER)
+            .ok_or(Error::MissingSignature {
+                location: Cow::Borrowed(SIGNATURE_HEADER),
+            })?;
+        let signature = text(signature).ok_or(Error::MalformedSignature {
+            reason: "not UTF-8",
+        })?;
+        let shared_key = headers
+            .get(SETTINGS_HEADER)
+            .and_then(text)
+            .is_some_and(|settings| {
+                settings
+                    .split(',')
+                    .any(|setting| setting.trim().eq_ignore_ascii_case("algorithm=HMAC_SHA256"))
+            });
+        let scheme = if shared_key {
+            self.inner.shared.as_ref().ok_or(Error::InvalidSignature)?
+        } else {
+            &self.inner.scheme
+        };
+        let after_url = signed_parts(&self.inner.url, body);
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(after_url.len() + 1);
+        let mut result = Err(Error::InvalidSignature);
+        for url in std::iter::once(&self.inner.url).chain(self.inner.other_port.as_ref()) {
+            parts.clear();
+            parts.push(url.as_bytes());
+            parts.extend(after_url.iter().map(|part| part.as_ref()));
+            result = scheme.verify_parts(&parts, b"", signature).map(drop);
+            if !matches!(result, Err(Error::InvalidSignature)) {
+                break;
+            }
+        }
+        result?;
+        let verified = Verified::new(body);
+        Ok(match optional_header(headers, &[IDEMPOTENCY_HEADER])? {
+            Some(token) => verified.with_id(token),
+            None => verified,
+        })
+    }
+
+    fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
+        let body: T = if is_json(verified.payload()) {
+            verified.json()?
+        } else {
+            let mut object = serde_json::Map::new();
+            for (name, value) in form_params(verified.payload()) {
+                object
+                    .entry(String::from_utf8_lossy(&name))
+                    .or_insert_with(|| String::from_utf8_lossy(&value).into_owned().into());
+            }
+            let text = serde_json::Value::Object(object).to_string();
+            crate::json::parse_json(text.as_bytes())?
+        };
+        let id = match verified.id() {
+            Some(token) => MessageId::new(NAME, token),
+            None => MessageId::digest(NAME, verified.payload()),
+        };
+        Ok(Delivery::new(id, Event::new("", body), None))
+    }
+
+    /// The body, with the idempotency token where sent; nothing is checked.
+    fn extract_unverified<'a, H: Headers + ?Sized>(
+        &self,
+        headers: &'a H,
+        body: &'a [u8],
+    ) -> Result<crate::dangerous::Unverified<'a>, Error> {
+        let extracted = crate::dangerous::Unverified::new(body);
+        Ok(match optional_header(headers, &[IDEMPOTENCY_HEADER])? {
+            Some(token) => extracted.with_id(token),
+            None => extracted,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::toggle_default_port;
+
+    #[test]
+    fn the_default_port_is_toggled_and_no_other() {
+        let toggle = |url| toggle_default_port(url);
+        assert_eq!(
+            toggle("https://a.test/x?q=1").as_deref(),
+            Some("https://a.test:443/x?q=1")
+        );
+        assert_eq!(
+            toggle("https://a.test:443/x").as_deref(),
+            Some("https://a.test/x")
+        );
+        assert_eq!(toggle("http://a.test").as_deref(), Some("http://a.test:80"));
+        assert_eq!(
+            toggle("http://a.test:80/").as_deref(),
+            Some("http://a.test/")
+        );
+        assert_eq!(toggle("https://a.test:8443/x"), None);
+        assert_eq!(
+            toggle("https://[::1]/x").as_deref(),
+            Some("https://[::1]:443/x")
+        );
+        assert_eq!(toggle("https://[::1]:8443/x"), None);
+    }
+}

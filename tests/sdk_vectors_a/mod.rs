@@ -1,0 +1,100 @@
+//! Reading `sdk-vectors/<sender>.json`: deliveries signed and checked by each sender's own SDK,
+//! with the SDK's verdict.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    dead_code,
+    unreachable_pub
+)]
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use webhook_receiver::clock::{Clock, ManualClock};
+
+/// One file.
+#[derive(Debug, Deserialize)]
+pub struct Vectors {
+    pub sender: String,
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub shared_key_secret: Option<String>,
+    pub cases: Vec<Case>,
+}
+
+/// One delivery and the SDK's verdict.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Case {
+    pub name: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub notification_url: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub now: i64,
+    pub sdk_accepts: bool,
+    #[serde(default)]
+    pub sdk_specific: bool,
+}
+
+impl Case {
+    /// The clock of the case: frozen at its `now`.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::new(ManualClock::at_unix(self.now))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub fn load(text: &str) -> Vectors {
+    serde_json::from_str(text).expect("an sdk-vectors file")
+}
+
+/// Checks every case: the crate's verdict (`verdict(case)`) equals the SDK's, except for the
+/// cases listed in `documented` (name, the crate's documented verdict), which must be
+/// `sdk_specific` and get the documented verdict. Returns how many cases were checked.
+pub fn check_all(
+    vectors: &Vectors,
+    documented: &[(&str, bool)],
+    mut verdict: impl FnMut(&Case) -> Result<(), String>,
+) -> usize {
+    let mut failures = Vec::new();
+    for case in &vectors.cases {
+        let result = verdict(case);
+        let expected = match documented.iter().find(|(name, _)| *name == case.name) {
+            Some((_, ours)) => {
+                assert!(
+                    case.sdk_specific,
+                    "{}: a documented divergence must be sdk_specific",
+                    case.name
+                );
+                *ours
+            }
+            None => case.sdk_accepts,
+        };
+        if result.is_ok() != expected {
+            failures.push(format!(
+                "{}: expected {}, got {:?}",
+                case.name,
+                if expected { "accept" } else { "reject" },
+                result
+            ));
+        }
+    }
+    for (name, _) in documented {
+        assert!(
+            vectors.cases.iter().any(|c| c.name == *name),
+            "no case named {name}"
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    vectors.cases.len()
+}
