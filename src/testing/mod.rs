@@ -303,6 +303,7 @@ pub mod munity {
 /// Standard Webhooks signing and the specification's example.
 mod signing;
 pub mod standard;
+pub mod stripe;
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
