@@ -7,6 +7,7 @@
 //! | [`receeve`] | HMAC-SHA256 of `payloadAsString` (hex or base64), or RSA/ECDSA P-256 (feature `public-key`) | `payload.messageId` |
 //! | [`munity`] | a shared token or HMAC-SHA256, in a header you name | body digest |
 //! | [`standard`] | Standard Webhooks v1 (`webhook-*` or `svix-*` headers), replay window | `webhook-id` |
+//! | [`slack`] | `X-Slack-Signature`: `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}`, 300 s window; JSON and form bodies | `event_id`, else body digest |
 //! | [`stripe`] | `Stripe-Signature`: HMAC-SHA256 of `{t}.{body}` (`v1`, several during a rotation), 300 s window | body `id` |
 
 pub use crate::json::RawJson;
@@ -49,6 +50,7 @@ impl<T> Event<T> {
 pub mod munity;
 pub mod palenca;
 pub mod receeve;
+pub mod slack;
 pub mod standard;
 pub mod stripe;
 

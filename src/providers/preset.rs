@@ -62,6 +62,18 @@ pub(crate) fn header<'h, H: Headers + ?Sized>(
     }
 }
 
+/// A timestamp header as the sender writes it (unix seconds, ASCII digits only) with its
+/// value: [`Error::MissingTimestamp`] when absent, [`Error::MalformedTimestamp`] otherwise.
+pub(crate) fn timestamp_header<'h, H: Headers + ?Sized>(
+    headers: &'h H,
+    name: &'static str,
+) -> Result<(&'h str, i64), Error> {
+    let text = header(headers, name)
+        .map_err(|_| Error::MalformedTimestamp)?
+        .ok_or(Error::MissingTimestamp)?;
+    Ok((text, unix_seconds(text)?))
+}
+
 /// Unix seconds written as ASCII digits (no sign, no fraction, at most 12 digits).
 pub(crate) fn unix_seconds(text: &str) -> Result<i64, Error> {
     if text.is_empty() || text.len() > 12 || !text.bytes().all(|b| b.is_ascii_digit()) {
@@ -142,6 +154,41 @@ pub(crate) fn id_and_kind(
         )));
     }
     Ok((head.id, head.kind))
+}
+
+/// Slack's and Zoom's scheme: `v0=` + lower-case hex HMAC-SHA256 of `v0:{timestamp}:{body}`,
+/// the timestamp (unix seconds) in its own header, checked against the window before any
+/// hashing. The timestamp is hashed as sent. The result carries the body and the timestamp.
+pub(crate) fn verify_v0<'a, H: Headers + ?Sized>(
+    scheme: &crate::verify::HmacScheme,
+    settings: &Settings,
+    headers: &'a H,
+    body: &'a [u8],
+    signature_header: &'static str,
+    timestamp_header_name: &'static str,
+) -> Result<crate::Verified<'a>, Error> {
+    let signature = header(headers, signature_header)?.ok_or(Error::MissingSignature {
+        location: Cow::Borrowed(signature_header),
+    })?;
+    let (text, seconds) = timestamp_header(headers, timestamp_header_name)?;
+    settings.check_window(seconds)?;
+    let verified = scheme.verify_parts(
+        &[b"v0:", text.as_bytes(), b":"],
+        body,
+        lowercase_hex(signature)?,
+    )?;
+    Ok(with_unix_timestamp(verified, seconds))
+}
+
+/// `verified` with its timestamp, where `unix_seconds` is a representable date.
+pub(crate) fn with_unix_timestamp(
+    verified: crate::Verified<'_>,
+    unix_seconds: i64,
+) -> crate::Verified<'_> {
+    match time::OffsetDateTime::from_unix_timestamp(unix_seconds) {
+        Ok(at) => verified.with_timestamp(at),
+        Err(_) => verified,
+    }
 }
 
 /// The builder methods, `Clone` and `Debug` of a preset `$name<T>` with fields `scheme`,

@@ -302,6 +302,7 @@ pub mod munity {
 
 /// Standard Webhooks signing and the specification's example.
 mod signing;
+pub mod slack;
 pub mod standard;
 pub mod stripe;
 
