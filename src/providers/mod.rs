@@ -3,6 +3,7 @@
 //!
 //! | provider | authentication | message id |
 //! |---|---|---|
+//! | [`paddle`] | `Paddle-Signature`: `h1` HMAC-SHA256 of `{ts}:{body}` (several during a rotation), 30 s window | body `event_id` |
 //! | [`palenca`] | HMAC-SHA256 of the body or a shared token, in a header you name | `data.webhook_id`, else body digest |
 //! | [`receeve`] | HMAC-SHA256 of `payloadAsString` (hex or base64), or RSA/ECDSA P-256 (feature `public-key`) | `payload.messageId` |
 //! | [`munity`] | a shared token or HMAC-SHA256, in a header you name | body digest |
@@ -48,6 +49,7 @@ impl<T> Event<T> {
 }
 
 pub mod munity;
+pub mod paddle;
 pub mod palenca;
 pub mod receeve;
 pub mod slack;

@@ -180,6 +180,42 @@ pub(crate) fn verify_v0<'a, H: Headers + ?Sized>(
     Ok(with_unix_timestamp(verified, seconds))
 }
 
+/// Whether any of the first `max` of `signatures` (lower-case hex MACs) is the MAC, under any
+/// key, of the concatenated `parts`: each key's MAC is computed once, at the first well-formed
+/// signature, and every further one costs a constant-time comparison, so a header listing many
+/// cannot multiply the hashing (Stripe's `v1` entries, Paddle's `h1`).
+///
+/// # Errors
+/// [`Error::MalformedSignature`] when none of them is well-formed, [`Error::InvalidSignature`]
+/// when none matches.
+pub(crate) fn match_any<'s>(
+    keys: &crate::verify::hmac::MacKeys,
+    parts: &[&[u8]],
+    signatures: impl Iterator<Item = &'s str>,
+    max: usize,
+) -> Result<(), Error> {
+    use crate::verify::encoding::{SignatureEncoding, mac};
+    let mut tags = None;
+    let mut usable = false;
+    let mut matched = false;
+    for signature in signatures.take(max) {
+        let Ok(mac) = lowercase_hex(signature).and_then(|s| mac(s, SignatureEncoding::Hex)) else {
+            continue;
+        };
+        usable = true;
+        matched |= tags.get_or_insert_with(|| keys.tags(parts)).matches(&mac);
+    }
+    if !usable {
+        return Err(Error::MalformedSignature {
+            reason: "no well-formed signature",
+        });
+    }
+    if !matched {
+        return Err(Error::InvalidSignature);
+    }
+    Ok(())
+}
+
 /// `verified` with its timestamp, where `unix_seconds` is a representable date.
 pub(crate) fn with_unix_timestamp(
     verified: crate::Verified<'_>,

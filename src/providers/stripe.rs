@@ -55,12 +55,11 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use time::OffsetDateTime;
 
 use super::preset::{self, Settings, preset_options};
 use super::{Event, RawJson};
 use crate::verify::HmacScheme;
-use crate::verify::encoding::{self, SignatureEncoding};
+use crate::verify::encoding::SignatureEncoding;
 use crate::{Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
 /// The namespace of Stripe message ids.
@@ -137,37 +136,15 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Stripe<T> {
             .filter_map(|item| match item.trim().split_once('=') {
                 Some(("v1", signature)) => Some(signature),
                 _ => None,
-            })
-            .take(MAX_V1_ENTRIES);
-        let mut tags = None;
-        let mut usable = false;
-        let mut matched = false;
-        for signature in v1 {
-            let Ok(mac) = preset::lowercase_hex(signature)
-                .and_then(|s| encoding::mac(s, SignatureEncoding::Hex))
-            else {
-                continue;
-            };
-            usable = true;
-            let tags =
-                tags.get_or_insert_with(|| self.scheme.keys.tags(&[t.as_bytes(), b".", body]));
-            matched |= tags.matches(&mac);
-        }
-        if !usable {
-            return Err(Error::MalformedSignature {
-                reason: "no well-formed v1 signature",
             });
-        }
-        if !matched {
-            return Err(Error::InvalidSignature);
-        }
-        let verified = Verified::new(body);
-        Ok(match OffsetDateTime::from_unix_timestamp(seconds) {
-            Ok(at) => verified.with_timestamp(at),
-            Err(_) => verified,
-        })
+        preset::match_any(
+            &self.scheme.keys,
+            &[t.as_bytes(), b".", body],
+            v1,
+            MAX_V1_ENTRIES,
+        )?;
+        Ok(preset::with_unix_timestamp(Verified::new(body), seconds))
     }
-
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
         let (id, kind) = preset::id_and_kind(verified.payload(), "id", "type")?;
         let body: T = verified.json()?;

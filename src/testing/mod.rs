@@ -300,6 +300,7 @@ pub mod munity {
     }
 }
 
+pub mod paddle;
 /// Standard Webhooks signing and the specification's example.
 mod signing;
 pub mod slack;
