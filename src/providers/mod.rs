@@ -10,6 +10,7 @@
 //! | [`standard`] | Standard Webhooks v1 (`webhook-*` or `svix-*` headers), replay window | `webhook-id` |
 //! | [`slack`] | `X-Slack-Signature`: `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}`, 300 s window; JSON and form bodies | `event_id`, else body digest |
 //! | [`stripe`] | `Stripe-Signature`: HMAC-SHA256 of `{t}.{body}` (`v1`, several during a rotation), 300 s window | body `id` |
+//! | [`zoom`] | `x-zm-signature`: `v0=` HMAC-SHA256 of `v0:{timestamp}:{raw body}`, 300 s window | body digest |
 
 pub use crate::json::RawJson;
 
@@ -55,5 +56,6 @@ pub mod receeve;
 pub mod slack;
 pub mod standard;
 pub mod stripe;
+pub mod zoom;
 
 mod preset;

@@ -306,6 +306,7 @@ mod signing;
 pub mod slack;
 pub mod standard;
 pub mod stripe;
+pub mod zoom;
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
