@@ -6,6 +6,7 @@
 //! | [`paddle`] | `Paddle-Signature`: `h1` HMAC-SHA256 of `{ts}:{body}` (several during a rotation), 30 s window | body `event_id` |
 //! | [`palenca`] | HMAC-SHA256 of the body or a shared token, in a header you name | `data.webhook_id`, else body digest |
 //! | [`receeve`] | HMAC-SHA256 of `payloadAsString` (hex or base64), or RSA/ECDSA P-256 (feature `public-key`) | `payload.messageId` |
+//! | `discord` (feature `public-key`) | Ed25519 of `{X-Signature-Timestamp}{body}`, hex public key, 300 s window | body `id` |
 //! | [`munity`] | a shared token or HMAC-SHA256, in a header you name | body digest |
 //! | [`standard`] | Standard Webhooks v1 (`webhook-*` or `svix-*` headers), replay window | `webhook-id` |
 //! | [`slack`] | `X-Slack-Signature`: `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}`, 300 s window; JSON and form bodies | `event_id`, else body digest |
@@ -49,6 +50,9 @@ impl<T> Event<T> {
     }
 }
 
+#[cfg(feature = "public-key")]
+#[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+pub mod discord;
 pub mod munity;
 pub mod paddle;
 pub mod palenca;

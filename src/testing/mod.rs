@@ -300,6 +300,9 @@ pub mod munity {
     }
 }
 
+#[cfg(feature = "public-key")]
+#[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+pub mod discord;
 pub mod paddle;
 /// Standard Webhooks signing and the specification's example.
 mod signing;

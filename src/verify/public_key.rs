@@ -257,6 +257,35 @@ impl fmt::Debug for PublicKeyScheme {
     }
 }
 
+/// Ed25519 (RFC 8032), the one home of the algorithm: Standard Webhooks `v1a` entries and
+/// Discord interactions. Keys are checked to be valid points when read; verification is
+/// strict (`verify_strict`: no small-order keys, no non-canonical signatures).
+pub(crate) mod ed25519 {
+    use crate::ConfigError;
+
+    /// An Ed25519 public key from its 32 bytes.
+    pub(crate) fn key(bytes: &[u8]) -> Result<ed25519_dalek::VerifyingKey, ConfigError> {
+        let bytes = <[u8; 32]>::try_from(bytes)
+            .map_err(|_| ConfigError::new("an ed25519 public key is 32 bytes"))?;
+        ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| ConfigError::new("not a valid ed25519 public key"))
+    }
+
+    /// Whether any of `keys` signed `message` with `signature`: one pass over the message per
+    /// key (ed25519 hashes it with the signature's own `R`, so nothing is shared).
+    pub(crate) fn verifies(
+        keys: &[ed25519_dalek::VerifyingKey],
+        message: &[u8],
+        signature: &[u8; 64],
+    ) -> bool {
+        let signature = ed25519_dalek::Signature::from_bytes(signature);
+        keys.iter().any(|key| {
+            super::super::work::hashed(message.len());
+            key.verify_strict(message, &signature).is_ok()
+        })
+    }
+}
+
 /// The label of the first PEM block (`PUBLIC KEY`, `RSA PUBLIC KEY`, ...).
 fn pem_label(pem: &str) -> Option<&str> {
     pem.strip_prefix("-----BEGIN ")?
