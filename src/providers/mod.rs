@@ -9,6 +9,7 @@
 //! | `discord` (feature `public-key`) | Ed25519 of `{X-Signature-Timestamp}{body}`, hex public key, 300 s window | body `id` |
 //! | [`munity`] | a shared token or HMAC-SHA256, in a header you name | body digest |
 //! | [`standard`] | Standard Webhooks v1 (`webhook-*` or `svix-*` headers), replay window | `webhook-id` |
+//! | `sendgrid` (feature `public-key`) | ECDSA P-256 of `{timestamp}{body}`, base64 DER key and signature, no window by default | body digest (one batch of events) |
 //! | [`slack`] | `X-Slack-Signature`: `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}`, 300 s window; JSON and form bodies | `event_id`, else body digest |
 //! | [`stripe`] | `Stripe-Signature`: HMAC-SHA256 of `{t}.{body}` (`v1`, several during a rotation), 300 s window | body `id` |
 //! | [`zoom`] | `x-zm-signature`: `v0=` HMAC-SHA256 of `v0:{timestamp}:{raw body}`, 300 s window | body digest |
@@ -57,6 +58,9 @@ pub mod munity;
 pub mod paddle;
 pub mod palenca;
 pub mod receeve;
+#[cfg(feature = "public-key")]
+#[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+pub mod sendgrid;
 pub mod slack;
 pub mod standard;
 pub mod stripe;

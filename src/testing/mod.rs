@@ -304,6 +304,9 @@ pub mod munity {
 #[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
 pub mod discord;
 pub mod paddle;
+#[cfg(feature = "public-key")]
+#[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+pub mod sendgrid;
 /// Standard Webhooks signing and the specification's example.
 mod signing;
 pub mod slack;
