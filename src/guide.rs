@@ -30,6 +30,16 @@ pub mod observability {}
 #[doc = include_str!("../docs/providers.md")]
 pub mod providers {}
 
+#[cfg_attr(
+    all(feature = "axum", feature = "public-key"),
+    doc = include_str!("../docs/senders.md")
+)]
+#[cfg_attr(
+    not(all(feature = "axum", feature = "public-key")),
+    doc = "The mainstream senders (GitHub, Stripe, Shopify, Slack and eight more): `docs/senders.md`, shown here with the features `axum` and `public-key`."
+)]
+pub mod senders {}
+
 #[doc = include_str!("../docs/performance.md")]
 pub mod performance {}
 

@@ -23,7 +23,7 @@
 //! with 2xx.
 //!
 //! **Rotation.** GitHub signs with one secret. Build the provider from a
-//! [`Keyring`](crate::Keyring) holding the new secret beside the old one, deploy, change the
+//! [`Keyring`] holding the new secret beside the old one, deploy, change the
 //! secret in GitHub, then drop the old one.
 //!
 //! **What breaks verification.** Anything that changes the body's bytes before it reaches the

@@ -5,7 +5,7 @@
 //! SDKs (`intercom-client`, `python-intercom`) contain no verifier, so this preset follows the
 //! documentation alone; hex is read in either case, the prefix in either case. HMAC-SHA1 is
 //! what Intercom sends; it is not weakened by SHA-1's collisions (see
-//! [`MacAlgorithm::Sha1`](crate::verify::MacAlgorithm::Sha1)).
+//! [`MacAlgorithm::Sha1`]).
 //!
 //! **Message id.** The notification's `id` (`notif_...`), which Intercom keeps across its
 //! retries: [`Delivery::id`](crate::Delivery::id) is `MessageId::new("intercom", id)`; a body
@@ -19,7 +19,7 @@
 //! processed twice.
 //!
 //! **Rotation.** The client secret belongs to the app; when it changes, keep the old one in
-//! the [`Keyring`](crate::Keyring) until deliveries signed with it stop.
+//! the [`Keyring`] until deliveries signed with it stop.
 //!
 //! **What breaks verification.** Re-serialising the body before it reaches the provider.
 //!

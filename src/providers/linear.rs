@@ -26,7 +26,7 @@
 //! A body without `type` has an empty kind.
 //!
 //! **Rotation.** Linear shows one signing secret per webhook; to replace it, build the provider
-//! from a [`Keyring`](crate::Keyring) with the new secret beside the old, deploy, then drop
+//! from a [`Keyring`] with the new secret beside the old, deploy, then drop
 //! the old one.
 //!
 //! **What breaks verification.** Re-serialising the body (the signature is over its bytes), and

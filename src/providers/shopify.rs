@@ -25,7 +25,7 @@
 //!
 //! **Rotation.** Shopify signs with the app's current client secret; after rotating it in the
 //! Partner Dashboard, deliveries may still arrive signed with the old one for a while: build
-//! the provider from a [`Keyring`](crate::Keyring) holding both, then drop the old one.
+//! the provider from a [`Keyring`] holding both, then drop the old one.
 //!
 //! **What breaks verification.** A proxy or framework that re-serialises the JSON body (a
 //! middleware that parses it first), and an empty body (the signature of nothing; refused as

@@ -19,7 +19,7 @@
 //! signed), so deduplication on `event_id` is what stops a replay from being processed twice.
 //!
 //! **Rotation.** Square lets you replace a subscription's signature key; build the provider
-//! from a [`Keyring`](crate::Keyring) holding the new key beside the old one until the old
+//! from a [`Keyring`] holding the new key beside the old one until the old
 //! one is gone.
 //!
 //! **SDK differences.** The Python SDK refuses an empty body; the Node SDK accepts a correct

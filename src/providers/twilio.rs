@@ -38,7 +38,7 @@
 //! **Window.** None: Twilio signs no timestamp.
 //!
 //! **Rotation.** Twilio lets you promote a secondary auth token: build the provider from a
-//! [`Keyring`](crate::Keyring) holding both tokens during the change.
+//! [`Keyring`] holding both tokens during the change.
 //!
 //! **What breaks verification.** A proxy that rewrites the URL (scheme, host, path, query
 //! order), a query parameter Twilio sends that is missing from the configured URL, a

@@ -300,15 +300,25 @@ pub mod munity {
     }
 }
 
+#[cfg(feature = "public-key")]
+#[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+pub mod discord;
 pub mod github;
 pub mod intercom;
 pub mod linear;
+pub mod paddle;
+#[cfg(feature = "public-key")]
+#[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+pub mod sendgrid;
 pub mod shopify;
 /// Standard Webhooks signing and the specification's example.
 mod signing;
+pub mod slack;
 pub mod square;
 pub mod standard;
+pub mod stripe;
 pub mod twilio;
+pub mod zoom;
 
 #[cfg(feature = "actix-web")]
 pub mod actix;

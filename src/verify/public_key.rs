@@ -103,6 +103,25 @@ impl PublicKey {
         Ok(Self { key: Arc::new(key) })
     }
 
+    /// Reads a public key from DER-encoded SubjectPublicKeyInfo (what a PEM `PUBLIC KEY`
+    /// block holds, without the armour): RSA or EC P-256. SendGrid shows its key as the base64
+    /// of these bytes.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the bytes are not such a key.
+    pub fn from_der(der: &[u8]) -> Result<Self, ConfigError> {
+        let key = if let Ok(key) = rsa::PublicKey::from_public_key_der(der) {
+            Key::Rsa(rsa::pkcs1v15::VerifyingKey::new(key))
+        } else if let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(der) {
+            Key::P256(key)
+        } else {
+            return Err(ConfigError::new(
+                "not a DER SubjectPublicKeyInfo of an RSA or ECDSA P-256 key",
+            ));
+        };
+        Ok(Self { key: Arc::new(key) })
+    }
+
     /// The algorithm signatures are checked with.
     #[must_use]
     pub fn algorithm(&self) -> KeyAlgorithm {
@@ -257,6 +276,35 @@ impl fmt::Debug for PublicKeyScheme {
     }
 }
 
+/// Ed25519 (RFC 8032), the one home of the algorithm: Standard Webhooks `v1a` entries and
+/// Discord interactions. Keys are checked to be valid points when read; verification is
+/// strict (`verify_strict`: no small-order keys, no non-canonical signatures).
+pub(crate) mod ed25519 {
+    use crate::ConfigError;
+
+    /// An Ed25519 public key from its 32 bytes.
+    pub(crate) fn key(bytes: &[u8]) -> Result<ed25519_dalek::VerifyingKey, ConfigError> {
+        let bytes = <[u8; 32]>::try_from(bytes)
+            .map_err(|_| ConfigError::new("an ed25519 public key is 32 bytes"))?;
+        ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| ConfigError::new("not a valid ed25519 public key"))
+    }
+
+    /// Whether any of `keys` signed `message` with `signature`: one pass over the message per
+    /// key (ed25519 hashes it with the signature's own `R`, so nothing is shared).
+    pub(crate) fn verifies(
+        keys: &[ed25519_dalek::VerifyingKey],
+        message: &[u8],
+        signature: &[u8; 64],
+    ) -> bool {
+        let signature = ed25519_dalek::Signature::from_bytes(signature);
+        keys.iter().any(|key| {
+            super::super::work::hashed(message.len());
+            key.verify_strict(message, &signature).is_ok()
+        })
+    }
+}
+
 /// The label of the first PEM block (`PUBLIC KEY`, `RSA PUBLIC KEY`, ...).
 fn pem_label(pem: &str) -> Option<&str> {
     pem.strip_prefix("-----BEGIN ")?
@@ -362,6 +410,28 @@ mod signing {
                 SigningKey::P256(key) => Key::P256(*key.verifying_key()),
             };
             PublicKey { key: Arc::new(key) }
+        }
+    }
+
+    impl PublicKey {
+        /// An ECDSA P-256 key as base64 of its DER SubjectPublicKeyInfo (how SendGrid shows
+        /// its key); empty for an RSA key, which no sender shows this way.
+        #[must_use]
+        pub(crate) fn to_der_base64(&self) -> String {
+            // SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING (65 bytes) }:
+            // the fixed header before an uncompressed P-256 point.
+            const P256_SPKI_HEADER: [u8; 26] = [
+                0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
+                0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+            ];
+            match &*self.key {
+                Key::Rsa(_) => String::new(),
+                Key::P256(key) => {
+                    let point = key.to_sec1_point(false);
+                    base64::engine::general_purpose::STANDARD
+                        .encode([&P256_SPKI_HEADER[..], point.as_bytes()].concat())
+                }
+            }
         }
     }
 

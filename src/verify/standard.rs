@@ -247,10 +247,9 @@ impl StandardScheme {
         let text = public_key.trim();
         let text = text.strip_prefix("whpk_").unwrap_or(text);
         let bytes = super::encoding::base64_to_vec(text)
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .filter(|b| b.len() == 32)
             .ok_or_else(|| ConfigError::new("ed25519 public key is not 32 bytes of base64"))?;
-        let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
-            .map_err(|_| ConfigError::new("not a valid ed25519 public key"))?;
+        let key = super::public_key::ed25519::key(&bytes)?;
         let mut keys = self.ed25519.to_vec();
         keys.push(key);
         self.ed25519 = keys.into();
@@ -393,11 +392,8 @@ impl StandardScheme {
                         // ed25519 signs the whole message at once, so only this path joins
                         // the parts (once per request).
                         let message = message.get_or_insert_with(|| parts.concat());
-                        let signature = ed25519_dalek::Signature::from_bytes(&signature);
-                        if self.ed25519.iter().any(|key| {
-                            super::work::hashed(message.len());
-                            key.verify_strict(message, &signature).is_ok()
-                        }) {
+                        if super::public_key::ed25519::verifies(&self.ed25519, message, &signature)
+                        {
                             return Ok(());
                         }
                     }

@@ -1,0 +1,256 @@
+//! [Slack](https://docs.slack.dev/authentication/verifying-requests-from-slack/): Events API
+//! deliveries, slash commands and interactivity, signed with the app's signing secret.
+//!
+//! **What is signed.** `X-Slack-Signature: v0=<hex>`, the lower-case hex HMAC-SHA256 of
+//! `v0:{X-Slack-Request-Timestamp}:{raw body}` keyed with the signing secret (its text as
+//! bytes). The raw bytes count: a form body re-encoded with `%20` for `+` no longer verifies.
+//! Upper-case hex and other version prefixes are refused, as by `slack_sdk`.
+//!
+//! **Window: 300 s, both ways (a documented choice).** `slack_sdk` (Python) refuses a
+//! timestamp more than 5 minutes from now in either direction; Bolt (Node) refuses only stale
+//! ones and accepts any future timestamp. The crate follows `slack_sdk` and Slack's guide:
+//! [`DEFAULT_TOLERANCE`] either way, edges included, configurable with [`Slack::tolerance`].
+//!
+//! **Three kinds of body, one representation.** Verification is always over the raw bytes;
+//! only then is the body read:
+//!
+//! | body | [`Event::kind`] | [`Event::body`] (`T`) is read from | message id |
+//! |---|---|---|---|
+//! | Events API JSON, `type: event_callback` | `event.type` (`app_mention`, `message`, ...) | the whole JSON body | `event_id` (required) |
+//! | other Events API JSON (`url_verification`, `app_rate_limited`) | the outer `type` | the whole JSON body | `event_id` if present, else the body digest |
+//! | form with `payload=` (interactivity) | the payload's `type` (`block_actions`, `view_submission`, ...) | the `payload` JSON | body digest |
+//! | form with `command=` (slash command) | the command as typed (`/weather`) | the form's fields as a JSON object of strings | body digest |
+//! | any other form | empty | the form's fields as a JSON object of strings | body digest |
+//!
+//! A body starting with `{` is JSON; anything else is read as
+//! `application/x-www-form-urlencoded`. Slack sends no id for slash commands and interactions
+//! (`trigger_id` is per interaction and absent from some payloads), and does not retry them, so
+//! their id is `sha256:` + the digest of the verified body: a byte-identical resend is a
+//! duplicate. The `X-Slack-Retry-Num` header of an Events API retry is not needed: the retry
+//! keeps its `event_id`.
+//!
+//! **The `url_verification` handshake** is verified and parsed like any event, with kind
+//! `url_verification`: for now your handler must answer it, with the body's `challenge`.
+//!
+//! **Rotation.** Slack has one signing secret per app; to rotate, put the new secret beside the
+//! old in the [`Keyring`] until Slack signs with the new one.
+//!
+//! **What breaks verification.** A framework that parses a form or JSON body and hands on a
+//! re-encoded copy; a proxy that rewrites the body; a clock more than 5 minutes off.
+//!
+//! ```
+//! # #[cfg(feature = "testing")] {
+//! use std::sync::Arc;
+//! use webhook_receiver::clock::ManualClock;
+//! use webhook_receiver::providers::slack::Slack;
+//! use webhook_receiver::testing::Signer as _;
+//! use webhook_receiver::{Provider, Secret};
+//!
+//! let slack: Slack = Slack::new(Secret::new("8f742231b10e8888abcd99yyyzzz85a5").unwrap())
+//!     .clock(Arc::new(ManualClock::at_unix(1_767_225_600)));
+//! let body = br#"{"type":"event_callback","event_id":"Ev1","event":{"type":"app_mention"}}"#;
+//! let request = slack.sign(body);
+//! let delivery = slack.verify_and_parse(request.headers(), request.body()).unwrap();
+//! assert_eq!((delivery.id.key(), delivery.event.kind.as_str()), ("slack:Ev1", "app_mention"));
+//!
+//! let command = slack.sign(b"command=%2Fweather&text=94070");
+//! let delivery = slack.verify_and_parse(command.headers(), command.body()).unwrap();
+//! assert_eq!(delivery.event.kind, "/weather");
+//! assert_eq!(delivery.event.body.get(), r#"{"command":"/weather","text":"94070"}"#);
+//! # }
+//! ```
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::preset::{self, Settings, preset_options};
+use super::{Event, RawJson};
+use crate::error::JsonError;
+use crate::verify::HmacScheme;
+use crate::{Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
+
+/// The namespace of Slack message ids.
+pub const NAME: &str = "slack";
+
+/// The signature header.
+pub const SIGNATURE_HEADER: &str = "x-slack-signature";
+
+/// The timestamp header.
+pub const TIMESTAMP_HEADER: &str = "x-slack-request-timestamp";
+
+/// The default window: 300 s either side of now.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// Receives Slack requests; the body is parsed into `T` (default [`RawJson`]) as the module
+/// docs' table says. Build once, clone freely.
+pub struct Slack<T = RawJson> {
+    pub(crate) scheme: HmacScheme,
+    pub(crate) settings: Settings,
+    event: PhantomData<fn() -> T>,
+}
+
+preset_options!(Slack);
+
+impl<T> Slack<T> {
+    /// A receiver for the app's signing secret(s).
+    #[must_use]
+    pub fn new(secrets: impl Into<Keyring>) -> Self {
+        Self {
+            scheme: HmacScheme::in_body(secrets).prefix("v0="),
+            settings: Settings::new(Some(DEFAULT_TOLERANCE)),
+            event: PhantomData,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Outer {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    event_id: Option<String>,
+    event: Option<Inner>,
+}
+
+#[derive(Deserialize)]
+struct Inner {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Interaction {
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+fn unexpected(message: &'static str) -> Error {
+    Error::UnexpectedPayload(JsonError::custom(message))
+}
+
+impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
+    type Event = Event<T>;
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn body_limit(&self) -> usize {
+        self.settings.body_limit
+    }
+
+    /// # Errors
+    /// [`Error::MissingSignature`], [`Error::MissingTimestamp`],
+    /// [`Error::MalformedTimestamp`], [`Error::TimestampOutOfTolerance`],
+    /// [`Error::MalformedSignature`] (not `v0=` + 64 lower-case hex digits),
+    /// [`Error::InvalidSignature`].
+    fn verify<'a, H: Headers + ?Sized>(
+        &self,
+        headers: &'a H,
+        body: &'a [u8],
+    ) -> Result<Verified<'a>, Error> {
+        preset::verify_v0(
+            &self.scheme,
+            &self.settings,
+            headers,
+            body,
+            SIGNATURE_HEADER,
+            TIMESTAMP_HEADER,
+        )
+    }
+
+    fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
+        let payload = verified.payload();
+        let digest = || MessageId::digest(NAME, payload);
+        let first = payload.iter().find(|b| !b.is_ascii_whitespace());
+        let (id, kind, body) = if first == Some(&b'{') {
+            let outer: Outer = verified.json()?;
+            let (id, kind) = match outer.kind.as_deref() {
+                Some("event_callback") => {
+                    let id = outer
+                        .event_id
+                        .filter(|id| !id.is_empty())
+                        .ok_or_else(|| unexpected("event_callback without event_id"))?;
+                    let kind = outer
+                        .event
+                        .and_then(|event| event.kind)
+                        .ok_or_else(|| unexpected("event_callback without event.type"))?;
+                    (MessageId::new(NAME, &id), kind)
+                }
+                Some(kind) => {
+                    let id = match outer.event_id.as_deref() {
+                        Some(id) if !id.is_empty() => MessageId::new(NAME, id),
+                        _ => digest(),
+                    };
+                    (id, kind.to_owned())
+                }
+                None => return Err(unexpected("missing field `type`")),
+            };
+            (id, kind, verified.json()?)
+        } else {
+            let fields = form_fields(payload)?;
+            if let Some(json) = fields.get("payload").and_then(serde_json::Value::as_str) {
+                let interaction: Interaction = crate::json::parse_json(json.as_bytes())?;
+                let body = crate::json::parse_json(json.as_bytes())?;
+                (digest(), interaction.kind, body)
+            } else {
+                let kind = fields
+                    .get("command")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let json = serde_json::Value::Object(fields).to_string();
+                (digest(), kind, crate::json::parse_json(json.as_bytes())?)
+            }
+        };
+        Ok(Delivery::new(
+            id,
+            Event::new(kind, body),
+            verified.timestamp(),
+        ))
+    }
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body, decoded (`+` is a space,
+/// `%XX` a byte), as a JSON object of strings; a repeated name keeps its first value.
+fn form_fields(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    let malformed = |message| Error::MalformedPayload(JsonError::custom(message));
+    let mut fields = serde_json::Map::new();
+    for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.iter().position(|&b| b == b'=') {
+            Some(at) => (pair.get(..at), pair.get(at + 1..)),
+            None => (Some(pair), Some(&b""[..])),
+        };
+        let decode = |part: Option<&[u8]>| -> Result<String, Error> {
+            let part = part.unwrap_or_default();
+            let mut out = Vec::with_capacity(part.len());
+            let mut bytes = part.iter();
+            while let Some(&b) = bytes.next() {
+                match b {
+                    b'+' => out.push(b' '),
+                    b'%' => {
+                        let hi = bytes.next().and_then(|&h| char::from(h).to_digit(16));
+                        let lo = bytes.next().and_then(|&l| char::from(l).to_digit(16));
+                        match (hi, lo) {
+                            // Two hex digits make one byte: the value is below 256.
+                            (Some(hi), Some(lo)) => {
+                                out.push(u8::try_from(hi * 16 + lo).unwrap_or(0))
+                            }
+                            _ => return Err(malformed("form body: bad percent-encoding")),
+                        }
+                    }
+                    other => out.push(other),
+                }
+            }
+            String::from_utf8(out).map_err(|_| malformed("form body: not UTF-8"))
+        };
+        let name = decode(name)?;
+        let value = decode(value)?;
+        fields
+            .entry(name)
+            .or_insert(serde_json::Value::String(value));
+    }
+    Ok(fields)
+}
