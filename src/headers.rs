@@ -168,3 +168,34 @@ const ONE_PASS_MAX: usize = 24;
 pub(crate) fn text(value: &[u8]) -> Option<&str> {
     std::str::from_utf8(value).ok().map(str::trim)
 }
+
+/// The name under which the framework adapters answer the request's target (its path and
+/// query, as received) through [`Headers`]: the HTTP/2 pseudo-header `:path`, a name no
+/// HTTP/1.1 header can have (`:` is not a token character, and `http::HeaderMap` refuses it),
+/// so no sender can set it. Providers whose sender signs the URL it called (Twilio) read it;
+/// behind a proxy that rewrites the path, it is the rewritten one.
+pub const REQUEST_TARGET: &str = ":path";
+
+/// A request's headers with its target (path and query) answered as [`REQUEST_TARGET`].
+pub(crate) struct WithTarget<'h, H: ?Sized> {
+    pub(crate) headers: &'h H,
+    pub(crate) target: &'h str,
+}
+
+impl<H: Headers + ?Sized> Headers for WithTarget<'_, H> {
+    fn get(&self, name: &str) -> Option<&[u8]> {
+        if name == REQUEST_TARGET {
+            return Some(self.target.as_bytes());
+        }
+        self.headers.get(name)
+    }
+
+    fn get_each<'s>(&'s self, names: &[&str], out: &mut [Option<&'s [u8]>]) {
+        self.headers.get_each(names, out);
+        for (name, slot) in names.iter().zip(out.iter_mut()) {
+            if *name == REQUEST_TARGET {
+                *slot = Some(self.target.as_bytes());
+            }
+        }
+    }
+}

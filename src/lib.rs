@@ -3,10 +3,12 @@
 //!
 //! `webhook-receiver` turns a delivery (headers + raw body) into a verified, typed
 //! [`Delivery`] with one call, [`Provider::verify_and_parse`], or into an [`Error`] whose
-//! [`status`](Error::status) is the right HTTP answer. It knows Palenca, receeve and Munity
-//! (see [`providers`]), every sender that uses the Standard Webhooks scheme (Svix and many
-//! others, [`providers::standard`]), and any other HMAC-signed sender through the [`Provider`]
-//! trait and the schemes in [`verify`]. The core is synchronous, does no I/O and needs no framework.
+//! [`status`](Error::status) is the right HTTP answer. It knows twelve mainstream senders
+//! (GitHub, Stripe, Shopify, Slack, Zoom, Discord, Twilio, SendGrid, Linear, Paddle, Square,
+//! Intercom: [`guide::senders`]), Palenca, receeve and Munity (see [`providers`]), every
+//! sender that uses the Standard Webhooks scheme (Svix and many others,
+//! [`providers::standard`]), and any other signed sender through the [`Provider`] trait and
+//! the schemes in [`verify`]. The core is synchronous, does no I/O and needs no framework.
 //!
 //! # Quick start
 //!
@@ -188,7 +190,7 @@ pub mod __private {
 
 pub use delivery::{Delivery, MessageId};
 pub use error::{ConfigError, Error, JsonError};
-pub use headers::Headers;
+pub use headers::{Headers, REQUEST_TARGET};
 pub use provider::{DEFAULT_BODY_LIMIT, Provider, Verified, dangerous};
 pub use receiver::{DEFAULT_RETRY_AFTER_CAP, Received, Receiver, ReceiverBuilder, WebhookResponse};
 pub use secret::{Keyring, Secret};

@@ -260,6 +260,12 @@ impl super::extract::RequestHead for HttpRequest {
     fn headers(&self) -> &HeaderMap {
         HttpRequest::headers(self)
     }
+
+    fn target(&self) -> &str {
+        self.uri()
+            .path_and_query()
+            .map_or("/", |target| target.as_str())
+    }
 }
 
 /// The future of this module's extractors: actix-web runs extractors on one thread, so it
@@ -305,7 +311,8 @@ where
                 .run(provider.body_limit())
                 .await
                 .map_err(|err| unread(&meters, err))?;
-            Ok(Self(verify(&*provider, &meters, request.headers(), &body)?))
+            let headers = super::extract::with_target(&request);
+            Ok(Self(verify(&*provider, &meters, &headers, &body)?))
         })
     }
 }

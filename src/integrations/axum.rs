@@ -300,6 +300,12 @@ impl super::extract::RequestHead for Parts {
     fn headers(&self) -> &HeaderMap {
         &self.headers
     }
+
+    fn target(&self) -> &str {
+        self.uri
+            .path_and_query()
+            .map_or("/", |target| target.as_str())
+    }
 }
 
 /// The provider comes from the router state (`P: FromRef<S>`).
@@ -334,7 +340,11 @@ where
         let (head, body) = read(request, provider.body_limit())
             .await
             .map_err(|err| unread(&meters, err))?;
-        Ok(Self(verify(&provider, &meters, &head.headers, &body)?))
+        let headers = crate::headers::WithTarget {
+            headers: &head.headers,
+            target: super::extract::RequestHead::target(&head),
+        };
+        Ok(Self(verify(&provider, &meters, &headers, &body)?))
     }
 }
 

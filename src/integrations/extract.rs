@@ -61,6 +61,18 @@ pub trait RequestHead: sealed::Sealed {
 
     /// The request's headers.
     fn headers(&self) -> &Self::Headers;
+
+    /// The request's target: its path and query, as received.
+    fn target(&self) -> &str;
+}
+
+/// The head's headers, with its target answered as [`REQUEST_TARGET`](crate::REQUEST_TARGET)
+/// for the providers whose sender signs the URL.
+pub(crate) fn with_target<R: RequestHead>(head: &R) -> crate::headers::WithTarget<'_, R::Headers> {
+    crate::headers::WithTarget {
+        headers: head.headers(),
+        target: head.target(),
+    }
 }
 
 pub(crate) mod sealed {
@@ -88,7 +100,7 @@ impl<P: Provider, R: RequestHead> Webhook<P, R> {
         E: fmt::Display,
     {
         self.receiver
-            .receive_with_lease(self.head.headers(), &self.body, handler)
+            .receive_with_lease(&with_target(&self.head), &self.body, handler)
             .await
     }
 }
@@ -170,8 +182,8 @@ macro_rules! framework_methods {
             /// [`Inbox::receive`](crate::inbox::Inbox::receive)); return the answer from your
             /// handler.
             pub async fn enqueue(self) -> crate::inbox::InboxReceived {
-                let headers = $crate::integrations::extract::RequestHead::headers(&self.head);
-                self.inbox.receive(headers, &self.body).await
+                let headers = $crate::integrations::extract::with_target(&self.head);
+                self.inbox.receive(&headers, &self.body).await
             }
 
             /// The inbox.

@@ -11,10 +11,16 @@
 //! [`Twilio::shared_key`]; without one they are refused. A body whose first non-blank byte is
 //! `{` or `[` is read as JSON, any other as a form: Twilio's parameter names never start so.
 //!
-//! **The URL is configuration.** The provider sees headers and body only, so it is built with
-//! the public URL Twilio calls ([`Twilio::new`]), exactly as configured in Twilio, query string
-//! included (without `bodySHA256`, which is added per delivery). Behind a proxy the request's
-//! `Host` is not that URL; do not rebuild it from the request. Twilio's SDKs (`twilio` for
+//! **The URL.** The provider is built with the public URL Twilio calls ([`Twilio::new`]),
+//! exactly as configured in Twilio: behind a proxy the request's `Host` is not that URL, so the
+//! scheme, host and port always come from configuration. The path and query come from the
+//! request when the framework adapters hand them over ([`REQUEST_TARGET`](crate::REQUEST_TARGET):
+//! `integrations::axum` and `integrations::actix` do), so that a query Twilio adds (a
+//! callback's own parameters, `bodySHA256` for a JSON body, whose value is then checked
+//! against the body) is verified as sent; without them (a `Receiver` called with headers
+//! only), the configured URL is used whole, query string included, and `bodySHA256` is
+//! computed from the body. A proxy that rewrites the path breaks the first way: call the
+//! `Receiver` with the headers only and configure the full public URL. Twilio's SDKs (`twilio` for
 //! Python and Node) accept the URL with and without the port; this provider does so for the
 //! **default** port of the scheme (`:443` for https, `:80` for http) in either direction. The
 //! SDKs also strip any other port (a request on `:8443` passes with a signature over the URL
@@ -106,6 +112,24 @@ struct Inner {
     /// The same URL with the scheme's default port toggled, where it has none or that one.
     other_port: Option<Box<str>>,
     body_limit: usize,
+}
+
+/// `url`'s scheme and authority (`https://host[:port]`), without path, query or fragment.
+fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    &url[..end]
+}
+
+/// The value of the query parameter `bodySHA256` of `url`, if it has one.
+fn body_sha256_param(url: &str) -> Option<&str> {
+    let query = url.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or(query);
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("bodySHA256="))
 }
 
 /// `url` with its scheme's default port removed if present, added if absent; `None` when it
@@ -270,6 +294,10 @@ fn decode(text: &[u8]) -> Cow<'_, [u8]> {
 /// the parts follow (it decides `?` or `&`).
 pub(crate) fn signed_parts<'b>(url: &str, body: &'b [u8]) -> Vec<Cow<'b, [u8]>> {
     if is_json(body) {
+        if body_sha256_param(url).is_some() {
+            // The URL as called carries it already (its value is checked against the body).
+            return Vec::new();
+        }
         let sep = if url.contains('?') { "&" } else { "?" };
         let digest = hex::encode(sha2::Sha256::digest(body));
         return vec![Cow::Owned(format!("{sep}bodySHA256={digest}").into_bytes())];
@@ -319,10 +347,31 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
         } else {
             &self.inner.scheme
         };
-        let after_url = signed_parts(&self.inner.url, body);
+        // The URL Twilio called: the configured one's scheme and host with the request's path
+        // and query where the framework adapters hand them over (`REQUEST_TARGET`), else the
+        // configured URL whole.
+        let called = headers
+            .get(crate::REQUEST_TARGET)
+            .and_then(text)
+            .filter(|target| target.starts_with('/'))
+            .map(|target| format!("{}{target}", origin(&self.inner.url)));
+        let (url, other_port): (&str, Option<Cow<'_, str>>) = match &called {
+            Some(url) => (url, toggle_default_port(url).map(Cow::Owned)),
+            None => (
+                &self.inner.url,
+                self.inner.other_port.as_deref().map(Cow::Borrowed),
+            ),
+        };
+        if let Some(claimed) = body_sha256_param(url).filter(|_| is_json(body)) {
+            let digest = hex::encode(sha2::Sha256::digest(body));
+            if !claimed.eq_ignore_ascii_case(&digest) {
+                return Err(Error::InvalidSignature);
+            }
+        }
+        let after_url = signed_parts(url, body);
         let mut parts: Vec<&[u8]> = Vec::with_capacity(after_url.len() + 1);
         let mut result = Err(Error::InvalidSignature);
-        for url in std::iter::once(&self.inner.url).chain(self.inner.other_port.as_ref()) {
+        for url in std::iter::once(url).chain(other_port.as_deref()) {
             parts.clear();
             parts.push(url.as_bytes());
             parts.extend(after_url.iter().map(|part| part.as_ref()));
