@@ -78,5 +78,6 @@ pub mod stripe;
 pub mod twilio;
 pub mod zoom;
 
+mod form;
 mod preset;
 mod read;

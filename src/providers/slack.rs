@@ -216,38 +216,15 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
 /// The fields of an `application/x-www-form-urlencoded` body, decoded (`+` is a space,
 /// `%XX` a byte), as a JSON object of strings; a repeated name keeps its first value.
 fn form_fields(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
-    let malformed = |message| Error::MalformedPayload(JsonError::custom(message));
+    let text = |bytes: std::borrow::Cow<'_, [u8]>| {
+        String::from_utf8(bytes.into_owned())
+            .map_err(|_| Error::MalformedPayload(JsonError::custom("form body: not UTF-8")))
+    };
     let mut fields = serde_json::Map::new();
-    for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
-        let (name, value) = match pair.iter().position(|&b| b == b'=') {
-            Some(at) => (pair.get(..at), pair.get(at + 1..)),
-            None => (Some(pair), Some(&b""[..])),
-        };
-        let decode = |part: Option<&[u8]>| -> Result<String, Error> {
-            let part = part.unwrap_or_default();
-            let mut out = Vec::with_capacity(part.len());
-            let mut bytes = part.iter();
-            while let Some(&b) = bytes.next() {
-                match b {
-                    b'+' => out.push(b' '),
-                    b'%' => {
-                        let hi = bytes.next().and_then(|&h| char::from(h).to_digit(16));
-                        let lo = bytes.next().and_then(|&l| char::from(l).to_digit(16));
-                        match (hi, lo) {
-                            // Two hex digits make one byte: the value is below 256.
-                            (Some(hi), Some(lo)) => {
-                                out.push(u8::try_from(hi * 16 + lo).unwrap_or(0))
-                            }
-                            _ => return Err(malformed("form body: bad percent-encoding")),
-                        }
-                    }
-                    other => out.push(other),
-                }
-            }
-            String::from_utf8(out).map_err(|_| malformed("form body: not UTF-8"))
-        };
-        let name = decode(name)?;
-        let value = decode(value)?;
+    let params = super::form::checked(body)
+        .map_err(|message| Error::MalformedPayload(JsonError::custom(message)))?;
+    for (name, value) in params {
+        let (name, value) = (text(name)?, text(value)?);
         fields
             .entry(name)
             .or_insert(serde_json::Value::String(value));

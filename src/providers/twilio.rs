@@ -243,52 +243,6 @@ pub(crate) fn is_json(body: &[u8]) -> bool {
     )
 }
 
-/// A form parameter's decoded name and value.
-pub(crate) type Param<'b> = (Cow<'b, [u8]>, Cow<'b, [u8]>);
-
-/// A form body's parameters, decoded (`+` is a space, `%XX` a byte; a malformed escape stays
-/// as written), in the body's order.
-pub(crate) fn form_params(body: &[u8]) -> Vec<Param<'_>> {
-    body.split(|b| *b == b'&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let mut parts = pair.splitn(2, |b| *b == b'=');
-            let name = parts.next().unwrap_or_default();
-            let value = parts.next().unwrap_or_default();
-            (decode(name), decode(value))
-        })
-        .collect()
-}
-
-fn decode(text: &[u8]) -> Cow<'_, [u8]> {
-    if !text.iter().any(|b| matches!(b, b'+' | b'%')) {
-        return Cow::Borrowed(text);
-    }
-    let hex = |b: u8| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while let Some(&b) = text.get(i) {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let pair = (
-                    text.get(i + 1).copied().and_then(hex),
-                    text.get(i + 2).copied().and_then(hex),
-                );
-                if let (Some(high), Some(low)) = pair {
-                    out.push(high << 4 | low);
-                    i += 3;
-                    continue;
-                }
-                out.push(b);
-            }
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    Cow::Owned(out)
-}
-
 /// What Twilio signs after the URL for `body`, as parts to concatenate: for JSON, the
 /// `bodySHA256` query parameter; for a form, the sorted names and values. `url` is the URL
 /// the parts follow (it decides `?` or `&`).
@@ -302,7 +256,7 @@ pub(crate) fn signed_parts<'b>(url: &str, body: &'b [u8]) -> Vec<Cow<'b, [u8]>> 
         let digest = hex::encode(sha2::Sha256::digest(body));
         return vec![Cow::Owned(format!("{sep}bodySHA256={digest}").into_bytes())];
     }
-    let mut params = form_params(body);
+    let mut params = super::form::params(body);
     params.sort();
     params
         .into_iter()
@@ -393,7 +347,9 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
             verified.json()?
         } else {
             let mut object = serde_json::Map::new();
-            for (name, value) in form_params(verified.payload()) {
+            let params = super::form::checked(verified.payload())
+                .map_err(|message| Error::MalformedPayload(crate::JsonError::custom(message)))?;
+            for (name, value) in params {
                 object
                     .entry(String::from_utf8_lossy(&name))
                     .or_insert_with(|| String::from_utf8_lossy(&value).into_owned().into());
