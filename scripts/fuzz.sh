@@ -4,7 +4,8 @@
 # assertions included, still turn any bug into a crash).
 #
 # Targets (fuzz/fuzz_targets/):
-#   unsigned          arbitrary headers and bodies: every provider refuses, nothing panics
+#   unsigned          arbitrary headers and bodies: every provider (the mainstream presets
+#                     too) refuses, nothing panics
 #   signed            arbitrary bodies signed like each genuine sender: verification passes,
 #                     parsing gives an event or a clear error, both paths agree on the id
 #   standard_headers  hostile Standard Webhooks headers: acceptance only with the genuine MAC

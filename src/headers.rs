@@ -177,11 +177,13 @@ pub(crate) fn text(value: &[u8]) -> Option<&str> {
 pub const REQUEST_TARGET: &str = ":path";
 
 /// A request's headers with its target (path and query) answered as [`REQUEST_TARGET`].
+#[cfg(any(feature = "axum", feature = "actix-web"))]
 pub(crate) struct WithTarget<'h, H: ?Sized> {
     pub(crate) headers: &'h H,
     pub(crate) target: &'h str,
 }
 
+#[cfg(any(feature = "axum", feature = "actix-web"))]
 impl<H: Headers + ?Sized> Headers for WithTarget<'_, H> {
     fn get(&self, name: &str) -> Option<&[u8]> {
         if name == REQUEST_TARGET {

@@ -2,10 +2,20 @@
 //! into headers and a body.
 #![allow(dead_code)] // each target uses part of it
 
+use webhook_receiver::providers::github::GitHub;
+use webhook_receiver::providers::intercom::Intercom;
+use webhook_receiver::providers::linear::Linear;
 use webhook_receiver::providers::munity::Munity;
+use webhook_receiver::providers::paddle::Paddle;
 use webhook_receiver::providers::palenca::Palenca;
 use webhook_receiver::providers::receeve::Receeve;
+use webhook_receiver::providers::shopify::Shopify;
+use webhook_receiver::providers::slack::Slack;
+use webhook_receiver::providers::square::Square;
 use webhook_receiver::providers::standard::StandardWebhooks;
+use webhook_receiver::providers::stripe::Stripe;
+use webhook_receiver::providers::twilio::Twilio;
+use webhook_receiver::providers::zoom::Zoom;
 use webhook_receiver::verify::{HmacScheme, SignatureEncoding, StandardScheme, TokenScheme};
 use webhook_receiver::{Error, Secret};
 
@@ -19,6 +29,16 @@ pub struct Providers {
     pub munity: Munity,
     pub munity_token: Munity,
     pub standard: StandardWebhooks,
+    pub github: GitHub,
+    pub shopify: Shopify,
+    pub linear: Linear,
+    pub square: Square,
+    pub twilio: Twilio,
+    pub intercom: Intercom,
+    pub stripe: Stripe,
+    pub slack: Slack,
+    pub paddle: Paddle,
+    pub zoom: Zoom,
 }
 
 fn secret(text: &str) -> Secret {
@@ -51,6 +71,18 @@ impl Providers {
                     .expect("a valid whsec secret")
                     .clock(clock),
             ),
+            github: GitHub::new(secret("github-fuzz-key")),
+            shopify: Shopify::new(secret("shopify-fuzz-key")),
+            linear: Linear::new(secret("linear-fuzz-key")),
+            square: Square::new(secret("square-fuzz-key"), "https://example.com/square")
+                .expect("a valid URL"),
+            twilio: Twilio::new(secret("twilio-fuzz-token"), "https://example.com/twilio")
+                .expect("a valid URL"),
+            intercom: Intercom::new(secret("intercom-fuzz-key")),
+            stripe: Stripe::new(secret("whsec_stripe-fuzz-key")),
+            slack: Slack::new(secret("slack-fuzz-key")),
+            paddle: Paddle::new(secret("paddle-fuzz-key")),
+            zoom: Zoom::new(secret("zoom-fuzz-key")),
         }
     }
 }

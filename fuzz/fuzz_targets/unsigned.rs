@@ -33,4 +33,14 @@ fuzz_target!(|data: &[u8]| {
     refuse(&p.munity, &headers, body);
     refuse(&p.munity_token, &headers, body);
     refuse(&p.standard, &headers, body);
+    refuse(&p.github, &headers, body);
+    refuse(&p.shopify, &headers, body);
+    refuse(&p.linear, &headers, body);
+    refuse(&p.square, &headers, body);
+    refuse(&p.twilio, &headers, body);
+    refuse(&p.intercom, &headers, body);
+    refuse(&p.stripe, &headers, body);
+    refuse(&p.slack, &headers, body);
+    refuse(&p.paddle, &headers, body);
+    refuse(&p.zoom, &headers, body);
 });
