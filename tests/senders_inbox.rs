@@ -145,3 +145,28 @@ async fn every_preset_comes_out_of_the_inbox_as_it_went_in() {
     let (inline, worker) = through_inbox(zoom.clone(), &zoom, &c, json).await;
     assert_eq!(inline, worker, "zoom");
 }
+
+/// The public-key presets (feature `public-key`) the same way.
+#[cfg(feature = "public-key")]
+#[tokio::test]
+async fn the_public_key_presets_come_out_of_the_inbox_as_they_went_in() {
+    use webhook_receiver::testing::{discord, sendgrid};
+    use webhook_receiver::verify::PrivateKey;
+
+    let c = Arc::new(ManualClock::at_unix(NOW));
+    let signer = discord::KeySigner::from_seed([7; 32]).clock(Arc::clone(&c) as Arc<dyn Clock>);
+    let discord = providers::discord::Discord::new(&signer.public_key_hex())
+        .unwrap()
+        .clock(Arc::clone(&c) as Arc<dyn Clock>);
+    let interaction = br#"{"id":"1","type":2,"data":{"name":"ping"}}"#;
+    let (inline, worker) = through_inbox(discord, &signer, &c, interaction).await;
+    assert_eq!(inline, worker, "discord");
+
+    let c = Arc::new(ManualClock::at_unix(NOW));
+    let key = PrivateKey::from_pem(include_str!("fixtures/keys/ec-private.pem")).unwrap();
+    let signer = sendgrid::KeySigner::new(key).clock(Arc::clone(&c) as Arc<dyn Clock>);
+    let sendgrid = providers::sendgrid::SendGrid::new(&signer.public_key_base64()).unwrap();
+    let batch = br#"[{"email":"a@example.com","event":"delivered","sg_event_id":"e1"}]"#;
+    let (inline, worker) = through_inbox(sendgrid, &signer, &c, batch).await;
+    assert_eq!(inline, worker, "sendgrid");
+}
