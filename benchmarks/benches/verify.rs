@@ -432,6 +432,98 @@ fn standard_v1a_lists(c: &mut Criterion) {
     g.finish();
 }
 
+/// The mainstream presets at 1 KiB: `verify` and `verify_parse` (into the default
+/// `RawJson`) beside the floors on the same bytes: one HMAC-SHA256 over the body
+/// (`floor_hmac`; the few bytes of timestamp each scheme adds are left out of it) and
+/// `serde_json::from_slice` into a boxed raw value (`floor_parse`, what `RawJson` holds).
+fn presets(c: &mut Criterion) {
+    use std::sync::Arc;
+    use webhook_receiver::clock::{Clock, ManualClock};
+    use webhook_receiver::providers::{github, paddle, shopify, slack, stripe, zoom};
+
+    let body = sized(1024, |items| {
+        format!(
+            r#"{{"id":"evt_1","event_id":"ev_1","type":"invoice.paid","event_type":"transaction.completed","event":"meeting.started","items":{items}}}"#
+        )
+    });
+    let body = body.as_bytes();
+    let mac = mac_of(&[body]);
+    let clock = || Arc::new(ManualClock::at_unix(1_767_225_600)) as Arc<dyn Clock>;
+    let secret = || Secret::new("bench-preset-secret").unwrap();
+    fn measure<P: Provider + Signer>(
+        c: &mut Criterion,
+        name: &str,
+        provider: &P,
+        body: &[u8],
+        mac: &[u8; 32],
+    ) {
+        let signed = provider.sign(body);
+        let headers = http_headers(signed.headers());
+        let mut g = group(c, format!("preset/{name}/1KiB"), body.len());
+        g.bench_function("floor_hmac", |b| {
+            b.iter(|| floor_hmac(black_box(body), mac))
+        });
+        g.bench_function("floor_parse", |b| {
+            b.iter(|| {
+                serde_json::from_slice::<Box<serde_json::value::RawValue>>(black_box(body)).unwrap()
+            })
+        });
+        g.bench_function("verify", |b| {
+            b.iter(|| provider.verify(&headers, black_box(signed.body())).unwrap())
+        });
+        g.bench_function("verify_parse", |b| {
+            b.iter(|| {
+                provider
+                    .verify_and_parse(&headers, black_box(signed.body()))
+                    .unwrap()
+            })
+        });
+        g.finish();
+    }
+    measure(
+        c,
+        "github",
+        &github::GitHub::<webhook_receiver::providers::RawJson>::new(secret()),
+        body,
+        &mac,
+    );
+    measure(
+        c,
+        "shopify",
+        &shopify::Shopify::<webhook_receiver::providers::RawJson>::new(secret()),
+        body,
+        &mac,
+    );
+    measure(
+        c,
+        "stripe",
+        &stripe::Stripe::<webhook_receiver::providers::RawJson>::new(secret()).clock(clock()),
+        body,
+        &mac,
+    );
+    measure(
+        c,
+        "slack",
+        &slack::Slack::<webhook_receiver::providers::RawJson>::new(secret()).clock(clock()),
+        body,
+        &mac,
+    );
+    measure(
+        c,
+        "paddle",
+        &paddle::Paddle::<webhook_receiver::providers::RawJson>::new(secret()).clock(clock()),
+        body,
+        &mac,
+    );
+    measure(
+        c,
+        "zoom",
+        &zoom::Zoom::<webhook_receiver::providers::RawJson>::new(secret()).clock(clock()),
+        body,
+        &mac,
+    );
+}
+
 criterion_group!(
     benches,
     palenca,
@@ -439,6 +531,7 @@ criterion_group!(
     munity,
     standard,
     standard_v1a_lists,
-    header_lookups
+    header_lookups,
+    presets
 );
 criterion_main!(benches);
