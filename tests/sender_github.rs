@@ -1,10 +1,10 @@
 //! GitHub: every case of `sdk-vectors/github.json` (checked by `@octokit/webhooks-methods`),
 //! the testing signer, id and kind, tampering.
 
-mod sdk_vectors_a;
+mod sdk_vectors;
 
 use proptest::prelude::*;
-use sdk_vectors_a::{Case, check_all, load};
+use sdk_vectors::{Case, check_all, load};
 use webhook_receiver::providers::github::GitHub;
 use webhook_receiver::testing::{self, Signer as _};
 use webhook_receiver::{Error, Keyring, MessageId, Provider, Secret};

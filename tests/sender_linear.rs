@@ -1,13 +1,13 @@
 //! Linear: every case of `sdk-vectors/linear.json` (checked by `@linear/sdk`), the window on
 //! the injected clock, the testing signer, id and kind, tampering.
 
-mod sdk_vectors_a;
+mod sdk_vectors;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use sdk_vectors_a::{Case, check_all, load};
+use sdk_vectors::{Case, check_all, load};
 use webhook_receiver::clock::ManualClock;
 use webhook_receiver::providers::linear::Linear;
 use webhook_receiver::testing::{self, Signer as _};

@@ -1,10 +1,10 @@
 //! Shopify: every case of `sdk-vectors/shopify.json` (checked by `@shopify/shopify-api`), the
 //! testing signer, the id choice, tampering.
 
-mod sdk_vectors_a;
+mod sdk_vectors;
 
 use proptest::prelude::*;
-use sdk_vectors_a::{Case, check_all, load};
+use sdk_vectors::{Case, check_all, load};
 use webhook_receiver::providers::shopify::Shopify;
 use webhook_receiver::testing::{self, Signer as _};
 use webhook_receiver::{Error, Keyring, MessageId, Provider, Secret};

@@ -1,10 +1,10 @@
 //! Square: every case of `sdk-vectors/square.json` (checked by `squareup` for Python, and
 //! `square` for Node), the URL configuration, the testing signer, id and kind, tampering.
 
-mod sdk_vectors_a;
+mod sdk_vectors;
 
 use proptest::prelude::*;
-use sdk_vectors_a::{Case, check_all, load};
+use sdk_vectors::{Case, check_all, load};
 use webhook_receiver::providers::square::Square;
 use webhook_receiver::testing::Signer as _;
 use webhook_receiver::{Error, Keyring, MessageId, Provider, Secret};

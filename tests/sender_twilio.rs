@@ -1,10 +1,10 @@
 //! Twilio: every case of `sdk-vectors/twilio.json` (checked by `twilio` for Python and for
 //! Node), ports, JSON bodies, the testing signer, id, tampering.
 
-mod sdk_vectors_a;
+mod sdk_vectors;
 
 use proptest::prelude::*;
-use sdk_vectors_a::{Case, check_all, load};
+use sdk_vectors::{Case, check_all, load};
 use webhook_receiver::providers::twilio::Twilio;
 use webhook_receiver::testing::Signer as _;
 use webhook_receiver::{Error, Keyring, MessageId, Provider, Secret};

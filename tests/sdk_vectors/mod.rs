@@ -21,6 +21,12 @@ pub struct Vectors {
     pub secret: Option<String>,
     #[serde(default)]
     pub shared_key_secret: Option<String>,
+    /// The public key of the public-key senders (Discord hex, SendGrid base64 DER).
+    #[serde(default)]
+    pub public_key: Option<String>,
+    /// The seed the generator derived Discord's key pair from.
+    #[serde(default)]
+    pub private_key_seed_hex: Option<String>,
     pub cases: Vec<Case>,
 }
 
