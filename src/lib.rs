@@ -154,6 +154,8 @@
 pub mod clock;
 mod delivery;
 mod error;
+#[cfg(any(feature = "inbox", feature = "axum"))]
+mod future;
 pub mod guide;
 mod headers;
 pub mod idempotency;

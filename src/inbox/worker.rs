@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
 use super::{Backend, Inbox, Job, StoreError};
+use crate::future::done_or;
 use crate::observe::{DeliverySpan, Meters, Op, Phase, Stopwatch};
 use crate::{Delivery, Provider};
 
@@ -224,20 +225,6 @@ impl Stop {
         // The sender lives as long as the run, so the wait ends only when the signal is given.
         let _ = signal.subscribe().wait_for(|given| *given).await;
     }
-}
-
-/// Polls `work` until it finishes, unless `stop` finishes first (`None`); `work` is polled
-/// first, so work that is done is never reported as stopped.
-async fn done_or<T>(work: impl Future<Output = T>, stop: impl Future<Output = ()>) -> Option<T> {
-    let mut stop = std::pin::pin!(stop);
-    let mut work = std::pin::pin!(work);
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(done) = work.as_mut().poll(cx) {
-            return Poll::Ready(Some(done));
-        }
-        stop.as_mut().poll(cx).map(|()| None)
-    })
-    .await
 }
 
 /// A handler's future with its panics caught: a panic ends it as `Err(Panicked)`, and the

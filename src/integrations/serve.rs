@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use axum::Router;
@@ -15,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::detach;
+use crate::future::done_or;
 
 /// The bounds [`serve`] keeps, and how long it drains on shutdown.
 ///
@@ -134,17 +134,11 @@ pub async fn serve(
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // A permit, then a connection, unless the shutdown comes first.
-        let accepted = std::future::poll_fn(|cx| {
-            if shutdown.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(None);
-            }
-            Poll::Pending
-        });
         let next = async {
             let permit = Arc::clone(&permits).acquire_owned().await;
             (permit, listener.accept().await)
         };
-        let Some((permit, stream)) = first(next, accepted).await else {
+        let Some((permit, stream)) = done_or(next, shutdown.as_mut()).await else {
             break;
         };
         let Ok(permit) = permit else { break };
@@ -193,22 +187,6 @@ pub async fn serve(
     })
 }
 
-/// `work`'s output, unless `stop` completes first (`None`); `work` is polled first.
-async fn first<T>(
-    work: impl Future<Output = T>,
-    stop: impl Future<Output = Option<T>>,
-) -> Option<T> {
-    let mut work = std::pin::pin!(work);
-    let mut stop = std::pin::pin!(stop);
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(done) = work.as_mut().poll(cx) {
-            return Poll::Ready(Some(done));
-        }
-        stop.as_mut().poll(cx)
-    })
-    .await
-}
-
 /// Completes on SIGTERM (what a deploy sends: Kubernetes, systemd, Docker) or Ctrl-C
 /// (SIGINT); on other platforms, on Ctrl-C. If a signal handler cannot be installed, the
 /// other still stops the server; if neither can, it never completes.
@@ -229,15 +207,8 @@ pub async fn shutdown_signal() {
     };
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
-    let mut ctrl_c = std::pin::pin!(ctrl_c);
-    let mut terminate = std::pin::pin!(terminate);
-    std::future::poll_fn(|cx| {
-        if ctrl_c.as_mut().poll(cx).is_ready() || terminate.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(());
-        }
-        Poll::Pending
-    })
-    .await;
+    // Whichever comes first.
+    let _ = done_or(ctrl_c, terminate).await;
 }
 
 /// Errors after which accepting can go on: the connection went away first, or the process is
