@@ -66,16 +66,37 @@ impl Sender {
         }
     }
 
-    /// Adds `request` as case `name`, with the verdict of `provider` (signature and window
-    /// only: `Provider::verify`, not the parse).
+    /// Adds `request` as case `name` with the verdict every verifier must give, and the verdict
+    /// of `provider` (signature and window only: `Provider::verify`, not the parse).
     fn add<P: Provider>(
         &mut self,
         provider: &P,
         name: &str,
-        url: Option<&str>,
         request: &SignedRequest,
-        expect: bool,
-        note: &str,
+        verdict: Verdict,
+    ) {
+        self.push(provider, None, name, request, verdict);
+    }
+
+    /// As [`Sender::add`], for a sender that signs the URL it calls (Twilio, Square): `url`.
+    fn add_at<P: Provider>(
+        &mut self,
+        provider: &P,
+        url: &str,
+        name: &str,
+        request: &SignedRequest,
+        verdict: Verdict,
+    ) {
+        self.push(provider, Some(url), name, request, verdict);
+    }
+
+    fn push<P: Provider>(
+        &mut self,
+        provider: &P,
+        url: Option<&str>,
+        name: &str,
+        request: &SignedRequest,
+        (expect, note): Verdict,
     ) {
         let crate_verdict = provider
             .verify(request.headers(), request.body())
@@ -121,6 +142,19 @@ impl Sender {
     }
 }
 
+/// The verdict every verifier must give, and why.
+type Verdict = (bool, &'static str);
+
+/// Every verifier must accept the case.
+fn ok(note: &'static str) -> Verdict {
+    (true, note)
+}
+
+/// Every verifier must refuse the case.
+fn bad(note: &'static str) -> Verdict {
+    (false, note)
+}
+
 fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::at_unix(NOW))
 }
@@ -153,38 +187,27 @@ fn github() -> Sender {
     let gh: GitHub = GitHub::new(secret(key));
     let mut s = Sender::new("github", "testing::github::sign", json!({ "secret": key }));
     let push = testing::github::sign(&gh, "push", JSON_ASCII);
-    s.add(&gh, "push_ascii", None, &push, true, "compact JSON");
+    s.add(&gh, "push_ascii", &push, ok("compact JSON"));
     let issues = testing::github::sign(&gh, "issues", JSON_NON_ASCII);
-    s.add(&gh, "issues_non_ascii", None, &issues, true, "UTF-8 body");
+    s.add(&gh, "issues_non_ascii", &issues, ok("UTF-8 body"));
     let ping = testing::github::sign(&gh, "ping", JSON_PRETTY);
-    s.add(&gh, "ping_pretty", None, &ping, true, "newlines, escapes");
+    s.add(&gh, "ping_pretty", &ping, ok("newlines, escapes"));
     let empty = testing::github::sign(&gh, "ping", "");
-    s.add(
-        &gh,
-        "empty_body",
-        None,
-        &empty,
-        true,
-        "the HMAC of no bytes",
-    );
+    s.add(&gh, "empty_body", &empty, ok("the HMAC of no bytes"));
     let forged = tampered(&issues, &JSON_NON_ASCII.replace("Zoë", "Zoe"));
     s.add(
         &gh,
         "tampered_body",
-        None,
         &forged,
-        false,
-        "body changed after signing",
+        bad("body changed after signing"),
     );
     let other: GitHub = GitHub::new(secret("another-github-secret"));
     let wrong = testing::github::sign(&other, "push", JSON_ASCII);
     s.add(
         &gh,
         "other_secret",
-        None,
         &wrong,
-        false,
-        "signed with another secret",
+        bad("signed with another secret"),
     );
     s
 }
@@ -199,40 +222,22 @@ fn stripe() -> Sender {
         json!({ "secret": key }),
     );
     let now = stripe.sign(JSON_ASCII.as_bytes());
-    s.add(
-        &stripe,
-        "signed_now",
-        None,
-        &now,
-        true,
-        "Signer::sign, t = now",
-    );
+    s.add(&stripe, "signed_now", &now, ok("Signer::sign, t = now"));
     let ten = testing::stripe::sign(&stripe, NOW - 10, JSON_NON_ASCII.as_bytes());
-    s.add(
-        &stripe,
-        "non_ascii_10s_old",
-        None,
-        &ten,
-        true,
-        "t = now - 10",
-    );
+    s.add(&stripe, "non_ascii_10s_old", &ten, ok("t = now - 10"));
     let pretty = testing::stripe::sign(&stripe, NOW - 299, JSON_PRETTY.as_bytes());
     s.add(
         &stripe,
         "pretty_299s_old",
-        None,
         &pretty,
-        true,
-        "inside the 300 s window",
+        ok("inside the 300 s window"),
     );
     let empty = testing::stripe::sign(&stripe, NOW - 1, b"");
     s.add(
         &stripe,
         "empty_body",
-        None,
         &empty,
-        true,
-        "the signature of \"<t>.\"",
+        ok("the signature of \"<t>.\""),
     );
     // Rotation: Stripe sends one v1 per active secret.
     let t = NOW - 5;
@@ -257,29 +262,18 @@ fn stripe() -> Sender {
         s.add(
             &stripe,
             name,
-            None,
             &request,
-            true,
-            "two v1 entries, one per secret",
+            ok("two v1 entries, one per secret"),
         );
     }
     let stale = testing::stripe::sign(&stripe, NOW - 301, JSON_ASCII.as_bytes());
-    s.add(
-        &stripe,
-        "expired_301s",
-        None,
-        &stale,
-        false,
-        "older than 300 s",
-    );
+    s.add(&stripe, "expired_301s", &stale, bad("older than 300 s"));
     let forged = tampered(&ten, &JSON_NON_ASCII.replace("Zürich", "Zurich"));
     s.add(
         &stripe,
         "tampered_body",
-        None,
         &forged,
-        false,
-        "body changed after signing",
+        bad("body changed after signing"),
     );
     s
 }
@@ -293,42 +287,19 @@ fn shopify() -> Sender {
         json!({ "secret": key }),
     );
     let order = testing::shopify::sign(&shopify, "orders/create", JSON_NON_ASCII);
-    s.add(
-        &shopify,
-        "order_non_ascii",
-        None,
-        &order,
-        true,
-        "UTF-8 body",
-    );
+    s.add(&shopify, "order_non_ascii", &order, ok("UTF-8 body"));
     let product = testing::shopify::sign(&shopify, "products/update", JSON_ASCII);
-    s.add(
-        &shopify,
-        "product_ascii",
-        None,
-        &product,
-        true,
-        "compact JSON",
-    );
+    s.add(&shopify, "product_ascii", &product, ok("compact JSON"));
     let pretty = testing::shopify::sign(&shopify, "app/uninstalled", JSON_PRETTY);
-    s.add(&shopify, "pretty", None, &pretty, true, "newlines, escapes");
+    s.add(&shopify, "pretty", &pretty, ok("newlines, escapes"));
     let empty = testing::shopify::sign(&shopify, "orders/create", "");
-    s.add(
-        &shopify,
-        "empty_body",
-        None,
-        &empty,
-        true,
-        "the HMAC of no bytes",
-    );
+    s.add(&shopify, "empty_body", &empty, ok("the HMAC of no bytes"));
     let forged = tampered(&order, &JSON_NON_ASCII.replace("café", "cafe"));
     s.add(
         &shopify,
         "tampered_body",
-        None,
         &forged,
-        false,
-        "body changed after signing",
+        bad("body changed after signing"),
     );
     s
 }
@@ -346,57 +317,40 @@ fn slack() -> Sender {
     s.add(
         &slack,
         "events_api_json",
-        None,
         &events,
-        true,
-        "Signer::sign, ts = now",
+        ok("Signer::sign, ts = now"),
     );
     let slash = "token=unused&team_id=T0001&channel_id=C0001&user_id=U0001&command=%2Fweather&text=94070+%26+more+%C3%A9t%C3%A9&response_url=https%3A%2F%2Fhooks.example.test%2Fcommands%2F1&trigger_id=1.2.3";
     let command = testing::slack::sign(&slack, NOW - 3, slash.as_bytes());
     s.add(
         &slack,
         "slash_command_form",
-        None,
         &command,
-        true,
-        "form body, + and %XX",
+        ok("form body, + and %XX"),
     );
     let payload = "payload=%7B%22type%22%3A%22block_actions%22%2C%22user%22%3A%7B%22id%22%3A%22U0001%22%7D%2C%22actions%22%3A%5B%7B%22value%22%3A%22oui+%E2%9C%93%22%7D%5D%7D";
     let interact = testing::slack::sign(&slack, NOW - 299, payload.as_bytes());
     s.add(
         &slack,
         "interactivity_payload_form",
-        None,
         &interact,
-        true,
-        "payload= form, 299 s old",
+        ok("payload= form, 299 s old"),
     );
     let empty = testing::slack::sign(&slack, NOW, b"");
     s.add(
         &slack,
         "empty_body",
-        None,
         &empty,
-        true,
-        "the signature of \"v0:<ts>:\"",
+        ok("the signature of \"v0:<ts>:\""),
     );
     let stale = testing::slack::sign(&slack, NOW - 301, event.as_bytes());
-    s.add(
-        &slack,
-        "expired_301s",
-        None,
-        &stale,
-        false,
-        "older than 300 s",
-    );
+    s.add(&slack, "expired_301s", &stale, bad("older than 300 s"));
     let forged = tampered(&command, &slash.replace("94070", "94071"));
     s.add(
         &slack,
         "tampered_body",
-        None,
         &forged,
-        false,
-        "form changed after signing",
+        bad("form changed after signing"),
     );
     s
 }
@@ -414,43 +368,35 @@ fn zoom() -> Sender {
     s.add(
         &zoom,
         "meeting_started_non_ascii",
-        None,
         &request,
-        true,
-        "Signer::sign, ts = now",
+        ok("Signer::sign, ts = now"),
     );
     let validation = r#"{"event":"endpoint.url_validation","event_ts":1767225600000,"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"}}"#;
     let url = testing::zoom::sign(&zoom, NOW - 1, validation.as_bytes());
-    s.add(&zoom, "url_validation", None, &url, true, "compact JSON");
+    s.add(&zoom, "url_validation", &url, ok("compact JSON"));
     let ended = r#"{"event":"meeting.ended","event_ts":1767225540000,"payload":{"account_id":"AAAA","object":{"id":"1234567890"}}}"#;
     let ended = testing::zoom::sign(&zoom, NOW - 60, ended.as_bytes());
-    s.add(&zoom, "ascii_60s_old", None, &ended, true, "compact JSON");
+    s.add(&zoom, "ascii_60s_old", &ended, ok("compact JSON"));
     let pretty = testing::zoom::sign(&zoom, NOW, JSON_PRETTY.as_bytes());
     s.add(
         &zoom,
         "pretty_signed_raw",
-        None,
         &pretty,
-        true,
-        "signed over the raw bytes",
+        ok("signed over the raw bytes"),
     );
     let empty = testing::zoom::sign(&zoom, NOW, b"");
     s.add(
         &zoom,
         "empty_body",
-        None,
         &empty,
-        true,
-        "the signature of \"v0:<ts>:\"",
+        ok("the signature of \"v0:<ts>:\""),
     );
     let forged = tampered(&request, &started.replace("1234567890", "1234567891"));
     s.add(
         &zoom,
         "tampered_body",
-        None,
         &forged,
-        false,
-        "body changed after signing",
+        bad("body changed after signing"),
     );
     s
 }
@@ -470,52 +416,32 @@ fn discord() -> Sender {
     );
     let ping = r#"{"id":"1300000000000000001","application_id":"1200000000000000000","type":1,"token":"t","version":1}"#;
     let request = signer.sign(ping.as_bytes());
-    s.add(
-        &discord,
-        "ping",
-        None,
-        &request,
-        true,
-        "Signer::sign, ts = now",
-    );
+    s.add(&discord, "ping", &request, ok("Signer::sign, ts = now"));
     let command = r#"{"id":"1300000000000000002","type":2,"data":{"name":"greet","options":[{"name":"who","type":3,"value":"Zoë 🎉"}]}}"#;
     let cmd = signer.sign_at(NOW - 5, command.as_bytes());
-    s.add(
-        &discord,
-        "command_non_ascii",
-        None,
-        &cmd,
-        true,
-        "UTF-8 body",
-    );
+    s.add(&discord, "command_non_ascii", &cmd, ok("UTF-8 body"));
     let pretty = signer.sign_at(NOW - 5, JSON_PRETTY.as_bytes());
-    s.add(&discord, "pretty", None, &pretty, true, "newlines, escapes");
+    s.add(&discord, "pretty", &pretty, ok("newlines, escapes"));
     let empty = signer.sign_at(NOW, b"");
     s.add(
         &discord,
         "empty_body",
-        None,
         &empty,
-        true,
-        "a signature of the timestamp alone",
+        ok("a signature of the timestamp alone"),
     );
     let forged = tampered(&cmd, &command.replace("greet", "greeT"));
     s.add(
         &discord,
         "tampered_body",
-        None,
         &forged,
-        false,
-        "body changed after signing",
+        bad("body changed after signing"),
     );
     let other = KeySigner::from_seed([7; 32]).sign_at(NOW, ping.as_bytes());
     s.add(
         &discord,
         "other_key",
-        None,
         &other,
-        false,
-        "signed with another key",
+        bad("signed with another key"),
     );
     s
 }
@@ -540,38 +466,30 @@ fn sendgrid() -> Sender {
     s.add(
         &sendgrid,
         "one_event",
-        None,
         &request,
-        true,
-        "Signer::sign, ts = now",
+        ok("Signer::sign, ts = now"),
     );
     let many = "[{\"email\":\"b@example.com\",\"event\":\"open\",\"sg_event_id\":\"sg_interop_2\",\"category\":[\"naïve\",\"日本\"]},\n {\"email\":\"c@example.com\",\"event\":\"bounce\",\"sg_event_id\":\"sg_interop_3\",\"reason\":\"550 ✗\"}]\r\n";
     let batch = signer.sign_at(NOW - 30, many.as_bytes());
     s.add(
         &sendgrid,
         "batch_non_ascii_crlf",
-        None,
         &batch,
-        true,
-        "two events, CRLF",
+        ok("two events, CRLF"),
     );
     let empty = signer.sign_at(NOW, b"");
     s.add(
         &sendgrid,
         "empty_body",
-        None,
         &empty,
-        true,
-        "a signature of the timestamp alone",
+        ok("a signature of the timestamp alone"),
     );
     let forged = tampered(&batch, &many.replace("550", "551"));
     s.add(
         &sendgrid,
         "tampered_body",
-        None,
         &forged,
-        false,
-        "body changed after signing",
+        bad("body changed after signing"),
     );
     s
 }
@@ -585,72 +503,65 @@ fn twilio() -> Sender {
     let mut s = Sender::new("twilio", "Signer for Twilio", json!({ "secret": token }));
     let sms = "ToCountry=US&Body=H%C3%A9llo+%26+bye%2B%E2%9C%93&From=%2B14158675310&To=%2B18005550100&MessageSid=SM0001&AccountSid=AC0001&ToCity=&NumMedia=2&MediaUrl0=https%3A%2F%2Fmedia.example.test%2F1&MediaUrl1=https%3A%2F%2Fmedia.example.test%2F2";
     let request = twilio.sign(sms.as_bytes());
-    s.add(
+    s.add_at(
         &twilio,
+        url,
         "sms_port_and_query",
-        Some(url),
         &request,
-        true,
-        "URL with :8443 and a query; a blank value",
+        ok("URL with :8443 and a query; a blank value"),
     );
     let tags =
         "Tag=zeta&CallSid=CA0001&Tag=alpha&CallStatus=completed&Tag=m%C3%BC&AccountSid=AC0001";
     let repeated = status.sign(tags.as_bytes());
-    s.add(
+    s.add_at(
         &status,
+        plain,
         "repeated_names",
-        Some(plain),
         &repeated,
-        true,
-        "Tag three times, distinct values",
+        ok("Tag three times, distinct values"),
     );
     let same = "NumMedia=0&MessageSid=SM0002&NumMedia=0";
     let dup = status.sign(same.as_bytes());
-    s.add(
+    s.add_at(
         &status,
+        plain,
         "repeated_name_same_value",
-        Some(plain),
         &dup,
-        true,
-        "NumMedia=0 twice: signed once per occurrence",
+        ok("NumMedia=0 twice: signed once per occurrence"),
     );
     let empty = twilio.sign(b"");
-    s.add(
+    s.add_at(
         &twilio,
+        url,
         "empty_form",
-        Some(url),
         &empty,
-        true,
-        "no parameters: the URL alone",
+        ok("no parameters: the URL alone"),
     );
     let body = r#"{"sid":"SM0003","status":"delivered","note":"naïve ✓"}"#;
     let json_request = status.sign(body.as_bytes());
     let called = format!("{plain}?bodySHA256={}", hex_sha256(body.as_bytes()));
-    s.add(
+    s.add_at(
         &status,
+        &called,
         "json_body_sha256",
-        Some(&called),
         &json_request,
-        true,
-        "JSON body; bodySHA256 in the URL called",
+        ok("JSON body; bodySHA256 in the URL called"),
     );
     let forged = tampered(&request, &sms.replace("bye", "bye%21"));
-    s.add(
+    s.add_at(
         &twilio,
+        url,
         "tampered_param",
-        Some(url),
         &forged,
-        false,
-        "a parameter changed after signing",
+        bad("a parameter changed after signing"),
     );
     let moved = status.sign(tags.as_bytes());
-    s.add(
+    s.add_at(
         &twilio,
+        url,
         "other_url",
-        Some(url),
         &moved,
-        false,
-        "signed for another URL",
+        bad("signed for another URL"),
     );
     s
 }
@@ -670,24 +581,20 @@ fn linear() -> Sender {
     s.add(
         &linear,
         "issue_non_ascii",
-        None,
         &request,
-        true,
-        "webhookTimestamp added (ms)",
+        ok("webhookTimestamp added (ms)"),
     );
     let comment = r#"{"action":"update","type":"Comment","data":{"id":"c-1","body":"LGTM"}}"#;
     let c = testing::linear::sign(&linear, comment.as_bytes());
-    s.add(&linear, "comment_ascii", None, &c, true, "compact JSON");
+    s.add(&linear, "comment_ascii", &c, ok("compact JSON"));
     let pretty = testing::linear::sign(&linear, JSON_PRETTY.as_bytes());
-    s.add(&linear, "pretty", None, &pretty, true, "newlines, escapes");
+    s.add(&linear, "pretty", &pretty, ok("newlines, escapes"));
     let empty_object = testing::linear::sign(&linear, b"{}");
     s.add(
         &linear,
         "empty_object",
-        None,
         &empty_object,
-        true,
-        "{} plus the timestamp",
+        ok("{} plus the timestamp"),
     );
     let stale = format!(
         r#"{{"action":"remove","type":"Issue","webhookTimestamp":{}}}"#,
@@ -697,29 +604,23 @@ fn linear() -> Sender {
     s.add(
         &linear,
         "timestamp_61s_old",
-        None,
         &old,
-        false,
-        "outside the 60 s window",
+        bad("outside the 60 s window"),
     );
     let empty = testing::linear::sign(&linear, b"");
     s.add(
         &linear,
         "empty_body",
-        None,
         &empty,
-        false,
-        "no webhookTimestamp to check",
+        bad("no webhookTimestamp to check"),
     );
     let text = String::from_utf8(request.body().to_vec()).unwrap();
     let forged = tampered(&request, &text.replace("Issue", "Issu3"));
     s.add(
         &linear,
         "tampered_body",
-        None,
         &forged,
-        false,
-        "body changed after signing",
+        bad("body changed after signing"),
     );
     s
 }
@@ -739,30 +640,19 @@ fn paddle() -> Sender {
     s.add(
         &paddle,
         "non_ascii_now",
-        None,
         &request,
-        true,
-        "Signer::sign, ts = now",
+        ok("Signer::sign, ts = now"),
     );
     let ascii = testing::paddle::sign(&paddle, NOW - 3, JSON_ASCII.as_bytes());
-    s.add(
-        &paddle,
-        "ascii_3s_old",
-        None,
-        &ascii,
-        true,
-        "inside Paddle's 5 s",
-    );
+    s.add(&paddle, "ascii_3s_old", &ascii, ok("inside Paddle's 5 s"));
     let pretty = testing::paddle::sign(&paddle, NOW - 1, JSON_PRETTY.as_bytes());
-    s.add(&paddle, "pretty", None, &pretty, true, "newlines, escapes");
+    s.add(&paddle, "pretty", &pretty, ok("newlines, escapes"));
     let empty = testing::paddle::sign(&paddle, NOW, b"");
     s.add(
         &paddle,
         "empty_body",
-        None,
         &empty,
-        true,
-        "the signature of \"<ts>:\"",
+        ok("the signature of \"<ts>:\""),
     );
     let t = NOW - 2;
     let h_new = testing::paddle::sign(&paddle, t, txn.as_bytes());
@@ -786,29 +676,18 @@ fn paddle() -> Sender {
         s.add(
             &paddle,
             name,
-            None,
             &request,
-            true,
-            "two h1 entries, one per secret",
+            ok("two h1 entries, one per secret"),
         );
     }
     let stale = testing::paddle::sign(&paddle, NOW - 31, txn.as_bytes());
-    s.add(
-        &paddle,
-        "expired_31s",
-        None,
-        &stale,
-        false,
-        "outside every window",
-    );
+    s.add(&paddle, "expired_31s", &stale, bad("outside every window"));
     let forged = tampered(&request, &txn.replace("txn_1", "txn_2"));
     s.add(
         &paddle,
         "tampered_body",
-        None,
         &forged,
-        false,
-        "body changed after signing",
+        bad("body changed after signing"),
     );
     s
 }
@@ -824,53 +703,42 @@ fn square() -> Sender {
     );
     let payment = r#"{"merchant_id":"ML1","type":"payment.updated","event_id":"e-1","data":{"id":"P1","object":{"note":"Amélie ✓ 日本"}}}"#;
     let request = square.sign(payment.as_bytes());
-    s.add(
+    s.add_at(
         &square,
+        url,
         "payment_non_ascii",
-        Some(url),
         &request,
-        true,
-        "URL with a port and a query",
+        ok("URL with a port and a query"),
     );
     let ascii = square.sign(JSON_ASCII.as_bytes());
-    s.add(&square, "ascii", Some(url), &ascii, true, "compact JSON");
+    s.add_at(&square, url, "ascii", &ascii, ok("compact JSON"));
     let pretty = square.sign(JSON_PRETTY.as_bytes());
-    s.add(
-        &square,
-        "pretty",
-        Some(url),
-        &pretty,
-        true,
-        "newlines, escapes",
-    );
+    s.add_at(&square, url, "pretty", &pretty, ok("newlines, escapes"));
     let empty = square.sign(b"");
-    s.add(
+    s.add_at(
         &square,
+        url,
         "empty_body",
-        Some(url),
         &empty,
-        true,
-        "the HMAC of the URL alone",
+        ok("the HMAC of the URL alone"),
     );
     let forged = tampered(&request, &payment.replace("e-1", "e-2"));
-    s.add(
+    s.add_at(
         &square,
+        url,
         "tampered_body",
-        Some(url),
         &forged,
-        false,
-        "body changed after signing",
+        bad("body changed after signing"),
     );
     let other: Square =
         Square::new(secret(key), "https://hooks.example.test/square/webhook").unwrap();
     let moved = other.sign(JSON_ASCII.as_bytes());
-    s.add(
+    s.add_at(
         &square,
+        url,
         "other_url",
-        Some(url),
         &moved,
-        false,
-        "signed for the URL without port and query",
+        bad("signed for the URL without port and query"),
     );
     s
 }
@@ -881,42 +749,19 @@ fn intercom() -> Sender {
     let mut s = Sender::new("intercom", "Signer for Intercom", json!({ "secret": key }));
     let ping = r#"{"type":"notification_event","topic":"ping","id":"notif_interop_1","data":{"item":{"message":"héllo ✓"}}}"#;
     let request = intercom.sign(ping.as_bytes());
-    s.add(
-        &intercom,
-        "ping_non_ascii",
-        None,
-        &request,
-        true,
-        "UTF-8 body",
-    );
+    s.add(&intercom, "ping_non_ascii", &request, ok("UTF-8 body"));
     let ascii = intercom.sign(JSON_ASCII.as_bytes());
-    s.add(&intercom, "ascii", None, &ascii, true, "compact JSON");
+    s.add(&intercom, "ascii", &ascii, ok("compact JSON"));
     let pretty = intercom.sign(JSON_PRETTY.as_bytes());
-    s.add(
-        &intercom,
-        "pretty",
-        None,
-        &pretty,
-        true,
-        "newlines, escapes",
-    );
+    s.add(&intercom, "pretty", &pretty, ok("newlines, escapes"));
     let empty = intercom.sign(b"");
-    s.add(
-        &intercom,
-        "empty_body",
-        None,
-        &empty,
-        true,
-        "the HMAC of no bytes",
-    );
+    s.add(&intercom, "empty_body", &empty, ok("the HMAC of no bytes"));
     let forged = tampered(&request, &ping.replace("ping", "pong"));
     s.add(
         &intercom,
         "tampered_body",
-        None,
         &forged,
-        false,
-        "body changed after signing",
+        bad("body changed after signing"),
     );
     s
 }
