@@ -4,8 +4,9 @@
 //! For each of the twelve presets this builds a set of cases (several bodies, non-ASCII and
 //! empty ones among them, form bodies with repeated names, URLs with a query and a port, headers
 //! with several signatures, and a few deliveries that must fail), each signed by
-//! `webhook_receiver::testing` and each with the verdict every verifier must give (`expect`).
-//! The test below checks the crate's own verdicts. With `WEBHOOK_RECEIVER_SIGNED_FOR_SDKS=<dir>`
+//! `webhook_receiver::testing` and each with the verdict a verifier must give (`expect`; where an
+//! SDK documentedly decides otherwise, its check script lists the case and the reason). The
+//! tests below check the crate's own verdicts. With `WEBHOOK_RECEIVER_SIGNED_FOR_SDKS=<dir>`
 //! set, it also writes `<dir>/<sender>.json`, which `sdk-vectors/check_*.py|mjs` run through
 //! each sender's official SDK (`sdk-vectors/interop.sh` does both; see sdk-vectors/README.md).
 #![allow(
