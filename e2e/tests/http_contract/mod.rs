@@ -37,7 +37,10 @@ mod common;
 use common::*;
 
 mod presets;
-pub use presets::{every_preset_is_verified_and_processed_once, every_preset_through_the_inbox};
+pub use presets::{
+    every_preset_is_verified_and_processed_once, every_preset_through_the_memory_inbox,
+    every_preset_through_the_postgres_inbox, every_preset_through_the_redis_inbox,
+};
 
 /// The body limit of every test server: small, so "over the limit" is cheap to produce.
 pub const LIMIT: usize = 2 * 1024;
@@ -808,7 +811,9 @@ macro_rules! http_contract {
             stalled_head_is_cut_off,
             idle_connections_are_cut_off_and_deliveries_still_answered,
             every_preset_is_verified_and_processed_once,
-            every_preset_through_the_inbox,
+            every_preset_through_the_memory_inbox,
+            every_preset_through_the_postgres_inbox,
+            every_preset_through_the_redis_inbox,
         );
     };
     (@tests $framework:ty; $($scenario:ident,)+) => {

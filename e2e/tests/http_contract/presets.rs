@@ -2,14 +2,16 @@
 //! preset's genuine delivery (every body kind it takes: Twilio's form and JSON, Slack's Events
 //! API JSON, slash command and interactivity form) is sent to a real server of the framework
 //! under test, inline (`Webhook::run`) and through an inbox (`InboxWebhook::enqueue` and a
-//! worker); a copy with its signature altered, and deliveries signed over another URL, are
-//! refused and never reach the handler; the same delivery again runs it no second time.
+//! worker; memory, PostgreSQL and Redis inboxes); a copy with its signature altered, and
+//! deliveries signed over another URL, are refused and never reach the handler; the same
+//! delivery again runs it no second time.
 //!
 //! Where the sender signs a URL, the server is configured with a public URL whose host is not
 //! the socket's: Twilio's deliveries go to a path and query of their own, which only verify
 //! when the adapter hands the request target to the provider; Square's signature is over the
 //! configured URL byte for byte, whatever the request's own URL.
 
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +20,9 @@ use serde_json::{Value, json};
 use sha2::Digest as _;
 use tokio::sync::oneshot;
 use webhook_receiver::idempotency::MemoryStore;
-use webhook_receiver::inbox::{Inbox, MemoryInbox, Worker, WorkerReport};
+use webhook_receiver::inbox::{
+    Inbox, MemoryInbox, PostgresInbox, RedisInbox, Worker, WorkerReport,
+};
 use webhook_receiver::providers::{
     Event, RawJson, discord, github, intercom, linear, paddle, sendgrid, shopify, slack, square,
     stripe, twilio, zoom,
@@ -26,6 +30,7 @@ use webhook_receiver::providers::{
 use webhook_receiver::testing::{self, SignedRequest, Signer};
 use webhook_receiver::{MessageId, Provider, Secret};
 
+use super::common::fresh_name;
 use super::{Framework, Recorder, Running, STEP, Server, bounded, send, serve};
 
 /// The event of every preset: the type as the sender names it and the body read on demand.
@@ -284,17 +289,44 @@ fn presets<F: Framework>() -> Vec<Preset> {
     t.rows
 }
 
-/// Where an inbox keeps its deliveries.
+/// Where an inbox keeps its deliveries: each row's backend is its own (a memory inbox, a
+/// fresh table, a fresh key prefix), so rows that share a provider never take each other's.
 pub(super) enum Backend {
     Memory,
+    Postgres(Box<PostgresInbox>),
+    Redis(Box<RedisInbox>),
 }
 
 impl Backend {
-    fn inbox<P: Provider + 'static>(&self, provider: P) -> Inbox<P> {
+    fn inbox<P: Provider + 'static>(self, provider: P) -> Inbox<P> {
         match self {
             Backend::Memory => Inbox::builder(provider, MemoryInbox::new()).build(),
+            Backend::Postgres(backend) => Inbox::builder(provider, *backend).build(),
+            Backend::Redis(backend) => Inbox::builder(provider, *backend).build(),
         }
     }
+}
+
+/// A `PostgresInbox` on a fresh table, on the PostgreSQL `scripts/services.sh` starts.
+async fn postgres() -> Backend {
+    let database = std::env::var("WEBHOOK_RECEIVER_TEST_POSTGRES").unwrap_or_else(|_| {
+        "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test".to_owned()
+    });
+    let table = format!("presets_{}", fresh_name());
+    let backend = PostgresInbox::connect_with_table(&database, &table).await;
+    Backend::Postgres(Box::new(
+        backend.expect("PostgreSQL from scripts/services.sh"),
+    ))
+}
+
+/// A `RedisInbox` under a fresh key prefix, on the Redis `scripts/services.sh` starts.
+async fn redis() -> Backend {
+    let url = std::env::var("WEBHOOK_RECEIVER_TEST_REDIS")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned());
+    let backend = RedisInbox::connect(&url).await;
+    let prefix = format!("wr-presets:{}:", fresh_name());
+    let backend = backend.expect("Redis from scripts/services.sh");
+    Backend::Redis(Box::new(backend.with_prefix(prefix)))
 }
 
 /// An inbox's receiving side served on a framework, and the worker taking from it.
@@ -371,32 +403,47 @@ pub async fn every_preset_is_verified_and_processed_once<F: Framework>() {
     .await;
 }
 
-/// Every preset's delivery through an inbox over HTTP: refused as inline, the genuine one
-/// accepted, its copy a duplicate, and the worker runs the handler once with the id, kind and
-/// body the inline path gives.
-pub async fn every_preset_through_the_inbox<F: Framework>() {
-    bounded(async {
-        for row in presets::<F>() {
-            let queued = (row.serve_inbox)(Backend::Memory);
-            let addr = queued.running.addr;
-            expect(&row, addr, &row.target, &row.forged, (401, "unauthorized")).await;
-            for (target, request) in &row.refused {
-                expect(&row, addr, target, request, (401, "unauthorized")).await;
-            }
-            expect(&row, addr, &row.target, &row.valid, (200, "accepted")).await;
-            expect(&row, addr, &row.target, &row.valid, (200, "duplicate")).await;
-            let deadline = tokio::time::Instant::now() + STEP;
-            while queued.recorder.runs() == 0 && tokio::time::Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            // Processed: still a duplicate.
-            expect(&row, addr, &row.target, &row.valid, (200, "duplicate")).await;
-            queued.stop.send(()).unwrap();
-            let report = queued.worker.await.unwrap();
-            assert_eq!(report.completed, 1, "{}: {report:?}", row.name);
-            row.check(&queued.recorder);
-            drop(queued.running);
+/// Every preset's delivery through an inbox over HTTP, each row on a backend of its own that
+/// `fresh` makes: refused as inline, the genuine one accepted, its copy a duplicate, before and
+/// after the worker runs the handler once with the id, kind and body the inline path gives.
+/// The workers are stopped together at the end (a stop waits for a take to look again).
+async fn through_inboxes<F: Framework, B: Future<Output = Backend>>(fresh: impl Fn() -> B) {
+    let mut done = Vec::new();
+    for row in presets::<F>() {
+        let queued = (row.serve_inbox)(fresh().await);
+        let addr = queued.running.addr;
+        expect(&row, addr, &row.target, &row.forged, (401, "unauthorized")).await;
+        for (target, request) in &row.refused {
+            expect(&row, addr, target, request, (401, "unauthorized")).await;
         }
-    })
-    .await;
+        expect(&row, addr, &row.target, &row.valid, (200, "accepted")).await;
+        expect(&row, addr, &row.target, &row.valid, (200, "duplicate")).await;
+        let deadline = tokio::time::Instant::now() + STEP;
+        while queued.recorder.runs() == 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        expect(&row, addr, &row.target, &row.valid, (200, "duplicate")).await;
+        row.check(&queued.recorder);
+        queued.stop.send(()).unwrap();
+        done.push((row.name, queued.worker, queued.running));
+    }
+    for (name, worker, _running) in done {
+        let report = worker.await.unwrap();
+        assert_eq!(report.completed, 1, "{name}: {report:?}");
+    }
+}
+
+/// [`through_inboxes`] on memory inboxes.
+pub async fn every_preset_through_the_memory_inbox<F: Framework>() {
+    bounded(through_inboxes::<F, _>(|| async { Backend::Memory })).await;
+}
+
+/// [`through_inboxes`] on `PostgresInbox`es.
+pub async fn every_preset_through_the_postgres_inbox<F: Framework>() {
+    bounded(through_inboxes::<F, _>(postgres)).await;
+}
+
+/// [`through_inboxes`] on `RedisInbox`es.
+pub async fn every_preset_through_the_redis_inbox<F: Framework>() {
+    bounded(through_inboxes::<F, _>(redis)).await;
 }
