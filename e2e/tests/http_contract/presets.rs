@@ -121,6 +121,7 @@ impl Preset {
         let name = self.name;
         assert_eq!(recorder.started(), 1, "{name}: handler runs");
         let deliveries = recorder.deliveries();
+        assert_eq!(deliveries.len(), 1, "{name}: handler runs that succeeded");
         let delivery = &deliveries[0];
         assert_eq!(delivery.id.key(), self.id.key(), "{name}: id");
         assert_eq!(delivery.event.kind, self.kind, "{name}: kind");
