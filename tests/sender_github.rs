@@ -136,6 +136,27 @@ fn tampering_a_wrong_secret_and_missing_headers_are_refused() {
     ));
 }
 
+/// `@octokit/webhooks-methods` compares the header's text byte for byte, so the prefix in
+/// another case is refused there, as upper-case hex is; here too (found by the fuzz target
+/// `preset_readers`: the prefix was compared without regard to case).
+#[test]
+fn the_prefix_in_upper_case_is_refused_as_octokit_refuses_it() {
+    let github = github("right");
+    let request = testing::github::sign(&github, "push", br#"{"a":1}"#);
+    let signature = request.header("x-hub-signature-256").unwrap();
+    for prefix in ["SHA256=", "Sha256="] {
+        let shouted = signature.replacen("sha256=", prefix, 1);
+        let sent = request.clone().with_header("x-hub-signature-256", &shouted);
+        assert!(
+            matches!(
+                github.verify_and_parse(sent.headers(), sent.body()),
+                Err(Error::MalformedSignature { .. })
+            ),
+            "{shouted}"
+        );
+    }
+}
+
 #[test]
 fn rotation_accepts_either_secret() {
     let old = github("old");

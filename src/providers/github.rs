@@ -145,6 +145,10 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for GitHub<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
+        // GitHub's verifier compares the text byte for byte: the prefix in lower case too.
+        if let Some(signature) = super::preset::header(headers, SIGNATURE_HEADER)? {
+            super::preset::lowercase_hex(signature)?;
+        }
         let verified = self.inner.scheme.verify(headers, body)?;
         let id = required_header(headers, &[DELIVERY_HEADER])?;
         let kind = required_header(headers, &[EVENT_HEADER])?;
