@@ -23,6 +23,12 @@
 # runs meanwhile (deployments run them elsewhere), and what the runs enqueued is dropped at
 # the end.
 #
+# With STORES=1, both scenarios also run against the same example with its message ids in
+# the PostgreSQL and the Redis of scripts/services.sh (STORE=postgres, STORE=redis: a claim
+# and, for a new id, a completion per delivery, each a round trip; with PostgreSQL each a
+# commit), as instances sharing the work would have them; what the runs recorded is dropped
+# at the end.
+#
 # With OBSERVE=1, the baseline is not the bare route but the same receiver built without the
 # crate's `tracing` and `metrics` features (the e2e package's feature `observe` off): each
 # scenario then compares the receiver with both features on (a Prometheus recorder installed,
@@ -123,7 +129,7 @@ if [ "${OBSERVE:-0}" = 1 ]; then
     BASE=off
     PORT=$BARE_PORT RUST_LOG=warn "$WORK/axum_receiver_plain" >"$WORK/bare.log" 2>&1 &
 else
-    PORT=$BARE_PORT "$EXAMPLES/bare_axum" >"$WORK/bare.log" 2>&1 &
+    PORT=$BARE_PORT RUST_LOG=warn "$EXAMPLES/bare_axum" >"$WORK/bare.log" 2>&1 &
 fi
 BARE_PID=$!
 PIDS+=("$BARE_PID")
@@ -131,12 +137,36 @@ wait_for_port $RECEIVER_PORT
 wait_for_port $BARE_PORT
 
 INBOX_NAME="load_inbox_$$"
+STORE_NAME="load_store_$$"
+POSTGRES="host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test"
 SCENARIOS=("receeve, duplicates|$RECEIVER_PID|$RECEIVER_PORT|/webhooks/receeve|$WORK/receeve.lua"
            "munity, fresh ids|$RECEIVER_PID|$RECEIVER_PORT|/webhooks/munity|$WORK/munity.lua")
+port=$((BARE_PORT + 1))
+if [ "${STORES:-0}" = 1 ]; then
+    bash scripts/services.sh >/dev/null
+    for backend in postgres redis; do
+        port=$((port + 1))
+        PORT=$port STORE=$backend POSTGRES="$POSTGRES" STORE_TABLE="$STORE_NAME" \
+            STORE_PREFIX="$STORE_NAME:" RUST_LOG=warn "$EXAMPLES/axum_receiver" \
+            >"$WORK/store-$backend.log" 2>&1 &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for_port $port
+        SCENARIOS+=("receeve, $backend store|$pid|$port|/webhooks/receeve|$WORK/receeve.lua"
+                    "munity, $backend store|$pid|$port|/webhooks/munity|$WORK/munity.lua")
+    done
+fi
+drop_stores() {
+    psql -q -h 127.0.0.1 -U postgres -d webhook_receiver_test \
+        -c "DROP TABLE IF EXISTS $STORE_NAME;" >/dev/null 2>&1 || true
+    redis-cli -h 127.0.0.1 --scan --pattern "$STORE_NAME:*" \
+        | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null 2>&1 || true
+}
+if [ "${STORES:-0}" = 1 ]; then
+    trap 'drop_stores; cleanup' EXIT
+fi
 if [ "${INBOX:-0}" = 1 ]; then
     bash scripts/services.sh >/dev/null
-    POSTGRES="host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test"
-    port=$((BARE_PORT + 1))
     for backend in postgres redis; do
         port=$((port + 1))
         BACKEND=$backend ROLE=receive PORT=$port POSTGRES="$POSTGRES" INBOX_NAME="$INBOX_NAME" \
@@ -155,7 +185,7 @@ if [ "${INBOX:-0}" = 1 ]; then
         redis-cli -h 127.0.0.1 --scan --pattern "$INBOX_NAME:*" \
             | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null 2>&1 || true
     }
-    trap 'drop_inboxes; cleanup' EXIT
+    trap 'drop_inboxes; drop_stores; cleanup' EXIT
 fi
 
 # CPU time (user + system, in clock ticks) a process has used so far.
