@@ -11,9 +11,10 @@
 #   munity, fresh ids    Munity token deliveries whose `state` differs per request, so each has a
 #                        new body-digest id: verified, parsed, claimed, handled, completed.
 #
-# Prints requests/second of each and the receiver's share of the bare route's throughput, and
-# the server CPU time per request of each: with 2 cores shared by wrk and the server, the
-# throughput swings with any neighbour's load, the CPU cost per request much less.
+# Prints requests/second of each and the receiver's share of the bare route's throughput, the
+# server CPU time per request of each and its share (with 2 cores shared by wrk and the server,
+# the throughput swings with any neighbour's load, the CPU cost per request much less), and the
+# 99th percentile of the latency wrk saw on each side.
 # Only 127.0.0.1 is contacted. wrk comes from Debian's `wrk` package, installed if missing.
 #
 # With INBOX=1, the Munity scenario also runs against the inbox's receiving side (the example
@@ -21,6 +22,12 @@
 # the Redis of scripts/services.sh (started if needed), beside the inline pipeline; no worker
 # runs meanwhile (deployments run them elsewhere), and what the runs enqueued is dropped at
 # the end.
+#
+# With STORES=1, both scenarios also run against the same example with its message ids in
+# the PostgreSQL and the Redis of scripts/services.sh (STORE=postgres, STORE=redis: a claim
+# and, for a new id, a completion per delivery, each a round trip; with PostgreSQL each a
+# commit), as instances sharing the work would have them; what the runs recorded is dropped
+# at the end.
 #
 # With OBSERVE=1, the baseline is not the bare route but the same receiver built without the
 # crate's `tracing` and `metrics` features (the e2e package's feature `observe` off): each
@@ -122,7 +129,7 @@ if [ "${OBSERVE:-0}" = 1 ]; then
     BASE=off
     PORT=$BARE_PORT RUST_LOG=warn "$WORK/axum_receiver_plain" >"$WORK/bare.log" 2>&1 &
 else
-    PORT=$BARE_PORT "$EXAMPLES/bare_axum" >"$WORK/bare.log" 2>&1 &
+    PORT=$BARE_PORT RUST_LOG=warn "$EXAMPLES/bare_axum" >"$WORK/bare.log" 2>&1 &
 fi
 BARE_PID=$!
 PIDS+=("$BARE_PID")
@@ -130,12 +137,36 @@ wait_for_port $RECEIVER_PORT
 wait_for_port $BARE_PORT
 
 INBOX_NAME="load_inbox_$$"
+STORE_NAME="load_store_$$"
+POSTGRES="host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test"
 SCENARIOS=("receeve, duplicates|$RECEIVER_PID|$RECEIVER_PORT|/webhooks/receeve|$WORK/receeve.lua"
            "munity, fresh ids|$RECEIVER_PID|$RECEIVER_PORT|/webhooks/munity|$WORK/munity.lua")
+port=$((BARE_PORT + 1))
+if [ "${STORES:-0}" = 1 ]; then
+    bash scripts/services.sh >/dev/null
+    for backend in postgres redis; do
+        port=$((port + 1))
+        PORT=$port STORE=$backend POSTGRES="$POSTGRES" STORE_TABLE="$STORE_NAME" \
+            STORE_PREFIX="$STORE_NAME:" RUST_LOG=warn "$EXAMPLES/axum_receiver" \
+            >"$WORK/store-$backend.log" 2>&1 &
+        pid=$!
+        PIDS+=("$pid")
+        wait_for_port $port
+        SCENARIOS+=("receeve, $backend store|$pid|$port|/webhooks/receeve|$WORK/receeve.lua"
+                    "munity, $backend store|$pid|$port|/webhooks/munity|$WORK/munity.lua")
+    done
+fi
+drop_stores() {
+    psql -q -h 127.0.0.1 -U postgres -d webhook_receiver_test \
+        -c "DROP TABLE IF EXISTS $STORE_NAME;" >/dev/null 2>&1 || true
+    redis-cli -h 127.0.0.1 --scan --pattern "$STORE_NAME:*" \
+        | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null 2>&1 || true
+}
+if [ "${STORES:-0}" = 1 ]; then
+    trap 'drop_stores; cleanup' EXIT
+fi
 if [ "${INBOX:-0}" = 1 ]; then
     bash scripts/services.sh >/dev/null
-    POSTGRES="host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test"
-    port=$((BARE_PORT + 1))
     for backend in postgres redis; do
         port=$((port + 1))
         BACKEND=$backend ROLE=receive PORT=$port POSTGRES="$POSTGRES" INBOX_NAME="$INBOX_NAME" \
@@ -154,7 +185,7 @@ if [ "${INBOX:-0}" = 1 ]; then
         redis-cli -h 127.0.0.1 --scan --pattern "$INBOX_NAME:*" \
             | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null 2>&1 || true
     }
-    trap 'drop_inboxes; cleanup' EXIT
+    trap 'drop_inboxes; drop_stores; cleanup' EXIT
 fi
 
 # CPU time (user + system, in clock ticks) a process has used so far.
@@ -163,13 +194,14 @@ cpu_ticks() {
 }
 
 RUN=0
-# One wrk run against a server: prints its requests/second and the server's CPU time per
-# request in microseconds. Fails when a response was not 2xx.
+# One wrk run against a server: prints its requests/second, the server's CPU time per request
+# in microseconds and the 99th percentile latency in milliseconds. Fails when a response was
+# not 2xx.
 measure() {
     local pid=$1 port=$2 path=$3 script=$4 duration=$5 out before after
     RUN=$((RUN + 1))
     before="$(cpu_ticks "$pid")"
-    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" -s "$script" \
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -s "$script" \
         "http://127.0.0.1:$port$path" -- "r$RUN")"
     after="$(cpu_ticks "$pid")"
     if grep -q "Non-2xx" <<<"$out"; then
@@ -178,17 +210,29 @@ measure() {
         return 1
     fi
     awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+        function ms(v) {
+            if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+            if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+            if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+            return v + 0
+        }
         / requests in / { n = $1 }
         /^Requests\/sec:/ { rps = $2 }
-        END { printf "%.0f %.2f\n", rps, ticks * 1e6 / hz / n }' <<<"$out"
+        $1 == "99%" { p99 = ms($2) }
+        END { printf "%.0f %.2f %.3f\n", rps, ticks * 1e6 / hz / n, p99 }' <<<"$out"
 }
 
 median() {
     sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-printf '%-20s %10s %10s %7s %14s %14s %7s\n' "scenario" "recv rps" "$BASE rps" "share" \
-    "recv cpu/req" "$BASE cpu/req" "share"
+# The median of field $1 of the runs that follow.
+column() {
+    printf '%s\n' "${@:2}" | cut -d' ' -f"$1" | median
+}
+
+printf '%-20s %9s %9s %6s %11s %11s %6s %9s %9s\n' "scenario" "recv rps" "$BASE rps" "share" \
+    "recv cpu" "$BASE cpu" "share" "recv p99" "$BASE p99"
 for scenario in "${SCENARIOS[@]}"; do
     IFS='|' read -r name pid port path script <<<"$scenario"
     # Warm-up; it may see 409s: the first concurrent copies of one delivery race for its id.
@@ -200,15 +244,13 @@ for scenario in "${SCENARIOS[@]}"; do
         receiver+=("$(measure "$pid" "$port" "$path" "$script" "$DURATION")")
         bare+=("$(measure "$BARE_PID" $BARE_PORT "$path" "$script" "$DURATION")")
     done
-    r_rps="$(printf '%s\n' "${receiver[@]}" | cut -d' ' -f1 | median)"
-    b_rps="$(printf '%s\n' "${bare[@]}" | cut -d' ' -f1 | median)"
-    r_cpu="$(printf '%s\n' "${receiver[@]}" | cut -d' ' -f2 | median)"
-    b_cpu="$(printf '%s\n' "${bare[@]}" | cut -d' ' -f2 | median)"
-    awk -v name="$name" -v rr="$r_rps" -v br="$b_rps" -v rc="$r_cpu" -v bc="$b_cpu" 'BEGIN {
-        printf "%-20s %10.0f %10.0f %6.1f%% %11.2f us %11.2f us %6.1f%%\n",
-            name, rr, br, 100 * rr / br, rc, bc, 100 * bc / rc }'
-    echo "    runs (rps cpu-us/req): receiver ${receiver[*]}; $BASE ${bare[*]}" >&2
+    awk -v name="$name" -v rr="$(column 1 "${receiver[@]}")" -v br="$(column 1 "${bare[@]}")" \
+        -v rc="$(column 2 "${receiver[@]}")" -v bc="$(column 2 "${bare[@]}")" \
+        -v rp="$(column 3 "${receiver[@]}")" -v bp="$(column 3 "${bare[@]}")" 'BEGIN {
+        printf "%-20s %9.0f %9.0f %5.1f%% %8.2f us %8.2f us %5.1f%% %6.2f ms %6.2f ms\n",
+            name, rr, br, 100 * rr / br, rc, bc, 100 * bc / rc, rp, bp }'
+    echo "    runs (rps cpu-us/req p99-ms): receiver ${receiver[*]}; $BASE ${bare[*]}" >&2
 done
 echo "(medians of $ROUNDS alternating runs of $DURATION each; $(nproc) cores shared by server and" \
-    "wrk; wrk -t$THREADS -c$CONNECTIONS; 127.0.0.1; cpu/req = server CPU time per request, and its" \
-    "share = $BASE / receiver)"
+    "wrk; wrk -t$THREADS -c$CONNECTIONS; 127.0.0.1; cpu = server CPU time per request, and its" \
+    "share = $BASE / receiver; p99 = 99th percentile latency seen by wrk)"

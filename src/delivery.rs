@@ -110,11 +110,17 @@ impl MessageId {
     /// replaced by `_` so the key stays unambiguous.
     #[must_use]
     pub fn new(provider: &str, id: &str) -> Self {
-        let mut key = String::with_capacity(provider.len() + 1 + id.len());
+        Self::joined(provider, &[id])
+    }
+
+    /// `"{provider}:"` followed by `id`'s parts.
+    fn joined(provider: &str, id: &[&str]) -> Self {
+        let len = id.iter().map(|part| part.len()).sum::<usize>();
+        let mut key = String::with_capacity(provider.len() + 1 + len);
         key.extend(provider.chars().map(|c| if c == ':' { '_' } else { c }));
         let provider_len = key.len();
         key.push(':');
-        key.push_str(id);
+        id.iter().for_each(|part| key.push_str(part));
         Self {
             key: key.into(),
             provider_len,
@@ -133,12 +139,9 @@ impl MessageId {
             .ok()
             .and_then(|()| std::str::from_utf8(&hex).ok())
             .unwrap_or_default();
-        let mut id = String::with_capacity(7 + 64);
-        id.push_str("sha256:");
-        id.push_str(hex);
         Self {
             is_content_digest: true,
-            ..Self::new(provider, &id)
+            ..Self::joined(provider, &["sha256:", hex])
         }
     }
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::idempotency::{
-    AnyStore, IdempotencyStore, Lease, MemoryStore, ProcessOptions, StoreError, body_digest,
-    run_once,
+    AnyStore, IdempotencyStore, Lease, MemoryStore, ProcessOptions, StoreError, body_digest, claim,
+    run_claimed, settle_claim,
 };
 use crate::observe::{DeliverySpan, Meters, Phase, Stopwatch, Verdict};
 use crate::provider::check_body_limit;
@@ -368,23 +368,49 @@ impl<P: Provider> Receiver<P> {
         Fut: Future<Output = Result<T, E>>,
         E: std::fmt::Display,
     {
-        let span = DeliverySpan::receive(self.inner.provider.name());
-        span.wrap(self.pipeline(headers, body, handler, &span))
-            .await
+        match self.clone().admit(headers, body) {
+            Ok(admitted) => admitted.finish(handler).await,
+            Err(answer) => answer,
+        }
     }
 
-    /// [`receive_with_lease`](Receiver::receive_with_lease) inside the delivery's span.
-    async fn pipeline<H, F, Fut, T, E>(
+    /// The first part of the pipeline, which never waits: verification, parsing and, with the
+    /// in-process [`MemoryStore`], the claim, in the delivery's span. `Err` is the answer
+    /// when there is nothing left to do (rejected, duplicate, in progress, conflict, store
+    /// failure), already counted and logged; `Ok` is the rest to run, with
+    /// [`Admitted::finish`]. An adapter that keeps the handler from being cancelled with the
+    /// request detaches only that rest, and nothing when there is none.
+    pub(crate) fn admit<H, T, E>(
+        self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<Admitted<P>, Received<T, E>>
+    where
+        H: Headers + ?Sized,
+        E: std::fmt::Display,
+    {
+        let span = DeliverySpan::receive(self.inner.provider.name());
+        let admitted = span.enter(|| self.admit_in(headers, body, &span));
+        admitted.map(|(delivery, digest, lease)| Admitted {
+            receiver: self,
+            span,
+            delivery,
+            digest,
+            lease,
+        })
+    }
+
+    /// [`admit`](Receiver::admit) inside the delivery's span: the delivery, its digest when
+    /// checked, and its lease when the in-process store claimed it.
+    #[allow(clippy::type_complexity)]
+    fn admit_in<H, T, E>(
         &self,
         headers: &H,
         body: &[u8],
-        handler: F,
         span: &DeliverySpan,
-    ) -> Received<T, E>
+    ) -> Result<(Delivery<P::Event>, Option<[u8; 32]>, Option<Lease>), Received<T, E>>
     where
         H: Headers + ?Sized,
-        F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
-        Fut: Future<Output = Result<T, E>>,
         E: std::fmt::Display,
     {
         let settings = &*self.inner;
@@ -392,7 +418,7 @@ impl<P: Provider> Receiver<P> {
             Ok(delivery) => delivery,
             Err(err) => {
                 settings.meters.rejected(&err, span);
-                return Received::Rejected(err);
+                return Err(Received::Rejected(err));
             }
         };
         // An id that is the content's digest already identifies the content: reuse it rather
@@ -403,25 +429,97 @@ impl<P: Provider> Receiver<P> {
                 .content_digest()
                 .unwrap_or_else(|| body_digest(body))
         });
-        let id = delivery.id.clone();
-        let outcome = run_once(
-            &settings.store,
-            &id,
-            digest,
-            &settings.options,
-            move |lease| handler(delivery, lease),
-            &settings.meters,
-            span,
-        )
-        .await;
+        let AnyStore::Memory(memory) = &settings.store else {
+            return Ok((delivery, digest, None));
+        };
+        // The in-process store answers at once: claimed here, a duplicate (every retry) is
+        // answered without anything left to run.
+        let watch = Stopwatch::start_if(settings.meters.times_store(span));
+        let claimed = memory.claim_now(&delivery.id, digest, settings.options.lease);
+        match settle_claim(claimed, watch.elapsed(), &settings.meters, span) {
+            Ok(lease) => Ok((delivery, digest, Some(lease))),
+            Err(answer) => Err(settings.answer(span, answer)),
+        }
+    }
+}
+
+impl<P> Settings<P> {
+    /// The answer to send, counted and logged: a 409's wait capped.
+    fn answer<T, E: std::fmt::Display>(
+        &self,
+        span: &DeliverySpan,
+        outcome: Received<T, E>,
+    ) -> Received<T, E> {
         let received = match outcome {
             Received::InProgress { retry_after } => Received::InProgress {
-                retry_after: retry_after.min(settings.retry_after_cap),
+                retry_after: retry_after.min(self.retry_after_cap),
             },
             other => other,
         };
-        finished(&settings.meters, span, &received);
+        finished(&self.meters, span, &received);
         received
+    }
+}
+
+/// A delivery past [`Receiver::admit`]: verified and parsed, claimed if the store is in
+/// process; [`finish`](Admitted::finish) runs the rest.
+pub(crate) struct Admitted<P: Provider> {
+    receiver: Receiver<P>,
+    span: DeliverySpan,
+    delivery: Delivery<P::Event>,
+    digest: Option<[u8; 32]>,
+    /// Set when the claim is made already.
+    lease: Option<Lease>,
+}
+
+impl<P: Provider> Admitted<P> {
+    /// The rest of the pipeline, in the delivery's span: the claim if it is still to make,
+    /// then the handler once the claim is acquired, then its completion or release.
+    pub(crate) async fn finish<F, Fut, T, E>(self, handler: F) -> Received<T, E>
+    where
+        F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: std::fmt::Display,
+    {
+        let Admitted {
+            receiver,
+            span,
+            delivery,
+            digest,
+            lease,
+        } = self;
+        let settings = &*receiver.inner;
+        let rest = async {
+            let lease = match lease {
+                Some(lease) => lease,
+                None => {
+                    let claimed = claim(
+                        &settings.store,
+                        &delivery.id,
+                        digest,
+                        &settings.options,
+                        &settings.meters,
+                        &span,
+                    )
+                    .await;
+                    match claimed {
+                        Ok(lease) => lease,
+                        Err(answer) => return settings.answer(&span, answer),
+                    }
+                }
+            };
+            let outcome = run_claimed(
+                &settings.store,
+                lease,
+                &settings.options,
+                move |lease| handler(delivery, lease),
+                &settings.meters,
+                &span,
+            )
+            .await;
+            settings.answer(&span, outcome)
+        };
+        span.wrap(rest).await
     }
 }
 

@@ -51,6 +51,12 @@
 //! curl -s http://127.0.0.1:3000/metrics | grep webhook_receiver_deliveries_total
 //! ```
 //!
+//! Message ids are recorded in the in-process memory store unless `STORE` says otherwise:
+//! `STORE=postgres` (a `PostgresStore` on `POSTGRES`, a libpq connection string, default the
+//! test database of `scripts/services.sh`, table `STORE_TABLE`, default the store's own) or
+//! `STORE=redis` (a `RedisStore` on `REDIS_URL`, default `redis://127.0.0.1:6379/`, keys
+//! prefixed by `STORE_PREFIX` if set), as instances sharing the work would have it.
+//!
 //! The configuration, `--print-curl` and the logging of each outcome are shared with
 //! `actix_receiver`, in `e2e/examples/common/mod.rs`; this file is the axum wiring.
 
@@ -63,10 +69,10 @@ use std::process::ExitCode;
 use axum::Router;
 use axum::routing::post;
 use common::{Answer, Config};
-use tower_http::trace::{DefaultMakeSpan, TraceLayer};
-use tracing::{Level, error, info, warn};
+use tracing::{error, info, warn};
 use webhook_receiver::Provider as _;
 use webhook_receiver::Receiver;
+use webhook_receiver::idempotency::{PostgresStore, RedisStore};
 use webhook_receiver::integrations::axum::{Limits, serve, shutdown_signal};
 use webhook_receiver::integrations::{WebhookRejection, axum::Webhook};
 use webhook_receiver::providers::munity::Munity;
@@ -93,19 +99,71 @@ async fn munity_webhook(webhook: Result<Webhook<Munity>, WebhookRejection>) -> A
     common::answered(provider, webhook.run(common::on_munity).await)
 }
 
-fn app(config: Config) -> Router {
+/// Where the receivers record message ids (`STORE`).
+enum Store {
+    Memory,
+    Postgres(PostgresStore),
+    Redis(RedisStore),
+}
+
+impl Store {
+    /// The store `STORE` names, connected.
+    async fn from_env() -> Result<Self, String> {
+        match std::env::var("STORE").as_deref() {
+            Err(_) | Ok("memory") => Ok(Store::Memory),
+            Ok("postgres") => {
+                let database = std::env::var("POSTGRES").unwrap_or_else(|_| {
+                    "host=127.0.0.1 port=5432 user=postgres dbname=webhook_receiver_test".into()
+                });
+                let table = std::env::var("STORE_TABLE")
+                    .unwrap_or_else(|_| PostgresStore::DEFAULT_TABLE.into());
+                // The error never contains the connection string (nor its password).
+                PostgresStore::connect_with_table(&database, &table)
+                    .await
+                    .map(Store::Postgres)
+                    .map_err(|err| format!("cannot use PostgreSQL: {err}"))
+            }
+            Ok("redis") => {
+                let url =
+                    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+                let store = RedisStore::connect(&url)
+                    .await
+                    .map_err(|err| format!("cannot use Redis: {err}"))?;
+                Ok(Store::Redis(match std::env::var("STORE_PREFIX") {
+                    Ok(prefix) => store.with_prefix(prefix),
+                    Err(_) => store,
+                }))
+            }
+            Ok(other) => Err(format!(
+                "STORE must be memory, postgres or redis, not {other:?}"
+            )),
+        }
+    }
+
+    /// A receiver for `provider` recording its ids here.
+    fn receiver<P: webhook_receiver::Provider>(&self, provider: P) -> Receiver<P> {
+        let builder = Receiver::builder(provider);
+        match self {
+            Store::Memory => builder.build(),
+            Store::Postgres(store) => builder.store(store.clone()).build(),
+            Store::Redis(store) => builder.store(store.clone()).build(),
+        }
+    }
+}
+
+fn app(config: Config, store: &Store) -> Router {
     let router = Router::new()
         .route(
             "/webhooks/palenca",
-            post(palenca_webhook).with_state(Receiver::builder(config.palenca).build()),
+            post(palenca_webhook).with_state(store.receiver(config.palenca)),
         )
         .route(
             "/webhooks/receeve",
-            post(receeve_webhook).with_state(Receiver::builder(config.receeve).build()),
+            post(receeve_webhook).with_state(store.receiver(config.receeve)),
         )
         .route(
             "/webhooks/munity",
-            post(munity_webhook).with_state(Receiver::builder(config.munity).build()),
+            post(munity_webhook).with_state(store.receiver(config.munity)),
         );
     #[cfg(feature = "observe")]
     let router = match webhook_receiver_e2e::metrics::install() {
@@ -117,17 +175,22 @@ fn app(config: Config) -> Router {
     };
     // Every request in a span of its own (INFO, so that the crate's `webhook.receive` span,
     // also INFO, shows inside it).
-    router
-        .layer(TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().level(Level::INFO)))
+    router.layer(webhook_receiver_e2e::request_spans())
 }
 
-async fn run(config: Config) -> std::io::Result<()> {
+async fn run(config: Config, store: Store) -> std::io::Result<()> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, config.port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     info!(%addr, "receiving webhooks on /webhooks/{{palenca,receeve,munity}}");
     // Not `axum::serve`, which bounds neither request heads nor connections: the crate's, with
     // a head deadline (also for idle connections), a connection cap, and a drain on SIGTERM.
-    let drained = serve(listener, app(config), Limits::default(), shutdown_signal()).await?;
+    let drained = serve(
+        listener,
+        app(config, &store),
+        Limits::default(),
+        shutdown_signal(),
+    )
+    .await?;
     if drained.is_complete() {
         info!("drained: every request in flight was answered");
     } else {
@@ -143,7 +206,14 @@ async fn main() -> ExitCode {
         ControlFlow::Break(code) => return code,
     };
     let port = config.port;
-    match run(config).await {
+    let store = match Store::from_env().await {
+        Ok(store) => store,
+        Err(message) => {
+            error!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(config, store).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             error!(error = %err, port, "cannot serve");

@@ -1,5 +1,17 @@
-//! The axum example's `/metrics` route (feature `observe`). The server set-up the examples
-//! and suites share is the crate's own: `webhook_receiver::integrations::axum::serve`.
+//! The axum example's `/metrics` route (feature `observe`) and the request spans its router
+//! and the load script's bare baseline share. The server set-up the examples and suites share
+//! is the crate's own: `webhook_receiver::integrations::axum::serve`.
+
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::{DefaultMakeSpan, TraceLayer};
+use tracing::Level;
+
+/// tower-http's request span around every request, at INFO so that the crate's
+/// `webhook.receive` span (also INFO) shows inside it: the layer of `axum_receiver`'s router,
+/// and of `bare_axum`'s, so that the load script compares the routes and nothing else.
+pub fn request_spans() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>> {
+    TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+}
 
 /// The Prometheus recorder and the `/metrics` route of the axum example (feature `observe`).
 #[cfg(feature = "observe")]

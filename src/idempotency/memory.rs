@@ -224,7 +224,7 @@ impl MemoryStore {
         (lock(shard), key)
     }
 
-    fn claim_now(
+    pub(crate) fn claim_now(
         &self,
         id: &MessageId,
         digest: Option<[u8; 32]>,

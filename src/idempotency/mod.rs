@@ -477,17 +477,53 @@ impl ProcessOptions {
     }
 }
 
-/// Runs `handler` once per message id: claims `id`, runs the handler only when the claim is
-/// acquired, then records it completed on `Ok` or releases it on `Err`; each store call and
-/// the handler's run go to `meters` and to `span`'s phases (feature `metrics`, `tracing`).
+/// Processing once per message id, in two steps so that an adapter can take the first in
+/// place and detach only the second: [`claim`] the id, then, with the lease, [`run_claimed`]
+/// runs the handler and records the id completed on `Ok` or releases it on `Err`. Each store
+/// call and the handler's run go to `meters` and to `span`'s phases (feature `metrics`,
+/// `tracing`).
 ///
-/// If the returned future is dropped or the handler panics after the claim, the record stays
-/// in progress until its lease runs out; the sender's next retry after that processes the
-/// event.
-pub(crate) async fn run_once<S, F, Fut, T, E>(
+/// If the second step is dropped or the handler panics, the record stays in progress until
+/// its lease runs out; the sender's next retry after that processes the event.
+///
+/// The claim of `id` in `store`, timed into `meters` and `span`: the lease to run the handler
+/// under, or the answer when the handler must not run.
+pub(crate) async fn claim<S: IdempotencyStore, T, E>(
     store: &S,
     id: &MessageId,
     digest: Option<[u8; 32]>,
+    options: &ProcessOptions,
+    meters: &Meters,
+    span: &DeliverySpan,
+) -> Result<Lease, Received<T, E>> {
+    let watch = Stopwatch::start_if(meters.times_store(span));
+    let claimed = store.claim_with_digest(id, digest, options.lease).await;
+    settle_claim(claimed, watch.elapsed(), meters, span)
+}
+
+/// What a claim came to, recorded: the lease, or the answer when the handler must not run.
+pub(crate) fn settle_claim<T, E>(
+    claimed: Result<Claim, StoreError>,
+    took: Option<std::time::Duration>,
+    meters: &Meters,
+    span: &DeliverySpan,
+) -> Result<Lease, Received<T, E>> {
+    meters.store_op(Op::Claim, took, claimed.as_ref().err());
+    span.phase(Phase::Claim, took);
+    match claimed {
+        Ok(Claim::Acquired(lease)) => Ok(lease),
+        Ok(Claim::InProgress { retry_after }) => Err(Received::InProgress { retry_after }),
+        Ok(Claim::Completed) => Err(Received::Duplicate),
+        Ok(Claim::Conflict) => Err(Received::Conflict),
+        Err(error) => Err(Received::StoreFailed(error)),
+    }
+}
+
+/// Runs `handler` under `lease`, then records the id completed on `Ok` or releases it on
+/// `Err`, each step timed into `meters` and `span`.
+pub(crate) async fn run_claimed<S, F, Fut, T, E>(
+    store: &S,
+    lease: Lease,
     options: &ProcessOptions,
     handler: F,
     meters: &Meters,
@@ -499,21 +535,6 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     let timed = meters.times_store(span);
-    let watch = Stopwatch::start_if(timed);
-    let claimed = store.claim_with_digest(id, digest, options.lease).await;
-    let took = watch.elapsed();
-    meters.store_op(Op::Claim, took, claimed.as_ref().err());
-    span.phase(Phase::Claim, took);
-    let claim = match claimed {
-        Ok(claim) => claim,
-        Err(error) => return Received::StoreFailed(error),
-    };
-    let lease = match claim {
-        Claim::Acquired(lease) => lease,
-        Claim::InProgress { retry_after } => return Received::InProgress { retry_after },
-        Claim::Completed => return Received::Duplicate,
-        Claim::Conflict => return Received::Conflict,
-    };
     let watch = Stopwatch::start_if(Meters::times_handler(span));
     let ran = handler(lease.clone()).await;
     let took = watch.elapsed();

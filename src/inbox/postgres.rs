@@ -265,9 +265,9 @@ impl Statements {
 ///
 /// graphile_worker announces every new job with `NOTIFY`, and PostgreSQL commits notifying
 /// transactions one at a time (a database-wide lock at commit): receiving is bounded by one
-/// commit after another, about 5,000 to 10,000 deliveries/s on a small machine (see the
-/// performance guide, `docs/performance.md`), where plain inserts from 16 connections reach four times
-/// that. Beyond it, use `RedisInbox`.
+/// commit after another, a few thousand deliveries a second on a small machine, where plain
+/// inserts from 16 connections reach four times that (the measured figures are in the
+/// performance guide, `docs/performance.md`). Beyond it, use `RedisInbox`.
 ///
 /// # Waiting
 ///

@@ -163,7 +163,9 @@
 //! goes away while your closure runs and hyper drops the request, it hands the rest to the
 //! runtime: the closure and the completion of the claim still run to their end, so the
 //! sender's retry is answered as a duplicate. The closure must therefore own what it uses
-//! (`'static`). Nothing is spawned on the common path, where the request is not dropped.
+//! (`'static`). Nothing is spawned on the common path, where the request is not dropped, and
+//! nothing is even set aside for it when the delivery is refused or, with the in-process
+//! store, a duplicate.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -201,11 +203,12 @@ where
     /// Verifies and parses the delivery, then runs `handler` if and only if this message id
     /// must be processed now (see [`Receiver::receive`]).
     ///
-    /// The work runs in place, in the request's task; when the sender hangs up (or a timeout
-    /// layer gives up) and hyper drops this future before it is done, the rest of it moves to
-    /// a task of its own (`tokio::spawn`), so the handler and the completion of the claim run
-    /// to their end and the sender's retry is answered as a duplicate instead of running the
-    /// handler again. Hence the `Send + 'static` bounds: move what the closure needs into it.
+    /// The work runs in place, in the request's task. Verification, parsing and a claim in
+    /// the in-process store never wait; from the claim on (a claim over the network, the
+    /// handler, the completion), when the sender hangs up (or a timeout layer gives up) and
+    /// hyper drops this future before it is done, the rest of it moves to a task of its own
+    /// (`tokio::spawn`), so the handler and the completion of the claim run to their end and
+    /// the sender's retry is answered as a duplicate instead of running the handler again. Hence the `Send + 'static` bounds: move what the closure needs into it.
     /// Only a runtime shutting down stops it halfway, as it stops every task.
     ///
     /// Return the [`Received`] from your axum handler: it is the response. Inspect it first
@@ -220,7 +223,8 @@ where
         T: Send + 'static,
         E: std::fmt::Display + Send + 'static,
     {
-        DetachOnDrop::new(self.process(move |delivery, _lease| handler(delivery))).await
+        self.run_with_lease(move |delivery, _lease| handler(delivery))
+            .await
     }
 
     /// `run`, handing the handler the [`Lease`] of its claim too: for a
@@ -234,7 +238,21 @@ where
         T: 'static + Send,
         E: std::fmt::Display + Send + 'static,
     {
-        DetachOnDrop::new(self.process(handler)).await
+        let Self {
+            receiver,
+            head,
+            body,
+        } = self;
+        // Verification, parsing and a claim in the in-process store never wait: nothing there
+        // can be cut off. What can (a claim over the network, the handler, the completion) is
+        // detached from the request, and only when there is something left to run: a
+        // duplicate or a rejection is answered without it.
+        let admitted = match receiver.admit(&super::extract::with_target(&head), &body) {
+            Ok(admitted) => admitted,
+            Err(answer) => return answer,
+        };
+        drop((head, body));
+        DetachOnDrop::new(admitted.finish(handler)).await
     }
 }
 

@@ -3,12 +3,10 @@
 //! public types in a private module, reached only through those names.
 
 use std::fmt;
-use std::future::Future;
 
 use bytes::Bytes;
 
-use crate::idempotency::Lease;
-use crate::{Delivery, Headers, Provider, Received, Receiver};
+use crate::{Delivery, Headers, Provider, Receiver};
 
 /// A verified, parsed delivery; the provider comes from the framework's state (see
 /// the framework modules for where).
@@ -45,7 +43,7 @@ where
 /// (`integrations::axum::Webhook<P>`, `integrations::actix::Webhook<P>`).
 /// Extraction only reads the body; a body over the limit, late or unreadable is a
 /// `WebhookRejection`. Everything else, verification included, is decided by `run`, whose
-/// [`Received`] is the response.
+/// [`Received`](crate::Received) is the response.
 pub struct Webhook<P, R> {
     pub(super) receiver: Receiver<P>,
     pub(super) head: R,
@@ -90,13 +88,14 @@ impl<P: Provider, R: RequestHead> Webhook<P, R> {
         }
     }
 
-    /// The pipeline in the caller's task; each framework's `run` keeps it from being
-    /// cancelled with the connection: axum's runs it in place and moves it to a task of its
-    /// own if the request is dropped first, actix-web's spawns it on the worker's thread.
-    pub(crate) async fn process<F, Fut, T, E>(self, handler: F) -> Received<T, E>
+    /// The whole pipeline, for actix-web's `run`, which spawns it on the worker's thread so
+    /// that it is not cancelled with the connection. (axum's runs `Receiver::admit` in place
+    /// and moves what is left to a task of its own only if the request is dropped first.)
+    #[cfg(feature = "actix-web")]
+    pub(crate) async fn process<F, Fut, T, E>(self, handler: F) -> crate::Received<T, E>
     where
-        F: FnOnce(Delivery<P::Event>, Lease) -> Fut,
-        Fut: Future<Output = Result<T, E>>,
+        F: FnOnce(Delivery<P::Event>, crate::idempotency::Lease) -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
         E: fmt::Display,
     {
         self.receiver
