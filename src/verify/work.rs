@@ -106,11 +106,14 @@ mod tests {
         timestamp: i64,
         body: &[u8],
     ) -> (StandardScheme, String, String, u64) {
+        #[cfg_attr(not(feature = "public-key"), allow(unused_mut))]
         let mut scheme = StandardScheme::new(keyring(hmac_keys)).clock(std::sync::Arc::new(
             crate::clock::ManualClock::at_unix(timestamp),
         ));
         let v1 = scheme.sign(ID, timestamp, body);
+        #[cfg_attr(not(feature = "public-key"), allow(unused_mut))]
         let mut v1a = String::from("v1a,");
+        #[cfg_attr(not(feature = "public-key"), allow(unused_mut))]
         let mut passes = hmac_keys as u64;
         #[cfg(feature = "public-key")]
         {
