@@ -57,6 +57,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::pick::{Field, Scalar};
 use super::preset::{self, Settings, preset_options};
 use super::{Event, RawJson};
 use crate::verify::public_key::ed25519;
@@ -130,8 +131,9 @@ impl<T> Discord<T> {
 }
 
 #[derive(Deserialize)]
-struct Head {
-    id: String,
+struct Head<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
     #[serde(rename = "type")]
     kind: u64,
 }
@@ -191,13 +193,24 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Discord<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let head: Head = crate::json::parse_json_object(verified.payload())?;
-        if head.id.is_empty() {
-            return Err(Error::UnexpectedPayload(crate::error::JsonError::custom(
-                "the id field is empty",
-            )));
-        }
-        let body: T = verified.json()?;
+        static FIELDS: [Field; 2] = [Field::Top("id"), Field::Top("type")];
+        let empty =
+            || Error::UnexpectedPayload(crate::error::JsonError::custom("the id field is empty"));
+        let (head, body) = preset::parse_with::<T, _, 2>(
+            verified.payload(),
+            &FIELDS,
+            |[id, kind]| match (id?, kind?) {
+                (Scalar::Str(id), Scalar::U64(kind)) if !id.is_empty() => Some(Head { id, kind }),
+                _ => None,
+            },
+            |payload| {
+                let head: Head<'_> = crate::json::parse_json_object(payload)?;
+                match head.id.is_empty() {
+                    true => Err(empty()),
+                    false => Ok(head),
+                }
+            },
+        )?;
         Ok(Delivery::new(
             MessageId::new(NAME, &head.id),
             Event::new(kind_name(head.kind), body),

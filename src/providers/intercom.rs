@@ -46,7 +46,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use super::{Event, RawJson};
+use super::pick::{self, Field};
+use super::{Event, RawJson, preset};
 use crate::verify::{HmacScheme, MacAlgorithm, SignatureEncoding};
 use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
@@ -148,8 +149,23 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Intercom<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let envelope: Envelope<'_> = crate::json::parse_json_object(verified.payload())?;
-        let body = verified.json()?;
+        static FIELDS: [Field; 3] = [
+            Field::Top("id"),
+            Field::Top("topic"),
+            Field::Top("created_at"),
+        ];
+        let (envelope, body) = preset::parse_with::<T, _, 3>(
+            verified.payload(),
+            &FIELDS,
+            |[id, topic, created_at]| {
+                Some(Envelope {
+                    id: id?.into_str()?,
+                    topic: pick::optional_str(topic)?,
+                    created_at: pick::optional_i64(created_at)?,
+                })
+            },
+            crate::json::parse_json_object::<Envelope<'_>>,
+        )?;
         let timestamp = envelope
             .created_at
             .and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok());

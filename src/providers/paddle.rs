@@ -50,6 +50,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+use super::pick::Field;
 use super::preset::{self, Settings, preset_options};
 use super::{Event, RawJson};
 use crate::verify::HmacScheme;
@@ -133,8 +134,8 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Paddle<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let (id, kind) = preset::id_and_kind(verified.payload(), "event_id", "event_type")?;
-        let body: T = verified.json()?;
+        static FIELDS: [Field; 2] = [Field::Top("event_id"), Field::Top("event_type")];
+        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), &FIELDS)?;
         Ok(Delivery::new(
             MessageId::new(NAME, &id),
             Event::new(kind, body),

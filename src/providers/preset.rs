@@ -6,6 +6,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
+
+use super::pick::{self, Field, Found};
 use crate::clock::{Clock, SystemClock, check_tolerance};
 use crate::headers::text;
 use crate::{DEFAULT_BODY_LIMIT, Error, Headers};
@@ -93,67 +96,105 @@ pub(crate) fn lowercase_hex(signature: &str) -> Result<&str, Error> {
     Ok(signature)
 }
 
-/// The id and type a sender writes at the top level of a JSON body under field names of its
-/// own, read in one pass that skips everything else.
-pub(crate) fn id_and_kind(
-    payload: &[u8],
-    id_field: &'static str,
-    kind_field: &'static str,
-) -> Result<(String, String), Error> {
-    struct Head {
-        id: String,
-        kind: String,
+/// Parses the verified JSON `payload` into `T` and reads the preset's `fields` in the same pass
+/// where it can (see [`pick`]): `found` turns what was read into the preset's head (id, type,
+/// ...), or `None` where it cannot (a field missing or of another type). Then, and whenever the
+/// one pass did not succeed, `head` reads the fields on its own, before `T` is parsed apart:
+/// a delivery gets exactly the answer (and the error) of those two separate reads.
+pub(crate) fn parse_with<'p, T: DeserializeOwned, H, const N: usize>(
+    payload: &'p [u8],
+    fields: &'static [Field; N],
+    found: impl FnOnce(Found<'p, N>) -> Option<H>,
+    head: impl FnOnce(&'p [u8]) -> Result<H, Error>,
+) -> Result<(H, T), Error> {
+    match pick::parse::<T, N>(payload, fields) {
+        Some((body, picked)) => match picked.and_then(found) {
+            Some(read) => Ok((read, body)),
+            None => Ok((head(payload)?, body)),
+        },
+        None => {
+            let read = head(payload)?;
+            Ok((read, crate::json::parse_json(payload)?))
+        }
     }
+}
+
+/// The body as `T`, with the id and type a sender writes at the top level of a JSON object
+/// under the names of `fields` (two [`Field::Top`]s): the first of each is taken; a body that
+/// is not an object, or lacks either field, or whose id is empty, is refused.
+pub(crate) fn id_kind_and_body<'p, T: DeserializeOwned>(
+    payload: &'p [u8],
+    fields: &'static [Field; 2],
+) -> Result<(IdAndKind<'p>, T), Error> {
+    parse_with(
+        payload,
+        fields,
+        |[id, kind]| {
+            let id = id?.into_str().filter(|id| !id.is_empty())?;
+            Some((id, kind?.into_str()?))
+        },
+        |payload| id_and_kind(payload, fields),
+    )
+}
+
+/// An id and a type, borrowed from the body where they hold no escape.
+pub(crate) type IdAndKind<'p> = (Cow<'p, str>, Cow<'p, str>);
+
+/// The id and type a sender writes at the top level of a JSON body under the names of
+/// `fields`, read in one pass that skips everything else.
+fn id_and_kind<'p>(payload: &'p [u8], fields: &'static [Field; 2]) -> Result<IdAndKind<'p>, Error> {
     // Rename the two fields at run time: a map visitor that keeps only them.
     struct Fields {
         id: &'static str,
         kind: &'static str,
     }
     impl<'de> serde::de::DeserializeSeed<'de> for Fields {
-        type Value = Head;
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Head, D::Error> {
+        type Value = IdAndKind<'de>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             d.deserialize_map(self)
         }
     }
     impl<'de> serde::de::Visitor<'de> for Fields {
-        type Value = Head;
+        type Value = IdAndKind<'de>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a JSON object")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
             use serde::de::Error as _;
             let (mut id, mut kind) = (None, None);
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            while let Some(key) = map.next_key_seed(pick::Text)? {
                 if key == self.id && id.is_none() {
-                    id = Some(map.next_value::<String>()?);
+                    id = Some(map.next_value_seed(pick::Text)?);
                 } else if key == self.kind && kind.is_none() {
-                    kind = Some(map.next_value::<String>()?);
+                    kind = Some(map.next_value_seed(pick::Text)?);
                 } else {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
             }
-            Ok(Head {
-                id: id.ok_or_else(|| A::Error::missing_field(self.id))?,
-                kind: kind.ok_or_else(|| A::Error::missing_field(self.kind))?,
-            })
+            Ok((
+                id.ok_or_else(|| A::Error::missing_field(self.id))?,
+                kind.ok_or_else(|| A::Error::missing_field(self.kind))?,
+            ))
         }
     }
+    let [Field::Top(id), Field::Top(kind)] = *fields else {
+        return Err(Error::UnexpectedPayload(crate::error::JsonError::custom(
+            "the id and type are read from the top level",
+        )));
+    };
     let mut de = serde_json::Deserializer::from_slice(payload);
-    let head = serde::de::DeserializeSeed::deserialize(
-        Fields {
-            id: id_field,
-            kind: kind_field,
-        },
-        &mut de,
-    )
-    .and_then(|head| de.end().map(|()| head))
-    .map_err(Error::from_json)?;
-    if head.id.is_empty() {
+    let head = serde::de::DeserializeSeed::deserialize(Fields { id, kind }, &mut de)
+        .and_then(|head| de.end().map(|()| head))
+        .map_err(Error::from_json)?;
+    if head.0.is_empty() {
         return Err(Error::UnexpectedPayload(crate::error::JsonError::custom(
             "the id field is empty",
         )));
     }
-    Ok((head.id, head.kind))
+    Ok(head)
 }
 
 /// Slack's and Zoom's scheme: `v0=` + lower-case hex HMAC-SHA256 of `v0:{timestamp}:{body}`,
@@ -280,3 +321,103 @@ macro_rules! preset_options {
     };
 }
 pub(crate) use preset_options;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::fmt::Debug;
+
+    use serde::Deserialize;
+    use serde::de::DeserializeOwned;
+
+    use super::{Field, id_and_kind, id_kind_and_body};
+    use crate::providers::RawJson;
+
+    static FIELDS: [Field; 2] = [Field::Top("id"), Field::Top("type")];
+
+    /// What the two separate reads give: the id and type, then `T`; errors as text.
+    fn apart<T: DeserializeOwned>(body: &[u8]) -> Result<(String, String, T), String> {
+        let (id, kind) = id_and_kind(body, &FIELDS).map_err(|e| e.to_string())?;
+        let parsed = crate::json::parse_json(body).map_err(|e: crate::Error| e.to_string())?;
+        Ok((id.into_owned(), kind.into_owned(), parsed))
+    }
+
+    fn together<T: DeserializeOwned>(body: &[u8]) -> Result<(String, String, T), String> {
+        let ((id, kind), parsed) =
+            id_kind_and_body::<T>(body, &FIELDS).map_err(|e| e.to_string())?;
+        Ok((id.into_owned(), kind.into_owned(), parsed))
+    }
+
+    fn same<T: DeserializeOwned + PartialEq + Debug>(body: &str) {
+        assert_eq!(
+            together::<T>(body.as_bytes()),
+            apart::<T>(body.as_bytes()),
+            "{body}"
+        );
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    struct Small {
+        id: Option<String>,
+        amount: Option<f64>,
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    #[serde(tag = "type")]
+    enum Tagged {
+        #[serde(rename = "invoice.paid")]
+        Paid { id: String },
+        #[serde(other)]
+        Other,
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    struct Kind {
+        #[serde(rename = "type")]
+        kind: KindName,
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    enum KindName {
+        #[serde(rename = "invoice.paid")]
+        Paid,
+    }
+
+    /// One pass gives exactly what the two separate reads give, values and errors alike.
+    #[test]
+    fn one_pass_answers_as_two_reads() {
+        let bodies = [
+            r#"{"id":"evt_1","type":"invoice.paid","amount":5}"#,
+            r#"{"amount":5.5,"type":"invoice.paid","id":"evt_\u0031"}"#,
+            r#"{"id":"evt_1","type":"invoice.paid","id":"evt_2"}"#,
+            r#"{"id":"evt_1"}"#,
+            r#"{"type":"x"}"#,
+            r#"{"id":"","type":"x"}"#,
+            r#"{"id":1,"type":"x"}"#,
+            r#"{"id":"a","type":null}"#,
+            r#"{"id":"a","type":"x","amount":"no"}"#,
+            r#"{"id":"a","type":"x"} trailing"#,
+            r#"["evt_1","invoice.paid"]"#,
+            r#"{"id":"a","type":"x""#,
+            r#"null"#,
+            r#"  {"id":"a","type":"invoice.paid","nested":{"id":"b","type":"c"}}  "#,
+            "",
+        ];
+        for body in bodies {
+            same::<Small>(body);
+            same::<Tagged>(body);
+            same::<Kind>(body);
+            same::<serde_json::Value>(body);
+            same::<HashMap<String, serde_json::Value>>(body);
+            same::<Option<Small>>(body);
+            let raw = |r: Result<(String, String, RawJson), String>| {
+                r.map(|(id, kind, raw)| (id, kind, raw.get().to_owned()))
+            };
+            assert_eq!(
+                raw(together(body.as_bytes())),
+                raw(apart(body.as_bytes())),
+                "{body}"
+            );
+        }
+    }
+}

@@ -60,12 +60,14 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::pick::{self, Field};
 use super::preset::{self, Settings, preset_options};
 use super::{Event, RawJson};
 use crate::error::JsonError;
@@ -106,25 +108,38 @@ impl<T> Slack<T> {
     }
 }
 
+/// What the crate reads of an Events API body.
 #[derive(Deserialize)]
-struct Outer {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    event_id: Option<String>,
-    event: Option<Inner>,
+struct Outer<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event: Option<Inner<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Inner {
-    #[serde(rename = "type")]
-    kind: Option<String>,
+struct Inner<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
-struct Interaction {
-    #[serde(rename = "type")]
-    kind: String,
+struct Interaction<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
 }
+
+/// [`Outer`]'s fields, read in the same pass as the body.
+static OUTER: [Field; 3] = [
+    Field::Top("type"),
+    Field::Top("event_id"),
+    Field::In("event", "type"),
+];
+
+/// [`Interaction`]'s field, read in the same pass as the payload.
+static INTERACTION: [Field; 1] = [Field::Top("type")];
 
 fn unexpected(message: &'static str) -> Error {
     Error::UnexpectedPayload(JsonError::custom(message))
@@ -166,7 +181,20 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
         let digest = || MessageId::digest(NAME, payload);
         let first = payload.iter().find(|b| !b.is_ascii_whitespace());
         let (id, kind, body) = if first == Some(&b'{') {
-            let outer: Outer = verified.json()?;
+            let (outer, body) = preset::parse_with::<T, _, 3>(
+                payload,
+                &OUTER,
+                |[kind, event_id, event_kind]| {
+                    Some(Outer {
+                        kind: pick::optional_str(kind)?,
+                        event_id: pick::optional_str(event_id)?,
+                        event: Some(Inner {
+                            kind: pick::optional_str(event_kind)?,
+                        }),
+                    })
+                },
+                crate::json::parse_json::<Outer<'_>>,
+            )?;
             let (id, kind) = match outer.kind.as_deref() {
                 Some("event_callback") => {
                     let id = outer
@@ -177,7 +205,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
                         .event
                         .and_then(|event| event.kind)
                         .ok_or_else(|| unexpected("event_callback without event.type"))?;
-                    (MessageId::new(NAME, &id), kind)
+                    (MessageId::new(NAME, &id), kind.into_owned())
                 }
                 Some(kind) => {
                     let id = match outer.event_id.as_deref() {
@@ -188,13 +216,21 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
                 }
                 None => return Err(unexpected("missing field `type`")),
             };
-            (id, kind, verified.json()?)
+            (id, kind, body)
         } else {
             let fields = form_fields(payload)?;
             if let Some(json) = fields.get("payload").and_then(serde_json::Value::as_str) {
-                let interaction: Interaction = crate::json::parse_json(json.as_bytes())?;
-                let body = crate::json::parse_json(json.as_bytes())?;
-                (digest(), interaction.kind, body)
+                let (interaction, body) = preset::parse_with::<T, _, 1>(
+                    json.as_bytes(),
+                    &INTERACTION,
+                    |[kind]| {
+                        Some(Interaction {
+                            kind: kind?.into_str()?,
+                        })
+                    },
+                    crate::json::parse_json::<Interaction<'_>>,
+                )?;
+                (digest(), interaction.kind.into_owned(), body)
             } else {
                 let kind = fields
                     .get("command")

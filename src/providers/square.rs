@@ -57,7 +57,8 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Event, RawJson};
+use super::pick::{self, Field};
+use super::{Event, RawJson, preset};
 use crate::headers::text;
 use crate::verify::{HmacScheme, SignatureEncoding};
 use crate::{
@@ -201,8 +202,23 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Square<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let envelope: Envelope<'_> = crate::json::parse_json_object(verified.payload())?;
-        let body = verified.json()?;
+        static FIELDS: [Field; 3] = [
+            Field::Top("event_id"),
+            Field::Top("type"),
+            Field::Top("created_at"),
+        ];
+        let (envelope, body) = preset::parse_with::<T, _, 3>(
+            verified.payload(),
+            &FIELDS,
+            |[event_id, kind, created_at]| {
+                Some(Envelope {
+                    event_id: event_id?.into_str()?,
+                    kind: pick::optional_str(kind)?,
+                    created_at: pick::optional_str(created_at)?,
+                })
+            },
+            crate::json::parse_json_object::<Envelope<'_>>,
+        )?;
         let timestamp = envelope
             .created_at
             .and_then(|at| OffsetDateTime::parse(&at, &Rfc3339).ok());

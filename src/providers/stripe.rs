@@ -56,6 +56,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+use super::pick::Field;
 use super::preset::{self, Settings, preset_options};
 use super::{Event, RawJson};
 use crate::verify::HmacScheme;
@@ -146,8 +147,8 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Stripe<T> {
         Ok(preset::with_unix_timestamp(Verified::new(body), seconds))
     }
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let (id, kind) = preset::id_and_kind(verified.payload(), "id", "type")?;
-        let body: T = verified.json()?;
+        static FIELDS: [Field; 2] = [Field::Top("id"), Field::Top("type")];
+        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), &FIELDS)?;
         Ok(Delivery::new(
             MessageId::new(NAME, &id),
             Event::new(kind, body),

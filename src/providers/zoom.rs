@@ -55,12 +55,14 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::pick::Field;
 use super::preset::{self, Settings, preset_options};
 use super::{Event, RawJson};
 use crate::verify::HmacScheme;
@@ -100,8 +102,9 @@ impl<T> Zoom<T> {
 }
 
 #[derive(Deserialize)]
-struct Head {
-    event: String,
+struct Head<'a> {
+    #[serde(borrow)]
+    event: Cow<'a, str>,
 }
 
 impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Zoom<T> {
@@ -136,11 +139,16 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Zoom<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let head: Head = crate::json::parse_json_object(verified.payload())?;
-        let body: T = verified.json()?;
+        static FIELDS: [Field; 1] = [Field::Top("event")];
+        let (kind, body) = preset::parse_with::<T, _, 1>(
+            verified.payload(),
+            &FIELDS,
+            |[event]| event?.into_str(),
+            |payload| crate::json::parse_json_object::<Head<'_>>(payload).map(|head| head.event),
+        )?;
         Ok(Delivery::new(
             MessageId::digest(NAME, verified.payload()),
-            Event::new(head.event, body),
+            Event::new(kind, body),
             verified.timestamp(),
         ))
     }
