@@ -34,13 +34,14 @@ impl Settings {
     /// [`Error::TimestampOutOfTolerance`] when `unix_seconds` is further from now than the
     /// tolerance, in either direction (edges included); nothing without a window.
     pub(crate) fn check_window(&self, unix_seconds: i64) -> Result<(), Error> {
+        self.check_window_nanos(i128::from(unix_seconds) * 1_000_000_000)
+    }
+
+    /// As [`check_window`](Settings::check_window), for a timestamp in unix nanoseconds.
+    pub(crate) fn check_window_nanos(&self, unix_nanos: i128) -> Result<(), Error> {
         match self.tolerance {
             None => Ok(()),
-            Some(tolerance) => check_tolerance(
-                i128::from(unix_seconds) * 1_000_000_000,
-                self.clock.as_ref(),
-                tolerance,
-            ),
+            Some(tolerance) => check_tolerance(unix_nanos, self.clock.as_ref(), tolerance),
         }
     }
 
@@ -268,59 +269,126 @@ pub(crate) fn with_unix_timestamp(
     }
 }
 
-/// The builder methods, `Clone` and `Debug` of a preset `$name<T>` with fields `scheme`,
-/// `settings` and `event`.
-macro_rules! preset_options {
-    ($name:ident) => {
+/// What a preset holds, behind one `Arc` (a clone is one reference count): how deliveries are
+/// authenticated, the options every preset has, and what else its sender's scheme needs
+/// (`extra`: the URL Square and Twilio sign; `()` for the others).
+#[derive(Clone)]
+pub(crate) struct State<S, X = ()> {
+    pub(crate) scheme: S,
+    pub(crate) settings: Settings,
+    pub(crate) extra: X,
+}
+
+/// Declares a preset: `pub struct Name<T = RawJson>` holding an `Arc` of [`State`], with
+/// `Clone`, `Debug` (the scheme, which prints key counts and never key bytes, and the options),
+/// `with_body_limit`, and the constructor `Name::with_state(scheme, tolerance, extra)`.
+/// `pub struct Name(Scheme, Extra)` names the scheme's type and what `State::extra` holds
+/// (default `()`); the flags in brackets add:
+/// - `window`: `tolerance` and `clock` (the preset has a replay window);
+/// - `scheme`: a public `scheme()`, for the testing kit and users' own signers.
+macro_rules! preset {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident($scheme:ty $(, $extra:ty)?) $([$($flag:ident),*])?;
+    ) => {
+        $(#[$meta])*
+        pub struct $name<T = RawJson> {
+            inner: std::sync::Arc<
+                $crate::providers::preset::State<$scheme $(, $extra)?>,
+            >,
+            event: std::marker::PhantomData<fn() -> T>,
+        }
+
+        impl<T> $name<T> {
+            /// The preset from its scheme, default window (`None`: none) and extra state.
+            fn with_state(
+                scheme: $scheme,
+                tolerance: Option<std::time::Duration>,
+                extra: preset!(@extra $($extra)?),
+            ) -> Self {
+                let settings = $crate::providers::preset::Settings::new(tolerance);
+                Self {
+                    inner: std::sync::Arc::new($crate::providers::preset::State {
+                        scheme,
+                        settings,
+                        extra,
+                    }),
+                    event: std::marker::PhantomData,
+                }
+            }
+
+            /// The options (for the testing kit's signers: "now" on the preset's clock).
+            #[allow(dead_code)]
+            pub(crate) fn settings(&self) -> &$crate::providers::preset::Settings {
+                &self.inner.settings
+            }
+
+            /// Sets the largest accepted body in bytes (default 1 MiB).
+            #[must_use]
+            pub fn with_body_limit(mut self, limit: usize) -> Self {
+                std::sync::Arc::make_mut(&mut self.inner).settings.body_limit = limit;
+                self
+            }
+        }
+
+        $($(preset!(@flag $flag $name, $scheme);)*)?
+
+        impl<T> Clone for $name<T> {
+            fn clone(&self) -> Self {
+                Self {
+                    inner: std::sync::Arc::clone(&self.inner),
+                    event: std::marker::PhantomData,
+                }
+            }
+        }
+
+        impl<T> std::fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let settings = &self.inner.settings;
+                f.debug_struct(stringify!($name))
+                    .field("scheme", &self.inner.scheme)
+                    $(.field("extra", &preset!(@show self.inner.extra, $extra)))?
+                    .field("tolerance", &settings.tolerance)
+                    .field("clock", &settings.clock)
+                    .field("body_limit", &settings.body_limit)
+                    .finish()
+            }
+        }
+    };
+    (@extra) => { () };
+    (@extra $extra:ty) => { $extra };
+    (@show $value:expr, $extra:ty) => { $value };
+    (@flag window $name:ident, $scheme:ty) => {
         impl<T> $name<T> {
             /// Sets the replay window: a timestamp further than `tolerance` from now, in either
             /// direction, is refused (edges included). The default is in the module docs.
             #[must_use]
             pub fn tolerance(mut self, tolerance: std::time::Duration) -> Self {
-                self.settings.tolerance = Some(tolerance);
+                std::sync::Arc::make_mut(&mut self.inner).settings.tolerance = Some(tolerance);
                 self
             }
 
             /// Sets where "now" comes from (default the system clock); tests inject a
             /// [`ManualClock`](crate::clock::ManualClock).
             #[must_use]
-            pub fn clock(mut self, clock: std::sync::Arc<dyn crate::clock::Clock>) -> Self {
-                self.settings.clock = clock;
+            pub fn clock(mut self, clock: std::sync::Arc<dyn $crate::clock::Clock>) -> Self {
+                std::sync::Arc::make_mut(&mut self.inner).settings.clock = clock;
                 self
             }
-
-            /// Sets the largest accepted body in bytes (default 1 MiB).
+        }
+    };
+    (@flag scheme $name:ident, $scheme:ty) => {
+        impl<T> $name<T> {
+            /// How deliveries are authenticated; its `sign` (feature `testing`) makes the
+            /// signature the sender would send.
             #[must_use]
-            pub fn with_body_limit(mut self, limit: usize) -> Self {
-                self.settings.body_limit = limit;
-                self
-            }
-        }
-
-        impl<T> Clone for $name<T> {
-            fn clone(&self) -> Self {
-                Self {
-                    scheme: self.scheme.clone(),
-                    settings: self.settings.clone(),
-                    event: std::marker::PhantomData,
-                }
-            }
-        }
-
-        /// The scheme (key counts, never key bytes) and the options.
-        impl<T> std::fmt::Debug for $name<T> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($name))
-                    .field("scheme", &self.scheme)
-                    .field("tolerance", &self.settings.tolerance)
-                    .field("clock", &self.settings.clock)
-                    .field("body_limit", &self.settings.body_limit)
-                    .finish()
+            pub fn scheme(&self) -> &$scheme {
+                &self.inner.scheme
             }
         }
     };
 }
-pub(crate) use preset_options;
+pub(crate) use preset;
 
 #[cfg(test)]
 mod tests {

@@ -45,17 +45,15 @@
 //! ```
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
-use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
+use super::preset::preset;
 use super::read::{optional_header, required_header};
 use super::{Event, RawJson};
 use crate::headers::text;
 use crate::verify::{HmacScheme, SignatureEncoding};
-use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
+use crate::{Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
 /// The namespace of Shopify message ids.
 pub const NAME: &str = "shopify";
@@ -69,61 +67,18 @@ pub const EVENT_ID_HEADERS: [&str; 2] = ["x-shopify-event-id", "shopify-event-id
 /// The topic, and its Events spelling.
 pub const TOPIC_HEADERS: [&str; 2] = ["x-shopify-topic", "shopify-topic"];
 
-/// Receives Shopify webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
-/// start-up; clone freely.
-pub struct Shopify<T = RawJson> {
-    inner: Arc<Inner>,
-    event: PhantomData<fn() -> T>,
-}
-
-#[derive(Clone)]
-struct Inner {
-    scheme: HmacScheme,
-    body_limit: usize,
+preset! {
+    /// Receives Shopify webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
+    /// start-up; clone freely.
+    pub struct Shopify(HmacScheme) [scheme];
 }
 
 impl<T> Shopify<T> {
     /// A receiver for the app's client secret(s) (several during a rotation).
     #[must_use]
     pub fn new(secrets: impl Into<Keyring>) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                scheme: HmacScheme::in_body(secrets).encoding(SignatureEncoding::Base64),
-                body_limit: DEFAULT_BODY_LIMIT,
-            }),
-            event: PhantomData,
-        }
-    }
-
-    /// Sets the largest accepted body in bytes (default 1 MiB).
-    #[must_use]
-    pub fn with_body_limit(mut self, limit: usize) -> Self {
-        Arc::make_mut(&mut self.inner).body_limit = limit;
-        self
-    }
-
-    /// How deliveries are authenticated (the signature is read from either header name).
-    #[must_use]
-    pub fn scheme(&self) -> &HmacScheme {
-        &self.inner.scheme
-    }
-}
-
-impl<T> Clone for Shopify<T> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-            event: PhantomData,
-        }
-    }
-}
-
-impl<T> fmt::Debug for Shopify<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shopify")
-            .field("body_limit", &self.inner.body_limit)
-            .field("scheme", &self.inner.scheme)
-            .finish()
+        let scheme = HmacScheme::in_body(secrets).encoding(SignatureEncoding::Base64);
+        Self::with_state(scheme, None, ())
     }
 }
 
@@ -143,7 +98,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Shopify<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.inner.body_limit
+        self.inner.settings.body_limit
     }
 
     fn verify<'a, H: Headers + ?Sized>(

@@ -61,14 +61,13 @@
 //! ```
 
 use std::borrow::Cow;
-use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::pick::{self, Field};
-use super::preset::{self, Settings, preset_options};
+use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::error::JsonError;
 use crate::verify::HmacScheme;
@@ -86,25 +85,21 @@ pub const TIMESTAMP_HEADER: &str = "x-slack-request-timestamp";
 /// The default window: 300 s either side of now.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
-/// Receives Slack requests; the body is parsed into `T` (default [`RawJson`]) as the module
-/// docs' table says. Build once, clone freely.
-pub struct Slack<T = RawJson> {
-    pub(crate) scheme: HmacScheme,
-    pub(crate) settings: Settings,
-    event: PhantomData<fn() -> T>,
+preset! {
+    /// Receives Slack requests; the body is parsed into `T` (default [`RawJson`]) as the module
+    /// docs' table says. Build once, clone freely.
+    pub struct Slack(HmacScheme) [window, scheme];
 }
-
-preset_options!(Slack);
 
 impl<T> Slack<T> {
     /// A receiver for the app's signing secret(s).
     #[must_use]
     pub fn new(secrets: impl Into<Keyring>) -> Self {
-        Self {
-            scheme: HmacScheme::in_body(secrets).prefix("v0="),
-            settings: Settings::new(Some(DEFAULT_TOLERANCE)),
-            event: PhantomData,
-        }
+        Self::with_state(
+            HmacScheme::in_body(secrets).prefix("v0="),
+            Some(DEFAULT_TOLERANCE),
+            (),
+        )
     }
 }
 
@@ -153,7 +148,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.settings.body_limit
+        self.inner.settings.body_limit
     }
 
     /// # Errors
@@ -167,8 +162,8 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
         preset::verify_v0(
-            &self.scheme,
-            &self.settings,
+            &self.inner.scheme,
+            &self.inner.settings,
             headers,
             body,
             SIGNATURE_HEADER,

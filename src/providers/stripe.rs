@@ -51,13 +51,12 @@
 //! ```
 
 use std::borrow::Cow;
-use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
 use super::pick::Field;
-use super::preset::{self, Settings, preset_options};
+use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::verify::HmacScheme;
 use crate::verify::encoding::SignatureEncoding;
@@ -76,25 +75,21 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 /// secret); later ones are ignored.
 pub const MAX_V1_ENTRIES: usize = 8;
 
-/// Receives Stripe events; the body is parsed into `T` (default [`RawJson`]). Build once,
-/// clone freely.
-pub struct Stripe<T = RawJson> {
-    pub(crate) scheme: HmacScheme,
-    pub(crate) settings: Settings,
-    event: PhantomData<fn() -> T>,
+preset! {
+    /// Receives Stripe events; the body is parsed into `T` (default [`RawJson`]). Build once,
+    /// clone freely.
+    pub struct Stripe(HmacScheme) [window, scheme];
 }
-
-preset_options!(Stripe);
 
 impl<T> Stripe<T> {
     /// A receiver for the endpoint's signing secret(s), each the whole `whsec_...` text.
     #[must_use]
     pub fn new(secrets: impl Into<Keyring>) -> Self {
-        Self {
-            scheme: HmacScheme::in_body(secrets).encoding(SignatureEncoding::Hex),
-            settings: Settings::new(Some(DEFAULT_TOLERANCE)),
-            event: PhantomData,
-        }
+        Self::with_state(
+            HmacScheme::in_body(secrets).encoding(SignatureEncoding::Hex),
+            Some(DEFAULT_TOLERANCE),
+            (),
+        )
     }
 }
 
@@ -106,7 +101,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Stripe<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.settings.body_limit
+        self.inner.settings.body_limit
     }
 
     /// # Errors
@@ -131,7 +126,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Stripe<T> {
         }
         let t = timestamp.ok_or(Error::MissingTimestamp)?;
         let seconds = preset::unix_seconds(t)?;
-        self.settings.check_window(seconds)?;
+        self.inner.settings.check_window(seconds)?;
         let v1 = value
             .split(',')
             .filter_map(|item| match item.trim().split_once('=') {
@@ -139,7 +134,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Stripe<T> {
                 _ => None,
             });
         preset::match_any(
-            &self.scheme.keys,
+            &self.inner.scheme.keys,
             &[t.as_bytes(), b".", body],
             v1,
             MAX_V1_ENTRIES,
