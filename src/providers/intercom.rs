@@ -109,24 +109,19 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Intercom<T> {
             Field::Top("topic"),
             Field::Top("created_at"),
         ];
-        let (envelope, body) = preset::parse_with::<T, _, 3>(
+        let ((id, topic, created_at), body) = preset::id_kind_at_and_body::<T, _>(
             verified.payload(),
             &FIELDS,
-            |[id, topic, created_at]| {
-                Some(Envelope {
-                    id: id?.into_str()?,
-                    topic: pick::optional_str(topic)?,
-                    created_at: pick::optional_i64(created_at)?,
-                })
+            pick::optional_i64,
+            |payload| {
+                let envelope: Envelope<'_> = crate::json::parse_json_object(payload)?;
+                Ok((envelope.id, envelope.topic, envelope.created_at))
             },
-            crate::json::parse_json_object::<Envelope<'_>>,
         )?;
-        let timestamp = envelope
-            .created_at
-            .and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok());
+        let timestamp = created_at.and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok());
         Ok(Delivery::new(
-            MessageId::new(NAME, &envelope.id),
-            Event::new(envelope.topic.unwrap_or_default(), body),
+            MessageId::new(NAME, &id),
+            Event::new(topic.unwrap_or_default(), body),
             timestamp,
         ))
     }

@@ -182,25 +182,30 @@ macro_rules! forward {
     };
 }
 
+impl<'s, 'de, D, const N: usize> Picking<'s, 'de, D, N> {
+    /// The inner deserializer, and `visitor` wrapped so that its map is read through
+    /// [`PickingMap`].
+    fn wrap<V>(self, visitor: V) -> (D, PickingVisitor<'s, 'de, V, N>) {
+        let visitor = PickingVisitor {
+            visitor,
+            state: self.state,
+            scope: self.scope,
+        };
+        (self.de, visitor)
+    }
+}
+
 impl<'de, D: Deserializer<'de>, const N: usize> Deserializer<'de> for Picking<'_, 'de, D, N> {
     type Error = D::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        let Picking { de, state, scope } = self;
-        de.deserialize_any(PickingVisitor {
-            visitor,
-            state,
-            scope,
-        })
+        let (de, visitor) = self.wrap(visitor);
+        de.deserialize_any(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        let Picking { de, state, scope } = self;
-        de.deserialize_map(PickingVisitor {
-            visitor,
-            state,
-            scope,
-        })
+        let (de, visitor) = self.wrap(visitor);
+        de.deserialize_map(visitor)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -209,25 +214,13 @@ impl<'de, D: Deserializer<'de>, const N: usize> Deserializer<'de> for Picking<'_
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        let Picking { de, state, scope } = self;
-        de.deserialize_struct(
-            name,
-            fields,
-            PickingVisitor {
-                visitor,
-                state,
-                scope,
-            },
-        )
+        let (de, visitor) = self.wrap(visitor);
+        de.deserialize_struct(name, fields, visitor)
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        let Picking { de, state, scope } = self;
-        de.deserialize_option(PickingVisitor {
-            visitor,
-            state,
-            scope,
-        })
+        let (de, visitor) = self.wrap(visitor);
+        de.deserialize_option(visitor)
     }
 
     /// `T` skips the value: it is read as any value, so that the fields inside are seen.

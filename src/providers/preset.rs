@@ -138,6 +138,26 @@ pub(crate) fn id_kind_and_body<'p, T: DeserializeOwned>(
     )
 }
 
+/// The body as `T`, with what Square and Intercom read beside it: an id (a string), a type (an
+/// optional string) and a creation time read by `at` (`None` when of another type), under the
+/// names of `fields`; `head` is the preset's own reader of the three.
+pub(crate) fn id_kind_at_and_body<'p, T: DeserializeOwned, A>(
+    payload: &'p [u8],
+    fields: &'static [Field; 3],
+    at: fn(Option<pick::Scalar<'p>>) -> Option<Option<A>>,
+    head: impl FnOnce(&'p [u8]) -> Result<IdKindAt<'p, A>, Error>,
+) -> Result<(IdKindAt<'p, A>, T), Error> {
+    parse_with(
+        payload,
+        fields,
+        |[id, kind, created]| Some((id?.into_str()?, pick::optional_str(kind)?, at(created)?)),
+        head,
+    )
+}
+
+/// An id, a type if any and a creation time if any.
+pub(crate) type IdKindAt<'p, A> = (Cow<'p, str>, Option<Cow<'p, str>>, Option<A>);
+
 /// An id and a type, borrowed from the body where they hold no escape.
 pub(crate) type IdAndKind<'p> = (Cow<'p, str>, Cow<'p, str>);
 

@@ -44,14 +44,11 @@
 //! # }
 //! ```
 
-use std::borrow::Cow;
-
 use serde::de::DeserializeOwned;
 
 use super::preset::preset;
-use super::read::{optional_header, required_header};
+use super::read;
 use super::{Event, RawJson};
-use crate::headers::text;
 use crate::verify::{HmacScheme, SignatureEncoding};
 use crate::{Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
@@ -82,11 +79,24 @@ impl<T> Shopify<T> {
     }
 }
 
+/// Every header this preset reads, under both spellings, in one pass: the signature, the
+/// webhook id, the event id and the topic.
+fn read_all<H: Headers + ?Sized>(headers: &H) -> [(&'static str, Option<&[u8]>); 8] {
+    let [s, s2] = SIGNATURE_HEADERS;
+    let [w, w2] = WEBHOOK_ID_HEADERS;
+    let [e, e2] = EVENT_ID_HEADERS;
+    let [t, t2] = TOPIC_HEADERS;
+    read::each(headers, [s, s2, w, w2, e, e2, t, t2])
+}
+
 /// The id and topic the headers carry: the event id where present, else the delivery's.
-fn id_and_topic<H: Headers + ?Sized>(headers: &H) -> Result<(&str, &str), Error> {
-    let webhook_id = required_header(headers, &WEBHOOK_ID_HEADERS)?;
-    let event_id = optional_header(headers, &EVENT_ID_HEADERS)?;
-    let topic = required_header(headers, &TOPIC_HEADERS)?;
+fn id_and_topic<'h>(
+    found: &[(&'static str, Option<&'h [u8]>); 8],
+) -> Result<(&'h str, &'h str), Error> {
+    let [_, _, w, w2, e, e2, t, t2] = *found;
+    let webhook_id = read::required(&[w, w2])?;
+    let event_id = read::optional(&[e, e2])?;
+    let topic = read::required(&[t, t2])?;
     Ok((event_id.unwrap_or(webhook_id), topic))
 }
 
@@ -106,17 +116,11 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Shopify<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let signature = SIGNATURE_HEADERS
-            .iter()
-            .find_map(|name| headers.get(name))
-            .ok_or(Error::MissingSignature {
-                location: Cow::Borrowed(SIGNATURE_HEADERS[0]),
-            })?;
-        let signature = text(signature).ok_or(Error::MalformedSignature {
-            reason: "not UTF-8",
-        })?;
+        let found = read_all(headers);
+        let [s, s2, ..] = found;
+        let signature = read::signature(&[s, s2])?;
         let verified = self.inner.scheme.verify_parts(&[], body, signature)?;
-        let (id, topic) = id_and_topic(headers)?;
+        let (id, topic) = id_and_topic(&found)?;
         Ok(verified.with_id(id).with_kind(topic))
     }
 
@@ -139,7 +143,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Shopify<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<crate::dangerous::Unverified<'a>, Error> {
-        let (id, topic) = id_and_topic(headers)?;
+        let (id, topic) = id_and_topic(&read_all(headers))?;
         Ok(crate::dangerous::Unverified::new(body)
             .with_id(id)
             .with_kind(topic))

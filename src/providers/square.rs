@@ -56,8 +56,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::pick::{self, Field};
 use super::preset::{self, preset};
+use super::read;
 use super::{Event, RawJson};
-use crate::headers::text;
 use crate::verify::{HmacScheme, SignatureEncoding};
 use crate::{ConfigError, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
@@ -137,14 +137,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Square<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let signature = headers
-            .get(SIGNATURE_HEADER)
-            .ok_or(Error::MissingSignature {
-                location: Cow::Borrowed(SIGNATURE_HEADER),
-            })?;
-        let signature = text(signature).ok_or(Error::MalformedSignature {
-            reason: "not UTF-8",
-        })?;
+        let signature = read::signature(&[(SIGNATURE_HEADER, headers.get(SIGNATURE_HEADER))])?;
         self.inner
             .scheme
             .verify_parts(&[self.inner.extra.as_bytes()], body, signature)
@@ -156,24 +149,19 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Square<T> {
             Field::Top("type"),
             Field::Top("created_at"),
         ];
-        let (envelope, body) = preset::parse_with::<T, _, 3>(
+        let ((event_id, kind, created_at), body) = preset::id_kind_at_and_body::<T, _>(
             verified.payload(),
             &FIELDS,
-            |[event_id, kind, created_at]| {
-                Some(Envelope {
-                    event_id: event_id?.into_str()?,
-                    kind: pick::optional_str(kind)?,
-                    created_at: pick::optional_str(created_at)?,
-                })
+            pick::optional_str,
+            |payload| {
+                let envelope: Envelope<'_> = crate::json::parse_json_object(payload)?;
+                Ok((envelope.event_id, envelope.kind, envelope.created_at))
             },
-            crate::json::parse_json_object::<Envelope<'_>>,
         )?;
-        let timestamp = envelope
-            .created_at
-            .and_then(|at| OffsetDateTime::parse(&at, &Rfc3339).ok());
+        let timestamp = created_at.and_then(|at| OffsetDateTime::parse(&at, &Rfc3339).ok());
         Ok(Delivery::new(
-            MessageId::new(NAME, &envelope.event_id),
-            Event::new(envelope.kind.unwrap_or_default(), body),
+            MessageId::new(NAME, &event_id),
+            Event::new(kind.unwrap_or_default(), body),
             timestamp,
         ))
     }

@@ -76,7 +76,7 @@ use serde::de::DeserializeOwned;
 use sha2::Digest as _;
 
 use super::preset::preset;
-use super::read::optional_header;
+use super::read::{self, optional_header};
 use super::square::check_url;
 use super::{Event, RawJson};
 use crate::headers::text;
@@ -239,14 +239,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let signature = headers
-            .get(SIGNATURE_HEADER)
-            .ok_or(Error::MissingSignature {
-                location: Cow::Borrowed(SIGNATURE_HEADER),
-            })?;
-        let signature = text(signature).ok_or(Error::MalformedSignature {
-            reason: "not UTF-8",
-        })?;
+        let signature = read::signature(&[(SIGNATURE_HEADER, headers.get(SIGNATURE_HEADER))])?;
         let shared_key = headers
             .get(SETTINGS_HEADER)
             .and_then(text)
