@@ -1,10 +1,10 @@
 // Paddle cross-check: re-verify every case of paddle.json with @paddle/paddle-node-sdk's
 // paddle.webhooks.isSignatureValid, with Date frozen at the case's "now".
-import { sdk, sdkLabel, crossCheck, header, freezeClock } from './_common.mjs';
+import { sdk, sdkLabel, crossCheck, header, readVectors, freezeClock } from './_common.mjs';
 
 const { Paddle } = await sdk('@paddle/paddle-node-sdk');
 const paddle = new Paddle('test_not_a_real_api_key');
-const { secret } = JSON.parse((await import('node:fs')).readFileSync(new URL('./paddle.json', import.meta.url), 'utf8'));
+const { secret } = readVectors('paddle');
 
 await crossCheck('paddle', sdkLabel('@paddle/paddle-node-sdk'), ['new Paddle(apiKey).webhooks.isSignatureValid(requestBody, secretKey, signature)'], async (c) => {
   freezeClock(c.now);

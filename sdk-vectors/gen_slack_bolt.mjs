@@ -1,10 +1,10 @@
 // Slack cross-check: re-verify every case of slack.json (made with slack_sdk) with
 // @slack/bolt's verifySlackRequest, the way Bolt's HTTP receiver calls it (timestamp header
 // converted with Number()), with nowMilliseconds pinned to the case's "now".
-import { sdk, sdkLabel, crossCheck, header } from './_common.mjs';
+import { sdk, sdkLabel, crossCheck, header, readVectors } from './_common.mjs';
 
 const { verifySlackRequest } = await sdk('@slack/bolt');
-const { secret } = JSON.parse((await import('node:fs')).readFileSync(new URL('./slack.json', import.meta.url), 'utf8'));
+const { secret } = readVectors('slack');
 
 await crossCheck('slack', sdkLabel('@slack/bolt'), ['verifySlackRequest({ signingSecret, body, headers, nowMilliseconds })'], (c) => {
   try {

@@ -1,8 +1,8 @@
 // Square cross-check: re-verify every case of square.json with the Node SDK's WebhooksHelper.verifySignature.
-import { sdk, sdkLabel, crossCheck, header } from './_common.mjs';
+import { sdk, sdkLabel, crossCheck, header, readVectors } from './_common.mjs';
 
 const { WebhooksHelper } = await sdk('square');
-const { secret } = JSON.parse((await import('node:fs')).readFileSync(new URL('./square.json', import.meta.url), 'utf8'));
+const { secret } = readVectors('square');
 
 await crossCheck('square', sdkLabel('square'), ['WebhooksHelper.verifySignature({ requestBody, signatureHeader, signatureKey, notificationUrl })'], async (c) => {
   try {

@@ -1,10 +1,10 @@
 // Stripe cross-check: re-verify every case of stripe.json (made with the Python SDK) with the
 // Node SDK's stripe.webhooks.constructEvent, receivedAt pinned to the case's "now".
-import { sdk, sdkLabel, crossCheck, header } from './_common.mjs';
+import { sdk, sdkLabel, crossCheck, header, readVectors } from './_common.mjs';
 
 const Stripe = (await sdk('stripe')).default;
 const stripe = new Stripe('sk_test_not_a_real_key');
-const { secret } = JSON.parse((await import('node:fs')).readFileSync(new URL('./stripe.json', import.meta.url), 'utf8'));
+const { secret } = readVectors('stripe');
 
 await crossCheck('stripe', sdkLabel('stripe'), ['stripe.webhooks.constructEvent(payload, header, secret, tolerance=300, undefined, receivedAtMs)'], (c) => {
   try {

@@ -1,10 +1,10 @@
 // Twilio cross-check: re-verify every case of twilio.json with the Node SDK: validateRequest for form
 // bodies (params decoded with URLSearchParams; repeated names become arrays, as body parsers do) and
 // validateRequestWithBody for JSON bodies signed through bodySHA256.
-import { sdk, sdkLabel, crossCheck, header } from './_common.mjs';
+import { sdk, sdkLabel, crossCheck, header, readVectors } from './_common.mjs';
 
 const twilio = (await sdk('twilio')).default;
-const doc = JSON.parse((await import('node:fs')).readFileSync(new URL('./twilio.json', import.meta.url), 'utf8'));
+const doc = readVectors('twilio');
 
 function formParams(body) {
   const params = {};

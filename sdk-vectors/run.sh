@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install the senders' official SDKs (exact versions) into scratch space and regenerate every <sender>.json.
-# Needs python3 (3.11+), node (20+) and npm; network access only to PyPI and the npm registry.
+# Regenerate every <sender>.json with the senders' official SDKs, installed at the pinned versions by
+# install.sh (skipped when SDKWORK_INSTALLED=1). Output: the directory given as $1, else this one.
 # Scratch space: $SDKWORK (default /tmp/sdkwork); nothing is installed inside the repository.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -8,19 +8,10 @@ WORK=${SDKWORK:-/tmp/sdkwork}
 export SDKWORK_NPM="$WORK/npm"
 unset TEST_MODE  # paddle-python-sdk turns its time-drift check off when TEST_MODE is set
 export PYTHONDONTWRITEBYTECODE=1  # keep __pycache__ out of the repository
+export SDK_VECTORS_OUT=${1:-$HERE}
+mkdir -p "$SDK_VECTORS_OUT"
 
-PY_PKGS=(stripe==16.1.0 slack_sdk==3.48.0 twilio==9.13.0 sendgrid==6.12.5 paddle-python-sdk==1.16.1
-         squareup==46.0.0.20260916 cryptography==51.0.1)
-NPM_PKGS=(@octokit/webhooks-methods@6.0.0 stripe@23.2.0 @shopify/shopify-api@15.0.0 @slack/bolt@5.1.0
-          @zoom/rivet@0.4.0 discord-interactions@4.4.0 @linear/sdk@98.0.0 @paddle/paddle-node-sdk@3.10.0
-          square@46.0.0 twilio@6.3.1)
-
-mkdir -p "$WORK" "$SDKWORK_NPM"
-[ -x "$WORK/venv/bin/python" ] || python3 -m venv "$WORK/venv"
-"$WORK/venv/bin/pip" install --quiet --disable-pip-version-check "${PY_PKGS[@]}"
-[ -f "$SDKWORK_NPM/package.json" ] || echo '{ "private": true }' > "$SDKWORK_NPM/package.json"
-# @shopify/shopify-api 15 declares node >= 22 but runs on node 20 for what is used here.
-npm install --prefix "$SDKWORK_NPM" --save-exact --no-audit --no-fund --loglevel=error --engine-strict=false "${NPM_PKGS[@]}"
+[ "${SDKWORK_INSTALLED:-}" = 1 ] || SDKWORK="$WORK" bash "$HERE/install.sh"
 
 cd "$HERE"
 for g in stripe slack twilio square paddle sendgrid; do "$WORK/venv/bin/python" "gen_$g.py"; done

@@ -2,9 +2,21 @@
 //! never panic, and every error maps to a 4xx status. Signed mutations of genuine deliveries
 //! exercise the parsers behind verification, where a crash would be reachable by anyone who
 //! holds a key (or by a sender with a bug).
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+//!
+//! The mainstream presets' readers (signature headers, signed URLs, form bodies) are checked
+//! here with the fuzz target `preset_readers`'s own code: every seed under
+//! `fuzz/seeds/preset_readers/`, and arbitrary inputs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
+#[path = "../fuzz/fuzz_targets/readers.rs"]
+#[allow(unreachable_pub)]
+mod readers;
 
 use common::*;
 use proptest::prelude::*;
@@ -141,5 +153,44 @@ proptest! {
         assert_client_error(r.verify_and_parse(request.headers(), request.body()))?;
         let request = m.sign(body);
         assert_client_error(m.verify_and_parse(request.headers(), request.body()))?;
+    }
+}
+
+/// Every seed of the fuzz target `preset_readers` passes its checks, those named `genuine`
+/// (a sender's own signature, URL or form) are accepted, and every reader has a seed.
+#[test]
+fn the_preset_readers_seeds_pass_their_checks() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/preset_readers");
+    let mut readers_seen = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let seed = std::fs::read(&path).unwrap();
+        let accepted = readers::check(&seed);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(accepted || !name.contains("genuine"), "{name} was refused");
+        if let Some(selector) = seed.first() {
+            readers_seen.insert(selector % readers::READERS);
+        }
+    }
+    assert_eq!(
+        readers_seen.len(),
+        usize::from(readers::READERS),
+        "{readers_seen:?}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// The same readers on arbitrary parts: printable text with the characters the header
+    /// lists, URLs and forms are made of, so that most inputs get past the first byte.
+    #[test]
+    fn the_preset_readers_take_any_input(
+        selector in any::<u8>(),
+        parts in prop::collection::vec("[ -~]{0,60}", 0..4),
+    ) {
+        let mut data = vec![selector];
+        data.extend_from_slice(parts.join("\n").as_bytes());
+        readers::check(&data);
     }
 }

@@ -4,11 +4,10 @@
 #![cfg(all(feature = "inbox", feature = "postgres"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod inbox_contract;
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use webhook_receiver::inbox::PostgresInbox;
 
@@ -20,17 +19,7 @@ fn database() -> String {
 
 /// A table name no other test (or earlier run) uses.
 fn fresh_table() -> String {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!(
-        "inbox_t{}_{}_{}",
-        std::process::id(),
-        nanos % 1_000_000_000_000,
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("inbox_t{}", common::fresh_name())
 }
 
 /// An inbox on a fresh table, handed out by the factory (each contract test calls it once).

@@ -3,11 +3,12 @@
 #![cfg(all(feature = "inbox", feature = "redis"))]
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod inbox_contract;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use webhook_receiver::__private::InboxOps as _;
 use webhook_receiver::MessageId;
@@ -22,17 +23,8 @@ fn url() -> String {
 /// A connected inbox, and a factory of the same inbox under a prefix no other test (or earlier
 /// run) uses.
 async fn redis_inboxes() -> impl Fn() -> RedisInbox {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let base = RedisInbox::connect(&url()).await.unwrap();
-    move || {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        base.clone()
-            .with_prefix(format!("wr-inbox-test:{}:{nanos}:{n}:", std::process::id()))
-    }
+    move || base.clone().with_prefix(fresh_prefix())
 }
 
 inbox_contract_tests!(redis_inboxes());
@@ -86,13 +78,7 @@ fn url_on(db: u8) -> String {
 
 /// A key prefix no other test (or earlier run) uses.
 fn fresh_prefix() -> String {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("wr-inbox-test:{}:{nanos}:{n}:", std::process::id())
+    format!("wr-inbox-test:{}:", common::fresh_name())
 }
 
 /// The ids of the clients connected to database `db` (`CLIENT LIST`; ids are never reused).

@@ -23,7 +23,7 @@ use webhook_receiver::testing::discord::KeySigner;
 use webhook_receiver::{Error, Provider};
 
 fn vectors() -> Vectors {
-    sdk_vectors::load(include_str!("../sdk-vectors/discord.json"))
+    sdk_vectors::sender("discord")
 }
 
 fn provider(key: &str, now: i64) -> Discord {

@@ -7,13 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use sdk_vectors::{Case, check_all, load};
+use sdk_vectors::{Case, check_all};
 use webhook_receiver::clock::ManualClock;
 use webhook_receiver::providers::linear::Linear;
 use webhook_receiver::testing::{self, Signer as _};
 use webhook_receiver::{Error, Keyring, MessageId, Provider, Secret};
 
-const VECTORS: &str = include_str!("../sdk-vectors/linear.json");
 const NOW: i64 = 1_767_225_600;
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
@@ -23,7 +22,7 @@ fn linear(secret: &str, now: i64) -> Linear {
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 fn case(name: &str) -> Case {
-    load(VECTORS)
+    sdk_vectors::sender("linear")
         .cases
         .into_iter()
         .find(|c| c.name == name)
@@ -32,7 +31,7 @@ fn case(name: &str) -> Case {
 
 #[test]
 fn every_sdk_case_gets_the_sdks_verdict() {
-    let vectors = load(VECTORS);
+    let vectors = sdk_vectors::sender("linear");
     let secret = vectors.secret.clone().unwrap();
     let checked = check_all(&vectors, &[], |case: &Case| {
         linear(&secret, case.now)
@@ -45,7 +44,7 @@ fn every_sdk_case_gets_the_sdks_verdict() {
 
 #[test]
 fn id_kind_and_timestamp_are_as_documented() {
-    let secret = load(VECTORS).secret.unwrap();
+    let secret = sdk_vectors::sender("linear").secret.unwrap();
     let case = case("valid_issue_create");
     let delivery = linear(&secret, case.now)
         .verify_and_parse(&case.headers, case.body.as_bytes())
@@ -65,7 +64,7 @@ fn id_kind_and_timestamp_are_as_documented() {
 
 #[test]
 fn the_window_is_configurable_and_errors_are_precise() {
-    let secret = load(VECTORS).secret.unwrap();
+    let secret = sdk_vectors::sender("linear").secret.unwrap();
     let stale = case("stale_60001ms");
     let strict = linear(&secret, stale.now);
     assert!(matches!(
@@ -103,7 +102,7 @@ fn the_window_is_configurable_and_errors_are_precise() {
 
 #[test]
 fn the_testing_signer_signs_as_linear_does() {
-    let secret = load(VECTORS).secret.unwrap();
+    let secret = sdk_vectors::sender("linear").secret.unwrap();
     let valid = case("valid_issue_create");
     // The vector's body already has its timestamp: the signer signs it as it is.
     let at_vector = linear(&secret, valid.now);

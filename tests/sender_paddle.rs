@@ -22,7 +22,7 @@ use webhook_receiver::testing::Signer as _;
 use webhook_receiver::{Error, Keyring, Provider, Secret};
 
 fn vectors() -> Vectors {
-    sdk_vectors::load(include_str!("../sdk-vectors/paddle.json"))
+    sdk_vectors::sender("paddle")
 }
 
 fn provider(secret: &str, now: i64) -> Paddle {

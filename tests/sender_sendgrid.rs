@@ -24,7 +24,7 @@ use webhook_receiver::verify::PrivateKey;
 use webhook_receiver::{Error, MessageId, Provider};
 
 fn vectors() -> Vectors {
-    sdk_vectors::load(include_str!("../sdk-vectors/sendgrid.json"))
+    sdk_vectors::sender("sendgrid")
 }
 
 fn provider(key: &str, now: i64) -> SendGrid {

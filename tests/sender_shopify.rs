@@ -4,12 +4,10 @@
 mod sdk_vectors;
 
 use proptest::prelude::*;
-use sdk_vectors::{Case, check_all, load};
+use sdk_vectors::{Case, check_all};
 use webhook_receiver::providers::shopify::Shopify;
 use webhook_receiver::testing::{self, Signer as _};
 use webhook_receiver::{Error, Keyring, MessageId, Provider, Secret};
-
-const VECTORS: &str = include_str!("../sdk-vectors/shopify.json");
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 fn shopify(secret: &str) -> Shopify {
@@ -18,12 +16,12 @@ fn shopify(secret: &str) -> Shopify {
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 fn vectors_shopify() -> Shopify {
-    shopify(&load(VECTORS).secret.unwrap())
+    shopify(&sdk_vectors::sender("shopify").secret.unwrap())
 }
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 fn case(name: &str) -> Case {
-    load(VECTORS)
+    sdk_vectors::sender("shopify")
         .cases
         .into_iter()
         .find(|c| c.name == name)
@@ -33,7 +31,7 @@ fn case(name: &str) -> Case {
 #[test]
 fn every_sdk_case_gets_the_sdks_verdict() {
     let shopify = vectors_shopify();
-    let checked = check_all(&load(VECTORS), &[], |case: &Case| {
+    let checked = check_all(&sdk_vectors::sender("shopify"), &[], |case: &Case| {
         shopify
             .verify_and_parse(&case.headers, case.body.as_bytes())
             .map(drop)

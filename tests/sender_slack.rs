@@ -20,7 +20,7 @@ use webhook_receiver::testing::Signer as _;
 use webhook_receiver::{Error, Keyring, Provider, Secret};
 
 fn vectors() -> Vectors {
-    sdk_vectors::load(include_str!("../sdk-vectors/slack.json"))
+    sdk_vectors::sender("slack")
 }
 
 fn provider(secret: &str, now: i64) -> Slack {

@@ -4,12 +4,11 @@
 mod sdk_vectors;
 
 use proptest::prelude::*;
-use sdk_vectors::{Case, check_all, load};
+use sdk_vectors::{Case, check_all};
 use webhook_receiver::providers::square::Square;
 use webhook_receiver::testing::Signer as _;
 use webhook_receiver::{Error, Keyring, MessageId, Provider, Secret};
 
-const VECTORS: &str = include_str!("../sdk-vectors/square.json");
 const URL: &str = "https://hooks.example.test/square/webhook?tenant=acme";
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
@@ -19,7 +18,7 @@ fn square(key: &str, url: &str) -> Square {
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 fn case(name: &str) -> Case {
-    load(VECTORS)
+    sdk_vectors::sender("square")
         .cases
         .into_iter()
         .find(|c| c.name == name)
@@ -28,7 +27,7 @@ fn case(name: &str) -> Case {
 
 #[test]
 fn every_sdk_case_gets_the_sdks_verdict() {
-    let vectors = load(VECTORS);
+    let vectors = sdk_vectors::sender("square");
     let key = vectors.secret.clone().unwrap();
     let checked = check_all(&vectors, &[], |case: &Case| {
         square(&key, case.notification_url.as_deref().unwrap())
@@ -41,7 +40,7 @@ fn every_sdk_case_gets_the_sdks_verdict() {
 
 #[test]
 fn id_kind_and_timestamp_come_from_the_body() {
-    let key = load(VECTORS).secret.unwrap();
+    let key = sdk_vectors::sender("square").secret.unwrap();
     let case = case("valid_payment_updated");
     let delivery = square(&key, URL)
         .verify_and_parse(&case.headers, case.body.as_bytes())
@@ -81,7 +80,7 @@ fn the_url_is_checked_at_start_up() {
 
 #[test]
 fn the_testing_signer_signs_as_square_does() {
-    let vectors = load(VECTORS);
+    let vectors = sdk_vectors::sender("square");
     let case = case("valid_payment_updated");
     let square = square(&vectors.secret.unwrap(), URL);
     let request = square.sign(case.body.as_bytes());

@@ -20,7 +20,7 @@ use webhook_receiver::testing::Signer as _;
 use webhook_receiver::{Error, Keyring, Provider, Secret};
 
 fn vectors() -> Vectors {
-    sdk_vectors::load(include_str!("../sdk-vectors/stripe.json"))
+    sdk_vectors::sender("stripe")
 }
 
 fn provider(secret: &str, now: i64) -> Stripe {

@@ -4,12 +4,11 @@
 mod sdk_vectors;
 
 use proptest::prelude::*;
-use sdk_vectors::{Case, check_all, load};
+use sdk_vectors::{Case, check_all};
 use webhook_receiver::providers::twilio::Twilio;
 use webhook_receiver::testing::Signer as _;
 use webhook_receiver::{Error, Keyring, MessageId, Provider, Secret};
 
-const VECTORS: &str = include_str!("../sdk-vectors/twilio.json");
 const URL: &str = "https://hooks.example.test/twilio/sms";
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
@@ -29,14 +28,14 @@ fn configured_url(case: &Case) -> String {
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 fn vectors_twilio(case: &Case) -> Twilio {
-    let vectors = load(VECTORS);
+    let vectors = sdk_vectors::sender("twilio");
     twilio(&vectors.secret.unwrap(), &configured_url(case))
         .shared_key(Secret::new(vectors.shared_key_secret.unwrap()).unwrap())
 }
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 fn case(name: &str) -> Case {
-    load(VECTORS)
+    sdk_vectors::sender("twilio")
         .cases
         .into_iter()
         .find(|c| c.name == name)
@@ -51,12 +50,16 @@ fn every_sdk_case_gets_the_sdks_verdict_but_the_documented_two() {
         // Both SDKs sign each name's values as a set; every occurrence counts here.
         ("valid_duplicate_param_collapsed", false),
     ];
-    let checked = check_all(&load(VECTORS), &documented, |case: &Case| {
-        vectors_twilio(case)
-            .verify_and_parse(&case.headers, case.body.as_bytes())
-            .map(drop)
-            .map_err(|e| e.to_string())
-    });
+    let checked = check_all(
+        &sdk_vectors::sender("twilio"),
+        &documented,
+        |case: &Case| {
+            vectors_twilio(case)
+                .verify_and_parse(&case.headers, case.body.as_bytes())
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    );
     assert_eq!(checked, 20);
 }
 
@@ -109,7 +112,7 @@ fn a_json_body_is_signed_through_its_digest_in_the_url() {
 #[test]
 fn shared_key_deliveries_need_a_shared_key() {
     let case = case("valid_shared_key_hmac_sha256");
-    let without = twilio(&load(VECTORS).secret.unwrap(), URL);
+    let without = twilio(&sdk_vectors::sender("twilio").secret.unwrap(), URL);
     assert!(matches!(
         without.verify_and_parse(&case.headers, case.body.as_bytes()),
         Err(Error::InvalidSignature)

@@ -2,13 +2,15 @@
 //! 127.0.0.1 in a thread of its own (actix-web runs on its own system).
 #![allow(clippy::unwrap_used)]
 
+mod actix_server;
 mod http_contract;
 
 use std::sync::Arc;
 
-use actix_web::{App, HttpServer, web};
+use actix_web::web;
 use http_contract::{Framework, HandlerFailed, Recorder, Running, body_timeout, handle};
-use webhook_receiver::integrations::actix::Webhook;
+use webhook_receiver::inbox::{Inbox, InboxReceived};
+use webhook_receiver::integrations::actix::{InboxWebhook, Webhook};
 use webhook_receiver::{Provider, Received, Receiver};
 
 struct Actix;
@@ -27,45 +29,53 @@ where
     webhook.run(|delivery| handle(recorder, delivery)).await
 }
 
+async fn on_inbox_delivery<P: Provider + 'static>(webhook: InboxWebhook<P>) -> InboxReceived {
+    webhook.enqueue().await
+}
+
+/// Serves the app `configure` sets up (with the contract's body timeout and head deadline)
+/// until the returned value is dropped.
+fn spawn<C>(configure: C) -> Running
+where
+    C: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
+    let with_timeout = move |config: &mut web::ServiceConfig| {
+        config.app_data(body_timeout());
+        configure(config);
+    };
+    let (addr, handle) = actix_server::spawn(with_timeout, 2, Some(http_contract::HEAD_TIMEOUT));
+    Running {
+        addr,
+        stop: Some(Box::new(move || drop(handle.stop(false)))),
+    }
+}
+
 impl Framework for Actix {
     fn serve<P>(receiver: Receiver<P>, recorder: Arc<Recorder<P::Event>>) -> Running
     where
         P: Provider + Clone + 'static,
         P::Event: Send + 'static,
     {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
         let receiver = web::Data::new(receiver);
         let shared = web::Data::new(Shared(recorder));
-        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .app_data(receiver.clone())
-                        .app_data(shared.clone())
-                        .app_data(body_timeout())
-                        .route("/webhook", web::post().to(on_delivery::<P>))
-                })
-                .workers(2)
-                // The head deadline, also between requests on a kept-alive connection.
-                .client_request_timeout(http_contract::HEAD_TIMEOUT)
-                .keep_alive(http_contract::HEAD_TIMEOUT)
-                .max_connections(1024)
-                .disable_signals()
-                .shutdown_timeout(1)
-                .listen(listener)
-                .unwrap()
-                .run();
-                handle_tx.send(server.handle()).unwrap();
-                let _ = server.await;
-            });
-        });
-        let handle = handle_rx.recv().unwrap();
-        Running {
-            addr,
-            stop: Some(Box::new(move || drop(handle.stop(false)))),
-        }
+        spawn(move |config: &mut web::ServiceConfig| {
+            config
+                .app_data(receiver.clone())
+                .app_data(shared.clone())
+                .route("/webhook", web::post().to(on_delivery::<P>));
+        })
+    }
+
+    fn serve_inbox<P>(inbox: Inbox<P>) -> Running
+    where
+        P: Provider + 'static,
+    {
+        let inbox = web::Data::new(inbox);
+        spawn(move |config: &mut web::ServiceConfig| {
+            config
+                .app_data(inbox.clone())
+                .route("/webhook", web::post().to(on_inbox_delivery::<P>));
+        })
     }
 }
 

@@ -3,6 +3,8 @@
 //! in the same process runs the handler once per delivery, after the answer.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod actix_server;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -67,33 +69,21 @@ fn serve_axum(inbox: Inbox<Munity>) -> (SocketAddr, tokio::task::JoinHandle<()>)
 }
 
 fn serve_actix(inbox: Inbox<Munity>) -> (SocketAddr, actix_web::dev::ServerHandle) {
-    use actix_web::{App, HttpServer, web};
+    use actix_web::web;
     use webhook_receiver::integrations::actix::InboxWebhook;
     async fn munity_webhook(webhook: InboxWebhook<Munity>) -> InboxReceived {
         webhook.enqueue().await
     }
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
     let inbox = web::Data::new(inbox);
-    let (handle_tx, handle_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = HttpServer::new(move || {
-                App::new()
-                    .app_data(inbox.clone())
-                    .route("/webhooks/munity", web::post().to(munity_webhook))
-            })
-            .workers(1)
-            .disable_signals()
-            .shutdown_timeout(1)
-            .listen(listener)
-            .unwrap()
-            .run();
-            handle_tx.send(server.handle()).unwrap();
-            let _ = server.await;
-        });
-    });
-    (addr, handle_rx.recv().unwrap())
+    actix_server::spawn(
+        move |config: &mut web::ServiceConfig| {
+            config
+                .app_data(inbox.clone())
+                .route("/webhooks/munity", web::post().to(munity_webhook));
+        },
+        1,
+        None,
+    )
 }
 
 /// Sends 40 deliveries (every fifth twice) and a forged and a misshapen one to `addr`, while

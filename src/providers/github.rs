@@ -100,6 +100,14 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for GitHub<T> {
         // One pass over the headers for the three this preset reads.
         let [signature, id, kind] =
             read::each(headers, [SIGNATURE_HEADER, DELIVERY_HEADER, EVENT_HEADER]);
+        // GitHub's verifier compares the text byte for byte: the prefix in lower case too.
+        if let Some(value) = signature.1 {
+            let value = crate::headers::text(value).ok_or(Error::MalformedHeader {
+                header: SIGNATURE_HEADER.into(),
+                reason: "not UTF-8",
+            })?;
+            super::preset::lowercase_hex(value)?;
+        }
         let signature = read::signature(&[signature])?;
         let verified = self.inner.scheme.verify_parts(&[], body, signature)?;
         let id = read::required(&[id])?;

@@ -247,18 +247,13 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
 /// The fields of an `application/x-www-form-urlencoded` body, decoded (`+` is a space,
 /// `%XX` a byte), as a JSON object of strings; a repeated name keeps its first value.
 fn form_fields(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
-    let text = |bytes: std::borrow::Cow<'_, [u8]>| {
-        String::from_utf8(bytes.into_owned())
-            .map_err(|_| Error::MalformedPayload(JsonError::custom("form body: not UTF-8")))
-    };
     let mut fields = serde_json::Map::new();
     let params = super::form::checked(body)
         .map_err(|message| Error::MalformedPayload(JsonError::custom(message)))?;
     for (name, value) in params {
-        let (name, value) = (text(name)?, text(value)?);
         fields
             .entry(name)
-            .or_insert(serde_json::Value::String(value));
+            .or_insert_with(|| serde_json::Value::String(value.into_owned()));
     }
     Ok(fields)
 }

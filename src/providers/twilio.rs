@@ -217,9 +217,13 @@ pub(crate) fn signed_parts<'b>(url: &str, body: &'b [u8]) -> Vec<Cow<'b, [u8]>> 
     }
     let mut params = super::form::params(body);
     params.sort();
+    let bytes = |text: Cow<'b, str>| match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+        Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+    };
     params
         .into_iter()
-        .flat_map(|(name, value)| [name, value])
+        .flat_map(|(name, value)| [bytes(name), bytes(value)])
         .collect()
 }
 
@@ -307,8 +311,8 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
                 .map_err(|message| Error::MalformedPayload(crate::JsonError::custom(message)))?;
             for (name, value) in params {
                 object
-                    .entry(String::from_utf8_lossy(&name))
-                    .or_insert_with(|| String::from_utf8_lossy(&value).into_owned().into());
+                    .entry(name)
+                    .or_insert_with(|| value.into_owned().into());
             }
             let text = serde_json::Value::Object(object).to_string();
             crate::json::parse_json(text.as_bytes())?

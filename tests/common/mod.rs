@@ -14,6 +14,19 @@ pub const RECEEVE_KEY: &str = "receeve-test-key";
 pub const PALENCA_HEADER: &str = "x-palenca-signature";
 pub const MUNITY_HEADER: &str = "x-munity-signature";
 
+/// A name no other test (or earlier run against the same server) uses: the process id, the
+/// time in nanoseconds (its last 12 digits) and a counter, joined by `_`, to end a table name
+/// or a key prefix.
+pub fn fresh_name() -> String {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}_{}_{n}", std::process::id(), nanos % 1_000_000_000_000)
+}
+
 pub fn secret(text: &str) -> Secret {
     Secret::new(text).unwrap()
 }

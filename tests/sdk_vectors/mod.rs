@@ -1,8 +1,13 @@
 //! Reading `sdk-vectors/<sender>.json`: deliveries signed and checked by each sender's own SDK,
 //! with the SDK's verdict.
+//!
+//! The files are read at run time from the directory named by `WEBHOOK_RECEIVER_SDK_VECTORS`,
+//! or from the committed `sdk-vectors/` when it is unset: `.ci/run` regenerates every file with
+//! the pinned SDKs into a scratch directory and runs the sender tests against that one.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::panic,
     clippy::indexing_slicing,
     dead_code,
     unreachable_pub
@@ -62,6 +67,29 @@ impl Case {
 
 pub fn load(text: &str) -> Vectors {
     serde_json::from_str(text).expect("an sdk-vectors file")
+}
+
+/// The environment variable naming the directory the `<sender>.json` files are read from.
+pub const DIR_VAR: &str = "WEBHOOK_RECEIVER_SDK_VECTORS";
+
+/// The directory the vectors are read from: `$WEBHOOK_RECEIVER_SDK_VECTORS`, or the committed
+/// `sdk-vectors/`.
+pub fn dir() -> std::path::PathBuf {
+    match std::env::var_os(DIR_VAR) {
+        Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk-vectors"),
+    }
+}
+
+/// The vectors of `sender` (`"stripe"`, ...): `<dir()>/<sender>.json`, whose `sender` field
+/// must name it.
+pub fn sender(sender: &str) -> Vectors {
+    let path = dir().join(format!("{sender}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {} ({DIR_VAR}): {e}", path.display()));
+    let vectors = load(&text);
+    assert_eq!(vectors.sender, sender, "{}", path.display());
+    vectors
 }
 
 /// Checks every case: the crate's verdict (`verdict(case)`) equals the SDK's, except for the

@@ -24,6 +24,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use webhook_receiver::idempotency::IdempotencyStore;
 use webhook_receiver::idempotency::MemoryStore;
+use webhook_receiver::inbox::Inbox;
 use webhook_receiver::integrations::BodyTimeout;
 use webhook_receiver::providers::munity::{Event as MunityEvent, Munity};
 use webhook_receiver::providers::palenca::{Palenca, WebhookAction};
@@ -34,6 +35,12 @@ use webhook_receiver::{Delivery, Provider, Receiver};
 #[path = "../../../tests/common/mod.rs"]
 mod common;
 use common::*;
+
+mod presets;
+pub use presets::{
+    every_preset_is_verified_and_processed_once, every_preset_through_the_memory_inbox,
+    every_preset_through_the_postgres_inbox, every_preset_through_the_redis_inbox,
+};
 
 /// The body limit of every test server: small, so "over the limit" is cheap to produce.
 pub const LIMIT: usize = 2 * 1024;
@@ -58,6 +65,12 @@ pub trait Framework {
     where
         P: Provider + Clone + 'static,
         P::Event: Send + 'static;
+
+    /// As [`serve`](Framework::serve), with the inbox's receiving side at `POST /webhook`: the
+    /// framework's `InboxWebhook` extractor, answered with its `enqueue`.
+    fn serve_inbox<P>(inbox: Inbox<P>) -> Running
+    where
+        P: Provider + 'static;
 }
 
 /// A running server: its address, and what stops it.
@@ -83,6 +96,30 @@ pub struct Recorder<E> {
     failures_left: AtomicUsize,
     /// How long the handler works, in milliseconds.
     delay_ms: AtomicU64,
+}
+
+impl<E: Clone> Recorder<E> {
+    /// A recorder whose handler succeeds after 10 ms.
+    pub fn new() -> Self {
+        Self {
+            deliveries: Mutex::new(Vec::new()),
+            started: AtomicUsize::new(0),
+            failures_left: AtomicUsize::new(0),
+            delay_ms: AtomicU64::new(10),
+        }
+    }
+
+    fn deliveries(&self) -> Vec<Delivery<E>> {
+        self.deliveries.lock().unwrap().clone()
+    }
+
+    fn runs(&self) -> usize {
+        self.deliveries.lock().unwrap().len()
+    }
+
+    fn started(&self) -> usize {
+        self.started.load(Ordering::SeqCst)
+    }
 }
 
 /// Why the handler failed: the sender gets 500, the logs get its `Display`.
@@ -132,15 +169,15 @@ impl<E: Clone> Server<E> {
     }
 
     fn deliveries(&self) -> Vec<Delivery<E>> {
-        self.recorder.deliveries.lock().unwrap().clone()
+        self.recorder.deliveries()
     }
 
     fn runs(&self) -> usize {
-        self.recorder.deliveries.lock().unwrap().len()
+        self.recorder.runs()
     }
 
     fn started(&self) -> usize {
-        self.recorder.started.load(Ordering::SeqCst)
+        self.recorder.started()
     }
 
     fn fail_next(&self, times: usize) {
@@ -157,14 +194,9 @@ fn serve<F, P, St: IdempotencyStore + 'static>(provider: P, store: St) -> Server
 where
     F: Framework,
     P: Provider + Clone + 'static,
-    P::Event: Send + 'static,
+    P::Event: Clone + Send + 'static,
 {
-    let recorder = Arc::new(Recorder {
-        deliveries: Mutex::new(Vec::new()),
-        started: AtomicUsize::new(0),
-        failures_left: AtomicUsize::new(0),
-        delay_ms: AtomicU64::new(10),
-    });
+    let recorder = Arc::new(Recorder::new());
     let running = F::serve(
         Receiver::builder(provider).store(store).build(),
         Arc::clone(&recorder),
@@ -778,6 +810,10 @@ macro_rules! http_contract {
             short_body_is_never_processed,
             stalled_head_is_cut_off,
             idle_connections_are_cut_off_and_deliveries_still_answered,
+            every_preset_is_verified_and_processed_once,
+            every_preset_through_the_memory_inbox,
+            every_preset_through_the_postgres_inbox,
+            every_preset_through_the_redis_inbox,
         );
     };
     (@tests $framework:ty; $($scenario:ident,)+) => {
