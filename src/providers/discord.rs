@@ -193,7 +193,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Discord<T> {
             || Error::UnexpectedPayload(crate::error::JsonError::custom("the id field is empty"));
         let (head, body) = preset::parse_with::<T, _, 2>(
             verified.payload(),
-            &FIELDS,
+            FIELDS,
             |[id, kind]| match (id?, kind?) {
                 (Scalar::Str(id), Scalar::U64(kind)) if !id.is_empty() => Some(Head { id, kind }),
                 _ => None,

@@ -43,7 +43,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use super::pick::{self, Field};
+use super::pick;
 use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::verify::{HmacScheme, MacAlgorithm, SignatureEncoding};
@@ -84,6 +84,12 @@ struct Envelope<'a> {
     created_at: Option<i64>,
 }
 
+impl<'a> From<Envelope<'a>> for preset::IdKindAt<'a, i64> {
+    fn from(envelope: Envelope<'a>) -> Self {
+        (envelope.id, envelope.topic, envelope.created_at)
+    }
+}
+
 impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Intercom<T> {
     type Event = Event<T>;
 
@@ -104,19 +110,10 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Intercom<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        static FIELDS: [Field; 3] = [
-            Field::Top("id"),
-            Field::Top("topic"),
-            Field::Top("created_at"),
-        ];
-        let ((id, topic, created_at), body) = preset::id_kind_at_and_body::<T, _>(
+        let ((id, topic, created_at), body) = preset::id_kind_at_and_body::<T, Envelope<'_>, _>(
             verified.payload(),
-            &FIELDS,
+            ["id", "topic", "created_at"],
             pick::optional_i64,
-            |payload| {
-                let envelope: Envelope<'_> = crate::json::parse_json_object(payload)?;
-                Ok((envelope.id, envelope.topic, envelope.created_at))
-            },
         )?;
         let timestamp = created_at.and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok());
         Ok(Delivery::new(

@@ -126,7 +126,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Paddle<T> {
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
         static FIELDS: [Field; 2] = [Field::Top("event_id"), Field::Top("event_type")];
-        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), &FIELDS)?;
+        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), FIELDS)?;
         Ok(Delivery::new(
             MessageId::new(NAME, &id),
             Event::new(kind, body),

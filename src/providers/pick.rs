@@ -83,7 +83,7 @@ pub(crate) type Found<'de, const N: usize> = [Option<Scalar<'de>>; N];
 /// for the error as it always was).
 pub(crate) fn parse<'de, T: de::Deserialize<'de>, const N: usize>(
     bytes: &'de [u8],
-    fields: &'static [Field; N],
+    fields: [Field; N],
 ) -> Option<(T, Option<Found<'de, N>>)> {
     let mut state = State {
         fields,
@@ -105,7 +105,7 @@ pub(crate) fn parse<'de, T: de::Deserialize<'de>, const N: usize>(
 }
 
 struct State<'de, const N: usize> {
-    fields: &'static [Field; N],
+    fields: [Field; N],
     found: Found<'de, N>,
     /// False once a field's container was read by `T` other than as a map.
     complete: bool,
@@ -574,7 +574,7 @@ mod tests {
     #[test]
     fn one_pass_reads_the_fields_and_the_body() {
         let body = br#"{"id":"evt_1","amount":5,"type":"invoice.paid","x":[1,{"id":"no"}]}"#;
-        let (small, found) = parse::<Small, 2>(body, &ID_TYPE).unwrap();
+        let (small, found) = parse::<Small, 2>(body, ID_TYPE).unwrap();
         assert_eq!(
             small,
             Small {
@@ -593,18 +593,18 @@ mod tests {
         #[derive(Deserialize)]
         struct Ignore {}
         let body = br#"{"id":"ev\u0041","type":"t"}"#;
-        let (_, found) = parse::<Ignore, 2>(body, &ID_TYPE).unwrap();
+        let (_, found) = parse::<Ignore, 2>(body, ID_TYPE).unwrap();
         let found = found.unwrap();
         assert_eq!(found[0], Some(Scalar::Str(Cow::Owned("evA".into()))));
         // A repeated field: the caller's own reader decides (first wins, or an error).
         let body = br#"{"id":"a","type":"t","id":"b"}"#;
-        assert!(parse::<Ignore, 2>(body, &ID_TYPE).unwrap().1.is_none());
+        assert!(parse::<Ignore, 2>(body, ID_TYPE).unwrap().1.is_none());
     }
 
     #[test]
     fn a_body_kept_as_text_is_not_picked() {
         let body = br#"{"id":"evt_1","type":"t"}"#;
-        let (raw, found) = parse::<crate::providers::RawJson, 2>(body, &ID_TYPE).unwrap();
+        let (raw, found) = parse::<crate::providers::RawJson, 2>(body, ID_TYPE).unwrap();
         assert_eq!(raw.get(), r#"{"id":"evt_1","type":"t"}"#);
         assert!(found.is_none());
     }
@@ -618,7 +618,7 @@ mod tests {
             kind: String,
         }
         let body = br#"{"event":{"a":[1],"type":"app_mention"},"type":"event_callback"}"#;
-        let (outer, found) = parse::<Outer, 2>(body, &FIELDS).unwrap();
+        let (outer, found) = parse::<Outer, 2>(body, FIELDS).unwrap();
         assert_eq!(outer.kind, "event_callback");
         let found = found.unwrap();
         assert_eq!(found[1], Some(Scalar::Str(Cow::Borrowed("app_mention"))));
@@ -628,16 +628,16 @@ mod tests {
         struct Raw {
             event: crate::providers::RawJson,
         }
-        let (_, found) = parse::<Raw, 2>(body, &FIELDS).unwrap();
+        let (_, found) = parse::<Raw, 2>(body, FIELDS).unwrap();
         assert!(found.is_none());
     }
 
     #[test]
     fn errors_and_other_shapes_are_left_to_the_caller() {
-        assert!(parse::<Small, 2>(b"{", &ID_TYPE).is_none());
-        assert!(parse::<Small, 2>(br#"{"id":1,"amount":1}"#, &ID_TYPE).is_none());
-        assert!(parse::<Small, 2>(br#"{"id":"a","amount":1} x"#, &ID_TYPE).is_none());
-        let values = parse::<serde_json::Value, 2>(br#"[1]"#, &ID_TYPE).unwrap();
+        assert!(parse::<Small, 2>(b"{", ID_TYPE).is_none());
+        assert!(parse::<Small, 2>(br#"{"id":1,"amount":1}"#, ID_TYPE).is_none());
+        assert!(parse::<Small, 2>(br#"{"id":"a","amount":1} x"#, ID_TYPE).is_none());
+        let values = parse::<serde_json::Value, 2>(br#"[1]"#, ID_TYPE).unwrap();
         assert!(values.1.is_none());
         // Options and numbers are replayed as serde_json reads them.
         #[derive(Deserialize, PartialEq, Debug)]
@@ -646,7 +646,7 @@ mod tests {
             #[serde(rename = "type")]
             kind: f64,
         }
-        let (numbers, _) = parse::<Numbers, 2>(br#"{"id":null,"type":3}"#, &ID_TYPE).unwrap();
+        let (numbers, _) = parse::<Numbers, 2>(br#"{"id":null,"type":3}"#, ID_TYPE).unwrap();
         assert_eq!(
             numbers,
             Numbers {

@@ -104,7 +104,7 @@ pub(crate) fn lowercase_hex(signature: &str) -> Result<&str, Error> {
 /// a delivery gets exactly the answer (and the error) of those two separate reads.
 pub(crate) fn parse_with<'p, T: DeserializeOwned, H, const N: usize>(
     payload: &'p [u8],
-    fields: &'static [Field; N],
+    fields: [Field; N],
     found: impl FnOnce(Found<'p, N>) -> Option<H>,
     head: impl FnOnce(&'p [u8]) -> Result<H, Error>,
 ) -> Result<(H, T), Error> {
@@ -125,7 +125,7 @@ pub(crate) fn parse_with<'p, T: DeserializeOwned, H, const N: usize>(
 /// is not an object, or lacks either field, or whose id is empty, is refused.
 pub(crate) fn id_kind_and_body<'p, T: DeserializeOwned>(
     payload: &'p [u8],
-    fields: &'static [Field; 2],
+    fields: [Field; 2],
 ) -> Result<(IdAndKind<'p>, T), Error> {
     parse_with(
         payload,
@@ -140,18 +140,21 @@ pub(crate) fn id_kind_and_body<'p, T: DeserializeOwned>(
 
 /// The body as `T`, with what Square and Intercom read beside it: an id (a string), a type (an
 /// optional string) and a creation time read by `at` (`None` when of another type), under the
-/// names of `fields`; `head` is the preset's own reader of the three.
-pub(crate) fn id_kind_at_and_body<'p, T: DeserializeOwned, A>(
+/// names given; `E` is the preset's own reader of the three (a JSON object).
+pub(crate) fn id_kind_at_and_body<'p, T, E, A>(
     payload: &'p [u8],
-    fields: &'static [Field; 3],
+    [id, kind, created]: [&'static str; 3],
     at: fn(Option<pick::Scalar<'p>>) -> Option<Option<A>>,
-    head: impl FnOnce(&'p [u8]) -> Result<IdKindAt<'p, A>, Error>,
-) -> Result<(IdKindAt<'p, A>, T), Error> {
+) -> Result<(IdKindAt<'p, A>, T), Error>
+where
+    T: DeserializeOwned,
+    E: serde::Deserialize<'p> + Into<IdKindAt<'p, A>>,
+{
     parse_with(
         payload,
-        fields,
+        [Field::Top(id), Field::Top(kind), Field::Top(created)],
         |[id, kind, created]| Some((id?.into_str()?, pick::optional_str(kind)?, at(created)?)),
-        head,
+        |payload| crate::json::parse_json_object::<E>(payload).map(Into::into),
     )
 }
 
@@ -163,7 +166,7 @@ pub(crate) type IdAndKind<'p> = (Cow<'p, str>, Cow<'p, str>);
 
 /// The id and type a sender writes at the top level of a JSON body under the names of
 /// `fields`, read in one pass that skips everything else.
-fn id_and_kind<'p>(payload: &'p [u8], fields: &'static [Field; 2]) -> Result<IdAndKind<'p>, Error> {
+fn id_and_kind<'p>(payload: &'p [u8], fields: [Field; 2]) -> Result<IdAndKind<'p>, Error> {
     // Rename the two fields at run time: a map visitor that keeps only them.
     struct Fields {
         id: &'static str,
@@ -201,7 +204,7 @@ fn id_and_kind<'p>(payload: &'p [u8], fields: &'static [Field; 2]) -> Result<IdA
             ))
         }
     }
-    let [Field::Top(id), Field::Top(kind)] = *fields else {
+    let [Field::Top(id), Field::Top(kind)] = fields else {
         return Err(Error::UnexpectedPayload(crate::error::JsonError::custom(
             "the id and type are read from the top level",
         )));
@@ -425,14 +428,14 @@ mod tests {
 
     /// What the two separate reads give: the id and type, then `T`; errors as text.
     fn apart<T: DeserializeOwned>(body: &[u8]) -> Result<(String, String, T), String> {
-        let (id, kind) = id_and_kind(body, &FIELDS).map_err(|e| e.to_string())?;
+        let (id, kind) = id_and_kind(body, FIELDS).map_err(|e| e.to_string())?;
         let parsed = crate::json::parse_json(body).map_err(|e: crate::Error| e.to_string())?;
         Ok((id.into_owned(), kind.into_owned(), parsed))
     }
 
     fn together<T: DeserializeOwned>(body: &[u8]) -> Result<(String, String, T), String> {
         let ((id, kind), parsed) =
-            id_kind_and_body::<T>(body, &FIELDS).map_err(|e| e.to_string())?;
+            id_kind_and_body::<T>(body, FIELDS).map_err(|e| e.to_string())?;
         Ok((id.into_owned(), kind.into_owned(), parsed))
     }
 

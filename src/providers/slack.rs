@@ -178,7 +178,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
         let (id, kind, body) = if first == Some(&b'{') {
             let (outer, body) = preset::parse_with::<T, _, 3>(
                 payload,
-                &OUTER,
+                OUTER,
                 |[kind, event_id, event_kind]| {
                     Some(Outer {
                         kind: pick::optional_str(kind)?,
@@ -217,7 +217,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
             if let Some(json) = fields.get("payload").and_then(serde_json::Value::as_str) {
                 let (interaction, body) = preset::parse_with::<T, _, 1>(
                     json.as_bytes(),
-                    &INTERACTION,
+                    INTERACTION,
                     |[kind]| {
                         Some(Interaction {
                             kind: kind?.into_str()?,

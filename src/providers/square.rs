@@ -54,7 +54,7 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::pick::{self, Field};
+use super::pick;
 use super::preset::{self, preset};
 use super::read;
 use super::{Event, RawJson};
@@ -121,6 +121,12 @@ struct Envelope<'a> {
     created_at: Option<Cow<'a, str>>,
 }
 
+impl<'a> From<Envelope<'a>> for preset::IdKindAt<'a, Cow<'a, str>> {
+    fn from(envelope: Envelope<'a>) -> Self {
+        (envelope.event_id, envelope.kind, envelope.created_at)
+    }
+}
+
 impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Square<T> {
     type Event = Event<T>;
 
@@ -144,19 +150,10 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Square<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        static FIELDS: [Field; 3] = [
-            Field::Top("event_id"),
-            Field::Top("type"),
-            Field::Top("created_at"),
-        ];
-        let ((event_id, kind, created_at), body) = preset::id_kind_at_and_body::<T, _>(
+        let ((event_id, kind, created_at), body) = preset::id_kind_at_and_body::<T, Envelope<'_>, _>(
             verified.payload(),
-            &FIELDS,
+            ["event_id", "type", "created_at"],
             pick::optional_str,
-            |payload| {
-                let envelope: Envelope<'_> = crate::json::parse_json_object(payload)?;
-                Ok((envelope.event_id, envelope.kind, envelope.created_at))
-            },
         )?;
         let timestamp = created_at.and_then(|at| OffsetDateTime::parse(&at, &Rfc3339).ok());
         Ok(Delivery::new(

@@ -143,7 +143,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Stripe<T> {
     }
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
         static FIELDS: [Field; 2] = [Field::Top("id"), Field::Top("type")];
-        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), &FIELDS)?;
+        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), FIELDS)?;
         Ok(Delivery::new(
             MessageId::new(NAME, &id),
             Event::new(kind, body),

@@ -137,7 +137,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Zoom<T> {
         static FIELDS: [Field; 1] = [Field::Top("event")];
         let (kind, body) = preset::parse_with::<T, _, 1>(
             verified.payload(),
-            &FIELDS,
+            FIELDS,
             |[event]| event?.into_str(),
             |payload| crate::json::parse_json_object::<Head<'_>>(payload).map(|head| head.event),
         )?;
