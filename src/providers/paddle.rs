@@ -44,7 +44,6 @@
 //! # }
 //! ```
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -101,27 +100,9 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Paddle<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let value = preset::header(headers, SIGNATURE_HEADER)?.ok_or(Error::MissingSignature {
-            location: Cow::Borrowed(SIGNATURE_HEADER),
-        })?;
-        let entries = || {
-            value
-                .split(';')
-                .filter_map(|item| item.trim().split_once('='))
-        };
-        let ts = entries()
-            .find_map(|(key, ts)| (key == "ts").then_some(ts))
-            .ok_or(Error::MissingTimestamp)?;
-        let seconds = preset::unix_seconds(ts)?;
-        self.inner.settings.check_window(seconds)?;
-        let h1 = entries().filter_map(|(key, signature)| (key == "h1").then_some(signature));
-        preset::match_any(
-            &self.inner.scheme.keys,
-            &[ts.as_bytes(), b":", body],
-            h1,
-            MAX_H1_ENTRIES,
-        )?;
-        Ok(preset::with_unix_timestamp(Verified::new(body), seconds))
+        static LIST: preset::Listed =
+            preset::Listed::new(SIGNATURE_HEADER, ';', ["ts", "h1"], b":", MAX_H1_ENTRIES);
+        preset::verify_listed(&self.inner, headers, body, &LIST)
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {

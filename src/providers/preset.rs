@@ -245,6 +245,86 @@ pub(crate) fn verify_v0<'a, H: Headers + ?Sized>(
     Ok(with_unix_timestamp(verified, seconds))
 }
 
+/// How Stripe and Paddle list their signatures: one header of `key=value` items (`t=..,v1=..`,
+/// `ts=..;h1=..`), the MAC of `{time}{joiner}{body}` in any of the `signature` items.
+pub(crate) struct Listed {
+    pub(crate) header: &'static str,
+    pub(crate) separator: char,
+    pub(crate) time: &'static str,
+    pub(crate) signature: &'static str,
+    pub(crate) joiner: &'static [u8],
+    /// How many signature items are looked at, at most [`MAX_LISTED`].
+    pub(crate) max: usize,
+}
+
+impl Listed {
+    /// `header` lists `{time}={unix seconds}` and `{signature}={hex}` items split by
+    /// `separator`; the MAC is of `{time}{joiner}{body}`; at most `max` signatures are compared.
+    pub(crate) const fn new(
+        header: &'static str,
+        separator: char,
+        [time, signature]: [&'static str; 2],
+        joiner: &'static [u8],
+        max: usize,
+    ) -> Self {
+        Self {
+            header,
+            separator,
+            time,
+            signature,
+            joiner,
+            max,
+        }
+    }
+}
+
+/// The most signature items [`verify_listed`] looks at.
+pub(crate) const MAX_LISTED: usize = 8;
+
+/// Verifies a [`Listed`] scheme, reading the header in one pass: the first `time` item (unix
+/// seconds, checked against the window before any hashing) and the first `max` signature
+/// items, each key's MAC computed once ([`match_any`]). The result carries the timestamp.
+pub(crate) fn verify_listed<'a, H: Headers + ?Sized>(
+    State {
+        scheme, settings, ..
+    }: &State<crate::verify::HmacScheme>,
+    headers: &'a H,
+    body: &'a [u8],
+    list: &Listed,
+) -> Result<crate::Verified<'a>, Error> {
+    let value = header(headers, list.header)?.ok_or(Error::MissingSignature {
+        location: Cow::Borrowed(list.header),
+    })?;
+    let mut time = None;
+    let mut signatures = [""; MAX_LISTED];
+    let mut listed = 0;
+    let max = list.max.min(MAX_LISTED);
+    for (key, item) in value
+        .split(list.separator)
+        .filter_map(|item| item.trim().split_once('='))
+    {
+        if key == list.time {
+            time = time.or(Some(item));
+        } else if key == list.signature && listed < max {
+            if let Some(slot) = signatures.get_mut(listed) {
+                *slot = item;
+            }
+            listed += 1;
+        }
+    }
+    let time = time.ok_or(Error::MissingTimestamp)?;
+    let seconds = unix_seconds(time)?;
+    settings.check_window(seconds)?;
+    let signatures = signatures.get(..listed).unwrap_or_default();
+    match_any(
+        &scheme.keys,
+        &[time.as_bytes(), list.joiner, body],
+        signatures.iter().copied(),
+        max,
+    )?;
+    Ok(with_unix_timestamp(crate::Verified::new(body), seconds))
+}
+
 /// Whether any of the first `max` of `signatures` (lower-case hex MACs) is the MAC, under any
 /// key, of the concatenated `parts`: each key's MAC is computed once, at the first well-formed
 /// signature, and every further one costs a constant-time comparison, so a header listing many

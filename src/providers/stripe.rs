@@ -50,7 +50,6 @@
 //! # }
 //! ```
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -114,33 +113,11 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Stripe<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let value = preset::header(headers, SIGNATURE_HEADER)?.ok_or(Error::MissingSignature {
-            location: Cow::Borrowed(SIGNATURE_HEADER),
-        })?;
-        let mut timestamp = None;
-        for item in value.split(',') {
-            if let Some(("t", t)) = item.trim().split_once('=') {
-                timestamp = Some(t);
-                break;
-            }
-        }
-        let t = timestamp.ok_or(Error::MissingTimestamp)?;
-        let seconds = preset::unix_seconds(t)?;
-        self.inner.settings.check_window(seconds)?;
-        let v1 = value
-            .split(',')
-            .filter_map(|item| match item.trim().split_once('=') {
-                Some(("v1", signature)) => Some(signature),
-                _ => None,
-            });
-        preset::match_any(
-            &self.inner.scheme.keys,
-            &[t.as_bytes(), b".", body],
-            v1,
-            MAX_V1_ENTRIES,
-        )?;
-        Ok(preset::with_unix_timestamp(Verified::new(body), seconds))
+        static LIST: preset::Listed =
+            preset::Listed::new(SIGNATURE_HEADER, ',', ["t", "v1"], b".", MAX_V1_ENTRIES);
+        preset::verify_listed(&self.inner, headers, body, &LIST)
     }
+
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
         static FIELDS: [Field; 2] = [Field::Top("id"), Field::Top("type")];
         let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), FIELDS)?;
