@@ -554,6 +554,21 @@ mod tests {
         Paid,
     }
 
+    #[derive(Deserialize, PartialEq, Debug)]
+    struct Flattened {
+        id: String,
+        #[serde(flatten)]
+        rest: HashMap<String, serde_json::Value>,
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Strict {
+        id: String,
+        #[serde(rename = "type")]
+        kind: String,
+    }
+
     /// One pass gives exactly what the two separate reads give, values and errors alike.
     #[test]
     fn one_pass_answers_as_two_reads() {
@@ -581,6 +596,8 @@ mod tests {
             same::<serde_json::Value>(body);
             same::<HashMap<String, serde_json::Value>>(body);
             same::<Option<Small>>(body);
+            same::<Flattened>(body);
+            same::<Strict>(body);
             let raw = |r: Result<(String, String, RawJson), String>| {
                 r.map(|(id, kind, raw)| (id, kind, raw.get().to_owned()))
             };
