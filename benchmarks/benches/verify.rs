@@ -164,7 +164,7 @@ fn palenca(c: &mut Criterion) {
             )
         });
         let request = provider.sign(body.as_bytes());
-        let headers = http_headers(request.headers());
+        let headers = common::http_headers(request.headers());
         let mac = mac_of(&[body.as_bytes()]);
         let mut g = group(c, format!("palenca/{label}"), body.len());
         g.bench_function("floor_hmac", |b| {
@@ -190,7 +190,7 @@ fn receeve(c: &mut Criterion) {
         });
         let request = provider.sign(payload.as_bytes());
         let body = request.body().to_vec();
-        let headers = http_headers(request.headers());
+        let headers = common::http_headers(request.headers());
         let mac = mac_of(&[payload.as_bytes()]);
         let mut g = group(c, format!("receeve/{label}"), body.len());
         g.bench_function("floor_hmac", |b| {
@@ -230,8 +230,8 @@ fn munity(c: &mut Criterion) {
             )
         });
         let request = provider.sign(body.as_bytes());
-        let headers = http_headers(request.headers());
-        let token_headers = http_headers(token.sign(body.as_bytes()).headers());
+        let headers = common::http_headers(request.headers());
+        let token_headers = common::http_headers(token.sign(body.as_bytes()).headers());
         let mac = mac_of(&[body.as_bytes()]);
         let mut g = group(c, format!("munity/{label}"), body.len());
         g.bench_function("floor_hmac", |b| {
@@ -279,7 +279,7 @@ fn standard(c: &mut Criterion) {
             now,
             body.clone(),
         );
-        let headers = http_headers(request.headers());
+        let headers = common::http_headers(request.headers());
         let ts = now.to_string();
         let mac = mac_of(&[
             b"msg_2KWPBgLlAfxdpx2AI54pPJ85f4W.",
@@ -308,17 +308,6 @@ fn standard(c: &mut Criterion) {
         });
         g.finish();
     }
-}
-
-fn http_headers(pairs: &[(String, String)]) -> http::HeaderMap {
-    let mut map = http::HeaderMap::new();
-    for (k, v) in pairs {
-        map.append(
-            http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            http::HeaderValue::from_str(v).unwrap(),
-        );
-    }
-    map
 }
 
 /// Reading a Standard Webhooks delivery's three headers from a realistic `http::HeaderMap` (ten
@@ -432,106 +421,6 @@ fn standard_v1a_lists(c: &mut Criterion) {
     g.finish();
 }
 
-/// The mainstream presets at 1 KiB: `verify` and `verify_parse` (into the default
-/// `RawJson`) beside the floors on the same bytes: one HMAC-SHA256 over the body
-/// (`floor_hmac`; the few bytes of timestamp each scheme adds are left out of it) and
-/// `serde_json::from_slice` into a boxed raw value (`floor_parse`, what `RawJson` holds).
-fn presets(c: &mut Criterion) {
-    use std::sync::Arc;
-    use webhook_receiver::clock::{Clock, ManualClock};
-    use webhook_receiver::providers::{github, paddle, shopify, slack, stripe, zoom};
-
-    let body = sized(1024, |items| {
-        format!(
-            r#"{{"id":"evt_1","event_id":"ev_1","type":"invoice.paid","event_type":"transaction.completed","event":"meeting.started","items":{items}}}"#
-        )
-    });
-    let body = body.as_bytes();
-    let mac = mac_of(&[body]);
-    // Slack's Events API shape: `event` is an object there.
-    let slack_body = sized(1024, |items| {
-        format!(
-            r#"{{"type":"event_callback","event_id":"Ev1","event":{{"type":"app_mention","items":{items}}}}}"#
-        )
-    });
-    let slack_body = slack_body.as_bytes();
-    let slack_mac = mac_of(&[slack_body]);
-    let clock = || Arc::new(ManualClock::at_unix(1_767_225_600)) as Arc<dyn Clock>;
-    let secret = || Secret::new("bench-preset-secret").unwrap();
-    fn measure<P: Provider + Signer>(
-        c: &mut Criterion,
-        name: &str,
-        provider: &P,
-        body: &[u8],
-        mac: &[u8; 32],
-    ) {
-        let signed = provider.sign(body);
-        let headers = http_headers(signed.headers());
-        let mut g = group(c, format!("preset/{name}/1KiB"), body.len());
-        g.bench_function("floor_hmac", |b| {
-            b.iter(|| floor_hmac(black_box(body), mac))
-        });
-        g.bench_function("floor_parse", |b| {
-            b.iter(|| {
-                serde_json::from_slice::<Box<serde_json::value::RawValue>>(black_box(body)).unwrap()
-            })
-        });
-        g.bench_function("verify", |b| {
-            b.iter(|| provider.verify(&headers, black_box(signed.body())).unwrap())
-        });
-        g.bench_function("verify_parse", |b| {
-            b.iter(|| {
-                provider
-                    .verify_and_parse(&headers, black_box(signed.body()))
-                    .unwrap()
-            })
-        });
-        g.finish();
-    }
-    measure(
-        c,
-        "github",
-        &github::GitHub::<webhook_receiver::providers::RawJson>::new(secret()),
-        body,
-        &mac,
-    );
-    measure(
-        c,
-        "shopify",
-        &shopify::Shopify::<webhook_receiver::providers::RawJson>::new(secret()),
-        body,
-        &mac,
-    );
-    measure(
-        c,
-        "stripe",
-        &stripe::Stripe::<webhook_receiver::providers::RawJson>::new(secret()).clock(clock()),
-        body,
-        &mac,
-    );
-    measure(
-        c,
-        "slack",
-        &slack::Slack::<webhook_receiver::providers::RawJson>::new(secret()).clock(clock()),
-        slack_body,
-        &slack_mac,
-    );
-    measure(
-        c,
-        "paddle",
-        &paddle::Paddle::<webhook_receiver::providers::RawJson>::new(secret()).clock(clock()),
-        body,
-        &mac,
-    );
-    measure(
-        c,
-        "zoom",
-        &zoom::Zoom::<webhook_receiver::providers::RawJson>::new(secret()).clock(clock()),
-        body,
-        &mac,
-    );
-}
-
 criterion_group!(
     benches,
     palenca,
@@ -539,7 +428,6 @@ criterion_group!(
     munity,
     standard,
     standard_v1a_lists,
-    header_lookups,
-    presets
+    header_lookups
 );
 criterion_main!(benches);

@@ -50,14 +50,14 @@
 //! ```
 
 use std::borrow::Cow;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::preset::{self, Settings, preset_options};
+use super::pick::{Field, Scalar};
+use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::verify::public_key::ed25519;
 use crate::{ConfigError, Delivery, Error, Headers, MessageId, Provider, Verified};
@@ -86,15 +86,11 @@ impl std::fmt::Debug for Keys {
     }
 }
 
-/// Receives Discord interactions; the body is parsed into `T` (default [`RawJson`]).
-#[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
-pub struct Discord<T = RawJson> {
-    scheme: Keys,
-    pub(crate) settings: Settings,
-    event: PhantomData<fn() -> T>,
+preset! {
+    /// Receives Discord interactions; the body is parsed into `T` (default [`RawJson`]).
+    #[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+    pub struct Discord(Keys) [window];
 }
-
-preset_options!(Discord);
 
 fn read_key(hex_key: &str) -> Result<ed25519_dalek::VerifyingKey, ConfigError> {
     let bytes = hex::decode(hex_key.trim())
@@ -109,11 +105,11 @@ impl<T> Discord<T> {
     /// # Errors
     /// [`ConfigError`] when it is not 32 bytes of hex or not a valid Ed25519 key.
     pub fn new(public_key_hex: &str) -> Result<Self, ConfigError> {
-        Ok(Self {
-            scheme: Keys(Arc::new([read_key(public_key_hex)?])),
-            settings: Settings::new(Some(DEFAULT_TOLERANCE)),
-            event: PhantomData,
-        })
+        Ok(Self::with_state(
+            Keys(Arc::new([read_key(public_key_hex)?])),
+            Some(DEFAULT_TOLERANCE),
+            (),
+        ))
     }
 
     /// Also accepts interactions signed for the application whose public key is
@@ -122,16 +118,17 @@ impl<T> Discord<T> {
     /// # Errors
     /// As [`Discord::new`].
     pub fn with_key(mut self, public_key_hex: &str) -> Result<Self, ConfigError> {
-        let mut keys = self.scheme.0.to_vec();
+        let mut keys = self.inner.scheme.0.to_vec();
         keys.push(read_key(public_key_hex)?);
-        self.scheme = Keys(keys.into());
+        Arc::make_mut(&mut self.inner).scheme = Keys(keys.into());
         Ok(self)
     }
 }
 
 #[derive(Deserialize)]
-struct Head {
-    id: String,
+struct Head<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
     #[serde(rename = "type")]
     kind: u64,
 }
@@ -156,7 +153,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Discord<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.settings.body_limit
+        self.inner.settings.body_limit
     }
 
     /// # Errors
@@ -173,7 +170,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Discord<T> {
                 location: Cow::Borrowed(SIGNATURE_HEADER),
             })?;
         let (text, seconds) = preset::timestamp_header(headers, TIMESTAMP_HEADER)?;
-        self.settings.check_window(seconds)?;
+        self.inner.settings.check_window(seconds)?;
         let mut bytes = [0u8; 64];
         if signature.len() != 128 {
             return Err(Error::MalformedSignature {
@@ -184,20 +181,31 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Discord<T> {
             .map_err(|_| Error::MalformedSignature { reason: "not hex" })?;
         // Ed25519 signs the whole message at once: the timestamp and the body, joined once.
         let message = [text.as_bytes(), body].concat();
-        if !ed25519::verifies(&self.scheme.0, &message, &bytes) {
+        if !ed25519::verifies(&self.inner.scheme.0, &message, &bytes) {
             return Err(Error::InvalidSignature);
         }
         Ok(preset::with_unix_timestamp(Verified::new(body), seconds))
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let head: Head = crate::json::parse_json_object(verified.payload())?;
-        if head.id.is_empty() {
-            return Err(Error::UnexpectedPayload(crate::error::JsonError::custom(
-                "the id field is empty",
-            )));
-        }
-        let body: T = verified.json()?;
+        static FIELDS: [Field; 2] = [Field::Top("id"), Field::Top("type")];
+        let empty =
+            || Error::UnexpectedPayload(crate::error::JsonError::custom("the id field is empty"));
+        let (head, body) = preset::parse_with::<T, _, 2>(
+            verified.payload(),
+            FIELDS,
+            |[id, kind]| match (id?, kind?) {
+                (Scalar::Str(id), Scalar::U64(kind)) if !id.is_empty() => Some(Head { id, kind }),
+                _ => None,
+            },
+            |payload| {
+                let head: Head<'_> = crate::json::parse_json_object(payload)?;
+                match head.id.is_empty() {
+                    true => Err(empty()),
+                    false => Ok(head),
+                }
+            },
+        )?;
         Ok(Delivery::new(
             MessageId::new(NAME, &head.id),
             Event::new(kind_name(head.kind), body),

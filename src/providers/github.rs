@@ -46,16 +46,13 @@
 //! # }
 //! ```
 
-use std::fmt;
-use std::marker::PhantomData;
-use std::sync::Arc;
-
 use serde::de::DeserializeOwned;
 
-use super::read::required_header;
+use super::preset::preset;
+use super::read::{self, required_header};
 use super::{Event, RawJson};
 use crate::verify::{HmacScheme, SignatureEncoding};
-use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
+use crate::{Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
 /// The namespace of GitHub message ids.
 pub const NAME: &str = "github";
@@ -67,17 +64,10 @@ pub const DELIVERY_HEADER: &str = "x-github-delivery";
 /// The event type.
 pub const EVENT_HEADER: &str = "x-github-event";
 
-/// Receives GitHub webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
-/// start-up; clone freely (the state is shared).
-pub struct GitHub<T = RawJson> {
-    inner: Arc<Inner>,
-    event: PhantomData<fn() -> T>,
-}
-
-#[derive(Clone)]
-struct Inner {
-    scheme: HmacScheme,
-    body_limit: usize,
+preset! {
+    /// Receives GitHub webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
+    /// start-up; clone freely (the state is shared).
+    pub struct GitHub(HmacScheme) [scheme];
 }
 
 impl<T> GitHub<T> {
@@ -87,45 +77,7 @@ impl<T> GitHub<T> {
         let scheme = HmacScheme::for_header(SIGNATURE_HEADER, secrets)
             .encoding(SignatureEncoding::LowerHex)
             .prefix("sha256=");
-        Self {
-            inner: Arc::new(Inner {
-                scheme,
-                body_limit: DEFAULT_BODY_LIMIT,
-            }),
-            event: PhantomData,
-        }
-    }
-
-    /// Sets the largest accepted body in bytes (default 1 MiB; GitHub caps payloads at 25 MB).
-    #[must_use]
-    pub fn with_body_limit(mut self, limit: usize) -> Self {
-        Arc::make_mut(&mut self.inner).body_limit = limit;
-        self
-    }
-
-    /// How deliveries are authenticated; its `sign` (feature `testing`) makes the header
-    /// GitHub would send.
-    #[must_use]
-    pub fn scheme(&self) -> &HmacScheme {
-        &self.inner.scheme
-    }
-}
-
-impl<T> Clone for GitHub<T> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-            event: PhantomData,
-        }
-    }
-}
-
-impl<T> fmt::Debug for GitHub<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GitHub")
-            .field("body_limit", &self.inner.body_limit)
-            .field("scheme", &self.inner.scheme)
-            .finish()
+        Self::with_state(scheme, None, ())
     }
 }
 
@@ -137,7 +89,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for GitHub<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.inner.body_limit
+        self.inner.settings.body_limit
     }
 
     fn verify<'a, H: Headers + ?Sized>(
@@ -145,13 +97,26 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for GitHub<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
+        // One pass over the headers for the three this preset reads.
+        let [signature, id, kind] =
+            read::each(headers, [SIGNATURE_HEADER, DELIVERY_HEADER, EVENT_HEADER]);
         // GitHub's verifier compares the text byte for byte: the prefix in lower case too.
-        if let Some(signature) = super::preset::header(headers, SIGNATURE_HEADER)? {
-            super::preset::lowercase_hex(signature)?;
-        }
-        let verified = self.inner.scheme.verify(headers, body)?;
-        let id = required_header(headers, &[DELIVERY_HEADER])?;
-        let kind = required_header(headers, &[EVENT_HEADER])?;
+        let signature = signature
+            .1
+            .map(|value| {
+                crate::headers::text(value).ok_or(Error::MalformedHeader {
+                    header: SIGNATURE_HEADER.into(),
+                    reason: "not UTF-8",
+                })
+            })
+            .transpose()?
+            .ok_or(Error::MissingSignature {
+                location: SIGNATURE_HEADER.into(),
+            })?;
+        super::preset::lowercase_hex(signature)?;
+        let verified = self.inner.scheme.verify_parts(&[], body, signature)?;
+        let id = read::required(&[id])?;
+        let kind = read::required(&[kind])?;
         Ok(verified.with_id(id).with_kind(kind))
     }
 

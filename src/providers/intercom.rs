@@ -38,17 +38,16 @@
 //! ```
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
-use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
+use super::pick;
+use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::verify::{HmacScheme, MacAlgorithm, SignatureEncoding};
-use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
+use crate::{Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
 /// The namespace of Intercom message ids.
 pub const NAME: &str = "intercom";
@@ -56,64 +55,21 @@ pub const NAME: &str = "intercom";
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "x-hub-signature";
 
-/// Receives Intercom webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
-/// start-up; clone freely.
-pub struct Intercom<T = RawJson> {
-    inner: Arc<Inner>,
-    event: PhantomData<fn() -> T>,
-}
-
-#[derive(Clone)]
-struct Inner {
-    scheme: HmacScheme,
-    body_limit: usize,
+preset! {
+    /// Receives Intercom webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
+    /// start-up; clone freely.
+    pub struct Intercom(HmacScheme) [scheme];
 }
 
 impl<T> Intercom<T> {
     /// A receiver for the app's client secret(s) (several during a rotation).
     #[must_use]
     pub fn new(secrets: impl Into<Keyring>) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                scheme: HmacScheme::for_header(SIGNATURE_HEADER, secrets)
-                    .algorithm(MacAlgorithm::Sha1)
-                    .encoding(SignatureEncoding::Hex)
-                    .prefix("sha1="),
-                body_limit: DEFAULT_BODY_LIMIT,
-            }),
-            event: PhantomData,
-        }
-    }
-
-    /// Sets the largest accepted body in bytes (default 1 MiB).
-    #[must_use]
-    pub fn with_body_limit(mut self, limit: usize) -> Self {
-        Arc::make_mut(&mut self.inner).body_limit = limit;
-        self
-    }
-
-    /// How deliveries are authenticated.
-    #[must_use]
-    pub fn scheme(&self) -> &HmacScheme {
-        &self.inner.scheme
-    }
-}
-
-impl<T> Clone for Intercom<T> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-            event: PhantomData,
-        }
-    }
-}
-
-impl<T> fmt::Debug for Intercom<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Intercom")
-            .field("body_limit", &self.inner.body_limit)
-            .field("scheme", &self.inner.scheme)
-            .finish()
+        let scheme = HmacScheme::for_header(SIGNATURE_HEADER, secrets)
+            .algorithm(MacAlgorithm::Sha1)
+            .encoding(SignatureEncoding::Hex)
+            .prefix("sha1=");
+        Self::with_state(scheme, None, ())
     }
 }
 
@@ -128,6 +84,12 @@ struct Envelope<'a> {
     created_at: Option<i64>,
 }
 
+impl<'a> From<Envelope<'a>> for preset::IdKindAt<'a, i64> {
+    fn from(envelope: Envelope<'a>) -> Self {
+        (envelope.id, envelope.topic, envelope.created_at)
+    }
+}
+
 impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Intercom<T> {
     type Event = Event<T>;
 
@@ -136,7 +98,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Intercom<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.inner.body_limit
+        self.inner.settings.body_limit
     }
 
     fn verify<'a, H: Headers + ?Sized>(
@@ -148,14 +110,15 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Intercom<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let envelope: Envelope<'_> = crate::json::parse_json_object(verified.payload())?;
-        let body = verified.json()?;
-        let timestamp = envelope
-            .created_at
-            .and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok());
+        let ((id, topic, created_at), body) = preset::id_kind_at_and_body::<T, Envelope<'_>, _>(
+            verified.payload(),
+            ["id", "topic", "created_at"],
+            pick::optional_i64,
+        )?;
+        let timestamp = created_at.and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok());
         Ok(Delivery::new(
-            MessageId::new(NAME, &envelope.id),
-            Event::new(envelope.topic.unwrap_or_default(), body),
+            MessageId::new(NAME, &id),
+            Event::new(topic.unwrap_or_default(), body),
             timestamp,
         ))
     }

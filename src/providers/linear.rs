@@ -51,9 +51,6 @@
 //! ```
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -61,11 +58,11 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
+use super::preset::preset;
 use super::read::required_header;
 use super::{Event, RawJson};
-use crate::clock::{Clock, SystemClock, check_tolerance};
 use crate::verify::{HmacScheme, SignatureEncoding};
-use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
+use crate::{Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
 /// The namespace of Linear message ids.
 pub const NAME: &str = "linear";
@@ -77,19 +74,10 @@ pub const DELIVERY_HEADER: &str = "linear-delivery";
 /// The entity type (informative: the kind is read from the signed body).
 pub const EVENT_HEADER: &str = "linear-event";
 
-/// Receives Linear webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
-/// start-up; clone freely.
-pub struct Linear<T = RawJson> {
-    inner: Arc<Inner>,
-    event: PhantomData<fn() -> T>,
-}
-
-#[derive(Clone)]
-struct Inner {
-    scheme: HmacScheme,
-    tolerance: Duration,
-    clock: Arc<dyn Clock>,
-    body_limit: usize,
+preset! {
+    /// Receives Linear webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
+    /// start-up; clone freely.
+    pub struct Linear(HmacScheme) [window, scheme];
 }
 
 impl<T> Linear<T> {
@@ -100,72 +88,16 @@ impl<T> Linear<T> {
     /// 60 s window on the system clock.
     #[must_use]
     pub fn new(secrets: impl Into<Keyring>) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                scheme: HmacScheme::for_header(SIGNATURE_HEADER, secrets)
-                    .encoding(SignatureEncoding::LowerHex),
-                tolerance: Self::DEFAULT_TOLERANCE,
-                clock: Arc::new(SystemClock),
-                body_limit: DEFAULT_BODY_LIMIT,
-            }),
-            event: PhantomData,
-        }
-    }
-
-    /// Sets the window: `webhookTimestamp`s further than `tolerance` from now, in either
-    /// direction, are refused (default 60 s).
-    #[must_use]
-    pub fn tolerance(mut self, tolerance: Duration) -> Self {
-        Arc::make_mut(&mut self.inner).tolerance = tolerance;
-        self
-    }
-
-    /// Sets where "now" comes from (default the system clock): a
-    /// [`ManualClock`](crate::clock::ManualClock) in tests.
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        Arc::make_mut(&mut self.inner).clock = clock;
-        self
-    }
-
-    /// Sets the largest accepted body in bytes (default 1 MiB).
-    #[must_use]
-    pub fn with_body_limit(mut self, limit: usize) -> Self {
-        Arc::make_mut(&mut self.inner).body_limit = limit;
-        self
-    }
-
-    /// How deliveries are authenticated.
-    #[must_use]
-    pub fn scheme(&self) -> &HmacScheme {
-        &self.inner.scheme
+        let scheme =
+            HmacScheme::for_header(SIGNATURE_HEADER, secrets).encoding(SignatureEncoding::LowerHex);
+        Self::with_state(scheme, Some(Self::DEFAULT_TOLERANCE), ())
     }
 
     /// "Now" on the provider's clock, in unix milliseconds: the `webhookTimestamp` a signer of
     /// the testing kit writes.
     #[must_use]
     pub fn now_unix_millis(&self) -> i64 {
-        i64::try_from(self.inner.clock.now_unix_nanos() / 1_000_000).unwrap_or(i64::MAX)
-    }
-}
-
-impl<T> Clone for Linear<T> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-            event: PhantomData,
-        }
-    }
-}
-
-impl<T> fmt::Debug for Linear<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Linear")
-            .field("body_limit", &self.inner.body_limit)
-            .field("tolerance", &self.inner.tolerance)
-            .field("clock", &self.inner.clock)
-            .field("scheme", &self.inner.scheme)
-            .finish()
+        i64::try_from(self.inner.settings.clock.now_unix_nanos() / 1_000_000).unwrap_or(i64::MAX)
     }
 }
 
@@ -194,7 +126,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Linear<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.inner.body_limit
+        self.inner.settings.body_limit
     }
 
     fn verify<'a, H: Headers + ?Sized>(
@@ -206,7 +138,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Linear<T> {
         let envelope: Envelope<'a> = crate::json::parse_json_object(body)?;
         let millis = millis(envelope.timestamp)?;
         let nanos = i128::from(millis) * 1_000_000;
-        check_tolerance(nanos, self.inner.clock.as_ref(), self.inner.tolerance)?;
+        self.inner.settings.check_window_nanos(nanos)?;
         let timestamp = OffsetDateTime::from_unix_timestamp_nanos(nanos)
             .map_err(|_| Error::MalformedTimestamp)?;
         let id = required_header(headers, &[DELIVERY_HEADER])?;

@@ -79,5 +79,6 @@ pub mod twilio;
 pub mod zoom;
 
 mod form;
+mod pick;
 mod preset;
 mod read;

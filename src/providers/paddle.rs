@@ -44,13 +44,12 @@
 //! # }
 //! ```
 
-use std::borrow::Cow;
-use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use super::preset::{self, Settings, preset_options};
+use super::pick::Field;
+use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::verify::HmacScheme;
 use crate::{Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
@@ -67,24 +66,16 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(30);
 /// How many `h1` entries of one header are compared at most; later ones are ignored.
 pub const MAX_H1_ENTRIES: usize = 8;
 
-/// Receives Paddle Billing events; the body is parsed into `T` (default [`RawJson`]).
-pub struct Paddle<T = RawJson> {
-    pub(crate) scheme: HmacScheme,
-    pub(crate) settings: Settings,
-    event: PhantomData<fn() -> T>,
+preset! {
+    /// Receives Paddle Billing events; the body is parsed into `T` (default [`RawJson`]).
+    pub struct Paddle(HmacScheme) [window, scheme];
 }
-
-preset_options!(Paddle);
 
 impl<T> Paddle<T> {
     /// A receiver for the destination's secret key(s), each the whole `pdl_ntfset_...` text.
     #[must_use]
     pub fn new(secrets: impl Into<Keyring>) -> Self {
-        Self {
-            scheme: HmacScheme::in_body(secrets),
-            settings: Settings::new(Some(DEFAULT_TOLERANCE)),
-            event: PhantomData,
-        }
+        Self::with_state(HmacScheme::in_body(secrets), Some(DEFAULT_TOLERANCE), ())
     }
 }
 
@@ -96,7 +87,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Paddle<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.settings.body_limit
+        self.inner.settings.body_limit
     }
 
     /// # Errors
@@ -109,32 +100,14 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Paddle<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let value = preset::header(headers, SIGNATURE_HEADER)?.ok_or(Error::MissingSignature {
-            location: Cow::Borrowed(SIGNATURE_HEADER),
-        })?;
-        let entries = || {
-            value
-                .split(';')
-                .filter_map(|item| item.trim().split_once('='))
-        };
-        let ts = entries()
-            .find_map(|(key, ts)| (key == "ts").then_some(ts))
-            .ok_or(Error::MissingTimestamp)?;
-        let seconds = preset::unix_seconds(ts)?;
-        self.settings.check_window(seconds)?;
-        let h1 = entries().filter_map(|(key, signature)| (key == "h1").then_some(signature));
-        preset::match_any(
-            &self.scheme.keys,
-            &[ts.as_bytes(), b":", body],
-            h1,
-            MAX_H1_ENTRIES,
-        )?;
-        Ok(preset::with_unix_timestamp(Verified::new(body), seconds))
+        static LIST: preset::Listed =
+            preset::Listed::new(SIGNATURE_HEADER, ';', ["ts", "h1"], b":", MAX_H1_ENTRIES);
+        preset::verify_listed(&self.inner, headers, body, &LIST)
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let (id, kind) = preset::id_and_kind(verified.payload(), "event_id", "event_type")?;
-        let body: T = verified.json()?;
+        static FIELDS: [Field; 2] = [Field::Top("event_id"), Field::Top("event_type")];
+        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), FIELDS)?;
         Ok(Delivery::new(
             MessageId::new(NAME, &id),
             Event::new(kind, body),

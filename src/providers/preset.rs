@@ -6,6 +6,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
+
+use super::pick::{self, Field, Found};
 use crate::clock::{Clock, SystemClock, check_tolerance};
 use crate::headers::text;
 use crate::{DEFAULT_BODY_LIMIT, Error, Headers};
@@ -31,13 +34,14 @@ impl Settings {
     /// [`Error::TimestampOutOfTolerance`] when `unix_seconds` is further from now than the
     /// tolerance, in either direction (edges included); nothing without a window.
     pub(crate) fn check_window(&self, unix_seconds: i64) -> Result<(), Error> {
+        self.check_window_nanos(i128::from(unix_seconds) * 1_000_000_000)
+    }
+
+    /// As [`check_window`](Settings::check_window), for a timestamp in unix nanoseconds.
+    pub(crate) fn check_window_nanos(&self, unix_nanos: i128) -> Result<(), Error> {
         match self.tolerance {
             None => Ok(()),
-            Some(tolerance) => check_tolerance(
-                i128::from(unix_seconds) * 1_000_000_000,
-                self.clock.as_ref(),
-                tolerance,
-            ),
+            Some(tolerance) => check_tolerance(unix_nanos, self.clock.as_ref(), tolerance),
         }
     }
 
@@ -93,67 +97,128 @@ pub(crate) fn lowercase_hex(signature: &str) -> Result<&str, Error> {
     Ok(signature)
 }
 
-/// The id and type a sender writes at the top level of a JSON body under field names of its
-/// own, read in one pass that skips everything else.
-pub(crate) fn id_and_kind(
-    payload: &[u8],
-    id_field: &'static str,
-    kind_field: &'static str,
-) -> Result<(String, String), Error> {
-    struct Head {
-        id: String,
-        kind: String,
+/// Parses the verified JSON `payload` into `T` and reads the preset's `fields` in the same pass
+/// where it can (see [`pick`]): `found` turns what was read into the preset's head (id, type,
+/// ...), or `None` where it cannot (a field missing or of another type). Then, and whenever the
+/// one pass did not succeed, `head` reads the fields on its own, before `T` is parsed apart:
+/// a delivery gets exactly the answer (and the error) of those two separate reads.
+pub(crate) fn parse_with<'p, T: DeserializeOwned, H, const N: usize>(
+    payload: &'p [u8],
+    fields: [Field; N],
+    found: impl FnOnce(Found<'p, N>) -> Option<H>,
+    head: impl FnOnce(&'p [u8]) -> Result<H, Error>,
+) -> Result<(H, T), Error> {
+    match pick::parse::<T, N>(payload, fields) {
+        Some((body, picked)) => match picked.and_then(found) {
+            Some(read) => Ok((read, body)),
+            None => Ok((head(payload)?, body)),
+        },
+        None => {
+            let read = head(payload)?;
+            Ok((read, crate::json::parse_json(payload)?))
+        }
     }
+}
+
+/// The body as `T`, with the id and type a sender writes at the top level of a JSON object
+/// under the names of `fields` (two [`Field::Top`]s): the first of each is taken; a body that
+/// is not an object, or lacks either field, or whose id is empty, is refused.
+pub(crate) fn id_kind_and_body<'p, T: DeserializeOwned>(
+    payload: &'p [u8],
+    fields: [Field; 2],
+) -> Result<(IdAndKind<'p>, T), Error> {
+    parse_with(
+        payload,
+        fields,
+        |[id, kind]| {
+            let id = id?.into_str().filter(|id| !id.is_empty())?;
+            Some((id, kind?.into_str()?))
+        },
+        |payload| id_and_kind(payload, fields),
+    )
+}
+
+/// The body as `T`, with what Square and Intercom read beside it: an id (a string), a type (an
+/// optional string) and a creation time read by `at` (`None` when of another type), under the
+/// names given; `E` is the preset's own reader of the three (a JSON object).
+pub(crate) fn id_kind_at_and_body<'p, T, E, A>(
+    payload: &'p [u8],
+    [id, kind, created]: [&'static str; 3],
+    at: fn(Option<pick::Scalar<'p>>) -> Option<Option<A>>,
+) -> Result<(IdKindAt<'p, A>, T), Error>
+where
+    T: DeserializeOwned,
+    E: serde::Deserialize<'p> + Into<IdKindAt<'p, A>>,
+{
+    parse_with(
+        payload,
+        [Field::Top(id), Field::Top(kind), Field::Top(created)],
+        |[id, kind, created]| Some((id?.into_str()?, pick::optional_str(kind)?, at(created)?)),
+        |payload| crate::json::parse_json_object::<E>(payload).map(Into::into),
+    )
+}
+
+/// An id, a type if any and a creation time if any.
+pub(crate) type IdKindAt<'p, A> = (Cow<'p, str>, Option<Cow<'p, str>>, Option<A>);
+
+/// An id and a type, borrowed from the body where they hold no escape.
+pub(crate) type IdAndKind<'p> = (Cow<'p, str>, Cow<'p, str>);
+
+/// The id and type a sender writes at the top level of a JSON body under the names of
+/// `fields`, read in one pass that skips everything else.
+fn id_and_kind<'p>(payload: &'p [u8], fields: [Field; 2]) -> Result<IdAndKind<'p>, Error> {
     // Rename the two fields at run time: a map visitor that keeps only them.
     struct Fields {
         id: &'static str,
         kind: &'static str,
     }
     impl<'de> serde::de::DeserializeSeed<'de> for Fields {
-        type Value = Head;
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Head, D::Error> {
+        type Value = IdAndKind<'de>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             d.deserialize_map(self)
         }
     }
     impl<'de> serde::de::Visitor<'de> for Fields {
-        type Value = Head;
+        type Value = IdAndKind<'de>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a JSON object")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
             use serde::de::Error as _;
             let (mut id, mut kind) = (None, None);
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            while let Some(key) = map.next_key_seed(pick::Text)? {
                 if key == self.id && id.is_none() {
-                    id = Some(map.next_value::<String>()?);
+                    id = Some(map.next_value_seed(pick::Text)?);
                 } else if key == self.kind && kind.is_none() {
-                    kind = Some(map.next_value::<String>()?);
+                    kind = Some(map.next_value_seed(pick::Text)?);
                 } else {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
             }
-            Ok(Head {
-                id: id.ok_or_else(|| A::Error::missing_field(self.id))?,
-                kind: kind.ok_or_else(|| A::Error::missing_field(self.kind))?,
-            })
+            Ok((
+                id.ok_or_else(|| A::Error::missing_field(self.id))?,
+                kind.ok_or_else(|| A::Error::missing_field(self.kind))?,
+            ))
         }
     }
+    let [Field::Top(id), Field::Top(kind)] = fields else {
+        return Err(Error::UnexpectedPayload(crate::error::JsonError::custom(
+            "the id and type are read from the top level",
+        )));
+    };
     let mut de = serde_json::Deserializer::from_slice(payload);
-    let head = serde::de::DeserializeSeed::deserialize(
-        Fields {
-            id: id_field,
-            kind: kind_field,
-        },
-        &mut de,
-    )
-    .and_then(|head| de.end().map(|()| head))
-    .map_err(Error::from_json)?;
-    if head.id.is_empty() {
+    let head = serde::de::DeserializeSeed::deserialize(Fields { id, kind }, &mut de)
+        .and_then(|head| de.end().map(|()| head))
+        .map_err(Error::from_json)?;
+    if head.0.is_empty() {
         return Err(Error::UnexpectedPayload(crate::error::JsonError::custom(
             "the id field is empty",
         )));
     }
-    Ok((head.id, head.kind))
+    Ok(head)
 }
 
 /// Slack's and Zoom's scheme: `v0=` + lower-case hex HMAC-SHA256 of `v0:{timestamp}:{body}`,
@@ -178,6 +243,86 @@ pub(crate) fn verify_v0<'a, H: Headers + ?Sized>(
         lowercase_hex(signature)?,
     )?;
     Ok(with_unix_timestamp(verified, seconds))
+}
+
+/// How Stripe and Paddle list their signatures: one header of `key=value` items (`t=..,v1=..`,
+/// `ts=..;h1=..`), the MAC of `{time}{joiner}{body}` in any of the `signature` items.
+pub(crate) struct Listed {
+    pub(crate) header: &'static str,
+    pub(crate) separator: char,
+    pub(crate) time: &'static str,
+    pub(crate) signature: &'static str,
+    pub(crate) joiner: &'static [u8],
+    /// How many signature items are looked at, at most [`MAX_LISTED`].
+    pub(crate) max: usize,
+}
+
+impl Listed {
+    /// `header` lists `{time}={unix seconds}` and `{signature}={hex}` items split by
+    /// `separator`; the MAC is of `{time}{joiner}{body}`; at most `max` signatures are compared.
+    pub(crate) const fn new(
+        header: &'static str,
+        separator: char,
+        [time, signature]: [&'static str; 2],
+        joiner: &'static [u8],
+        max: usize,
+    ) -> Self {
+        Self {
+            header,
+            separator,
+            time,
+            signature,
+            joiner,
+            max,
+        }
+    }
+}
+
+/// The most signature items [`verify_listed`] looks at.
+pub(crate) const MAX_LISTED: usize = 8;
+
+/// Verifies a [`Listed`] scheme, reading the header in one pass: the first `time` item (unix
+/// seconds, checked against the window before any hashing) and the first `max` signature
+/// items, each key's MAC computed once ([`match_any`]). The result carries the timestamp.
+pub(crate) fn verify_listed<'a, H: Headers + ?Sized>(
+    State {
+        scheme, settings, ..
+    }: &State<crate::verify::HmacScheme>,
+    headers: &'a H,
+    body: &'a [u8],
+    list: &Listed,
+) -> Result<crate::Verified<'a>, Error> {
+    let value = header(headers, list.header)?.ok_or(Error::MissingSignature {
+        location: Cow::Borrowed(list.header),
+    })?;
+    let mut time = None;
+    let mut signatures = [""; MAX_LISTED];
+    let mut listed = 0;
+    let max = list.max.min(MAX_LISTED);
+    for (key, item) in value
+        .split(list.separator)
+        .filter_map(|item| item.trim().split_once('='))
+    {
+        if key == list.time {
+            time = time.or(Some(item));
+        } else if key == list.signature && listed < max {
+            if let Some(slot) = signatures.get_mut(listed) {
+                *slot = item;
+            }
+            listed += 1;
+        }
+    }
+    let time = time.ok_or(Error::MissingTimestamp)?;
+    let seconds = unix_seconds(time)?;
+    settings.check_window(seconds)?;
+    let signatures = signatures.get(..listed).unwrap_or_default();
+    match_any(
+        &scheme.keys,
+        &[time.as_bytes(), list.joiner, body],
+        signatures.iter().copied(),
+        max,
+    )?;
+    Ok(with_unix_timestamp(crate::Verified::new(body), seconds))
 }
 
 /// Whether any of the first `max` of `signatures` (lower-case hex MACs) is the MAC, under any
@@ -227,56 +372,240 @@ pub(crate) fn with_unix_timestamp(
     }
 }
 
-/// The builder methods, `Clone` and `Debug` of a preset `$name<T>` with fields `scheme`,
-/// `settings` and `event`.
-macro_rules! preset_options {
-    ($name:ident) => {
+/// What a preset holds, behind one `Arc` (a clone is one reference count): how deliveries are
+/// authenticated, the options every preset has, and what else its sender's scheme needs
+/// (`extra`: the URL Square and Twilio sign; `()` for the others).
+#[derive(Clone)]
+pub(crate) struct State<S, X = ()> {
+    pub(crate) scheme: S,
+    pub(crate) settings: Settings,
+    pub(crate) extra: X,
+}
+
+/// Declares a preset: `pub struct Name<T = RawJson>` holding an `Arc` of [`State`], with
+/// `Clone`, `Debug` (the scheme, which prints key counts and never key bytes, and the options),
+/// `with_body_limit`, and the constructor `Name::with_state(scheme, tolerance, extra)`.
+/// `pub struct Name(Scheme, Extra)` names the scheme's type and what `State::extra` holds
+/// (default `()`); the flags in brackets add:
+/// - `window`: `tolerance` and `clock` (the preset has a replay window);
+/// - `scheme`: a public `scheme()`, for the testing kit and users' own signers.
+macro_rules! preset {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident($scheme:ty $(, $extra:ty)?) $([$($flag:ident),*])?;
+    ) => {
+        $(#[$meta])*
+        pub struct $name<T = RawJson> {
+            inner: std::sync::Arc<
+                $crate::providers::preset::State<$scheme $(, $extra)?>,
+            >,
+            event: std::marker::PhantomData<fn() -> T>,
+        }
+
+        impl<T> $name<T> {
+            /// The preset from its scheme, default window (`None`: none) and extra state.
+            fn with_state(
+                scheme: $scheme,
+                tolerance: Option<std::time::Duration>,
+                extra: preset!(@extra $($extra)?),
+            ) -> Self {
+                let settings = $crate::providers::preset::Settings::new(tolerance);
+                Self {
+                    inner: std::sync::Arc::new($crate::providers::preset::State {
+                        scheme,
+                        settings,
+                        extra,
+                    }),
+                    event: std::marker::PhantomData,
+                }
+            }
+
+            /// The options (for the testing kit's signers: "now" on the preset's clock).
+            #[allow(dead_code)]
+            pub(crate) fn settings(&self) -> &$crate::providers::preset::Settings {
+                &self.inner.settings
+            }
+
+            /// Sets the largest accepted body in bytes (default 1 MiB).
+            #[must_use]
+            pub fn with_body_limit(mut self, limit: usize) -> Self {
+                std::sync::Arc::make_mut(&mut self.inner).settings.body_limit = limit;
+                self
+            }
+        }
+
+        $($(preset!(@flag $flag $name, $scheme);)*)?
+
+        impl<T> Clone for $name<T> {
+            fn clone(&self) -> Self {
+                Self {
+                    inner: std::sync::Arc::clone(&self.inner),
+                    event: std::marker::PhantomData,
+                }
+            }
+        }
+
+        impl<T> std::fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let settings = &self.inner.settings;
+                f.debug_struct(stringify!($name))
+                    .field("scheme", &self.inner.scheme)
+                    $(.field("extra", &preset!(@show self.inner.extra, $extra)))?
+                    .field("tolerance", &settings.tolerance)
+                    .field("clock", &settings.clock)
+                    .field("body_limit", &settings.body_limit)
+                    .finish()
+            }
+        }
+    };
+    (@extra) => { () };
+    (@extra $extra:ty) => { $extra };
+    (@show $value:expr, $extra:ty) => { $value };
+    (@flag window $name:ident, $scheme:ty) => {
         impl<T> $name<T> {
             /// Sets the replay window: a timestamp further than `tolerance` from now, in either
             /// direction, is refused (edges included). The default is in the module docs.
             #[must_use]
             pub fn tolerance(mut self, tolerance: std::time::Duration) -> Self {
-                self.settings.tolerance = Some(tolerance);
+                std::sync::Arc::make_mut(&mut self.inner).settings.tolerance = Some(tolerance);
                 self
             }
 
             /// Sets where "now" comes from (default the system clock); tests inject a
             /// [`ManualClock`](crate::clock::ManualClock).
             #[must_use]
-            pub fn clock(mut self, clock: std::sync::Arc<dyn crate::clock::Clock>) -> Self {
-                self.settings.clock = clock;
+            pub fn clock(mut self, clock: std::sync::Arc<dyn $crate::clock::Clock>) -> Self {
+                std::sync::Arc::make_mut(&mut self.inner).settings.clock = clock;
                 self
             }
-
-            /// Sets the largest accepted body in bytes (default 1 MiB).
+        }
+    };
+    (@flag scheme $name:ident, $scheme:ty) => {
+        impl<T> $name<T> {
+            /// How deliveries are authenticated; its `sign` (feature `testing`) makes the
+            /// signature the sender would send.
             #[must_use]
-            pub fn with_body_limit(mut self, limit: usize) -> Self {
-                self.settings.body_limit = limit;
-                self
-            }
-        }
-
-        impl<T> Clone for $name<T> {
-            fn clone(&self) -> Self {
-                Self {
-                    scheme: self.scheme.clone(),
-                    settings: self.settings.clone(),
-                    event: std::marker::PhantomData,
-                }
-            }
-        }
-
-        /// The scheme (key counts, never key bytes) and the options.
-        impl<T> std::fmt::Debug for $name<T> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($name))
-                    .field("scheme", &self.scheme)
-                    .field("tolerance", &self.settings.tolerance)
-                    .field("clock", &self.settings.clock)
-                    .field("body_limit", &self.settings.body_limit)
-                    .finish()
+            pub fn scheme(&self) -> &$scheme {
+                &self.inner.scheme
             }
         }
     };
 }
-pub(crate) use preset_options;
+pub(crate) use preset;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::fmt::Debug;
+
+    use serde::Deserialize;
+    use serde::de::DeserializeOwned;
+
+    use super::{Field, id_and_kind, id_kind_and_body};
+    use crate::providers::RawJson;
+
+    static FIELDS: [Field; 2] = [Field::Top("id"), Field::Top("type")];
+
+    /// What the two separate reads give: the id and type, then `T`; errors as text.
+    fn apart<T: DeserializeOwned>(body: &[u8]) -> Result<(String, String, T), String> {
+        let (id, kind) = id_and_kind(body, FIELDS).map_err(|e| e.to_string())?;
+        let parsed = crate::json::parse_json(body).map_err(|e: crate::Error| e.to_string())?;
+        Ok((id.into_owned(), kind.into_owned(), parsed))
+    }
+
+    fn together<T: DeserializeOwned>(body: &[u8]) -> Result<(String, String, T), String> {
+        let ((id, kind), parsed) =
+            id_kind_and_body::<T>(body, FIELDS).map_err(|e| e.to_string())?;
+        Ok((id.into_owned(), kind.into_owned(), parsed))
+    }
+
+    fn same<T: DeserializeOwned + PartialEq + Debug>(body: &str) {
+        assert_eq!(
+            together::<T>(body.as_bytes()),
+            apart::<T>(body.as_bytes()),
+            "{body}"
+        );
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    struct Small {
+        id: Option<String>,
+        amount: Option<f64>,
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    #[serde(tag = "type")]
+    enum Tagged {
+        #[serde(rename = "invoice.paid")]
+        Paid { id: String },
+        #[serde(other)]
+        Other,
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    struct Kind {
+        #[serde(rename = "type")]
+        kind: KindName,
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    enum KindName {
+        #[serde(rename = "invoice.paid")]
+        Paid,
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    struct Flattened {
+        id: String,
+        #[serde(flatten)]
+        rest: HashMap<String, serde_json::Value>,
+    }
+
+    #[derive(Deserialize, PartialEq, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Strict {
+        id: String,
+        #[serde(rename = "type")]
+        kind: String,
+    }
+
+    /// One pass gives exactly what the two separate reads give, values and errors alike.
+    #[test]
+    fn one_pass_answers_as_two_reads() {
+        let bodies = [
+            r#"{"id":"evt_1","type":"invoice.paid","amount":5}"#,
+            r#"{"amount":5.5,"type":"invoice.paid","id":"evt_\u0031"}"#,
+            r#"{"id":"evt_1","type":"invoice.paid","id":"evt_2"}"#,
+            r#"{"id":"evt_1"}"#,
+            r#"{"type":"x"}"#,
+            r#"{"id":"","type":"x"}"#,
+            r#"{"id":1,"type":"x"}"#,
+            r#"{"id":"a","type":null}"#,
+            r#"{"id":"a","type":"x","amount":"no"}"#,
+            r#"{"id":"a","type":"x"} trailing"#,
+            r#"["evt_1","invoice.paid"]"#,
+            r#"{"id":"a","type":"x""#,
+            r#"null"#,
+            r#"  {"id":"a","type":"invoice.paid","nested":{"id":"b","type":"c"}}  "#,
+            "",
+        ];
+        for body in bodies {
+            same::<Small>(body);
+            same::<Tagged>(body);
+            same::<Kind>(body);
+            same::<serde_json::Value>(body);
+            same::<HashMap<String, serde_json::Value>>(body);
+            same::<Option<Small>>(body);
+            same::<Flattened>(body);
+            same::<Strict>(body);
+            let raw = |r: Result<(String, String, RawJson), String>| {
+                r.map(|(id, kind, raw)| (id, kind, raw.get().to_owned()))
+            };
+            assert_eq!(
+                raw(together(body.as_bytes())),
+                raw(apart(body.as_bytes())),
+                "{body}"
+            );
+        }
+    }
+}

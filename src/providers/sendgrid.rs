@@ -52,11 +52,10 @@
 //! ```
 
 use std::borrow::Cow;
-use std::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
 
-use super::preset::{self, Settings, preset_options};
+use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::verify::{KeyAlgorithm, PublicKey, PublicKeyScheme};
 use crate::{ConfigError, Delivery, Error, Headers, MessageId, Provider, Verified};
@@ -70,16 +69,12 @@ pub const SIGNATURE_HEADER: &str = "x-twilio-email-event-webhook-signature";
 /// The timestamp header.
 pub const TIMESTAMP_HEADER: &str = "x-twilio-email-event-webhook-timestamp";
 
-/// Receives SendGrid Event Webhook batches; the body (a JSON array) is parsed into `T`
-/// (default [`RawJson`]).
-#[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
-pub struct SendGrid<T = RawJson> {
-    scheme: PublicKeyScheme,
-    pub(crate) settings: Settings,
-    event: PhantomData<fn() -> T>,
+preset! {
+    /// Receives SendGrid Event Webhook batches; the body (a JSON array) is parsed into `T`
+    /// (default [`RawJson`]).
+    #[cfg_attr(docsrs, doc(cfg(feature = "public-key")))]
+    pub struct SendGrid(PublicKeyScheme) [window];
 }
-
-preset_options!(SendGrid);
 
 fn read_key(base64_der: &str) -> Result<PublicKey, ConfigError> {
     let der = crate::verify::encoding::base64_to_vec(base64_der.trim())
@@ -100,11 +95,11 @@ impl<T> SendGrid<T> {
     /// # Errors
     /// [`ConfigError`] when it is not base64 of an ECDSA P-256 public key.
     pub fn new(public_key_base64: &str) -> Result<Self, ConfigError> {
-        Ok(Self {
-            scheme: PublicKeyScheme::new(read_key(public_key_base64)?),
-            settings: Settings::new(None),
-            event: PhantomData,
-        })
+        Ok(Self::with_state(
+            PublicKeyScheme::new(read_key(public_key_base64)?),
+            None,
+            (),
+        ))
     }
 
     /// Also accepts batches signed with the key whose public half is `public_key_base64`.
@@ -112,7 +107,9 @@ impl<T> SendGrid<T> {
     /// # Errors
     /// As [`SendGrid::new`].
     pub fn with_key(mut self, public_key_base64: &str) -> Result<Self, ConfigError> {
-        self.scheme = self.scheme.with(read_key(public_key_base64)?);
+        let key = read_key(public_key_base64)?;
+        let state = std::sync::Arc::make_mut(&mut self.inner);
+        state.scheme = state.scheme.clone().with(key);
         Ok(self)
     }
 }
@@ -125,7 +122,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for SendGrid<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.settings.body_limit
+        self.inner.settings.body_limit
     }
 
     /// # Errors
@@ -142,8 +139,9 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for SendGrid<T> {
                 location: Cow::Borrowed(SIGNATURE_HEADER),
             })?;
         let (text, seconds) = preset::timestamp_header(headers, TIMESTAMP_HEADER)?;
-        self.settings.check_window(seconds)?;
+        self.inner.settings.check_window(seconds)?;
         let verified = self
+            .inner
             .scheme
             .verify_parts(&[text.as_bytes()], body, signature)?;
         Ok(preset::with_unix_timestamp(verified, seconds))

@@ -44,18 +44,13 @@
 //! # }
 //! ```
 
-use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
-use std::sync::Arc;
-
 use serde::de::DeserializeOwned;
 
-use super::read::{optional_header, required_header};
+use super::preset::preset;
+use super::read;
 use super::{Event, RawJson};
-use crate::headers::text;
 use crate::verify::{HmacScheme, SignatureEncoding};
-use crate::{DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
+use crate::{Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
 /// The namespace of Shopify message ids.
 pub const NAME: &str = "shopify";
@@ -69,69 +64,39 @@ pub const EVENT_ID_HEADERS: [&str; 2] = ["x-shopify-event-id", "shopify-event-id
 /// The topic, and its Events spelling.
 pub const TOPIC_HEADERS: [&str; 2] = ["x-shopify-topic", "shopify-topic"];
 
-/// Receives Shopify webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
-/// start-up; clone freely.
-pub struct Shopify<T = RawJson> {
-    inner: Arc<Inner>,
-    event: PhantomData<fn() -> T>,
-}
-
-#[derive(Clone)]
-struct Inner {
-    scheme: HmacScheme,
-    body_limit: usize,
+preset! {
+    /// Receives Shopify webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
+    /// start-up; clone freely.
+    pub struct Shopify(HmacScheme) [scheme];
 }
 
 impl<T> Shopify<T> {
     /// A receiver for the app's client secret(s) (several during a rotation).
     #[must_use]
     pub fn new(secrets: impl Into<Keyring>) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                scheme: HmacScheme::in_body(secrets).encoding(SignatureEncoding::Base64),
-                body_limit: DEFAULT_BODY_LIMIT,
-            }),
-            event: PhantomData,
-        }
-    }
-
-    /// Sets the largest accepted body in bytes (default 1 MiB).
-    #[must_use]
-    pub fn with_body_limit(mut self, limit: usize) -> Self {
-        Arc::make_mut(&mut self.inner).body_limit = limit;
-        self
-    }
-
-    /// How deliveries are authenticated (the signature is read from either header name).
-    #[must_use]
-    pub fn scheme(&self) -> &HmacScheme {
-        &self.inner.scheme
+        let scheme = HmacScheme::in_body(secrets).encoding(SignatureEncoding::Base64);
+        Self::with_state(scheme, None, ())
     }
 }
 
-impl<T> Clone for Shopify<T> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-            event: PhantomData,
-        }
-    }
-}
-
-impl<T> fmt::Debug for Shopify<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shopify")
-            .field("body_limit", &self.inner.body_limit)
-            .field("scheme", &self.inner.scheme)
-            .finish()
-    }
+/// Every header this preset reads, under both spellings, in one pass: the signature, the
+/// webhook id, the event id and the topic.
+fn read_all<H: Headers + ?Sized>(headers: &H) -> [(&'static str, Option<&[u8]>); 8] {
+    let [s, s2] = SIGNATURE_HEADERS;
+    let [w, w2] = WEBHOOK_ID_HEADERS;
+    let [e, e2] = EVENT_ID_HEADERS;
+    let [t, t2] = TOPIC_HEADERS;
+    read::each(headers, [s, s2, w, w2, e, e2, t, t2])
 }
 
 /// The id and topic the headers carry: the event id where present, else the delivery's.
-fn id_and_topic<H: Headers + ?Sized>(headers: &H) -> Result<(&str, &str), Error> {
-    let webhook_id = required_header(headers, &WEBHOOK_ID_HEADERS)?;
-    let event_id = optional_header(headers, &EVENT_ID_HEADERS)?;
-    let topic = required_header(headers, &TOPIC_HEADERS)?;
+fn id_and_topic<'h>(
+    found: &[(&'static str, Option<&'h [u8]>); 8],
+) -> Result<(&'h str, &'h str), Error> {
+    let [_, _, w, w2, e, e2, t, t2] = *found;
+    let webhook_id = read::required(&[w, w2])?;
+    let event_id = read::optional(&[e, e2])?;
+    let topic = read::required(&[t, t2])?;
     Ok((event_id.unwrap_or(webhook_id), topic))
 }
 
@@ -143,7 +108,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Shopify<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.inner.body_limit
+        self.inner.settings.body_limit
     }
 
     fn verify<'a, H: Headers + ?Sized>(
@@ -151,17 +116,11 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Shopify<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let signature = SIGNATURE_HEADERS
-            .iter()
-            .find_map(|name| headers.get(name))
-            .ok_or(Error::MissingSignature {
-                location: Cow::Borrowed(SIGNATURE_HEADERS[0]),
-            })?;
-        let signature = text(signature).ok_or(Error::MalformedSignature {
-            reason: "not UTF-8",
-        })?;
+        let found = read_all(headers);
+        let [s, s2, ..] = found;
+        let signature = read::signature(&[s, s2])?;
         let verified = self.inner.scheme.verify_parts(&[], body, signature)?;
-        let (id, topic) = id_and_topic(headers)?;
+        let (id, topic) = id_and_topic(&found)?;
         Ok(verified.with_id(id).with_kind(topic))
     }
 
@@ -184,7 +143,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Shopify<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<crate::dangerous::Unverified<'a>, Error> {
-        let (id, topic) = id_and_topic(headers)?;
+        let (id, topic) = id_and_topic(&read_all(headers))?;
         Ok(crate::dangerous::Unverified::new(body)
             .with_id(id)
             .with_kind(topic))

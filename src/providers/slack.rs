@@ -60,13 +60,14 @@
 //! # }
 //! ```
 
-use std::marker::PhantomData;
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::preset::{self, Settings, preset_options};
+use super::pick::{self, Field};
+use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::error::JsonError;
 use crate::verify::HmacScheme;
@@ -84,47 +85,56 @@ pub const TIMESTAMP_HEADER: &str = "x-slack-request-timestamp";
 /// The default window: 300 s either side of now.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
-/// Receives Slack requests; the body is parsed into `T` (default [`RawJson`]) as the module
-/// docs' table says. Build once, clone freely.
-pub struct Slack<T = RawJson> {
-    pub(crate) scheme: HmacScheme,
-    pub(crate) settings: Settings,
-    event: PhantomData<fn() -> T>,
+preset! {
+    /// Receives Slack requests; the body is parsed into `T` (default [`RawJson`]) as the module
+    /// docs' table says. Build once, clone freely.
+    pub struct Slack(HmacScheme) [window, scheme];
 }
-
-preset_options!(Slack);
 
 impl<T> Slack<T> {
     /// A receiver for the app's signing secret(s).
     #[must_use]
     pub fn new(secrets: impl Into<Keyring>) -> Self {
-        Self {
-            scheme: HmacScheme::in_body(secrets).prefix("v0="),
-            settings: Settings::new(Some(DEFAULT_TOLERANCE)),
-            event: PhantomData,
-        }
+        Self::with_state(
+            HmacScheme::in_body(secrets).prefix("v0="),
+            Some(DEFAULT_TOLERANCE),
+            (),
+        )
     }
 }
 
+/// What the crate reads of an Events API body.
 #[derive(Deserialize)]
-struct Outer {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    event_id: Option<String>,
-    event: Option<Inner>,
+struct Outer<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event: Option<Inner<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Inner {
-    #[serde(rename = "type")]
-    kind: Option<String>,
+struct Inner<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
-struct Interaction {
-    #[serde(rename = "type")]
-    kind: String,
+struct Interaction<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
 }
+
+/// [`Outer`]'s fields, read in the same pass as the body.
+static OUTER: [Field; 3] = [
+    Field::Top("type"),
+    Field::Top("event_id"),
+    Field::In("event", "type"),
+];
+
+/// [`Interaction`]'s field, read in the same pass as the payload.
+static INTERACTION: [Field; 1] = [Field::Top("type")];
 
 fn unexpected(message: &'static str) -> Error {
     Error::UnexpectedPayload(JsonError::custom(message))
@@ -138,7 +148,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.settings.body_limit
+        self.inner.settings.body_limit
     }
 
     /// # Errors
@@ -152,8 +162,8 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
         preset::verify_v0(
-            &self.scheme,
-            &self.settings,
+            &self.inner.scheme,
+            &self.inner.settings,
             headers,
             body,
             SIGNATURE_HEADER,
@@ -166,7 +176,20 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
         let digest = || MessageId::digest(NAME, payload);
         let first = payload.iter().find(|b| !b.is_ascii_whitespace());
         let (id, kind, body) = if first == Some(&b'{') {
-            let outer: Outer = verified.json()?;
+            let (outer, body) = preset::parse_with::<T, _, 3>(
+                payload,
+                OUTER,
+                |[kind, event_id, event_kind]| {
+                    Some(Outer {
+                        kind: pick::optional_str(kind)?,
+                        event_id: pick::optional_str(event_id)?,
+                        event: Some(Inner {
+                            kind: pick::optional_str(event_kind)?,
+                        }),
+                    })
+                },
+                crate::json::parse_json::<Outer<'_>>,
+            )?;
             let (id, kind) = match outer.kind.as_deref() {
                 Some("event_callback") => {
                     let id = outer
@@ -177,7 +200,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
                         .event
                         .and_then(|event| event.kind)
                         .ok_or_else(|| unexpected("event_callback without event.type"))?;
-                    (MessageId::new(NAME, &id), kind)
+                    (MessageId::new(NAME, &id), kind.into_owned())
                 }
                 Some(kind) => {
                     let id = match outer.event_id.as_deref() {
@@ -188,13 +211,21 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Slack<T> {
                 }
                 None => return Err(unexpected("missing field `type`")),
             };
-            (id, kind, verified.json()?)
+            (id, kind, body)
         } else {
             let fields = form_fields(payload)?;
             if let Some(json) = fields.get("payload").and_then(serde_json::Value::as_str) {
-                let interaction: Interaction = crate::json::parse_json(json.as_bytes())?;
-                let body = crate::json::parse_json(json.as_bytes())?;
-                (digest(), interaction.kind, body)
+                let (interaction, body) = preset::parse_with::<T, _, 1>(
+                    json.as_bytes(),
+                    INTERACTION,
+                    |[kind]| {
+                        Some(Interaction {
+                            kind: kind?.into_str()?,
+                        })
+                    },
+                    crate::json::parse_json::<Interaction<'_>>,
+                )?;
+                (digest(), interaction.kind.into_owned(), body)
             } else {
                 let kind = fields
                     .get("command")

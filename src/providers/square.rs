@@ -48,22 +48,18 @@
 //! ```
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
-use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::pick;
+use super::preset::{self, preset};
+use super::read;
 use super::{Event, RawJson};
-use crate::headers::text;
 use crate::verify::{HmacScheme, SignatureEncoding};
-use crate::{
-    ConfigError, DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider,
-    Verified,
-};
+use crate::{ConfigError, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
 /// The namespace of Square message ids.
 pub const NAME: &str = "square";
@@ -71,18 +67,10 @@ pub const NAME: &str = "square";
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "x-square-hmacsha256-signature";
 
-/// Receives Square webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
-/// start-up; clone freely.
-pub struct Square<T = RawJson> {
-    inner: Arc<Inner>,
-    event: PhantomData<fn() -> T>,
-}
-
-#[derive(Clone)]
-struct Inner {
-    scheme: HmacScheme,
-    url: Box<str>,
-    body_limit: usize,
+preset! {
+    /// Receives Square webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
+    /// start-up; clone freely.
+    pub struct Square(HmacScheme, Box<str>) [scheme];
 }
 
 /// Checks that `url` can be a notification URL: `http://` or `https://`, then no white space
@@ -110,53 +98,15 @@ impl<T> Square<T> {
     /// [`ConfigError`] when `notification_url` does not start with `https://` or `http://`, or
     /// holds white space.
     pub fn new(keys: impl Into<Keyring>, notification_url: &str) -> Result<Self, ConfigError> {
-        Ok(Self {
-            inner: Arc::new(Inner {
-                scheme: HmacScheme::for_header(SIGNATURE_HEADER, keys)
-                    .encoding(SignatureEncoding::Base64),
-                url: check_url(notification_url)?,
-                body_limit: DEFAULT_BODY_LIMIT,
-            }),
-            event: PhantomData,
-        })
-    }
-
-    /// Sets the largest accepted body in bytes (default 1 MiB).
-    #[must_use]
-    pub fn with_body_limit(mut self, limit: usize) -> Self {
-        Arc::make_mut(&mut self.inner).body_limit = limit;
-        self
+        let scheme =
+            HmacScheme::for_header(SIGNATURE_HEADER, keys).encoding(SignatureEncoding::Base64);
+        Ok(Self::with_state(scheme, None, check_url(notification_url)?))
     }
 
     /// The notification URL that is signed with every body.
     #[must_use]
     pub fn notification_url(&self) -> &str {
-        &self.inner.url
-    }
-
-    /// How deliveries are authenticated.
-    #[must_use]
-    pub fn scheme(&self) -> &HmacScheme {
-        &self.inner.scheme
-    }
-}
-
-impl<T> Clone for Square<T> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-            event: PhantomData,
-        }
-    }
-}
-
-impl<T> fmt::Debug for Square<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Square")
-            .field("notification_url", &self.inner.url)
-            .field("body_limit", &self.inner.body_limit)
-            .field("scheme", &self.inner.scheme)
-            .finish()
+        &self.inner.extra
     }
 }
 
@@ -171,6 +121,12 @@ struct Envelope<'a> {
     created_at: Option<Cow<'a, str>>,
 }
 
+impl<'a> From<Envelope<'a>> for preset::IdKindAt<'a, Cow<'a, str>> {
+    fn from(envelope: Envelope<'a>) -> Self {
+        (envelope.event_id, envelope.kind, envelope.created_at)
+    }
+}
+
 impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Square<T> {
     type Event = Event<T>;
 
@@ -179,7 +135,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Square<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.inner.body_limit
+        self.inner.settings.body_limit
     }
 
     fn verify<'a, H: Headers + ?Sized>(
@@ -187,28 +143,22 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Square<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let signature = headers
-            .get(SIGNATURE_HEADER)
-            .ok_or(Error::MissingSignature {
-                location: Cow::Borrowed(SIGNATURE_HEADER),
-            })?;
-        let signature = text(signature).ok_or(Error::MalformedSignature {
-            reason: "not UTF-8",
-        })?;
+        let signature = read::signature(&[(SIGNATURE_HEADER, headers.get(SIGNATURE_HEADER))])?;
         self.inner
             .scheme
-            .verify_parts(&[self.inner.url.as_bytes()], body, signature)
+            .verify_parts(&[self.inner.extra.as_bytes()], body, signature)
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let envelope: Envelope<'_> = crate::json::parse_json_object(verified.payload())?;
-        let body = verified.json()?;
-        let timestamp = envelope
-            .created_at
-            .and_then(|at| OffsetDateTime::parse(&at, &Rfc3339).ok());
+        let ((event_id, kind, created_at), body) = preset::id_kind_at_and_body::<T, Envelope<'_>, _>(
+            verified.payload(),
+            ["event_id", "type", "created_at"],
+            pick::optional_str,
+        )?;
+        let timestamp = created_at.and_then(|at| OffsetDateTime::parse(&at, &Rfc3339).ok());
         Ok(Delivery::new(
-            MessageId::new(NAME, &envelope.event_id),
-            Event::new(envelope.kind.unwrap_or_default(), body),
+            MessageId::new(NAME, &event_id),
+            Event::new(kind.unwrap_or_default(), body),
             timestamp,
         ))
     }

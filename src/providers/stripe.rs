@@ -50,13 +50,12 @@
 //! # }
 //! ```
 
-use std::borrow::Cow;
-use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use super::preset::{self, Settings, preset_options};
+use super::pick::Field;
+use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::verify::HmacScheme;
 use crate::verify::encoding::SignatureEncoding;
@@ -75,25 +74,21 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 /// secret); later ones are ignored.
 pub const MAX_V1_ENTRIES: usize = 8;
 
-/// Receives Stripe events; the body is parsed into `T` (default [`RawJson`]). Build once,
-/// clone freely.
-pub struct Stripe<T = RawJson> {
-    pub(crate) scheme: HmacScheme,
-    pub(crate) settings: Settings,
-    event: PhantomData<fn() -> T>,
+preset! {
+    /// Receives Stripe events; the body is parsed into `T` (default [`RawJson`]). Build once,
+    /// clone freely.
+    pub struct Stripe(HmacScheme) [window, scheme];
 }
-
-preset_options!(Stripe);
 
 impl<T> Stripe<T> {
     /// A receiver for the endpoint's signing secret(s), each the whole `whsec_...` text.
     #[must_use]
     pub fn new(secrets: impl Into<Keyring>) -> Self {
-        Self {
-            scheme: HmacScheme::in_body(secrets).encoding(SignatureEncoding::Hex),
-            settings: Settings::new(Some(DEFAULT_TOLERANCE)),
-            event: PhantomData,
-        }
+        Self::with_state(
+            HmacScheme::in_body(secrets).encoding(SignatureEncoding::Hex),
+            Some(DEFAULT_TOLERANCE),
+            (),
+        )
     }
 }
 
@@ -105,7 +100,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Stripe<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.settings.body_limit
+        self.inner.settings.body_limit
     }
 
     /// # Errors
@@ -118,36 +113,14 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Stripe<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let value = preset::header(headers, SIGNATURE_HEADER)?.ok_or(Error::MissingSignature {
-            location: Cow::Borrowed(SIGNATURE_HEADER),
-        })?;
-        let mut timestamp = None;
-        for item in value.split(',') {
-            if let Some(("t", t)) = item.trim().split_once('=') {
-                timestamp = Some(t);
-                break;
-            }
-        }
-        let t = timestamp.ok_or(Error::MissingTimestamp)?;
-        let seconds = preset::unix_seconds(t)?;
-        self.settings.check_window(seconds)?;
-        let v1 = value
-            .split(',')
-            .filter_map(|item| match item.trim().split_once('=') {
-                Some(("v1", signature)) => Some(signature),
-                _ => None,
-            });
-        preset::match_any(
-            &self.scheme.keys,
-            &[t.as_bytes(), b".", body],
-            v1,
-            MAX_V1_ENTRIES,
-        )?;
-        Ok(preset::with_unix_timestamp(Verified::new(body), seconds))
+        static LIST: preset::Listed =
+            preset::Listed::new(SIGNATURE_HEADER, ',', ["t", "v1"], b".", MAX_V1_ENTRIES);
+        preset::verify_listed(&self.inner, headers, body, &LIST)
     }
+
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let (id, kind) = preset::id_and_kind(verified.payload(), "id", "type")?;
-        let body: T = verified.json()?;
+        static FIELDS: [Field; 2] = [Field::Top("id"), Field::Top("type")];
+        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), FIELDS)?;
         Ok(Delivery::new(
             MessageId::new(NAME, &id),
             Event::new(kind, body),

@@ -70,22 +70,18 @@
 //! ```
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use sha2::Digest as _;
 
-use super::read::optional_header;
+use super::preset::preset;
+use super::read::{self, optional_header};
 use super::square::check_url;
 use super::{Event, RawJson};
 use crate::headers::text;
 use crate::verify::{HmacScheme, MacAlgorithm, SignatureEncoding};
-use crate::{
-    ConfigError, DEFAULT_BODY_LIMIT, Delivery, Error, Headers, Keyring, MessageId, Provider,
-    Verified,
-};
+use crate::{ConfigError, Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
 
 /// The namespace of Twilio message ids.
 pub const NAME: &str = "twilio";
@@ -97,21 +93,20 @@ pub const SETTINGS_HEADER: &str = "x-twilio-webhooks-signature-settings";
 /// The retry-stable id of one webhook.
 pub const IDEMPOTENCY_HEADER: &str = "i-twilio-idempotency-token";
 
-/// Receives Twilio webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
-/// start-up; clone freely.
-pub struct Twilio<T = RawJson> {
-    inner: Arc<Inner>,
-    event: PhantomData<fn() -> T>,
+preset! {
+    /// Receives Twilio webhooks, parsing the body into `T` (default [`RawJson`]). Build once at
+    /// start-up; clone freely.
+    pub struct Twilio(HmacScheme, Urls) [scheme];
 }
 
-#[derive(Clone)]
-struct Inner {
-    scheme: HmacScheme,
+/// What Twilio signs with besides the auth-token scheme: the URL it calls (as configured, and
+/// with the scheme's default port toggled), and the SharedKey scheme where configured.
+#[derive(Clone, Debug)]
+struct Urls {
     shared: Option<HmacScheme>,
     url: Box<str>,
     /// The same URL with the scheme's default port toggled, where it has none or that one.
     other_port: Option<Box<str>>,
-    body_limit: usize,
 }
 
 /// `url`'s scheme and authority (`https://host[:port]`), without path, query or fragment.
@@ -166,72 +161,36 @@ impl<T> Twilio<T> {
     /// space.
     pub fn new(auth_tokens: impl Into<Keyring>, url: &str) -> Result<Self, ConfigError> {
         let url = check_url(url)?;
-        Ok(Self {
-            inner: Arc::new(Inner {
-                scheme: HmacScheme::in_body(auth_tokens)
-                    .algorithm(MacAlgorithm::Sha1)
-                    .encoding(SignatureEncoding::Base64),
-                shared: None,
-                other_port: toggle_default_port(&url).map(String::into_boxed_str),
-                url,
-                body_limit: DEFAULT_BODY_LIMIT,
-            }),
-            event: PhantomData,
-        })
+        let scheme = HmacScheme::in_body(auth_tokens)
+            .algorithm(MacAlgorithm::Sha1)
+            .encoding(SignatureEncoding::Base64);
+        let urls = Urls {
+            shared: None,
+            other_port: toggle_default_port(&url).map(String::into_boxed_str),
+            url,
+        };
+        Ok(Self::with_state(scheme, None, urls))
     }
 
     /// Also accepts SharedKey deliveries (`X-Twilio-Webhooks-Signature-Settings:
     /// ...algorithm=HMAC_SHA256`): HMAC-SHA256 of the same content under `keys`.
     #[must_use]
     pub fn shared_key(mut self, keys: impl Into<Keyring>) -> Self {
-        Arc::make_mut(&mut self.inner).shared =
+        Arc::make_mut(&mut self.inner).extra.shared =
             Some(HmacScheme::in_body(keys).encoding(SignatureEncoding::Base64));
-        self
-    }
-
-    /// Sets the largest accepted body in bytes (default 1 MiB).
-    #[must_use]
-    pub fn with_body_limit(mut self, limit: usize) -> Self {
-        Arc::make_mut(&mut self.inner).body_limit = limit;
         self
     }
 
     /// The URL Twilio calls, as configured.
     #[must_use]
     pub fn url(&self) -> &str {
-        &self.inner.url
-    }
-
-    /// The auth-token scheme (HMAC-SHA1, base64).
-    #[must_use]
-    pub fn scheme(&self) -> &HmacScheme {
-        &self.inner.scheme
+        &self.inner.extra.url
     }
 
     /// The SharedKey scheme, if configured.
     #[must_use]
     pub fn shared_scheme(&self) -> Option<&HmacScheme> {
-        self.inner.shared.as_ref()
-    }
-}
-
-impl<T> Clone for Twilio<T> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-            event: PhantomData,
-        }
-    }
-}
-
-impl<T> fmt::Debug for Twilio<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Twilio")
-            .field("url", &self.inner.url)
-            .field("body_limit", &self.inner.body_limit)
-            .field("scheme", &self.inner.scheme)
-            .field("shared", &self.inner.shared)
-            .finish()
+        self.inner.extra.shared.as_ref()
     }
 }
 
@@ -276,7 +235,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.inner.body_limit
+        self.inner.settings.body_limit
     }
 
     fn verify<'a, H: Headers + ?Sized>(
@@ -284,14 +243,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let signature = headers
-            .get(SIGNATURE_HEADER)
-            .ok_or(Error::MissingSignature {
-                location: Cow::Borrowed(SIGNATURE_HEADER),
-            })?;
-        let signature = text(signature).ok_or(Error::MalformedSignature {
-            reason: "not UTF-8",
-        })?;
+        let signature = read::signature(&[(SIGNATURE_HEADER, headers.get(SIGNATURE_HEADER))])?;
         let shared_key = headers
             .get(SETTINGS_HEADER)
             .and_then(text)
@@ -301,7 +253,11 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
                     .any(|setting| setting.trim().eq_ignore_ascii_case("algorithm=HMAC_SHA256"))
             });
         let scheme = if shared_key {
-            self.inner.shared.as_ref().ok_or(Error::InvalidSignature)?
+            self.inner
+                .extra
+                .shared
+                .as_ref()
+                .ok_or(Error::InvalidSignature)?
         } else {
             &self.inner.scheme
         };
@@ -312,12 +268,12 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
             .get(crate::REQUEST_TARGET)
             .and_then(text)
             .filter(|target| target.starts_with('/'))
-            .map(|target| format!("{}{target}", origin(&self.inner.url)));
+            .map(|target| format!("{}{target}", origin(&self.inner.extra.url)));
         let (url, other_port): (&str, Option<Cow<'_, str>>) = match &called {
             Some(url) => (url, toggle_default_port(url).map(Cow::Owned)),
             None => (
-                &self.inner.url,
-                self.inner.other_port.as_deref().map(Cow::Borrowed),
+                &self.inner.extra.url,
+                self.inner.extra.other_port.as_deref().map(Cow::Borrowed),
             ),
         };
         if let Some(claimed) = body_sha256_param(url).filter(|_| is_json(body)) {

@@ -55,13 +55,14 @@
 //! # }
 //! ```
 
-use std::marker::PhantomData;
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::preset::{self, Settings, preset_options};
+use super::pick::Field;
+use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::verify::HmacScheme;
 use crate::{Delivery, Error, Headers, Keyring, MessageId, Provider, Verified};
@@ -78,30 +79,27 @@ pub const TIMESTAMP_HEADER: &str = "x-zm-request-timestamp";
 /// The default window: 300 s either side of now.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
-/// Receives Zoom event notifications; the body is parsed into `T` (default [`RawJson`]).
-pub struct Zoom<T = RawJson> {
-    pub(crate) scheme: HmacScheme,
-    pub(crate) settings: Settings,
-    event: PhantomData<fn() -> T>,
+preset! {
+    /// Receives Zoom event notifications; the body is parsed into `T` (default [`RawJson`]).
+    pub struct Zoom(HmacScheme) [window, scheme];
 }
-
-preset_options!(Zoom);
 
 impl<T> Zoom<T> {
     /// A receiver for the app's secret token(s).
     #[must_use]
     pub fn new(secrets: impl Into<Keyring>) -> Self {
-        Self {
-            scheme: HmacScheme::in_body(secrets).prefix("v0="),
-            settings: Settings::new(Some(DEFAULT_TOLERANCE)),
-            event: PhantomData,
-        }
+        Self::with_state(
+            HmacScheme::in_body(secrets).prefix("v0="),
+            Some(DEFAULT_TOLERANCE),
+            (),
+        )
     }
 }
 
 #[derive(Deserialize)]
-struct Head {
-    event: String,
+struct Head<'a> {
+    #[serde(borrow)]
+    event: Cow<'a, str>,
 }
 
 impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Zoom<T> {
@@ -112,7 +110,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Zoom<T> {
     }
 
     fn body_limit(&self) -> usize {
-        self.settings.body_limit
+        self.inner.settings.body_limit
     }
 
     /// # Errors
@@ -126,8 +124,8 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Zoom<T> {
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
         preset::verify_v0(
-            &self.scheme,
-            &self.settings,
+            &self.inner.scheme,
+            &self.inner.settings,
             headers,
             body,
             SIGNATURE_HEADER,
@@ -136,11 +134,16 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Zoom<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        let head: Head = crate::json::parse_json_object(verified.payload())?;
-        let body: T = verified.json()?;
+        static FIELDS: [Field; 1] = [Field::Top("event")];
+        let (kind, body) = preset::parse_with::<T, _, 1>(
+            verified.payload(),
+            FIELDS,
+            |[event]| event?.into_str(),
+            |payload| crate::json::parse_json_object::<Head<'_>>(payload).map(|head| head.event),
+        )?;
         Ok(Delivery::new(
             MessageId::digest(NAME, verified.payload()),
-            Event::new(head.event, body),
+            Event::new(kind, body),
             verified.timestamp(),
         ))
     }

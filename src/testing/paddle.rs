@@ -20,7 +20,7 @@ use crate::testing::{SignedRequest, Signer};
 /// primary secret.
 impl<T> Signer for Paddle<T> {
     fn sign(&self, content: &[u8]) -> SignedRequest {
-        sign(self, self.settings.now_unix(), content)
+        sign(self, self.settings().now_unix(), content)
     }
 }
 
@@ -28,7 +28,7 @@ impl<T> Signer for Paddle<T> {
 #[must_use]
 pub fn sign<T>(paddle: &Paddle<T>, timestamp: i64, body: &[u8]) -> SignedRequest {
     let ts = timestamp.to_string();
-    let h1 = paddle.scheme.sign(&[ts.as_bytes(), b":", body].concat());
+    let h1 = paddle.scheme().sign(&[ts.as_bytes(), b":", body].concat());
     SignedRequest::new(
         vec![
             (SIGNATURE_HEADER.to_owned(), format!("ts={ts};h1={h1}")),

@@ -20,7 +20,7 @@ use crate::testing::{SignedRequest, Signer};
 /// the content type follows the body (JSON when it starts with `{`, a form otherwise).
 impl<T> Signer for Slack<T> {
     fn sign(&self, content: &[u8]) -> SignedRequest {
-        sign(self, self.settings.now_unix(), content)
+        sign(self, self.settings().now_unix(), content)
     }
 }
 
@@ -29,7 +29,7 @@ impl<T> Signer for Slack<T> {
 pub fn sign<T>(slack: &Slack<T>, timestamp: i64, body: &[u8]) -> SignedRequest {
     let ts = timestamp.to_string();
     let signature = slack
-        .scheme
+        .scheme()
         .sign(&[b"v0:", ts.as_bytes(), b":", body].concat());
     let content_type = if body.first() == Some(&b'{') {
         "application/json"

@@ -20,7 +20,7 @@ use crate::testing::{SignedRequest, Signer};
 /// primary secret, and `content-type: application/json`.
 impl<T> Signer for Stripe<T> {
     fn sign(&self, content: &[u8]) -> SignedRequest {
-        sign(self, self.settings.now_unix(), content)
+        sign(self, self.settings().now_unix(), content)
     }
 }
 
@@ -28,7 +28,7 @@ impl<T> Signer for Stripe<T> {
 #[must_use]
 pub fn sign<T>(stripe: &Stripe<T>, timestamp: i64, body: &[u8]) -> SignedRequest {
     let t = timestamp.to_string();
-    let v1 = stripe.scheme.sign(&[t.as_bytes(), b".", body].concat());
+    let v1 = stripe.scheme().sign(&[t.as_bytes(), b".", body].concat());
     SignedRequest::new(
         vec![
             (SIGNATURE_HEADER.to_owned(), format!("t={t},v1={v1}")),

@@ -21,7 +21,7 @@ use crate::testing::{SignedRequest, Signer};
 /// clock.
 impl<T> Signer for Zoom<T> {
     fn sign(&self, content: &[u8]) -> SignedRequest {
-        sign(self, self.settings.now_unix(), content)
+        sign(self, self.settings().now_unix(), content)
     }
 }
 
@@ -30,7 +30,7 @@ impl<T> Signer for Zoom<T> {
 pub fn sign<T>(zoom: &Zoom<T>, timestamp: i64, body: &[u8]) -> SignedRequest {
     let ts = timestamp.to_string();
     let signature = zoom
-        .scheme
+        .scheme()
         .sign(&[b"v0:", ts.as_bytes(), b":", body].concat());
     SignedRequest::new(
         vec![

@@ -56,3 +56,15 @@ pub(crate) struct InvoicePaid {
     kind: String,
     data: InvoiceData,
 }
+
+#[allow(dead_code)] // json_paths reads no headers
+/// The `http::HeaderMap` a framework would hand over for a signed request's headers.
+pub(crate) fn http_headers(pairs: &[(String, String)]) -> http::HeaderMap {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = http::HeaderName::from_bytes(k.as_bytes()).ok()?;
+            Some((name, http::HeaderValue::from_str(v).ok()?))
+        })
+        .collect()
+}
