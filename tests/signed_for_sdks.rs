@@ -528,7 +528,7 @@ fn twilio() -> Sender {
         plain,
         "repeated_name_same_value",
         &dup,
-        ok("NumMedia=0 twice: signed once per occurrence"),
+        ok("NumMedia=0 twice: signed once, as the SDKs sign each name's values as a set"),
     );
     let empty = twilio.sign(b"");
     s.add_at(

@@ -26,9 +26,10 @@
 //! SDKs also strip any other port (a request on `:8443` passes with a signature over the URL
 //! without it); this provider does not: configure `:8443` if Twilio calls `:8443`.
 //!
-//! **Repeated parameters.** Both SDKs sign each name's values as a set, so a parameter repeated
-//! with the same value still matches a signature over one; here every occurrence counts, so a
-//! repeated parameter Twilio did not sign is refused.
+//! **Repeated parameters.** Each name's values are signed as a set, as both SDKs sign them: a
+//! parameter repeated with the same value matches a signature over one occurrence. The repeat
+//! changes nothing a handler sees (`T` reads the first value of each name); a repeated name
+//! with another value is signed, so one Twilio did not sign is refused.
 //!
 //! **Message id.** `I-Twilio-Idempotency-Token`, which Twilio documents as the same on every
 //! retry of one webhook: [`Delivery::id`](crate::Delivery::id) is `MessageId::new("twilio",
@@ -217,6 +218,9 @@ pub(crate) fn signed_parts<'b>(url: &str, body: &'b [u8]) -> Vec<Cow<'b, [u8]>> 
     }
     let mut params = super::form::params(body);
     params.sort();
+    // A parameter repeated with the same value is signed once, as Twilio's SDKs sign each
+    // name's values as a set.
+    params.dedup();
     let bytes = |text: Cow<'b, str>| match text {
         Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
         Cow::Owned(text) => Cow::Owned(text.into_bytes()),
