@@ -1,7 +1,8 @@
 //! The examples the senders publish in their own documentation, verified by the presets as
-//! published: GitHub's "It's a Secret to Everybody", Slack's signing example, and Twilio's
+//! published: GitHub's "It's a Secret to Everybody", Slack's signing example, Twilio's
 //! request-validation example (the values are the senders', recomputed with Python's `hmac`
-//! before they were written down here).
+//! before they were written down here), and the test vectors Square's and SendGrid's SDKs
+//! publish in their own test suites.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use webhook_receiver::clock::{Clock, ManualClock};
 use webhook_receiver::providers::github::GitHub;
 use webhook_receiver::providers::slack::Slack;
+use webhook_receiver::providers::square::Square;
 use webhook_receiver::providers::twilio::Twilio;
 use webhook_receiver::{Error, Provider, Secret};
 
@@ -64,4 +66,86 @@ fn twilios_published_validation_example_verifies() {
         twilio.verify(&headers[..], tampered.as_bytes()),
         Err(Error::InvalidSignature)
     ));
+}
+
+/// Square's signature test vector, as its SDKs' own tests publish it, and their escaped-body
+/// case (a body with `>` and `<` signed as sent).
+#[test]
+fn squares_published_sdk_vectors_verify() {
+    let square: Square = Square::new(
+        Secret::new("Ibxx_5AKakO-3qeNVR61Dw").unwrap(),
+        "https://webhook.site/679a4f3a-dcfa-49ee-bac5-9d0edad886b9",
+    )
+    .unwrap();
+    let body = r#"{"merchant_id":"MLEFBHHSJGVHD","type":"webhooks.test_notification","event_id":"ac3ac95b-f97d-458c-a6e6-18981597e05f","created_at":"2022-07-13T20:30:59.037339943Z","data":{"type":"webhooks","id":"bc368e64-01aa-407e-b46e-3231809b1129"}}"#;
+    let headers = [(
+        "x-square-hmacsha256-signature",
+        "GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N4=",
+    )];
+    let delivery = square
+        .verify_and_parse(&headers[..], body.as_bytes())
+        .unwrap();
+    assert_eq!(delivery.event.kind, "webhooks.test_notification");
+    assert_eq!(delivery.id.as_str(), "ac3ac95b-f97d-458c-a6e6-18981597e05f");
+
+    // The same signature for another notification URL is refused: the URL is signed.
+    let moved: Square = Square::new(
+        Secret::new("Ibxx_5AKakO-3qeNVR61Dw").unwrap(),
+        "https://webhook.site/79a4f3a-dcfa-49ee-bac5-9d0edad886b9",
+    )
+    .unwrap();
+    assert!(matches!(
+        moved.verify(&headers[..], body.as_bytes()),
+        Err(Error::InvalidSignature)
+    ));
+
+    let escaped: Square = Square::new(
+        Secret::new("signature-key").unwrap(),
+        "https://webhook.site/webhooks",
+    )
+    .unwrap();
+    let headers = [(
+        "x-square-hmacsha256-signature",
+        "Cxt7+aTi4rKgcA0bC4g9EHdVtLSDWdqccmL5MvihU4U=",
+    )];
+    escaped
+        .verify(&headers[..], br#"{"data":{"type":"webhooks","id":">id<"}}"#)
+        .unwrap();
+}
+
+/// SendGrid's Event Webhook test vector, as its SDKs' own tests publish it: the key, the
+/// signature and the timestamp, with the payload as those tests serialise it.
+#[cfg(feature = "public-key")]
+#[test]
+fn sendgrids_published_sdk_vector_verifies() {
+    use webhook_receiver::providers::sendgrid::SendGrid;
+
+    let key = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEDr2LjtURuePQzplybdC+u4CwrqDqBaWjcMMsTbhdbcwHBcepxo7yAQGhHPTnlvFYPAZFceEu/1FwCM/QmGUhA==";
+    let other_key = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqTxd43gyp8IOEto2LdIfjRQrIbsd4SXZkLW6jDutdhXSJCWHw8REntlo7aNDthvj+y7GjUuFDb/R1NGe1OPzpA==";
+    let body = br#"{"category":"example_payload","event":"test_event","message_id":"message_id"}"#;
+    let signature = "MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RAwIgJTz2C+8a8xonZGi6BpSzoQsbVRamr2nlxFDWYNH2j/0=";
+    let headers = |timestamp| {
+        [
+            ("x-twilio-email-event-webhook-signature", signature),
+            ("x-twilio-email-event-webhook-timestamp", timestamp),
+        ]
+    };
+    let sendgrid: SendGrid<serde_json::Value> = SendGrid::new(key).unwrap();
+    let delivery = sendgrid
+        .verify_and_parse(&headers("1588788367")[..], body)
+        .unwrap();
+    assert_eq!(delivery.event.body["event"], "test_event");
+
+    // The SDKs' failing cases: another key, another payload, another timestamp.
+    let other: SendGrid<serde_json::Value> = SendGrid::new(other_key).unwrap();
+    for (provider, headers, body) in [
+        (&other, headers("1588788367"), &body[..]),
+        (&sendgrid, headers("1588788367"), &b"payload"[..]),
+        (&sendgrid, headers("1388788367"), &body[..]),
+    ] {
+        assert!(matches!(
+            provider.verify(&headers[..], body),
+            Err(Error::InvalidSignature)
+        ));
+    }
 }
