@@ -134,7 +134,7 @@ fn row_with<P: Provider, R: Provider>(
     assert!(floor_parse_raw(body));
     let mut tampered = body.to_vec();
     let middle = tampered.len() / 2;
-    tampered[middle] ^= 1;
+    *tampered.get_mut(middle).unwrap() ^= 1;
     assert!(
         !floor_signature(&tampered),
         "{name}: the floor accepts a changed body"

@@ -231,6 +231,34 @@ pub(crate) fn signed_parts<'b>(url: &str, body: &'b [u8]) -> Vec<Cow<'b, [u8]>> 
         .collect()
 }
 
+/// The JSON object `T` reads for a form's parameters: each name's first value, as text, the
+/// names in byte order (as a `serde_json::Map` orders them), written straight from the
+/// parameters rather than through a `Map` of owned strings.
+fn form_object(mut params: Vec<super::form::Param<'_>>) -> Vec<u8> {
+    // A stable sort: a repeated name's first value stays first, and `dedup_by` keeps it.
+    params.sort_by(|a, b| a.0.cmp(&b.0));
+    params.dedup_by(|later, earlier| later.0 == earlier.0);
+    let size: usize = params.iter().map(|(n, v)| n.len() + v.len() + 6).sum();
+    let mut text = Vec::with_capacity(size + 2);
+    text.push(b'{');
+    for (i, (name, value)) in params.iter().enumerate() {
+        if i > 0 {
+            text.push(b',');
+        }
+        write_json_string(&mut text, name);
+        text.push(b':');
+        write_json_string(&mut text, value);
+    }
+    text.push(b'}');
+    text
+}
+
+/// `text` as a JSON string, escaped as `serde_json` escapes it.
+fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    // Writing a `&str` into a `Vec` cannot fail.
+    serde_json::to_writer(&mut *out, text).unwrap_or_default();
+}
+
 impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
     type Event = Event<T>;
 
@@ -310,16 +338,9 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
         let body: T = if is_json(verified.payload()) {
             verified.json()?
         } else {
-            let mut object = serde_json::Map::new();
             let params = super::form::checked(verified.payload())
                 .map_err(|message| Error::MalformedPayload(crate::JsonError::custom(message)))?;
-            for (name, value) in params {
-                object
-                    .entry(name)
-                    .or_insert_with(|| value.into_owned().into());
-            }
-            let text = serde_json::Value::Object(object).to_string();
-            crate::json::parse_json(text.as_bytes())?
+            crate::json::parse_json(&form_object(params))?
         };
         let id = match verified.id() {
             Some(token) => MessageId::new(NAME, token),
@@ -344,7 +365,22 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Twilio<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::toggle_default_port;
+    use super::{form_object, toggle_default_port};
+
+    #[test]
+    fn a_form_is_the_object_a_map_of_its_first_values_makes() {
+        let body: &[u8] = b"b=2&a=%22q%22+%5C&b=3&c&%E2%82%AC=%0A&A=x";
+        let mut object = serde_json::Map::new();
+        for (name, value) in crate::providers::form::params(body) {
+            object
+                .entry(name)
+                .or_insert_with(|| value.into_owned().into());
+        }
+        let by_map = serde_json::Value::Object(object).to_string();
+        let written = form_object(crate::providers::form::params(body));
+        assert_eq!(String::from_utf8(written).unwrap(), by_map);
+        assert_eq!(form_object(Vec::new()), b"{}");
+    }
 
     #[test]
     fn the_default_port_is_toggled_and_no_other() {
