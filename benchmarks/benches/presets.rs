@@ -8,6 +8,11 @@
 //! - `floor_parse`: `serde_json::from_slice` into a small typed event (`Order`: the order lines
 //!   of the body), and `floor_parse_raw` into a boxed raw value (what the default `RawJson`
 //!   holds);
+//! - Twilio's form body: `floor_hmac` decodes the form (`form_urlencoded`), sorts it and takes
+//!   one HMAC-SHA1 of the URL and the parameters, `floor_parse` is `serde_urlencoded` into a
+//!   three-field struct, `floor_parse_raw` the decoded parameters in a `Vec`; Twilio's JSON
+//!   body: the body's hex SHA-256 and one HMAC-SHA1 of the URL with it; SendGrid: one `p256`
+//!   ECDSA verification of the timestamp and the batch, parsed into a `Vec` of small events;
 //! - `verify`, `verify_parse` (into `Order`) and `verify_parse_raw` (into `RawJson`).
 //!
 //! Run with `cargo bench -p webhook-receiver-benches --bench presets` (or `scripts/bench.sh
