@@ -32,13 +32,42 @@ pub(crate) fn checked(body: &[u8]) -> Result<Vec<Param<'_>>, &'static str> {
     if !escapes_ok {
         return Err("form body: bad percent-encoding");
     }
-    if percent_encoding::percent_decode(body)
-        .decode_utf8()
-        .is_err()
-    {
-        return Err("form body: not UTF-8");
+    // The pairs as `form_urlencoded` splits them, each name and value decoded once and
+    // checked to be UTF-8 (the separators are ASCII, so this is the whole body's check).
+    body.split(|b| *b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let mut halves = pair.splitn(2, |b| *b == b'=');
+            let name = halves.next().unwrap_or_default();
+            let value = halves.next().unwrap_or_default();
+            Ok((decode_strict(name)?, decode_strict(value)?))
+        })
+        .collect()
+}
+
+/// A name or value with `+` as a space and `%XX` as a byte, refused unless UTF-8.
+fn decode_strict(raw: &[u8]) -> Result<Cow<'_, str>, &'static str> {
+    let decoded: Cow<'_, [u8]> = if raw.contains(&b'+') {
+        let spaced: Vec<u8> = raw
+            .iter()
+            .map(|b| if *b == b'+' { b' ' } else { *b })
+            .collect();
+        match Cow::from(percent_encoding::percent_decode(&spaced)) {
+            Cow::Borrowed(_) => Cow::Owned(spaced),
+            Cow::Owned(bytes) => Cow::Owned(bytes),
+        }
+    } else {
+        Cow::from(percent_encoding::percent_decode(raw))
+    };
+    let not_utf8 = |_| "form body: not UTF-8";
+    match decoded {
+        Cow::Borrowed(bytes) => std::str::from_utf8(bytes)
+            .map(Cow::Borrowed)
+            .map_err(not_utf8),
+        Cow::Owned(bytes) => String::from_utf8(bytes)
+            .map(Cow::Owned)
+            .map_err(|_| "form body: not UTF-8"),
     }
-    Ok(params(body))
 }
 
 #[cfg(test)]
@@ -78,6 +107,27 @@ mod tests {
     }
 
     proptest! {
+        /// Bodies of separators, escapes and multi-byte text: `checked` accepts exactly the
+        /// bodies whose escapes are well formed and whose decoded bytes are UTF-8, and then
+        /// reads what `params` reads.
+        #[test]
+        fn checked_is_params_on_well_formed_utf8(
+            body in proptest::collection::vec(
+                proptest::sample::select(b"a=&+%2E8FgC3A9\xC3\xA9\xE2".to_vec()), 0..48)
+        ) {
+            let escapes_ok = body.split(|b| *b == b'%').skip(1).all(|after| {
+                after.get(..2).is_some_and(|two| two.iter().all(u8::is_ascii_hexdigit))
+            });
+            let utf8 = percent_encoding::percent_decode(&body).decode_utf8().is_ok();
+            match checked(&body) {
+                Ok(read) => {
+                    prop_assert!(escapes_ok && utf8);
+                    prop_assert_eq!(read, params(&body));
+                }
+                Err(_) => prop_assert!(!(escapes_ok && utf8)),
+            }
+        }
+
         /// Any bytes: no panic, and every pair of the body is a parameter.
         #[test]
         fn any_body_reads_without_panic(body in proptest::collection::vec(any::<u8>(), 0..256)) {
