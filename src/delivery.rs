@@ -115,17 +115,47 @@ impl MessageId {
 
     /// `"{provider}:"` followed by `id`'s parts.
     fn joined(provider: &str, id: &[&str]) -> Self {
+        /// Keys up to this size are put together on the stack, so that the key costs one
+        /// allocation (the `Arc`'s) rather than two (a `String`'s, then the `Arc`'s).
+        const ON_STACK: usize = 128;
+        let len = provider.len() + 1 + id.iter().map(|part| part.len()).sum::<usize>();
+        let key: Arc<str> = if len <= ON_STACK {
+            let mut buffer = [0u8; ON_STACK];
+            let mut free = buffer.as_mut_slice();
+            for part in [provider, ":"].into_iter().chain(id.iter().copied()) {
+                let (head, tail) = std::mem::take(&mut free).split_at_mut(part.len());
+                head.copy_from_slice(part.as_bytes());
+                free = tail;
+            }
+            // `:` is one byte, as `_` is: replacing it keeps the text UTF-8 and its length.
+            buffer
+                .iter_mut()
+                .take(provider.len())
+                .filter(|b| **b == b':')
+                .for_each(|b| *b = b'_');
+            match buffer.get(..len).map(std::str::from_utf8) {
+                Some(Ok(key)) => Arc::from(key),
+                // Not reached: the parts are UTF-8 and fit.
+                _ => Self::joined_string(provider, id).into(),
+            }
+        } else {
+            Self::joined_string(provider, id).into()
+        };
+        Self {
+            key,
+            provider_len: provider.len(),
+            is_content_digest: false,
+        }
+    }
+
+    /// The key of [`joined`](Self::joined) in a `String`.
+    fn joined_string(provider: &str, id: &[&str]) -> String {
         let len = id.iter().map(|part| part.len()).sum::<usize>();
         let mut key = String::with_capacity(provider.len() + 1 + len);
         key.extend(provider.chars().map(|c| if c == ':' { '_' } else { c }));
-        let provider_len = key.len();
         key.push(':');
         id.iter().for_each(|part| key.push_str(part));
-        Self {
-            key: key.into(),
-            provider_len,
-            is_content_digest: false,
-        }
+        key
     }
 
     /// The id of a delivery that carries none of its own: `sha256:` + the hex SHA-256 of the

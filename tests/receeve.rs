@@ -202,6 +202,23 @@ fn missing_pieces_each_have_their_error() {
         parse(&receeve, not_json),
         Err(Error::MalformedPayload(_))
     ));
+
+    // The signed text's escapes are read as serde_json reads them: a lone surrogate is
+    // malformed JSON (400), a signed text that is not a string the wrong shape (422), and
+    // `null` no signed text at all.
+    let lone_surrogate = br#"{"signature":"00","payloadAsString":"{\"a\":\"\ud800\"}"}"#;
+    let err = parse(&receeve, lone_surrogate).unwrap_err();
+    assert!(matches!(err, Error::MalformedPayload(_)), "{err:?}");
+    for not_text in [
+        &br#"{"signature":"00","payloadAsString":12}"#[..],
+        br#"{"signature":"00","payloadAsString":{"a":1}}"#,
+    ] {
+        let err = parse(&receeve, not_text).unwrap_err();
+        assert!(matches!(err, Error::UnexpectedPayload(_)), "{err:?}");
+    }
+    let null = br#"{"signature":"00","payloadAsString":null}"#;
+    let err = parse(&receeve, null).unwrap_err();
+    assert!(matches!(err, Error::MissingSignedPayload { .. }), "{err:?}");
 }
 
 #[test]

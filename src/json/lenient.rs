@@ -80,6 +80,28 @@ where
     d.deserialize_option(Wire(std::marker::PhantomData))
 }
 
+/// An optional JSON string kept as its token (quotes and escapes as written; `null` reads as
+/// absent), for [`string_text`](super::string_text) to unescape in one allocation. Anything
+/// else is refused as [`borrowed_text`] refuses it: the wrong type.
+pub(crate) fn string_token<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<&'de serde_json::value::RawValue>, D::Error> {
+    let token = <Option<&'de serde_json::value::RawValue> as serde::Deserialize>::deserialize(d)?;
+    match token {
+        Some(token) if !token.get().starts_with('"') => {
+            let unexpected = match token.get().as_bytes().first() {
+                Some(b'{') => de::Unexpected::Map,
+                Some(b'[') => de::Unexpected::Seq,
+                Some(b't') => de::Unexpected::Bool(true),
+                Some(b'f') => de::Unexpected::Bool(false),
+                _ => de::Unexpected::Other("number"),
+            };
+            Err(de::Error::invalid_type(unexpected, &"a string or null"))
+        }
+        token => Ok(token),
+    }
+}
+
 /// An optional string borrowed from the body where it has no escapes (serde's own `Cow`
 /// support does not borrow through `Option`), so that verification copies only what it must.
 pub(crate) fn borrowed_text<'de, D: serde::Deserializer<'de>>(

@@ -196,12 +196,35 @@ impl fmt::Debug for Receeve {
     }
 }
 
-#[derive(Deserialize)]
+/// A delivery's body, read: the unsigned `payload` as written, the signature, and the signed
+/// text.
 struct Envelope<'a> {
+    payload: Option<&'a RawValue>,
+    signature: Option<Cow<'a, str>>,
+    payload_as_string: Option<Cow<'a, str>>,
+}
+
+/// The body as parsed: `payloadAsString` kept as its JSON token, unescaped afterwards into a
+/// buffer of its size (serde_json's own reading grows a scratch buffer, then copies it out).
+#[derive(Deserialize)]
+struct WireEnvelope<'a> {
     #[serde(borrow, default)]
     payload: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "lenient::borrowed_text")]
     signature: Option<Cow<'a, str>>,
+    #[serde(
+        rename = "payloadAsString",
+        borrow,
+        default,
+        deserialize_with = "lenient::string_token"
+    )]
+    payload_as_string: Option<&'a RawValue>,
+}
+
+/// `payloadAsString` as serde_json reads it, for what [`string_text`](crate::json::string_text)
+/// leaves to it (a lone surrogate escape): the same text, or the same error, as before.
+#[derive(Deserialize)]
+struct SignedText<'a> {
     #[serde(
         rename = "payloadAsString",
         borrow,
@@ -213,7 +236,19 @@ struct Envelope<'a> {
 
 impl<'a> Envelope<'a> {
     fn read(body: &'a [u8]) -> Result<Self, Error> {
-        crate::json::parse_json_object(body)
+        let wire: WireEnvelope<'a> = crate::json::parse_json_object(body)?;
+        let payload_as_string = match wire.payload_as_string {
+            None => None,
+            Some(token) => match crate::json::string_text(token.get()) {
+                Some(text) => Some(text),
+                None => crate::json::parse_json_object::<SignedText<'a>>(body)?.payload_as_string,
+            },
+        };
+        Ok(Self {
+            payload: wire.payload,
+            signature: wire.signature,
+            payload_as_string,
+        })
     }
 
     fn signed(&self) -> Result<&str, Error> {
