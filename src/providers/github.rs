@@ -101,19 +101,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for GitHub<T> {
         let [signature, id, kind] =
             read::each(headers, [SIGNATURE_HEADER, DELIVERY_HEADER, EVENT_HEADER]);
         // GitHub's verifier compares the text byte for byte: the prefix in lower case too.
-        let signature = signature
-            .1
-            .map(|value| {
-                crate::headers::text(value).ok_or(Error::MalformedHeader {
-                    header: SIGNATURE_HEADER.into(),
-                    reason: "not UTF-8",
-                })
-            })
-            .transpose()?
-            .ok_or(Error::MissingSignature {
-                location: SIGNATURE_HEADER.into(),
-            })?;
-        super::preset::lowercase_hex(signature)?;
+        let signature = super::preset::lowercase_hex(read::signature(&[signature])?)?;
         let verified = self.inner.scheme.verify_parts(&[], body, signature)?;
         let id = read::required(&[id])?;
         let kind = read::required(&[kind])?;
