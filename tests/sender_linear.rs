@@ -20,15 +20,6 @@ fn linear(secret: &str, now: i64) -> Linear {
     Linear::new(Secret::new(secret).unwrap()).clock(Arc::new(ManualClock::at_unix(now)))
 }
 
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-fn case(name: &str) -> Case {
-    sdk_vectors::sender("linear")
-        .cases
-        .into_iter()
-        .find(|c| c.name == name)
-        .unwrap()
-}
-
 #[test]
 fn every_sdk_case_gets_the_sdks_verdict() {
     let vectors = sdk_vectors::sender("linear");
@@ -45,7 +36,7 @@ fn every_sdk_case_gets_the_sdks_verdict() {
 #[test]
 fn id_kind_and_timestamp_are_as_documented() {
     let secret = sdk_vectors::sender("linear").secret.unwrap();
-    let case = case("valid_issue_create");
+    let case = sdk_vectors::case("linear", "valid_issue_create");
     let delivery = linear(&secret, case.now)
         .verify_and_parse(&case.headers, case.body.as_bytes())
         .unwrap();
@@ -65,7 +56,7 @@ fn id_kind_and_timestamp_are_as_documented() {
 #[test]
 fn the_window_is_configurable_and_errors_are_precise() {
     let secret = sdk_vectors::sender("linear").secret.unwrap();
-    let stale = case("stale_60001ms");
+    let stale = sdk_vectors::case("linear", "stale_60001ms");
     let strict = linear(&secret, stale.now);
     assert!(matches!(
         strict.verify_and_parse(&stale.headers, stale.body.as_bytes()),
@@ -77,17 +68,17 @@ fn the_window_is_configurable_and_errors_are_precise() {
             .verify_and_parse(&stale.headers, stale.body.as_bytes())
             .is_ok()
     );
-    let missing = case("missing_body_timestamp");
+    let missing = sdk_vectors::case("linear", "missing_body_timestamp");
     assert!(matches!(
         lenient.verify_and_parse(&missing.headers, missing.body.as_bytes()),
         Err(Error::MissingTimestamp)
     ));
-    let string = case("string_body_timestamp");
+    let string = sdk_vectors::case("linear", "string_body_timestamp");
     assert!(matches!(
         lenient.verify_and_parse(&string.headers, string.body.as_bytes()),
         Err(Error::MalformedTimestamp)
     ));
-    let valid = case("valid_issue_create");
+    let valid = sdk_vectors::case("linear", "valid_issue_create");
     let without_id: Vec<(String, String)> = valid
         .headers
         .iter()
@@ -103,7 +94,7 @@ fn the_window_is_configurable_and_errors_are_precise() {
 #[test]
 fn the_testing_signer_signs_as_linear_does() {
     let secret = sdk_vectors::sender("linear").secret.unwrap();
-    let valid = case("valid_issue_create");
+    let valid = sdk_vectors::case("linear", "valid_issue_create");
     // The vector's body already has its timestamp: the signer signs it as it is.
     let at_vector = linear(&secret, valid.now);
     let request = testing::linear::sign(&at_vector, valid.body.as_bytes());

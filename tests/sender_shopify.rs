@@ -19,15 +19,6 @@ fn vectors_shopify() -> Shopify {
     shopify(&sdk_vectors::sender("shopify").secret.unwrap())
 }
 
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-fn case(name: &str) -> Case {
-    sdk_vectors::sender("shopify")
-        .cases
-        .into_iter()
-        .find(|c| c.name == name)
-        .unwrap()
-}
-
 #[test]
 fn every_sdk_case_gets_the_sdks_verdict() {
     let shopify = vectors_shopify();
@@ -44,7 +35,7 @@ fn every_sdk_case_gets_the_sdks_verdict() {
 fn the_id_is_the_event_id_where_sent_else_the_webhook_id() {
     let shopify = vectors_shopify();
     let parse = |name: &str| {
-        let case = case(name);
+        let case = sdk_vectors::case("shopify", name);
         shopify
             .verify_and_parse(&case.headers, case.body.as_bytes())
             .unwrap()
@@ -75,13 +66,13 @@ fn the_id_is_the_event_id_where_sent_else_the_webhook_id() {
 fn missing_id_or_topic_headers_are_clear_errors() {
     let shopify = vectors_shopify();
     for name in ["missing_webhook_id_header", "missing_topic_header"] {
-        let case = case(name);
+        let case = sdk_vectors::case("shopify", name);
         let err = shopify
             .verify_and_parse(&case.headers, case.body.as_bytes())
             .unwrap_err();
         assert!(matches!(err, Error::MissingHeader { .. }), "{name}: {err}");
     }
-    let case = case("missing_hmac_header");
+    let case = sdk_vectors::case("shopify", "missing_hmac_header");
     assert!(matches!(
         shopify.verify_and_parse(&case.headers, case.body.as_bytes()),
         Err(Error::MissingSignature { .. })
@@ -91,7 +82,7 @@ fn missing_id_or_topic_headers_are_clear_errors() {
 #[test]
 fn the_testing_signer_signs_as_shopify_does() {
     let shopify = vectors_shopify();
-    let order = case("valid_order_create");
+    let order = sdk_vectors::case("shopify", "valid_order_create");
     let request = testing::shopify::sign(&shopify, "orders/create", order.body.as_bytes());
     assert_eq!(
         request.header("x-shopify-hmac-sha256"),

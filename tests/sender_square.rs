@@ -16,15 +16,6 @@ fn square(key: &str, url: &str) -> Square {
     Square::new(Secret::new(key).unwrap(), url).unwrap()
 }
 
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-fn case(name: &str) -> Case {
-    sdk_vectors::sender("square")
-        .cases
-        .into_iter()
-        .find(|c| c.name == name)
-        .unwrap()
-}
-
 #[test]
 fn every_sdk_case_gets_the_sdks_verdict() {
     let vectors = sdk_vectors::sender("square");
@@ -41,7 +32,7 @@ fn every_sdk_case_gets_the_sdks_verdict() {
 #[test]
 fn id_kind_and_timestamp_come_from_the_body() {
     let key = sdk_vectors::sender("square").secret.unwrap();
-    let case = case("valid_payment_updated");
+    let case = sdk_vectors::case("square", "valid_payment_updated");
     let delivery = square(&key, URL)
         .verify_and_parse(&case.headers, case.body.as_bytes())
         .unwrap();
@@ -81,7 +72,7 @@ fn the_url_is_checked_at_start_up() {
 #[test]
 fn the_testing_signer_signs_as_square_does() {
     let vectors = sdk_vectors::sender("square");
-    let case = case("valid_payment_updated");
+    let case = sdk_vectors::case("square", "valid_payment_updated");
     let square = square(&vectors.secret.unwrap(), URL);
     let request = square.sign(case.body.as_bytes());
     assert_eq!(

@@ -33,15 +33,6 @@ fn vectors_twilio(case: &Case) -> Twilio {
         .shared_key(Secret::new(vectors.shared_key_secret.unwrap()).unwrap())
 }
 
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-fn case(name: &str) -> Case {
-    sdk_vectors::sender("twilio")
-        .cases
-        .into_iter()
-        .find(|c| c.name == name)
-        .unwrap()
-}
-
 #[test]
 fn every_sdk_case_gets_the_sdks_verdict_but_the_documented_port() {
     let documented = [
@@ -63,7 +54,7 @@ fn every_sdk_case_gets_the_sdks_verdict_but_the_documented_port() {
 
 #[test]
 fn the_id_is_the_idempotency_token_else_the_body_digest() {
-    let case = case("valid_sms_form");
+    let case = sdk_vectors::case("twilio", "valid_sms_form");
     let twilio = vectors_twilio(&case);
     let delivery = twilio
         .verify_and_parse(&case.headers, case.body.as_bytes())
@@ -93,7 +84,7 @@ fn the_id_is_the_idempotency_token_else_the_body_digest() {
 
 #[test]
 fn a_json_body_is_signed_through_its_digest_in_the_url() {
-    let case = case("valid_json_body_sha256");
+    let case = sdk_vectors::case("twilio", "valid_json_body_sha256");
     let twilio = vectors_twilio(&case);
     let delivery = twilio
         .verify_and_parse(&case.headers, case.body.as_bytes())
@@ -109,7 +100,7 @@ fn a_json_body_is_signed_through_its_digest_in_the_url() {
 
 #[test]
 fn shared_key_deliveries_need_a_shared_key() {
-    let case = case("valid_shared_key_hmac_sha256");
+    let case = sdk_vectors::case("twilio", "valid_shared_key_hmac_sha256");
     let without = twilio(&sdk_vectors::sender("twilio").secret.unwrap(), URL);
     assert!(matches!(
         without.verify_and_parse(&case.headers, case.body.as_bytes()),
@@ -119,7 +110,7 @@ fn shared_key_deliveries_need_a_shared_key() {
 
 #[test]
 fn the_testing_signer_signs_as_twilio_does() {
-    let case = case("valid_sms_form");
+    let case = sdk_vectors::case("twilio", "valid_sms_form");
     let twilio = vectors_twilio(&case);
     let request = twilio.sign(case.body.as_bytes());
     assert_eq!(
@@ -141,7 +132,7 @@ fn the_testing_signer_signs_as_twilio_does() {
 }
 
 fn case_json() -> Case {
-    case("valid_json_body_sha256")
+    sdk_vectors::case("twilio", "valid_json_body_sha256")
 }
 
 #[test]

@@ -92,6 +92,15 @@ pub fn sender(sender: &str) -> Vectors {
     vectors
 }
 
+/// The case of `sender` named `name`; panics, naming both, when there is none.
+pub fn case(sender: &str, name: &str) -> Case {
+    self::sender(sender)
+        .cases
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("{sender}: no case named {name}"))
+}
+
 /// Checks every case: the crate's verdict (`verdict(case)`) equals the SDK's, except for the
 /// cases listed in `documented` (name, the crate's documented verdict), which must be
 /// `sdk_specific` and get the documented verdict. Returns how many cases were checked.
