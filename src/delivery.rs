@@ -213,6 +213,11 @@ impl MessageId {
     pub fn key(&self) -> &str {
         &self.key
     }
+
+    /// The key's shared allocation, for a store that keeps it without copying it.
+    pub(crate) fn shared_key(&self) -> Arc<str> {
+        Arc::clone(&self.key)
+    }
 }
 
 impl fmt::Debug for MessageId {

@@ -100,41 +100,50 @@ struct Shard {
     early_evictions: u64,
 }
 
-#[derive(Clone, Copy)]
+/// What a shard keeps of an id, laid out so that a slot of the table (the [`Key`] and this)
+/// fills one 64-byte cache line: a full store is mostly cold memory, and each claim of a new
+/// id touches two slots (its own and the one it evicts).
 struct Record {
-    state: State,
-    digest: Option<[u8; 32]>,
-}
-
-/// Deadlines are kept as unix nanoseconds: comparing them is what sweeps and evictions do
-/// most.
-#[derive(Clone, Copy)]
-enum State {
-    InProgress {
-        token: u128,
-        until: i128,
-    },
-    /// The token of the lease that completed it: completing again with that lease (a retry
-    /// whose reply was lost) succeeds and changes nothing. Free: the enum is as large as its
-    /// in-progress variant anyway.
-    Completed {
-        token: u128,
-        until: i128,
-    },
+    /// The end of the lease (in progress) or of the retention (completed), in unix
+    /// nanoseconds ([`nanos`]).
+    until: i64,
+    /// The owner token of the lease that claimed the record, or completed it (completing
+    /// again with that lease, a retry whose reply was lost, succeeds and changes nothing).
+    /// Two halves rather than a `u128`, whose 16-byte alignment would pad the slot.
+    token: [u64; 2],
+    /// Boxed: digests are checked only where asked for, and 32 bytes inline would push the
+    /// slot past a cache line for everybody.
+    digest: Option<Box<[u8; 32]>>,
+    completed: bool,
 }
 
 impl Record {
-    fn is_live(&self, now: i128) -> bool {
-        let until = match self.state {
-            State::InProgress { until, .. } | State::Completed { until, .. } => until,
-        };
-        now < until
+    fn is_live(&self, now: i64) -> bool {
+        now < self.until
     }
 
     /// Whether `lease` owns this record right now.
-    fn is_owned_by(&self, lease: &Lease, now: i128) -> bool {
-        matches!(self.state, State::InProgress { token, until } if token == lease.token() && now < until)
+    fn is_owned_by(&self, lease: &Lease, now: i64) -> bool {
+        !self.completed && self.token == token_halves(lease.token()) && now < self.until
     }
+
+    /// Whether `lease` completed this record, which is still live.
+    fn is_completed_by(&self, lease: &Lease, now: i64) -> bool {
+        self.completed && self.token == token_halves(lease.token()) && self.is_live(now)
+    }
+}
+
+fn token_halves(token: u128) -> [u64; 2] {
+    // Truncations meant: the low and the high half.
+    #[allow(clippy::cast_possible_truncation)]
+    [token as u64, (token >> 64) as u64]
+}
+
+/// A time as unix nanoseconds, saturated to what an `i64` holds (the years 1677 to 2262):
+/// deadlines past 2262 never come, as the ones past `OffsetDateTime`'s range never did.
+fn nanos(at: OffsetDateTime) -> i64 {
+    let nanos = at.unix_timestamp_nanos();
+    i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
 }
 
 impl MemoryStore {
@@ -219,7 +228,7 @@ impl MemoryStore {
         let shard = &shards[index];
         let key = Key {
             hash,
-            id: id.clone(),
+            id: id.shared_key(),
         };
         (lock(shard), key)
     }
@@ -233,7 +242,7 @@ impl MemoryStore {
         let (mut shard, key) = self.shard(id);
         let now = self.inner.clock.now();
         let before = (shard.evictions, shard.early_evictions);
-        let claim = shard.claim(key, digest, lease, now);
+        let claim = shard.claim(id, key, digest, lease, now);
         let evicted = shard.evictions - before.0;
         if evicted > 0 {
             let early = shard.early_evictions - before.1;
@@ -246,31 +255,24 @@ impl MemoryStore {
     fn complete_now(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
         let (mut shard, key) = self.shard(lease.id());
         let now = self.inner.clock.now();
-        let now_nanos = now.unix_timestamp_nanos();
+        let now_nanos = nanos(now);
         let shard = &mut *shard;
         match shard.records.get_mut(&key) {
             Some(record) if record.is_owned_by(lease, now_nanos) => {
-                let until = deadline(now, retention).unix_timestamp_nanos();
-                record.state = State::Completed {
-                    token: lease.token(),
-                    until,
-                };
+                let until = nanos(deadline(now, retention));
+                record.until = until;
+                record.completed = true;
                 shard.expiries.push(Expiry { until, key });
                 Ok(())
             }
-            Some(record)
-                if record.is_live(now_nanos)
-                    && matches!(record.state, State::Completed { token, .. } if token == lease.token()) =>
-            {
-                Ok(())
-            }
+            Some(record) if record.is_completed_by(lease, now_nanos) => Ok(()),
             _ => Err(StoreError::LeaseLost),
         }
     }
 
     fn release_now(&self, lease: &Lease) -> Result<(), StoreError> {
         let (mut shard, key) = self.shard(lease.id());
-        let now = self.inner.clock.now().unix_timestamp_nanos();
+        let now = nanos(self.inner.clock.now());
         match shard.records.get(&key) {
             Some(record) if record.is_owned_by(lease, now) => {
                 shard.records.remove(&key);
@@ -389,49 +391,47 @@ fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
 impl Shard {
     fn claim(
         &mut self,
+        id: &MessageId,
         key: Key,
         digest: Option<[u8; 32]>,
         lease: Duration,
         now: OffsetDateTime,
     ) -> Result<Claim, StoreError> {
-        let fresh = |id: &MessageId| {
+        let fresh = || {
             let lease = Lease::new(id.clone(), deadline(now, lease));
             let record = Record {
-                state: State::InProgress {
-                    token: lease.token(),
-                    until: lease.expires_at().unix_timestamp_nanos(),
-                },
-                digest,
+                until: nanos(lease.expires_at()),
+                token: token_halves(lease.token()),
+                digest: digest.map(Box::new),
+                completed: false,
             };
             (lease, record)
         };
 
-        let now_nanos = now.unix_timestamp_nanos();
+        let now_nanos = nanos(now);
         let len = self.records.len();
-        // One probe of the table in the common cases (a known id, or room for a new one).
         match self.records.entry(key) {
             Entry::Occupied(mut slot) => {
                 let record = slot.get_mut();
                 if record.is_live(now_nanos) {
-                    if matches!((record.digest, digest), (Some(theirs), Some(ours)) if theirs != ours)
+                    if matches!((&record.digest, digest), (Some(theirs), Some(ours)) if **theirs != ours)
                     {
                         return Ok(Claim::Conflict);
                     }
-                    return Ok(match record.state {
-                        State::InProgress { until, .. } => Claim::InProgress {
-                            retry_after: nanos_between(now_nanos, until),
-                        },
-                        State::Completed { .. } => Claim::Completed,
+                    return Ok(if record.completed {
+                        Claim::Completed
+                    } else {
+                        Claim::InProgress {
+                            retry_after: nanos_between(now_nanos, record.until),
+                        }
                     });
                 }
-                // Expired: a crashed worker's claim or a forgotten completion. Take it over.
-                let (lease, fresh_record) = fresh(&slot.key().id);
-                let record = slot.get_mut();
+                let (lease, fresh_record) = fresh();
                 *record = fresh_record;
                 Ok(Claim::Acquired(lease))
             }
             Entry::Vacant(slot) if len < self.capacity => {
-                let (lease, record) = fresh(&slot.key().id);
+                let (lease, record) = fresh();
                 slot.insert(record);
                 self.inserts_since_sweep += 1;
                 if self.inserts_since_sweep >= len.max(MIN_INSERTS_BETWEEN_SWEEPS) {
@@ -440,10 +440,8 @@ impl Shard {
                 Ok(Claim::Acquired(lease))
             }
             Entry::Vacant(slot) => {
-                // Full: insert through the probe already made, then make room for it (the
-                // lock is held throughout, so nobody sees the shard one over its capacity).
                 let key = slot.key().clone();
-                let (lease, record) = fresh(&key.id);
+                let (lease, record) = fresh();
                 slot.insert(record);
                 self.make_room(now_nanos);
                 if self.records.len() > self.capacity {
@@ -455,8 +453,7 @@ impl Shard {
         }
     }
 
-    /// Drops every expired record, and the entries of `expiries` left stale.
-    fn sweep(&mut self, now: i128) {
+    fn sweep(&mut self, now: i64) {
         self.records.retain(|_, record| record.is_live(now));
         let records = &self.records;
         self.expiries.retain(|expiry| expiry.is_current(records));
@@ -469,7 +466,7 @@ impl Shard {
     /// retention. Each costs a pop of `expiries` and one removal from the table, so a full
     /// shard pays the same per insertion whatever its size. In-progress records are not in
     /// `expiries` and stay; when nothing else is left, a sweep drops the expired ones.
-    fn make_room(&mut self, now: i128) {
+    fn make_room(&mut self, now: i64) {
         let mut evicted = 0_u64;
         let mut early = 0_u64;
         while let Some(until) = self.expiries.earliest() {
@@ -483,8 +480,8 @@ impl Shard {
             let Entry::Occupied(slot) = self.records.entry(expiry.key) else {
                 continue;
             };
-            if !matches!(slot.get().state, State::Completed { until: current, .. } if current == until)
-            {
+            let record = slot.get();
+            if !(record.completed && record.until == until) {
                 continue;
             }
             slot.remove();
@@ -512,7 +509,8 @@ impl Shard {
 #[derive(Clone)]
 struct Key {
     hash: u64,
-    id: MessageId,
+    /// The id's key (`provider:id`), shared with the [`MessageId`]s of the calls.
+    id: Arc<str>,
 }
 
 impl Hash for Key {
@@ -523,7 +521,9 @@ impl Hash for Key {
 
 impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && self.id == other.id
+        // The record's key and its expiry's (and a lease's, from the claim) share one
+        // allocation: comparing the pointers spares reading cold memory.
+        self.hash == other.hash && (Arc::ptr_eq(&self.id, &other.id) || self.id == other.id)
     }
 }
 
@@ -576,7 +576,7 @@ impl Expiries {
     }
 
     /// The earliest end of retention held.
-    fn earliest(&self) -> Option<i128> {
+    fn earliest(&self) -> Option<i64> {
         let queued = self.in_order.front().map(|expiry| expiry.until);
         let heaped = self.out_of_order.peek().map(|Reverse(expiry)| expiry.until);
         match (queued, heaped) {
@@ -603,17 +603,16 @@ impl Expiries {
 
 /// When a completed record's retention ends; ordered by that time only.
 struct Expiry {
-    until: i128,
+    until: i64,
     key: Key,
 }
 
 impl Expiry {
     /// Whether the record is still the completion this entry was made for.
     fn is_current(&self, records: &Records) -> bool {
-        matches!(
-            records.get(&self.key),
-            Some(Record { state: State::Completed { until, .. }, .. }) if *until == self.until
-        )
+        records
+            .get(&self.key)
+            .is_some_and(|record| record.completed && record.until == self.until)
     }
 }
 
@@ -637,9 +636,79 @@ impl Ord for Expiry {
     }
 }
 
-fn nanos_between(now: i128, later: i128) -> Duration {
+fn nanos_between(now: i64, later: i64) -> Duration {
     let nanos = later.saturating_sub(now).max(0);
     let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
     let subsec = u32::try_from(nanos % 1_000_000_000).unwrap_or(0);
     Duration::new(secs, subsec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    fn now_or_never<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match future.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => panic!("the memory store never waits"),
+        }
+    }
+
+    #[test]
+    fn a_slot_of_the_table_fits_a_cache_line() {
+        assert!(std::mem::size_of::<(Key, Record)>() <= 64);
+        assert!(std::mem::size_of::<Expiry>() <= 32);
+    }
+
+    #[test]
+    fn deadlines_beyond_what_nanoseconds_hold_never_come() {
+        let clock = ManualClock::at_unix(1_700_000_000);
+        let store = MemoryStore::builder()
+            .clock(Arc::new(clock.clone()))
+            .build();
+        let id = MessageId::new("test", "forever");
+        let Ok(Claim::Acquired(lease)) =
+            now_or_never(store.claim_with_digest(&id, None, Duration::MAX))
+        else {
+            panic!("the first claim acquires");
+        };
+        now_or_never(store.complete(&lease, Duration::MAX)).unwrap();
+        clock.advance(time::Duration::days(200 * 365));
+        assert_eq!(
+            now_or_never(store.claim_with_digest(&id, None, Duration::from_secs(1))),
+            Ok(Claim::Completed)
+        );
+        // Completing again with the lease that completed it changes nothing.
+        now_or_never(store.complete(&lease, Duration::from_secs(1))).unwrap();
+        assert_eq!(nanos(OffsetDateTime::UNIX_EPOCH), 0);
+        assert_eq!(
+            nanos(time::PrimitiveDateTime::MAX.assume_utc()),
+            i64::MAX,
+            "saturated, not wrapped"
+        );
+        assert_eq!(nanos(time::PrimitiveDateTime::MIN.assume_utc()), i64::MIN);
+    }
+
+    #[test]
+    fn a_digest_that_differs_is_a_conflict() {
+        let store = MemoryStore::new();
+        let id = MessageId::new("test", "digest");
+        let Ok(Claim::Acquired(lease)) =
+            now_or_never(store.claim_with_digest(&id, Some([1; 32]), Duration::from_secs(60)))
+        else {
+            panic!("the first claim acquires");
+        };
+        now_or_never(store.complete(&lease, Duration::from_secs(60))).unwrap();
+        assert_eq!(
+            now_or_never(store.claim_with_digest(&id, Some([2; 32]), Duration::from_secs(60))),
+            Ok(Claim::Conflict)
+        );
+        assert_eq!(
+            now_or_never(store.claim_with_digest(&id, Some([1; 32]), Duration::from_secs(60))),
+            Ok(Claim::Completed)
+        );
+    }
 }
