@@ -34,6 +34,17 @@
 # scenario then compares the receiver with both features on (a Prometheus recorder installed,
 # `RUST_LOG=warn`, tower-http's TraceLayer in both) against it, side by side in one run.
 #
+# With FLOOR=1, the two scenarios of the memory store also run against `floor_axum`, a third
+# server in the same alternating rounds: the same routes and server as the bare one, with
+# handlers that do by hand what the crate does (receeve: the envelope read, HMAC-SHA256 checked
+# with `verify_slice`, `payload` compared with the signed text, the message parsed; Munity: the
+# token compared in constant time, the envelope parsed, the body's SHA-256 as id; both processed
+# once in a sharded in-memory map). Each scenario's line then adds the receiver's share of the
+# floor (throughput, and CPU as floor / receiver), and a second line gives the floor's own
+# numbers against the bare route: the crate's cost judged against the work itself. Before
+# timing, the floor and the receiver must both answer the genuine receeve delivery 200, a copy
+# with one digit of its signature changed 401, and a Munity body with a wrong token 401.
+#
 # Usage: scripts/load_axum.sh [duration of one run, default 10s]
 # Environment: ROUNDS (alternating runs per server and scenario, default 3; the median counts),
 # CONNECTIONS (default 32), THREADS (wrk threads, default 1).
@@ -47,6 +58,7 @@ THREADS="${THREADS:-1}"
 ROUNDS="${ROUNDS:-3}"
 RECEIVER_PORT=3100
 BARE_PORT=3101
+FLOOR_PORT=3099
 
 export PALENCA_SECRET=palenca-example-secret
 export RECEEVE_SECRET=receeve-example-secret
@@ -74,8 +86,12 @@ if [ "${OBSERVE:-0}" = 1 ]; then
     cargo build --release --quiet -p webhook-receiver-e2e --no-default-features --example axum_receiver
     cp "$EXAMPLES/axum_receiver" "$WORK/axum_receiver_plain"
 fi
+FLOOR_EXAMPLE=()
+if [ "${FLOOR:-0}" = 1 ]; then
+    FLOOR_EXAMPLE=(--example floor_axum)
+fi
 cargo build --release --quiet -p webhook-receiver-e2e --example axum_receiver --example bare_axum \
-    --example inbox
+    --example inbox "${FLOOR_EXAMPLE[@]}"
 
 # The receeve delivery, signed with RECEEVE_SECRET by the testing kit.
 RECEEVE_BODY="$("$EXAMPLES/axum_receiver" --print-body receeve 2>/dev/null)"
@@ -135,6 +151,47 @@ BARE_PID=$!
 PIDS+=("$BARE_PID")
 wait_for_port $RECEIVER_PORT
 wait_for_port $BARE_PORT
+
+FLOOR_PID=
+if [ "${FLOOR:-0}" = 1 ]; then
+    PORT=$FLOOR_PORT RUST_LOG=warn "$EXAMPLES/floor_axum" >"$WORK/floor.log" 2>&1 &
+    FLOOR_PID=$!
+    PIDS+=("$FLOOR_PID")
+    wait_for_port $FLOOR_PORT
+
+    # The status of one POST of body $3 (with header $4, if any) to 127.0.0.1:$1$2.
+    status_of() {
+        local headers=(-H "content-type: application/json")
+        if [ -n "${4:-}" ]; then
+            headers+=(-H "$4")
+        fi
+        curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${headers[@]}" \
+            --data-binary "$3" "http://127.0.0.1:$1$2" || true
+    }
+    # A floor that skips the work must not look fast: the floor and the receiver must take
+    # the genuine delivery and refuse the forged ones.
+    signature="$(sed -n 's/.*"signature":"\([0-9a-f]\)\([0-9a-f]*\)".*/\1/p' <<<"$RECEEVE_BODY")"
+    if [ -z "$signature" ]; then
+        echo "the receeve delivery has no hex signature" >&2
+        exit 1
+    fi
+    changed=$([ "$signature" = a ] && echo b || echo a)
+    FORGED_BODY="$(sed "s/\"signature\":\"$signature/\"signature\":\"$changed/" <<<"$RECEEVE_BODY")"
+    MUNITY_BODY='{"workspace_id":"ws_load","event":"webhook_test","payload":{"test":true},"state":"check"}'
+    for server in "receiver|$RECEIVER_PORT" "floor|$FLOOR_PORT"; do
+        IFS='|' read -r who port <<<"$server"
+        for check in "genuine receeve delivery|200|/webhooks/receeve|$RECEEVE_BODY|" \
+            "receeve delivery with a changed signature|401|/webhooks/receeve|$FORGED_BODY|" \
+            "Munity body with a wrong token|401|/webhooks/munity|$MUNITY_BODY|x-munity-token: wrong-$MUNITY_TOKEN"; do
+            IFS='|' read -r what expected path body header <<<"$check"
+            got="$(status_of "$port" "$path" "$body" "$header")"
+            if [ "$got" != "$expected" ]; then
+                echo "FLOOR=1: the $who answered the $what with $got, not $expected" >&2
+                exit 1
+            fi
+        done
+    done
+fi
 
 INBOX_NAME="load_inbox_$$"
 STORE_NAME="load_store_$$"
@@ -231,26 +288,65 @@ column() {
     printf '%s\n' "${@:2}" | cut -d' ' -f"$1" | median
 }
 
-printf '%-20s %9s %9s %6s %11s %11s %6s %9s %9s\n' "scenario" "recv rps" "$BASE rps" "share" \
-    "recv cpu" "$BASE cpu" "share" "recv p99" "$BASE p99"
+# Where FLOOR=1 adds the receiver's share of the floor: header, and for each scenario.
+if [ -n "$FLOOR_PID" ]; then
+    FLOOR_HEADER="$(printf ' %9s %9s' "of floor" "cpu share")"
+else
+    FLOOR_HEADER=
+fi
+printf '%-20s %9s %9s %6s %11s %11s %6s %9s %9s%s\n' "scenario" "recv rps" "$BASE rps" "share" \
+    "recv cpu" "$BASE cpu" "share" "recv p99" "$BASE p99" "$FLOOR_HEADER"
 for scenario in "${SCENARIOS[@]}"; do
     IFS='|' read -r name pid port path script <<<"$scenario"
     # Warm-up; it may see 409s: the first concurrent copies of one delivery race for its id.
     measure "$pid" "$port" "$path" "$script" 2s >/dev/null 2>&1 || true
     measure "$BARE_PID" $BARE_PORT "$path" "$script" 2s >/dev/null
-    receiver=() bare=()
+    # The floor runs beside the receiver of the memory store only.
+    with_floor=
+    if [ -n "$FLOOR_PID" ] && [ "$pid" = "$RECEIVER_PID" ]; then
+        with_floor=1
+        measure "$FLOOR_PID" $FLOOR_PORT "$path" "$script" 2s >/dev/null 2>&1 || true
+    fi
+    receiver=() bare=() floor=()
     # Alternating rounds, so that a noisy neighbour hurts both sides alike.
     for _ in $(seq 1 "$ROUNDS"); do
         receiver+=("$(measure "$pid" "$port" "$path" "$script" "$DURATION")")
         bare+=("$(measure "$BARE_PID" $BARE_PORT "$path" "$script" "$DURATION")")
+        if [ -n "$with_floor" ]; then
+            floor+=("$(measure "$FLOOR_PID" $FLOOR_PORT "$path" "$script" "$DURATION")")
+        fi
     done
-    awk -v name="$name" -v rr="$(column 1 "${receiver[@]}")" -v br="$(column 1 "${bare[@]}")" \
-        -v rc="$(column 2 "${receiver[@]}")" -v bc="$(column 2 "${bare[@]}")" \
-        -v rp="$(column 3 "${receiver[@]}")" -v bp="$(column 3 "${bare[@]}")" 'BEGIN {
-        printf "%-20s %9.0f %9.0f %5.1f%% %8.2f us %8.2f us %5.1f%% %6.2f ms %6.2f ms\n",
-            name, rr, br, 100 * rr / br, rc, bc, 100 * bc / rc, rp, bp }'
-    echo "    runs (rps cpu-us/req p99-ms): receiver ${receiver[*]}; $BASE ${bare[*]}" >&2
+    rr="$(column 1 "${receiver[@]}")" br="$(column 1 "${bare[@]}")"
+    rc="$(column 2 "${receiver[@]}")" bc="$(column 2 "${bare[@]}")"
+    rp="$(column 3 "${receiver[@]}")" bp="$(column 3 "${bare[@]}")"
+    if [ -n "$with_floor" ]; then
+        fr="$(column 1 "${floor[@]}")" fc="$(column 2 "${floor[@]}")" fp="$(column 3 "${floor[@]}")"
+        extra="$(awk -v rr="$rr" -v fr="$fr" -v rc="$rc" -v fc="$fc" 'BEGIN {
+            printf " %8.1f%% %8.1f%%", 100 * rr / fr, 100 * fc / rc }')"
+    elif [ -n "$FLOOR_PID" ]; then
+        extra="$(printf ' %9s %9s' - -)"
+    else
+        extra=
+    fi
+    awk -v name="$name" -v rr="$rr" -v br="$br" -v rc="$rc" -v bc="$bc" -v rp="$rp" -v bp="$bp" \
+        -v extra="$extra" 'BEGIN {
+        printf "%-20s %9.0f %9.0f %5.1f%% %8.2f us %8.2f us %5.1f%% %6.2f ms %6.2f ms%s\n",
+            name, rr, br, 100 * rr / br, rc, bc, 100 * bc / rc, rp, bp, extra }'
+    if [ -n "$with_floor" ]; then
+        # The floor's own line, in the receiver's columns, against the same bare runs.
+        awk -v fr="$fr" -v br="$br" -v fc="$fc" -v bc="$bc" -v fp="$fp" -v bp="$bp" 'BEGIN {
+            printf "%-20s %9.0f %9.0f %5.1f%% %8.2f us %8.2f us %5.1f%% %6.2f ms %6.2f ms\n",
+                "  floor", fr, br, 100 * fr / br, fc, bc, 100 * bc / fc, fp, bp }'
+        echo "    runs (rps cpu-us/req p99-ms): receiver ${receiver[*]}; $BASE ${bare[*]};" \
+            "floor ${floor[*]}" >&2
+    else
+        echo "    runs (rps cpu-us/req p99-ms): receiver ${receiver[*]}; $BASE ${bare[*]}" >&2
+    fi
 done
 echo "(medians of $ROUNDS alternating runs of $DURATION each; $(nproc) cores shared by server and" \
     "wrk; wrk -t$THREADS -c$CONNECTIONS; 127.0.0.1; cpu = server CPU time per request, and its" \
     "share = $BASE / receiver; p99 = 99th percentile latency seen by wrk)"
+if [ -n "$FLOOR_PID" ]; then
+    echo "(floor = floor_axum, the same work by hand, in the same rounds; its line reads as the" \
+        "receiver's; of floor = receiver rps / floor rps; cpu share = floor cpu / receiver cpu)"
+fi
