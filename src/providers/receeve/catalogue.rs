@@ -90,7 +90,11 @@ impl MessageType {
 /// `name.v<N>` with a canonical decimal `N` (no leading zeros, fits `u32`): otherwise the
 /// suffix is part of the name, so that every string round-trips.
 fn split_version(wire: &str) -> Option<(&str, u32)> {
-    let (base, digits) = wire.rsplit_once(".v")?;
+    // The trailing digits, then `.v` before them: what splitting at the last `.v` gives where
+    // the rest is digits, without a substring search for every message.
+    let count = wire.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let (head, digits) = wire.split_at_checked(wire.len() - count)?;
+    let base = head.strip_suffix(".v")?;
     let canonical = !digits.is_empty()
         && digits.bytes().all(|b| b.is_ascii_digit())
         && (digits == "0" || !digits.starts_with('0'));
