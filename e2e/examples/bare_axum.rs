@@ -9,9 +9,16 @@
 //!
 //! Listens on 127.0.0.1, port `PORT` (default 3001); `RUST_LOG` as for `axum_receiver`
 //! (default `info`).
+//!
+//! With `SPIN_NS=<n>`, each handler also keeps its thread busy for `n` nanoseconds (a loop on
+//! the clock), standing for work of that length: how much server CPU per request `n`
+//! nanoseconds of handler work cost once the kernel's share is counted (a slower route is
+//! woken and wakes its client more often per request), measured as `load_axum.sh` measures.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -21,8 +28,17 @@ use tracing_subscriber::EnvFilter;
 /// Reads the whole body (axum's default limit of 2 MB applies) and answers like the receiver.
 async fn read_body(body: Bytes) -> &'static str {
     std::hint::black_box(body);
+    if let Some(&spin) = SPIN.get().filter(|spin| !spin.is_zero()) {
+        let until = Instant::now() + spin;
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+    }
     "processed"
 }
+
+/// `SPIN_NS`, read once at start-up.
+static SPIN: OnceLock<Duration> = OnceLock::new();
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -31,6 +47,15 @@ async fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+    let spin = match std::env::var("SPIN_NS").map(|ns| ns.trim().parse::<u64>()) {
+        Err(_) => 0,
+        Ok(Ok(ns)) => ns,
+        Ok(Err(_)) => {
+            eprintln!("bare_axum: SPIN_NS must be a number of nanoseconds");
+            return ExitCode::from(2);
+        }
+    };
+    let _ = SPIN.set(Duration::from_nanos(spin));
     let port = match std::env::var("PORT").map(|port| port.trim().parse::<u16>()) {
         Err(_) => 3001,
         Ok(Ok(port)) => port,
