@@ -1,40 +1,24 @@
 //! Signing as the senders do: the other side of every scheme, for tests only. The library's
 //! own builds never sign anything, so this code is compiled with the `testing` kit alone.
 
-use hmac::Mac as _;
-
 use crate::providers::receeve::Receeve;
-use crate::verify::encoding::{MAC_LEN, SHA1_MAC_LEN, SignatureEncoding, encode_mac};
-use crate::verify::hmac::{MacKeys, Sha1Keys};
+use crate::verify::encoding::{SignatureEncoding, encode_mac};
+use crate::verify::hmac::Keys;
 use crate::verify::{Authentication, HmacScheme, StandardScheme, TokenScheme};
 
-impl MacKeys {
-    /// The primary key's MAC over the concatenated `parts`.
-    pub(crate) fn sign(&self, parts: &[&[u8]]) -> [u8; MAC_LEN] {
-        let mut out = [0u8; MAC_LEN];
-        if let Some(key) = self.keys.first() {
-            let mut mac = key.clone();
-            for part in parts {
-                mac.update(part);
-            }
-            out.copy_from_slice(&mac.finalize().into_bytes());
-        }
-        out
-    }
-}
-
-impl Sha1Keys {
-    /// The primary key's HMAC-SHA1 over the concatenated `parts`.
-    pub(crate) fn sign(&self, parts: &[&[u8]]) -> [u8; SHA1_MAC_LEN] {
-        let mut out = [0u8; SHA1_MAC_LEN];
-        if let Some(key) = self.keys.first() {
-            let mut mac = key.clone();
-            for part in parts {
-                mac.update(part);
-            }
-            out.copy_from_slice(&mac.finalize().into_bytes());
-        }
-        out
+impl<M: hmac::Mac + Clone> Keys<M> {
+    /// The primary key's MAC over the concatenated `parts` (zeros without a key).
+    pub(crate) fn sign(&self, parts: &[&[u8]]) -> Vec<u8> {
+        self.keys.first().map_or_else(
+            || hmac::digest::Output::<M>::default().to_vec(),
+            |key| {
+                let mut mac = key.clone();
+                for part in parts {
+                    mac.update(part);
+                }
+                mac.finalize().into_bytes().to_vec()
+            },
+        )
     }
 }
 

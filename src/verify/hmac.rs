@@ -54,29 +54,36 @@ impl Tags {
     }
 }
 
-/// HMAC-SHA256 keys ready for use: the key schedule is computed once at start-up and cloned
-/// per check.
-#[derive(Clone)]
-pub(crate) struct MacKeys {
-    pub(crate) keys: Arc<[HmacSha256]>,
+/// HMAC keys ready for use: the key schedule is computed once at start-up and cloned per
+/// check. [`MacKeys`] for SHA-256; [`Sha1Keys`] for the senders that still sign with SHA-1 (a
+/// scheme holds them only when built for it, so the SHA-256 path is untouched).
+pub(crate) struct Keys<M> {
+    pub(crate) keys: Arc<[M]>,
 }
 
-impl MacKeys {
+/// HMAC-SHA256 keys.
+pub(crate) type MacKeys = Keys<HmacSha256>;
+/// HMAC-SHA1 keys.
+pub(crate) type Sha1Keys = Keys<HmacSha1>;
+
+impl<M> Clone for Keys<M> {
+    fn clone(&self) -> Self {
+        Self {
+            keys: Arc::clone(&self.keys),
+        }
+    }
+}
+
+impl<M: Mac + KeyInit + Clone> Keys<M> {
     pub(crate) fn new(keyring: &Keyring) -> Self {
         let keys = keyring
             .secrets()
             .iter()
             // HMAC accepts keys of any length, so this never fails; an empty key is already
             // refused by `Secret::new`.
-            .filter_map(|s| HmacSha256::new_from_slice(s.expose()).ok())
+            .filter_map(|s| M::new_from_slice(s.expose()).ok())
             .collect();
         Self { keys }
-    }
-
-    /// No key: nothing verifies (a Standard Webhooks scheme that checks only `v1a`).
-    #[cfg(feature = "public-key")]
-    pub(crate) fn empty() -> Self {
-        Self { keys: Arc::new([]) }
     }
 
     /// Whether any key's MAC over the `context` parts followed by `payload` equals
@@ -90,6 +97,14 @@ impl MacKeys {
             }
             mac.verify_slice(signature).is_ok()
         })
+    }
+}
+
+impl MacKeys {
+    /// No key: nothing verifies (a Standard Webhooks scheme that checks only `v1a`).
+    #[cfg(feature = "public-key")]
+    pub(crate) fn empty() -> Self {
+        Self { keys: Arc::new([]) }
     }
 
     /// Every key's MAC over the concatenated `parts`, to compare several candidate signatures
@@ -118,37 +133,6 @@ impl MacKeys {
 
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
-    }
-}
-
-/// HMAC-SHA1 keys ready for use, as [`MacKeys`] are for SHA-256: a scheme holds them only when
-/// built for SHA-1, so the SHA-256 path is untouched.
-#[derive(Clone)]
-pub(crate) struct Sha1Keys {
-    pub(crate) keys: Arc<[HmacSha1]>,
-}
-
-impl Sha1Keys {
-    pub(crate) fn new(keyring: &Keyring) -> Self {
-        let keys = keyring
-            .secrets()
-            .iter()
-            .filter_map(|s| HmacSha1::new_from_slice(s.expose()).ok())
-            .collect();
-        Self { keys }
-    }
-
-    /// Whether any key's MAC over the `context` parts followed by `payload` equals
-    /// `signature`, compared in constant time by `verify_slice`.
-    pub(crate) fn verify(&self, context: &[&[u8]], payload: &[u8], signature: &[u8]) -> bool {
-        self.keys.iter().any(|key| {
-            let mut mac = key.clone();
-            for part in context.iter().chain([&payload]) {
-                super::work::hashed(part.len());
-                mac.update(part);
-            }
-            mac.verify_slice(signature).is_ok()
-        })
     }
 }
 
