@@ -165,12 +165,9 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Discord<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let signature =
-            preset::header(headers, SIGNATURE_HEADER)?.ok_or(Error::MissingSignature {
-                location: Cow::Borrowed(SIGNATURE_HEADER),
-            })?;
-        let (text, seconds) = preset::timestamp_header(headers, TIMESTAMP_HEADER)?;
-        self.inner.settings.check_window(seconds)?;
+        let settings = &self.inner.settings;
+        let stamped = settings.stamped(headers, SIGNATURE_HEADER, TIMESTAMP_HEADER)?;
+        let signature = stamped.signature;
         let mut bytes = [0u8; 64];
         if signature.len() != 128 {
             return Err(Error::MalformedSignature {
@@ -180,11 +177,14 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Discord<T> {
         hex::decode_to_slice(signature, &mut bytes)
             .map_err(|_| Error::MalformedSignature { reason: "not hex" })?;
         // Ed25519 signs the whole message at once: the timestamp and the body, joined once.
-        let message = [text.as_bytes(), body].concat();
+        let message = [stamped.timestamp.as_bytes(), body].concat();
         if !ed25519::verifies(&self.inner.scheme.0, &message, &bytes) {
             return Err(Error::InvalidSignature);
         }
-        Ok(preset::with_unix_timestamp(Verified::new(body), seconds))
+        Ok(preset::with_unix_timestamp(
+            Verified::new(body),
+            stamped.seconds,
+        ))
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {

@@ -50,6 +50,27 @@ impl Settings {
     pub(crate) fn now_unix(&self) -> i64 {
         i64::try_from(self.clock.now_unix_nanos() / 1_000_000_000).unwrap_or(i64::MAX)
     }
+
+    /// A signature header and a timestamp header read, the timestamp checked against the
+    /// window before anything is hashed: [`Error::MissingSignature`] first, then the
+    /// timestamp's errors, then the window's.
+    pub(crate) fn stamped<'h, H: Headers + ?Sized>(
+        &self,
+        headers: &'h H,
+        signature_header: &'static str,
+        timestamp_header_name: &'static str,
+    ) -> Result<Stamped<'h>, Error> {
+        let signature = header(headers, signature_header)?.ok_or(Error::MissingSignature {
+            location: Cow::Borrowed(signature_header),
+        })?;
+        let (timestamp, seconds) = timestamp_header(headers, timestamp_header_name)?;
+        self.check_window(seconds)?;
+        Ok(Stamped {
+            signature,
+            timestamp,
+            seconds,
+        })
+    }
 }
 
 /// A header's value as UTF-8 text, trimmed of nothing (it is signed as sent).
@@ -232,17 +253,22 @@ pub(crate) fn verify_v0<'a, H: Headers + ?Sized>(
     signature_header: &'static str,
     timestamp_header_name: &'static str,
 ) -> Result<crate::Verified<'a>, Error> {
-    let signature = header(headers, signature_header)?.ok_or(Error::MissingSignature {
-        location: Cow::Borrowed(signature_header),
-    })?;
-    let (text, seconds) = timestamp_header(headers, timestamp_header_name)?;
-    settings.check_window(seconds)?;
+    let stamped = settings.stamped(headers, signature_header, timestamp_header_name)?;
     let verified = scheme.verify_parts(
-        &[b"v0:", text.as_bytes(), b":"],
+        &[b"v0:", stamped.timestamp.as_bytes(), b":"],
         body,
-        lowercase_hex(signature)?,
+        lowercase_hex(stamped.signature)?,
     )?;
-    Ok(with_unix_timestamp(verified, seconds))
+    Ok(with_unix_timestamp(verified, stamped.seconds))
+}
+
+/// A signature in one header and, in another, the time it was made (unix seconds, signed as
+/// written), as Slack, Zoom, Discord and SendGrid send them.
+pub(crate) struct Stamped<'h> {
+    pub(crate) signature: &'h str,
+    /// The timestamp as sent, for the signed content.
+    pub(crate) timestamp: &'h str,
+    pub(crate) seconds: i64,
 }
 
 /// How Stripe and Paddle list their signatures: one header of `key=value` items (`t=..,v1=..`,

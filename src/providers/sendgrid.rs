@@ -51,8 +51,6 @@
 //! # }
 //! ```
 
-use std::borrow::Cow;
-
 use serde::de::DeserializeOwned;
 
 use super::preset::{self, preset};
@@ -134,17 +132,14 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for SendGrid<T> {
         headers: &'a H,
         body: &'a [u8],
     ) -> Result<Verified<'a>, Error> {
-        let signature =
-            preset::header(headers, SIGNATURE_HEADER)?.ok_or(Error::MissingSignature {
-                location: Cow::Borrowed(SIGNATURE_HEADER),
-            })?;
-        let (text, seconds) = preset::timestamp_header(headers, TIMESTAMP_HEADER)?;
-        self.inner.settings.check_window(seconds)?;
-        let verified = self
-            .inner
-            .scheme
-            .verify_parts(&[text.as_bytes()], body, signature)?;
-        Ok(preset::with_unix_timestamp(verified, seconds))
+        let settings = &self.inner.settings;
+        let stamped = settings.stamped(headers, SIGNATURE_HEADER, TIMESTAMP_HEADER)?;
+        let verified = self.inner.scheme.verify_parts(
+            &[stamped.timestamp.as_bytes()],
+            body,
+            stamped.signature,
+        )?;
+        Ok(preset::with_unix_timestamp(verified, stamped.seconds))
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
