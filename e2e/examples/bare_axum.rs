@@ -15,7 +15,6 @@
 //! nanoseconds of handler work cost once the kernel's share is counted (a slower route is
 //! woken and wakes its client more often per request), measured as `load_axum.sh` measures.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -23,7 +22,6 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::routing::post;
-use tracing_subscriber::EnvFilter;
 
 /// Reads the whole body (axum's default limit of 2 MB applies) and answers like the receiver.
 async fn read_body(body: Bytes) -> &'static str {
@@ -42,11 +40,7 @@ static SPIN: OnceLock<Duration> = OnceLock::new();
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    webhook_receiver_e2e::log_from_env();
     let spin = match std::env::var("SPIN_NS").map(|ns| ns.trim().parse::<u64>()) {
         Err(_) => 0,
         Ok(Ok(ns)) => ns,
@@ -69,24 +63,5 @@ async fn main() -> ExitCode {
         .route("/webhooks/receeve", post(read_body))
         .route("/webhooks/munity", post(read_body))
         .layer(webhook_receiver_e2e::request_spans());
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let served = async {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        // The same server set-up as `axum_receiver`, so that the comparison is of the routes.
-        webhook_receiver::integrations::axum::serve(
-            listener,
-            app,
-            webhook_receiver::integrations::axum::Limits::default(),
-            webhook_receiver::integrations::axum::shutdown_signal(),
-        )
-        .await
-        .map(|_| ())
-    };
-    match served.await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("bare_axum: cannot serve on {addr}: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    webhook_receiver_e2e::serve_baseline("bare_axum", port, app).await
 }

@@ -33,7 +33,6 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
-use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -50,7 +49,6 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use tracing::{info, warn};
-use tracing_subscriber::EnvFilter;
 
 const DEFAULT_PORT: u16 = 3002;
 /// The header name agreed with Munity (as in `axum_receiver`).
@@ -434,11 +432,7 @@ fn configure() -> Result<(Floor, u16), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    webhook_receiver_e2e::log_from_env();
     let (floor, port) = match configure() {
         Ok(configured) => configured,
         Err(message) => {
@@ -451,24 +445,5 @@ async fn main() -> ExitCode {
         .route("/webhooks/munity", post(munity_webhook))
         .with_state(Arc::new(floor))
         .layer(webhook_receiver_e2e::request_spans());
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let served = async {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        // The same server set-up as `axum_receiver` and `bare_axum`.
-        webhook_receiver::integrations::axum::serve(
-            listener,
-            app,
-            webhook_receiver::integrations::axum::Limits::default(),
-            webhook_receiver::integrations::axum::shutdown_signal(),
-        )
-        .await
-        .map(|_| ())
-    };
-    match served.await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("floor_axum: cannot serve on {addr}: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    webhook_receiver_e2e::serve_baseline("floor_axum", port, app).await
 }

@@ -1,10 +1,42 @@
-//! The axum example's `/metrics` route (feature `observe`) and the request spans its router
-//! and the load script's bare baseline share. The server set-up the examples and suites share
-//! is the crate's own: `webhook_receiver::integrations::axum::serve`.
+//! The axum example's `/metrics` route (feature `observe`), the request spans its router and
+//! the load script's baselines share, and how those baselines are served. The server set-up
+//! the examples and suites share is the crate's own: `webhook_receiver::integrations::axum::serve`.
 
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 use tracing::Level;
+
+/// Logs through `tracing` to standard error, filtered by `RUST_LOG` (`info` unless set): every
+/// example server starts with it.
+pub fn log_from_env() {
+    use tracing_subscriber::EnvFilter;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+}
+
+/// Serves one of the load script's baselines (`bare_axum`, `floor_axum`) on 127.0.0.1:`port`
+/// as `axum_receiver` is served (the crate's `serve`, default limits, until SIGTERM or
+/// Ctrl-C), so that the comparison is of the routes; `name` starts the message of a failure.
+pub async fn serve_baseline(name: &str, port: u16, app: axum::Router) -> std::process::ExitCode {
+    use webhook_receiver::integrations::axum::{Limits, serve, shutdown_signal};
+    let addr = std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port));
+    let served = async {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        serve(listener, app, Limits::default(), shutdown_signal())
+            .await
+            .map(|_| ())
+    };
+    match served.await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{name}: cannot serve on {addr}: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
 
 /// tower-http's request span around every request, at INFO so that the crate's
 /// `webhook.receive` span (also INFO) shows inside it: the layer of `axum_receiver`'s router,

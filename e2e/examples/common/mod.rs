@@ -7,7 +7,6 @@ use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use tracing::{error, info, warn};
-use tracing_subscriber::EnvFilter;
 use webhook_receiver::Delivery;
 use webhook_receiver::Received;
 use webhook_receiver::integrations::WebhookRejection;
@@ -41,11 +40,7 @@ pub(crate) struct Config {
 /// there is nothing to serve: success after printing, 2 (with a message prefixed by
 /// `example`) when a variable is missing or invalid, or an argument is unknown.
 pub(crate) fn start(example: &str, default_port: u16) -> ControlFlow<ExitCode, Config> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    webhook_receiver_e2e::log_from_env();
 
     let fail = |message: String| {
         eprintln!("{example}: {message}");
