@@ -118,19 +118,27 @@ struct Record {
 }
 
 impl Record {
-    fn is_live(&self, now: i64) -> bool {
-        now < self.until
+    fn is_live(&self, now: i128) -> bool {
+        live(self.until, now)
     }
 
     /// Whether `lease` owns this record right now.
-    fn is_owned_by(&self, lease: &Lease, now: i64) -> bool {
-        !self.completed && self.token == token_halves(lease.token()) && now < self.until
+    fn is_owned_by(&self, lease: &Lease, now: i128) -> bool {
+        !self.completed && self.token == token_halves(lease.token()) && self.is_live(now)
     }
 
     /// Whether `lease` completed this record, which is still live.
-    fn is_completed_by(&self, lease: &Lease, now: i64) -> bool {
+    fn is_completed_by(&self, lease: &Lease, now: i128) -> bool {
         self.completed && self.token == token_halves(lease.token()) && self.is_live(now)
     }
+}
+
+/// Whether a deadline kept as [`nanos`] is still to come at `now` (unix nanoseconds, as the
+/// clock gives them). The deadlines [`nanos`] saturates (the year 2262 and later) never come:
+/// past 2262 the clock and every deadline would otherwise collapse to one value, and every
+/// record be taken for expired.
+fn live(until: i64, now: i128) -> bool {
+    until == i64::MAX || now < i128::from(until)
 }
 
 fn token_halves(token: u128) -> [u64; 2] {
@@ -139,8 +147,9 @@ fn token_halves(token: u128) -> [u64; 2] {
     [token as u64, (token >> 64) as u64]
 }
 
-/// A time as unix nanoseconds, saturated to what an `i64` holds (the years 1677 to 2262):
-/// deadlines past 2262 never come, as the ones past `OffsetDateTime`'s range never did.
+/// A deadline as unix nanoseconds, saturated to what an `i64` holds (the years 1677 to 2262):
+/// one past 2262 never comes ([`live`]); one before 1677 is always to come while the clock
+/// reads a time before it, as the clock's own time is compared unsaturated.
 fn nanos(at: OffsetDateTime) -> i64 {
     let nanos = at.unix_timestamp_nanos();
     i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
@@ -255,7 +264,7 @@ impl MemoryStore {
     fn complete_now(&self, lease: &Lease, retention: Duration) -> Result<(), StoreError> {
         let (mut shard, key) = self.shard(lease.id());
         let now = self.inner.clock.now();
-        let now_nanos = nanos(now);
+        let now_nanos = now.unix_timestamp_nanos();
         let shard = &mut *shard;
         match shard.records.get_mut(&key) {
             Some(record) if record.is_owned_by(lease, now_nanos) => {
@@ -272,7 +281,7 @@ impl MemoryStore {
 
     fn release_now(&self, lease: &Lease) -> Result<(), StoreError> {
         let (mut shard, key) = self.shard(lease.id());
-        let now = nanos(self.inner.clock.now());
+        let now = self.inner.clock.now_unix_nanos();
         match shard.records.get(&key) {
             Some(record) if record.is_owned_by(lease, now) => {
                 shard.records.remove(&key);
@@ -408,7 +417,7 @@ impl Shard {
             (lease, record)
         };
 
-        let now_nanos = nanos(now);
+        let now_nanos = now.unix_timestamp_nanos();
         let len = self.records.len();
         match self.records.entry(key) {
             Entry::Occupied(mut slot) => {
@@ -453,7 +462,7 @@ impl Shard {
         }
     }
 
-    fn sweep(&mut self, now: i64) {
+    fn sweep(&mut self, now: i128) {
         self.records.retain(|_, record| record.is_live(now));
         let records = &self.records;
         self.expiries.retain(|expiry| expiry.is_current(records));
@@ -466,11 +475,11 @@ impl Shard {
     /// retention. Each costs a pop of `expiries` and one removal from the table, so a full
     /// shard pays the same per insertion whatever its size. In-progress records are not in
     /// `expiries` and stay; when nothing else is left, a sweep drops the expired ones.
-    fn make_room(&mut self, now: i64) {
+    fn make_room(&mut self, now: i128) {
         let mut evicted = 0_u64;
         let mut early = 0_u64;
         while let Some(until) = self.expiries.earliest() {
-            if evicted > 0 && until > now {
+            if evicted > 0 && live(until, now) {
                 break;
             }
             let Some(expiry) = self.expiries.pop() else {
@@ -486,7 +495,7 @@ impl Shard {
             }
             slot.remove();
             evicted += 1;
-            if until > now {
+            if live(until, now) {
                 // Still within its retention: the shard forgets it early.
                 early += 1;
                 break;
@@ -636,8 +645,8 @@ impl Ord for Expiry {
     }
 }
 
-fn nanos_between(now: i64, later: i64) -> Duration {
-    let nanos = later.saturating_sub(now).max(0);
+fn nanos_between(now: i128, later: i64) -> Duration {
+    let nanos = i128::from(later).saturating_sub(now).max(0);
     let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
     let subsec = u32::try_from(nanos % 1_000_000_000).unwrap_or(0);
     Duration::new(secs, subsec)
@@ -690,6 +699,53 @@ mod tests {
             "saturated, not wrapped"
         );
         assert_eq!(nanos(time::PrimitiveDateTime::MIN.assume_utc()), i64::MIN);
+    }
+
+    /// A clock that stands still at one moment, anywhere `OffsetDateTime` reaches.
+    #[derive(Debug)]
+    struct At(OffsetDateTime);
+
+    impl Clock for At {
+        fn now(&self) -> OffsetDateTime {
+            self.0
+        }
+    }
+
+    /// Beyond the years unix nanoseconds hold in an `i64` (1677 to 2262), deadlines and the
+    /// time collapse to one value: a record must not then be taken for expired.
+    #[test]
+    fn a_clock_beyond_what_nanoseconds_hold_still_deduplicates() {
+        let moments = [
+            time::PrimitiveDateTime::MAX.assume_utc(),
+            OffsetDateTime::from_unix_timestamp(16_725_225_600).unwrap(), // 2500-01-01
+            OffsetDateTime::from_unix_timestamp(9_223_372_036).unwrap(),  // 2262, the limit
+            OffsetDateTime::from_unix_timestamp(-11_676_096_000).unwrap(), // 1600-01-01
+            time::PrimitiveDateTime::MIN.assume_utc(),
+        ];
+        for now in moments {
+            let store = MemoryStore::builder().clock(Arc::new(At(now))).build();
+            let id = MessageId::new("test", "edge");
+            let lease = Duration::from_secs(60);
+            let Ok(Claim::Acquired(first)) =
+                now_or_never(store.claim_with_digest(&id, None, lease))
+            else {
+                panic!("the first claim acquires at {now}");
+            };
+            assert!(
+                matches!(
+                    now_or_never(store.claim_with_digest(&id, None, lease)),
+                    Ok(Claim::InProgress { .. })
+                ),
+                "a second copy while the first runs, at {now}"
+            );
+            now_or_never(store.complete(&first, Duration::from_secs(3600))).unwrap();
+            now_or_never(store.complete(&first, Duration::from_secs(3600))).unwrap();
+            assert_eq!(
+                now_or_never(store.claim_with_digest(&id, None, lease)),
+                Ok(Claim::Completed),
+                "a retry after completion, at {now}"
+            );
+        }
     }
 
     #[test]
