@@ -38,26 +38,26 @@ async fn read_body(body: Bytes) -> &'static str {
 /// `SPIN_NS`, read once at start-up.
 static SPIN: OnceLock<Duration> = OnceLock::new();
 
+/// `SPIN_NS` (default 0) and `PORT` (default 3001).
+fn settings() -> Result<(u64, u16), String> {
+    use webhook_receiver_e2e::env_or;
+    Ok((
+        env_or("SPIN_NS", 0, "a number of nanoseconds")?,
+        env_or("PORT", 3001, "a port number")?,
+    ))
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     webhook_receiver_e2e::log_from_env();
-    let spin = match std::env::var("SPIN_NS").map(|ns| ns.trim().parse::<u64>()) {
-        Err(_) => 0,
-        Ok(Ok(ns)) => ns,
-        Ok(Err(_)) => {
-            eprintln!("bare_axum: SPIN_NS must be a number of nanoseconds");
+    let (spin, port) = match settings() {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("bare_axum: {message}");
             return ExitCode::from(2);
         }
     };
     let _ = SPIN.set(Duration::from_nanos(spin));
-    let port = match std::env::var("PORT").map(|port| port.trim().parse::<u16>()) {
-        Err(_) => 3001,
-        Ok(Ok(port)) => port,
-        Ok(Err(_)) => {
-            eprintln!("bare_axum: PORT must be a port number");
-            return ExitCode::from(2);
-        }
-    };
     let app = Router::new()
         .route("/webhooks/palenca", post(read_body))
         .route("/webhooks/receeve", post(read_body))

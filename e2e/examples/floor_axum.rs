@@ -413,13 +413,7 @@ fn env_secret(name: &str) -> Result<String, String> {
 fn configure() -> Result<(Floor, u16), String> {
     let receeve = env_secret("RECEEVE_SECRET")?;
     let munity = env_secret("MUNITY_TOKEN")?;
-    let port = match std::env::var("PORT") {
-        Ok(port) => port
-            .trim()
-            .parse()
-            .map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
-        Err(_) => DEFAULT_PORT,
-    };
+    let port = webhook_receiver_e2e::env_or("PORT", DEFAULT_PORT, "a port number")?;
     let receeve_key = Hmac::<Sha256>::new_from_slice(receeve.as_bytes())
         .map_err(|err| format!("RECEEVE_SECRET: {err}"))?;
     let floor = Floor {

@@ -6,6 +6,21 @@ use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 use tracing::Level;
 
+/// The variable `name` read as a `T` (surrounding white space ignored), `default` when unset,
+/// or a message saying what it must be (`what`, e.g. "a port number").
+///
+/// # Errors
+/// The message, when the variable is set but does not read as a `T`.
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T, what: &str) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(value) => value
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name} must be {what}, not {value:?}")),
+        Err(_) => Ok(default),
+    }
+}
+
 /// Logs through `tracing` to standard error, filtered by `RUST_LOG` (`info` unless set): every
 /// example server starts with it.
 pub fn log_from_env() {

@@ -92,13 +92,7 @@ impl Config {
                 missing.join(", ")
             ));
         };
-        let port = match std::env::var("PORT") {
-            Ok(port) => port
-                .trim()
-                .parse()
-                .map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
-            Err(_) => default_port,
-        };
+        let port = webhook_receiver_e2e::env_or("PORT", default_port, "a port number")?;
         Ok(Self {
             palenca: Palenca::new(
                 HmacScheme::new(PALENCA_SIGNATURE_HEADER, secret("PALENCA_SECRET", palenca)?)
