@@ -47,27 +47,24 @@ pub(crate) fn checked(body: &[u8]) -> Result<Vec<Param<'_>>, &'static str> {
 
 /// A name or value with `+` as a space and `%XX` as a byte, refused unless UTF-8.
 fn decode_strict(raw: &[u8]) -> Result<Cow<'_, str>, &'static str> {
-    let decoded: Cow<'_, [u8]> = if raw.contains(&b'+') {
-        let spaced: Vec<u8> = raw
-            .iter()
-            .map(|b| if *b == b'+' { b' ' } else { *b })
-            .collect();
-        match Cow::from(percent_encoding::percent_decode(&spaced)) {
-            Cow::Borrowed(_) => Cow::Owned(spaced),
-            Cow::Owned(bytes) => Cow::Owned(bytes),
-        }
-    } else {
-        Cow::from(percent_encoding::percent_decode(raw))
-    };
-    let not_utf8 = |_| "form body: not UTF-8";
-    match decoded {
-        Cow::Borrowed(bytes) => std::str::from_utf8(bytes)
-            .map(Cow::Borrowed)
-            .map_err(not_utf8),
-        Cow::Owned(bytes) => String::from_utf8(bytes)
-            .map(Cow::Owned)
-            .map_err(|_| "form body: not UTF-8"),
+    const NOT_UTF8: &str = "form body: not UTF-8";
+    if !raw.contains(&b'+') {
+        return percent_encoding::percent_decode(raw)
+            .decode_utf8()
+            .map_err(|_| NOT_UTF8);
     }
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
+    let decoded = match Cow::from(percent_encoding::percent_decode(&spaced)) {
+        Cow::Owned(bytes) => bytes,
+        // Nothing to decode: the spaced copy is the value.
+        Cow::Borrowed(_) => spaced,
+    };
+    String::from_utf8(decoded)
+        .map(Cow::Owned)
+        .map_err(|_| NOT_UTF8)
 }
 
 #[cfg(test)]

@@ -95,9 +95,8 @@ fn split_version(wire: &str) -> Option<(&str, u32)> {
     let count = wire.bytes().rev().take_while(u8::is_ascii_digit).count();
     let (head, digits) = wire.split_at_checked(wire.len() - count)?;
     let base = head.strip_suffix(".v")?;
-    let canonical = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'));
+    // `digits` holds ASCII digits only; canonical is at least one, and no leading zero.
+    let canonical = !digits.is_empty() && (digits == "0" || !digits.starts_with('0'));
     if !canonical {
         return None;
     }
