@@ -48,7 +48,6 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use super::pick::Field;
 use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::verify::HmacScheme;
@@ -106,8 +105,8 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Paddle<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        static FIELDS: [Field; 2] = [Field::Top("event_id"), Field::Top("event_type")];
-        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), FIELDS)?;
+        let ((id, kind), body) =
+            preset::id_kind_and_body::<T>(verified.payload(), ["event_id", "event_type"])?;
         Ok(Delivery::new(
             MessageId::new(NAME, &id),
             Event::new(kind, body),

@@ -142,20 +142,21 @@ pub(crate) fn parse_with<'p, T: DeserializeOwned, H, const N: usize>(
 }
 
 /// The body as `T`, with the id and type a sender writes at the top level of a JSON object
-/// under the names of `fields` (two [`Field::Top`]s): the first of each is taken; a body that
-/// is not an object, or lacks either field, or whose id is empty, is refused.
+/// under the names given: the first of each is taken; a body that is not an object, or lacks
+/// either field, or whose id is empty, is refused.
 pub(crate) fn id_kind_and_body<'p, T: DeserializeOwned>(
     payload: &'p [u8],
-    fields: [Field; 2],
+    names: [&'static str; 2],
 ) -> Result<(IdAndKind<'p>, T), Error> {
+    let [id, kind] = names;
     parse_with(
         payload,
-        fields,
+        [Field::Top(id), Field::Top(kind)],
         |[id, kind]| {
             let id = id?.into_str().filter(|id| !id.is_empty())?;
             Some((id, kind?.into_str()?))
         },
-        |payload| id_and_kind(payload, fields),
+        |payload| id_and_kind(payload, names),
     )
 }
 
@@ -185,9 +186,12 @@ pub(crate) type IdKindAt<'p, A> = (Cow<'p, str>, Option<Cow<'p, str>>, Option<A>
 /// An id and a type, borrowed from the body where they hold no escape.
 pub(crate) type IdAndKind<'p> = (Cow<'p, str>, Cow<'p, str>);
 
-/// The id and type a sender writes at the top level of a JSON body under the names of
-/// `fields`, read in one pass that skips everything else.
-fn id_and_kind<'p>(payload: &'p [u8], fields: [Field; 2]) -> Result<IdAndKind<'p>, Error> {
+/// The id and type a sender writes at the top level of a JSON body under the names given,
+/// read in one pass that skips everything else.
+fn id_and_kind<'p>(
+    payload: &'p [u8],
+    [id, kind]: [&'static str; 2],
+) -> Result<IdAndKind<'p>, Error> {
     // Rename the two fields at run time: a map visitor that keeps only them.
     struct Fields {
         id: &'static str,
@@ -225,11 +229,6 @@ fn id_and_kind<'p>(payload: &'p [u8], fields: [Field; 2]) -> Result<IdAndKind<'p
             ))
         }
     }
-    let [Field::Top(id), Field::Top(kind)] = fields else {
-        return Err(Error::UnexpectedPayload(crate::error::JsonError::custom(
-            "the id and type are read from the top level",
-        )));
-    };
     let mut de = serde_json::Deserializer::from_slice(payload);
     let head = serde::de::DeserializeSeed::deserialize(Fields { id, kind }, &mut de)
         .and_then(|head| de.end().map(|()| head))
@@ -527,10 +526,10 @@ mod tests {
     use serde::Deserialize;
     use serde::de::DeserializeOwned;
 
-    use super::{Field, id_and_kind, id_kind_and_body};
+    use super::{id_and_kind, id_kind_and_body};
     use crate::providers::RawJson;
 
-    static FIELDS: [Field; 2] = [Field::Top("id"), Field::Top("type")];
+    const FIELDS: [&str; 2] = ["id", "type"];
 
     /// What the two separate reads give: the id and type, then `T`; errors as text.
     fn apart<T: DeserializeOwned>(body: &[u8]) -> Result<(String, String, T), String> {

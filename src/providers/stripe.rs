@@ -54,7 +54,6 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use super::pick::Field;
 use super::preset::{self, preset};
 use super::{Event, RawJson};
 use crate::verify::HmacScheme;
@@ -119,8 +118,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Provider for Stripe<T> {
     }
 
     fn parse(&self, verified: Verified<'_>) -> Result<Delivery<Event<T>>, Error> {
-        static FIELDS: [Field; 2] = [Field::Top("id"), Field::Top("type")];
-        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), FIELDS)?;
+        let ((id, kind), body) = preset::id_kind_and_body::<T>(verified.payload(), ["id", "type"])?;
         Ok(Delivery::new(
             MessageId::new(NAME, &id),
             Event::new(kind, body),
