@@ -401,6 +401,17 @@ impl<'de> Visitor<'de> for Text {
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         Ok(Cow::Owned(v))
     }
+    // Bytes as `String` reads them: UTF-8 or refused.
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        std::str::from_utf8(v)
+            .map(Cow::Borrowed)
+            .map_err(|_| E::invalid_value(de::Unexpected::Bytes(v), &self))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        std::str::from_utf8(v)
+            .map(|v| Cow::Owned(v.to_owned()))
+            .map_err(|_| E::invalid_value(de::Unexpected::Bytes(v), &self))
+    }
 }
 
 /// The value of an object under a top-level field, read through [`Picking`].

@@ -80,16 +80,17 @@ impl<'de> Deserialize<'de> for Details {
             ) -> Result<Details, A::Error> {
                 use serde::de::Error as _;
                 use serde::de::value::MapAccessDeserializer;
-                let first = match map.next_key::<FirstKey>()? {
-                    None => return Err(A::Error::missing_field("messageType")),
-                    Some(FirstKey::MessageType) => {
-                        let message_type: MessageType = map.next_value()?;
-                        return Details::typed(message_type, MapAccessDeserializer::new(map));
-                    }
-                    Some(FirstKey::Other(first)) => first,
+                // The first key borrowed: `messageType`, where receeve writes it, is compared
+                // without a copy.
+                let Some(first) = map.next_key_seed(crate::providers::pick::Text)? else {
+                    return Err(A::Error::missing_field("messageType"));
                 };
+                if first == "messageType" {
+                    let message_type: MessageType = map.next_value()?;
+                    return Details::typed(message_type, MapAccessDeserializer::new(map));
+                }
                 let mut fields = serde_json::Map::new();
-                fields.insert(first, map.next_value()?);
+                fields.insert(first.into_owned(), map.next_value()?);
                 while let Some(key) = map.next_key::<String>()? {
                     let value = map.next_value()?;
                     if fields.insert(key, value).is_some() {
@@ -106,46 +107,6 @@ impl<'de> Deserialize<'de> for Details {
             }
         }
         d.deserialize_map(Visitor)
-    }
-}
-
-/// The first key of a `details` object: `messageType` (where receeve writes it) read without
-/// copying it, any other kept for the map of the other fields.
-enum FirstKey {
-    MessageType,
-    Other(String),
-}
-
-impl<'de> Deserialize<'de> for FirstKey {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Key;
-        impl serde::de::Visitor<'_> for Key {
-            type Value = FirstKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FirstKey, E> {
-                Ok(if v == "messageType" {
-                    FirstKey::MessageType
-                } else {
-                    FirstKey::Other(v.to_owned())
-                })
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<FirstKey, E> {
-                Ok(if v == "messageType" {
-                    FirstKey::MessageType
-                } else {
-                    FirstKey::Other(v)
-                })
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<FirstKey, E> {
-                std::str::from_utf8(v)
-                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(v), &self))
-                    .and_then(|v| self.visit_str(v))
-            }
-        }
-        // As `String` reads itself.
-        d.deserialize_string(Key)
     }
 }
 
